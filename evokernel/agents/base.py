@@ -1,0 +1,73 @@
+"""The agent protocol: given a task and context, return a MutationProposal.
+
+The kernel only knows this protocol; concrete agents (scripted, command, chat) plug in through
+``evokernel.agents.make_agent(spec)`` without the kernel importing any of them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from pydantic import Field
+
+from evokernel.errors import EvoKernelError
+from evokernel.models import AgentTask, MutationProposal
+from evokernel.models._base import Model
+from evokernel.models.feedback import AgentFeedback
+
+
+class FailedCandidate(Model):
+    """A capsule that was tried by replay and did not validate, and why."""
+
+    capsule_id: str
+    """The capsule tried."""
+    reason_code: str
+    """Why it failed."""
+    detail: str = ""
+    """Short detail."""
+
+
+class AgentContext(Model):
+    """Everything an agent gets besides the task."""
+
+    worktree: Path
+    """Scratch worktree at the task's base revision; the agent may edit it freely."""
+    signals: list[str] = Field(default_factory=list)
+    """Normalised failure signals detected on the base revision."""
+    failing_tests: list[str] = Field(default_factory=list)
+    """Test node ids failing on the base revision."""
+    log_excerpts: list[str] = Field(default_factory=list)
+    """Relevant log excerpts from the baseline run (capped)."""
+    prior_feedback: list[AgentFeedback] = Field(default_factory=list)
+    """Feedback for earlier attempts in this solve, oldest first."""
+    failed_candidates: list[FailedCandidate] = Field(default_factory=list)
+    """Capsules replay tried that did not validate."""
+    attempt: int = 1
+    """1-based attempt number within the solve."""
+    run_id: str = ""
+    """The run this attempt belongs to."""
+
+
+class AgentError(EvoKernelError):
+    """An agent could not produce a proposal (crashed, timed out, answered garbage).
+
+    ``reason`` is ``agent_failed`` or ``agent_timeout``; the kernel turns it into feedback.
+    """
+
+    def __init__(self, message: str, reason: str = "agent_failed", detail: str = "") -> None:
+        self.reason = reason
+        self.detail = detail
+        super().__init__(message)
+
+
+@runtime_checkable
+class Agent(Protocol):
+    """Anything that proposes a change for a task."""
+
+    name: str
+    """Short name recorded on proposals, e.g. ``scripted`` or ``cmd:my-agent``."""
+
+    def propose(self, task: AgentTask, context: AgentContext) -> MutationProposal:
+        """Return a proposal for ``task``. Raises ``AgentError`` when none can be produced."""
+        ...

@@ -1,0 +1,61 @@
+"""Errors raised by the evokernel package.
+
+Outcomes (a rejected proposal, a replay miss, a failed validation) are values carrying a
+``ReasonCode``; exceptions are for bad input and for "could not do the job".
+
+    EvoKernelError
+    ├── ConfigError(ValueError)        bad configuration (unknown key, wrong type)
+    ├── UnknownEventKindError          a store record whose kind we do not know (seq named)
+    ├── EventPayloadError              a store record whose payload does not fit its kind
+    ├── ProposalError(ValueError)      a malformed MutationProposal handed in
+    ├── AssetNotFoundError(KeyError)   no gene or capsule with that id
+    └── AgentError                     (evokernel.agents.base) an agent produced no proposal
+"""
+
+from __future__ import annotations
+
+
+class EvoKernelError(Exception):
+    """Base of every error the evokernel package raises."""
+
+
+class ConfigError(EvoKernelError, ValueError):
+    """Configuration is invalid; ``key`` names the offending key when there is one."""
+
+    def __init__(self, message: str, key: str | None = None, source: str | None = None) -> None:
+        self.key = key
+        self.source = source
+        super().__init__(message)
+
+
+class UnknownEventKindError(EvoKernelError):
+    """A store record has a kind this version does not know."""
+
+    def __init__(self, seq: int, kind: str) -> None:
+        self.seq = seq
+        self.kind = kind
+        super().__init__(f"record seq={seq}: unknown event kind {kind!r}")
+
+
+class EventPayloadError(EvoKernelError):
+    """A store record's payload does not validate against its event model."""
+
+    def __init__(self, seq: int, kind: str, detail: str) -> None:
+        self.seq = seq
+        self.kind = kind
+        super().__init__(f"record seq={seq} ({kind}): invalid payload: {detail}")
+
+
+class ProposalError(EvoKernelError, ValueError):
+    """A MutationProposal handed in is malformed (not JSON, wrong fields)."""
+
+
+class AssetNotFoundError(EvoKernelError, KeyError):
+    """No gene or capsule with the given id."""
+
+    def __init__(self, asset_id: str) -> None:
+        self.asset_id = asset_id
+        super().__init__(f"no gene or capsule with id {asset_id!r}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])

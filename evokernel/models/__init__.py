@@ -1,0 +1,29 @@
+"""Domain models (pydantic v2, frozen, documented fields)."""
+
+from __future__ import annotations
+
+from evokernel.models.assets import (
+    AssetState,
+    Capsule,
+    EnvFingerprint,
+    Gene,
+    ValidationEvidence,
+)
+from evokernel.models.proposal import MutationProposal, Proposer
+from evokernel.models.task import AgentTask, OriginKind, ScopeConstraints, TaskOrigin
+from sandbox import BlastRadius
+
+__all__ = [
+    "AgentTask",
+    "AssetState",
+    "BlastRadius",
+    "Capsule",
+    "EnvFingerprint",
+    "Gene",
+    "MutationProposal",
+    "OriginKind",
+    "Proposer",
+    "ScopeConstraints",
+    "TaskOrigin",
+    "ValidationEvidence",
+]

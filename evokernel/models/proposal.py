@@ -1,0 +1,37 @@
+"""MutationProposal: a unified diff plus intent, and who proposed it."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from evokernel.models._base import Model
+
+
+class Proposer(Model):
+    """Who produced a proposal, and what it cost when known."""
+
+    agent: str
+    """Agent name, e.g. ``scripted``, ``cmd:claude``, ``chat:gpt-4o``."""
+    model: str | None = None
+    """Model name, when an LLM produced it."""
+    tokens_in: int | None = Field(default=None, ge=0)
+    """Prompt tokens, when known."""
+    tokens_out: int | None = Field(default=None, ge=0)
+    """Completion tokens, when known."""
+    latency_s: float | None = Field(default=None, ge=0)
+    """Time the agent took, in seconds."""
+
+
+class MutationProposal(Model):
+    """A proposed change. Never trusted: it is validated in a sandbox before anything else."""
+
+    diff: str
+    """Unified diff (``git diff`` format) against the task's base revision."""
+    intent: str = ""
+    """What the change is meant to do."""
+    expected_effect: str = ""
+    """What should change when it is applied (e.g. which tests should pass)."""
+    touched_files: list[str] = Field(default_factory=list)
+    """Files the diff touches, as declared by the proposer (recomputed from the diff anyway)."""
+    proposer: Proposer = Field(default_factory=lambda: Proposer(agent="unknown"))
+    """Who proposed it."""

@@ -1,0 +1,67 @@
+"""What must be done: the AgentTask and its scope constraints."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from evokernel.models._base import Model
+from sandbox import ValidationPlan
+
+
+class OriginKind(StrEnum):
+    """Where a task came from."""
+
+    CLI = "cli"
+    DEVLOOP = "devloop"
+    GITHUB_ISSUE = "github_issue"
+    SCENARIO = "scenario"
+    NETWORK = "network"
+
+
+class TaskOrigin(Model):
+    """Where a task came from, e.g. GitHub issue 12."""
+
+    kind: OriginKind = OriginKind.CLI
+    """Kind of origin."""
+    ref: str | None = None
+    """Origin reference (issue number, scenario name), if any."""
+
+
+class ScopeConstraints(Model):
+    """Bounds a proposal must stay within (policy; configurable per project)."""
+
+    allowed_paths: list[str] = Field(default_factory=lambda: ["**"])
+    """Glob patterns a proposal may touch."""
+    forbidden_paths: list[str] = Field(default_factory=list)
+    """Glob patterns a proposal may never touch (checked after ``allowed_paths``)."""
+    max_files: int = Field(default=20, ge=1)
+    """Maximum number of files a proposal may change."""
+    max_changed_lines: int = Field(default=500, ge=1)
+    """Maximum lines added plus removed."""
+    allow_test_edits: bool = False
+    """Allow edits to existing test files, conftest.py and test configuration (reward-hacking guard)."""
+
+
+class AgentTask(Model):
+    """One thing to do on one repository at one base revision."""
+
+    task_id: str = Field(min_length=1)
+    """Stable task id."""
+    repo_path: str
+    """Local path of the git repository."""
+    repo_identity: str
+    """Stable repository identity (remote URL or OWNER/NAME), for the same-repository bonus."""
+    base_rev: str
+    """Commit the task starts from (full sha)."""
+    description: str = ""
+    """What must be done, in words."""
+    declared_signals: list[str] = Field(default_factory=list)
+    """Signals the caller declares in addition to detected ones."""
+    plan: ValidationPlan = Field(default_factory=ValidationPlan.pytest_default)
+    """How to validate a change."""
+    scope: ScopeConstraints = Field(default_factory=ScopeConstraints)
+    """Scope constraints for proposals."""
+    origin: TaskOrigin = Field(default_factory=TaskOrigin)
+    """Where the task came from."""

@@ -1,0 +1,87 @@
+"""The two sandbox abstractions: a ``Sandbox`` starts sessions, a ``SandboxSession`` acts in one.
+
+This mirrors SWE-ReX's deployment/runtime split and httpx's transports: each abstract method's
+docstring says what callers may rely on, and nothing else is required of a backend.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from types import TracebackType
+
+from sandbox.models import ExecRequest, ExecResult, SessionSpec
+
+
+class SandboxSession(ABC):
+    """One isolated, single-use environment. Never serves two validations."""
+
+    @abstractmethod
+    def exec(self, request: ExecRequest) -> ExecResult:
+        """Run one command and return what happened.
+
+        Timeouts, OOM kills and output floods are reported on the result, not raised.
+
+        Raises:
+            SessionError: the session is closed or the backend failed to run the command.
+            EngineUnavailableError: the engine stopped answering.
+        """
+
+    @abstractmethod
+    def read_file(self, path: str, max_bytes: int = 10_000_000) -> bytes | None:
+        """Read a regular file from the session's workspace without following symlinks.
+
+        ``path`` is relative to the workspace. Returns ``None`` when the file is absent,
+        is a symlink, or is not a regular file.
+        """
+
+    @abstractmethod
+    def close(self) -> None:
+        """Stop and remove everything the session started. Idempotent."""
+
+    def __enter__(self) -> SandboxSession:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class Sandbox(ABC):
+    """A backend that starts isolated sessions (Docker, local process)."""
+
+    name: str = "abstract"
+    """Short backend name shown in receipts and doctor output."""
+    isolates: bool = True
+    """Whether sessions are really isolated from the host (False for the local backend)."""
+
+    @abstractmethod
+    def open(self, spec: SessionSpec) -> SandboxSession:
+        """Start an isolated, single-use session.
+
+        Raises:
+            EngineUnavailableError: the engine cannot be reached.
+            ImageNotFoundError: the image is absent.
+        """
+
+    @abstractmethod
+    def image_id(self, image: str | None = None) -> str | None:
+        """The id/digest of the image sessions start from, for env fingerprints."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release pooled resources and reap anything this backend started. Idempotent."""
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
