@@ -63,7 +63,11 @@ class ValidationPlan(BaseModel):
     """Fail-to-pass and pass-to-pass test expectations."""
 
     @classmethod
-    def pytest_default(cls, args: list[str] | None = None, timeout_s: float = 300.0) -> ValidationPlan:
+    def pytest_default(
+        cls, args: list[str] | None = None, timeout_s: float = 300.0
+    ) -> ValidationPlan:
         """The plan used when a project names none: run pytest in the repository."""
         argv = ["python3", "-m", "pytest", "-q", "-p", "no:cacheprovider", *(args or [])]
-        return cls(stages=[Stage(name="pytest", command=argv, kind=StageKind.TEST, timeout_s=timeout_s)])
+        return cls(
+            stages=[Stage(name="pytest", command=argv, kind=StageKind.TEST, timeout_s=timeout_s)]
+        )

@@ -9,6 +9,7 @@ from evokernel.models.assets import (
     Gene,
     ValidationEvidence,
 )
+from evokernel.models.evidence import Evidence, EvidenceKind
 from evokernel.models.proposal import MutationProposal, Proposer
 from evokernel.models.task import AgentTask, OriginKind, ScopeConstraints, TaskOrigin
 from sandbox import BlastRadius
@@ -19,6 +20,8 @@ __all__ = [
     "BlastRadius",
     "Capsule",
     "EnvFingerprint",
+    "Evidence",
+    "EvidenceKind",
     "Gene",
     "MutationProposal",
     "OriginKind",

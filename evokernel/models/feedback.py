@@ -30,7 +30,7 @@ class ReasonCode(StrEnum):
     UNPARSABLE_DIFF = "unparsable_diff"
     """The diff is not a unified diff git can read."""
     PATCH_REFUSED = "patch_refused"
-    """The diff touches paths it may not (outside the repository, .git, symlinks out, forbidden globs, too big)."""
+    """The diff touches paths it may not (outside the repo, .git, symlinks out, too big)."""
     PATCH_APPLY_FAILED = "patch_apply_failed"
     """No step of the apply fallback chain applied the diff."""
     TESTS_MODIFIED = "tests_modified"

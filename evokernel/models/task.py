@@ -41,7 +41,7 @@ class ScopeConstraints(Model):
     max_changed_lines: int = Field(default=500, ge=1)
     """Maximum lines added plus removed."""
     allow_test_edits: bool = False
-    """Allow edits to existing test files, conftest.py and test configuration (reward-hacking guard)."""
+    """Allow edits to existing tests, conftest.py and test config (reward-hacking guard)."""
 
 
 class AgentTask(Model):
