@@ -1,8 +1,21 @@
-"""sandbox: isolated validation of untrusted patches (leaf package; never imports evokernel)."""
+"""sandbox: isolated validation of untrusted patches (leaf package; never imports evokernel).
+
+Start with ``Validator`` (runs a plan in one session of a backend and returns a ``Receipt``)
+and ``validate_patch`` (worktree, path safety, patch fallback chain, validation, clean-up).
+Backends: ``make_sandbox(DockerSandboxConfig(...) | LocalSandboxConfig(...))``. Importing
+this package does not import the Docker SDK.
+"""
 
 from __future__ import annotations
 
 from sandbox.base import Sandbox, SandboxSession
+from sandbox.classify import Judgement, judge_run, judge_stage
+from sandbox.config import (
+    DockerSandboxConfig,
+    LocalSandboxConfig,
+    SandboxConfig,
+    make_sandbox,
+)
 from sandbox.errors import (
     EngineUnavailableError,
     ImageBuildError,
@@ -15,22 +28,68 @@ from sandbox.errors import (
     SessionError,
     WorkspaceError,
 )
+from sandbox.evaluate import Evaluation, evaluate
+from sandbox.junit import TestOutcome, parse_junit
+from sandbox.local import LocalSandbox
 from sandbox.models import BlastRadius, ExecRequest, ExecResult, Limits, SessionSpec
+from sandbox.patch import ApplyAttempt, ApplyResult, ApplyStep, apply_patch
+from sandbox.pathsafety import (
+    ChangeKind,
+    DiffFile,
+    PatchPolicy,
+    RefusalReason,
+    check_diff,
+    diff_paths,
+)
+from sandbox.pipeline import validate_baseline, validate_patch
 from sandbox.plan import Expectations, Stage, StageKind, ValidationPlan
+from sandbox.receipt import (
+    FailureClass,
+    JUnitStatus,
+    Receipt,
+    StageResult,
+    Verdict,
+    VerdictReason,
+)
+from sandbox.validator import Validator
+from sandbox.workspace import (
+    Workspace,
+    Workspaces,
+    WorktreeSnapshot,
+    blast_radius,
+    changed_by_run,
+    snapshot,
+)
 
 __all__ = [
+    "ApplyAttempt",
+    "ApplyResult",
+    "ApplyStep",
     "BlastRadius",
+    "ChangeKind",
+    "DiffFile",
+    "DockerSandboxConfig",
     "EngineUnavailableError",
+    "Evaluation",
     "ExecRequest",
     "ExecResult",
     "Expectations",
+    "FailureClass",
     "ImageBuildError",
     "ImageNotFoundError",
     "JUnitParseError",
+    "JUnitStatus",
+    "Judgement",
     "Limits",
+    "LocalSandbox",
+    "LocalSandboxConfig",
     "PatchApplyError",
+    "PatchPolicy",
     "PatchRefusedError",
+    "Receipt",
+    "RefusalReason",
     "Sandbox",
+    "SandboxConfig",
     "SandboxConfigError",
     "SandboxError",
     "SandboxSession",
@@ -38,6 +97,27 @@ __all__ = [
     "SessionSpec",
     "Stage",
     "StageKind",
+    "StageResult",
+    "TestOutcome",
     "ValidationPlan",
+    "Validator",
+    "Verdict",
+    "VerdictReason",
+    "Workspace",
     "WorkspaceError",
+    "Workspaces",
+    "WorktreeSnapshot",
+    "apply_patch",
+    "blast_radius",
+    "changed_by_run",
+    "check_diff",
+    "diff_paths",
+    "evaluate",
+    "judge_run",
+    "judge_stage",
+    "make_sandbox",
+    "parse_junit",
+    "snapshot",
+    "validate_baseline",
+    "validate_patch",
 ]

@@ -15,6 +15,10 @@ from sandbox.models import ExecRequest, ExecResult, SessionSpec
 class SandboxSession(ABC):
     """One isolated, single-use environment. Never serves two validations."""
 
+    workdir: str = "/workspace"
+    """The workspace's path as commands in the session see it (absolute). Backends that do
+    not remap paths (the local one) set it to the host directory."""
+
     @abstractmethod
     def exec(self, request: ExecRequest) -> ExecResult:
         """Run one command and return what happened.

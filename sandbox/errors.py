@@ -36,7 +36,20 @@ class ImageNotFoundError(SandboxError):
 
 
 class ImageBuildError(SandboxError):
-    """Building the sandbox base image failed."""
+    """Building the sandbox base image failed.
+
+    Args:
+        step: the build step that failed (``apt-sources``, ``debootstrap``, ``add-user``,
+            ``clean``, ``import``).
+        log_tail: the last lines of that step's output, for diagnosis.
+    """
+
+    def __init__(self, message: str, step: str = "", log_tail: str = "") -> None:
+        self.step = step
+        self.log_tail = log_tail
+        where = f"[{step}] " if step else ""
+        tail = f"\n--- last output of {step or 'the step'} ---\n{log_tail}" if log_tail else ""
+        super().__init__(f"{where}{message}{tail}")
 
 
 class SessionError(SandboxError):

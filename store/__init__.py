@@ -1,7 +1,47 @@
-"""store: the append-only, hash-chained JSONL evolution log (leaf package)."""
+"""store: the append-only, hash-chained JSONL evolution log (leaf package).
+
+The store knows nothing of genes or capsules: a record's ``kind`` and ``payload`` are opaque
+here and given meaning by ``evokernel``. See docs/store.md.
+"""
 
 from __future__ import annotations
 
 from store.canonical import canonical_json, content_hash, sha256_hex
+from store.durability import Durability
+from store.errors import (
+    StoreClosedError,
+    StoreCorruptError,
+    StoreEncodeError,
+    StoreError,
+    StoreLockError,
+    StoreNotFoundError,
+    StoreReadOnlyError,
+    StoreWriteError,
+)
+from store.log import EventLog
+from store.position import Position
+from store.record import Record
+from store.recovery import TornTailRecovery
+from store.snapshot import SnapshotFile
+from store.verify import VerifyReport
 
-__all__ = ["canonical_json", "content_hash", "sha256_hex"]
+__all__ = [
+    "Durability",
+    "EventLog",
+    "Position",
+    "Record",
+    "SnapshotFile",
+    "StoreClosedError",
+    "StoreCorruptError",
+    "StoreEncodeError",
+    "StoreError",
+    "StoreLockError",
+    "StoreNotFoundError",
+    "StoreReadOnlyError",
+    "StoreWriteError",
+    "TornTailRecovery",
+    "VerifyReport",
+    "canonical_json",
+    "content_hash",
+    "sha256_hex",
+]

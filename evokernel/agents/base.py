@@ -12,7 +12,7 @@ from typing import Protocol, runtime_checkable
 from pydantic import Field
 
 from evokernel.errors import EvoKernelError
-from evokernel.models import AgentTask, MutationProposal
+from evokernel.models import AgentTask, MutationProposal, Proposer
 from evokernel.models._base import Model
 from evokernel.models.feedback import AgentFeedback
 
@@ -52,12 +52,22 @@ class AgentContext(Model):
 class AgentError(EvoKernelError):
     """An agent could not produce a proposal (crashed, timed out, answered garbage).
 
-    ``reason`` is ``agent_failed`` or ``agent_timeout``; the kernel turns it into feedback.
+    ``reason`` is a ``ReasonCode`` value: ``agent_failed``, ``agent_timeout``, ``empty_diff``,
+    ``unparsable_diff``, ``patch_apply_failed`` or ``patch_refused``; the kernel turns it into
+    feedback for the next attempt. ``proposer`` carries what the failed call cost (latency,
+    tokens) so agent-call accounting stays exact.
     """
 
-    def __init__(self, message: str, reason: str = "agent_failed", detail: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        reason: str = "agent_failed",
+        detail: str = "",
+        proposer: Proposer | None = None,
+    ) -> None:
         self.reason = reason
         self.detail = detail
+        self.proposer = proposer
         super().__init__(message)
 
 

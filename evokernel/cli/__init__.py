@@ -1,0 +1,1 @@
+"""The ``evokernel`` command: typer app, one module per command group."""

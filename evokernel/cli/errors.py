@@ -1,0 +1,69 @@
+"""Exit codes and the one place errors are turned into messages.
+
+    0  ok
+    1  a check failed (verify found a bad record, a scenario's outcome was wrong) or the job
+       could not be done (engine unreachable, store corrupt)
+    2  usage error or bad input (unknown option, bad config key, hostile diff, no such store)
+
+Only the three families (``StoreError``, ``SandboxError``, ``EvoKernelError``) are expected;
+anything else is a bug, reported the same way with a hint to run with ``-v``.
+"""
+
+from __future__ import annotations
+
+import traceback
+from enum import IntEnum
+
+from rich.console import Console
+from rich.text import Text
+
+from evokernel.errors import EvoKernelError
+from sandbox import PatchRefusedError, SandboxError
+from store import StoreError
+
+
+class ExitCode(IntEnum):
+    """Process exit codes of the ``evokernel`` command."""
+
+    OK = 0
+    """Done, and every check passed."""
+    CHECK_FAILED = 1
+    """A check failed, or the job could not be done."""
+    BAD_INPUT = 2
+    """Usage error or bad input."""
+
+
+FAMILIES: tuple[type[Exception], ...] = (StoreError, SandboxError, EvoKernelError)
+"""The error families the CLI expects and maps."""
+
+# Within the families, these say "the input is bad" (our errors mix in these builtins
+# exactly when the caller handed in something wrong: ConfigError(ValueError),
+# AssetNotFoundError(KeyError), StoreNotFoundError(FileNotFoundError), ...).
+_BAD_INPUT: tuple[type[Exception], ...] = (
+    ValueError,
+    KeyError,
+    TypeError,
+    FileNotFoundError,
+    PatchRefusedError,
+)
+
+
+def exit_code_for(exc: BaseException) -> ExitCode:
+    """The exit code an exception maps to."""
+    if isinstance(exc, FAMILIES) and isinstance(exc, _BAD_INPUT):
+        return ExitCode.BAD_INPUT
+    return ExitCode.CHECK_FAILED
+
+
+def report_error(exc: BaseException, *, verbose: bool) -> ExitCode:
+    """Print ``ClassName: message`` in red on stderr (the traceback only when ``verbose``)."""
+    console = Console(stderr=True, highlight=False)
+    if verbose:
+        console.print(Text("".join(traceback.format_exception(exc)), style="dim"), end="")
+    message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    line = Text(f"{type(exc).__name__}: ", style="bold red")
+    line.append(message, style="red")
+    console.print(line)
+    if not isinstance(exc, FAMILIES):
+        console.print("This is a bug in evokernel; run with -v for the traceback.", style="dim")
+    return exit_code_for(exc)

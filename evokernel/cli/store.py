@@ -1,0 +1,100 @@
+"""``evokernel store``: verify, describe and read the evolution store (never writes)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import orjson
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from evokernel.cli.errors import ExitCode
+from evokernel.cli.options import JsonOption, StoreOption
+from evokernel.cli.render import emit, model_table
+from evokernel.cli.state import cli_state
+from evokernel.store_report import StoreStats, TailEntry, store_stats, tail_store
+from store import EventLog, VerifyReport
+
+app = typer.Typer(
+    help="Inspect the evolution store: verify its chain, stats, last records.", no_args_is_help=True
+)
+
+
+@app.command()
+def verify(ctx: typer.Context, store: StoreOption = None, json: JsonOption = False) -> None:
+    """Walk the hash chain and name the first bad record (EventLog.verify).
+
+    Exits 1 when a record is malformed, out of sequence, or does not hash to what it
+    claims. Reads only; a torn tail is reported, not repaired.
+
+    \b
+    Example:
+        evokernel store verify
+        evokernel store verify --store .evokernel/store --json
+    """
+    with EventLog.open_readonly(cli_state(ctx).store_dir(store)) as log:
+        report = log.verify()
+    emit(report, json, _verify_table)
+    if not report.ok:
+        raise typer.Exit(ExitCode.CHECK_FAILED)
+
+
+def _verify_table(report: VerifyReport) -> Table:
+    table = model_table("store verify", report)
+    table.caption = Text(
+        "OK" if report.ok else f"FAILED at seq {report.first_bad_seq}",
+        style="green" if report.ok else "bold red",
+    )
+    return table
+
+
+@app.command()
+def stats(ctx: typer.Context, store: StoreOption = None, json: JsonOption = False) -> None:
+    """Records, head, size, genes and capsules by state, and the projection's counters.
+
+    Builds the evolution view (from the snapshot when it matches the log) and writes
+    nothing.
+
+    \b
+    Example:
+        evokernel store stats
+        evokernel store stats --json
+    """
+    emit(store_stats(cli_state(ctx).store_dir(store)), json, _stats_tables)
+
+
+def _stats_tables(result: StoreStats) -> Table:
+    table = model_table("store stats", result, exclude=("counters",))
+    for name, value in result.counters.model_dump().items():
+        table.add_row(f"counters.{name}", str(value))
+    return table
+
+
+@app.command()
+def tail(
+    ctx: typer.Context,
+    store: StoreOption = None,
+    count: Annotated[int, typer.Option("-n", "--count", min=0, help="How many records.")] = 10,
+    json: JsonOption = False,
+) -> None:
+    """The last N records of the store, oldest first.
+
+    \b
+    Example:
+        evokernel store tail -n 5
+        evokernel store tail --json | jq '.[].kind'
+    """
+    emit(tail_store(cli_state(ctx).store_dir(store), count), json, _tail_table)
+
+
+def _tail_table(entries: list[TailEntry]) -> Table:
+    table = Table(title="store tail", title_justify="left")
+    table.add_column("seq", justify="right")
+    table.add_column("ts")
+    table.add_column("kind", style="bold")
+    table.add_column("payload", overflow="fold")
+    for entry in entries:
+        payload = orjson.dumps(entry.payload, option=orjson.OPT_SORT_KEYS).decode()
+        table.add_row(str(entry.seq), entry.ts, entry.kind, payload[:160])
+    return table

@@ -1,0 +1,245 @@
+"""Load the effective configuration and remember where each value came from.
+
+Why not pydantic-settings: its ``settings_customise_sources`` orders sources well, but it
+cannot say which source set each key, cannot name the file an unknown key came from, and
+merges a ``[sandbox]`` table field by field even when a higher layer switches the backend's
+``kind``. The rules here are few: layers are merged lowest first; a table whose ``kind``
+differs from the one below replaces it instead of merging into it; every leaf remembers its
+layer; the merged tables are validated once by ``EvoConfig``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from evokernel.config.model import EvoConfig
+from evokernel.config.sources import (
+    Layer,
+    cli_layer,
+    defaults_layer,
+    environment_layer,
+    pyproject_layer,
+    toml_file_layer,
+)
+from evokernel.config.sources.base import KeyPath, set_path
+from evokernel.errors import ConfigError
+from evokernel.models._base import Model
+
+
+class ConfigEntry(Model):
+    """One effective key: its value and the source that set it."""
+
+    key: str
+    """Dotted key, e.g. ``sandbox.kind``."""
+    value: Any
+    """Effective value (JSON form)."""
+    source: str
+    """Where it came from: ``default``, ``pyproject.toml [tool.evokernel]``,
+    ``evokernel.toml``, ``env EVOKERNEL_...`` or ``cli``."""
+
+
+class LoadedConfig(Model):
+    """The effective configuration and the provenance of every key."""
+
+    repo: Path
+    """Repository root the files were looked up in."""
+    config: EvoConfig
+    """The effective configuration."""
+    sources: dict[str, str] = Field(default_factory=dict)
+    """Dotted key -> the source that set it (see ``ConfigEntry.source``)."""
+
+    def entries(self) -> list[ConfigEntry]:
+        """Every effective key with its value and source, in model order."""
+        return [
+            ConfigEntry(key=key, value=value, source=self.sources.get(key, "default"))
+            for key, value in _leaves(self.config.model_dump(mode="json"), self.config)
+        ]
+
+
+def config_sources(repo: Path, cli: Mapping[str, Any], environ: Mapping[str, str]) -> list[Layer]:
+    """THE precedence, lowest first: defaults < pyproject < evokernel.toml < environment < CLI.
+
+    Raises:
+        ConfigError: a file is not valid TOML, or an environment variable is malformed.
+    """
+    return [
+        defaults_layer(),
+        pyproject_layer(repo),
+        toml_file_layer(repo),
+        environment_layer(environ),
+        cli_layer(cli),
+    ]
+
+
+def load_config(
+    repo: Path,
+    cli: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> LoadedConfig:
+    """Merge every source over the defaults and validate the result.
+
+    Relative paths from files and defaults are taken from ``repo``; from flags and
+    environment variables, from the current directory.
+
+    Args:
+        repo: repository root holding ``pyproject.toml`` / ``evokernel.toml``.
+        cli: flags the user gave (``None`` values are ignored), dotted or nested keys.
+        environ: the environment to read ``EVOKERNEL_*`` from (the CLI passes ``os.environ``;
+            library callers pass what they mean, by default nothing).
+
+    Raises:
+        ConfigError: an unknown key or a bad value; ``key`` and ``source`` name it.
+    """
+    layers = config_sources(repo, cli or {}, environ or {})
+    merged: dict[str, Any] = {}
+    origin: dict[KeyPath, str] = {}
+    for layer in layers:
+        _merge(merged, layer.data, (), layer, origin)
+    config = _validate(merged, origin)
+    rebased = _rebase_paths(config, origin, repo)
+    for path, value in rebased.items():
+        set_path(merged, path, value, "paths")
+    if rebased:
+        config = _validate(merged, origin)
+    sources = {
+        key: _origin_of(tuple(key.split(".")), origin)
+        for key, _ in _leaves(config.model_dump(mode="json"), config)
+    }
+    return LoadedConfig(repo=repo, config=config, sources=sources)
+
+
+def find_repo_root(start: Path) -> Path:
+    """The nearest directory at or above ``start`` holding ``.git``; ``start`` if none."""
+    start = start.absolute()
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return start
+
+
+def _merge(
+    target: dict[str, Any],
+    over: Mapping[str, Any],
+    prefix: KeyPath,
+    layer: Layer,
+    origin: dict[KeyPath, str],
+) -> None:
+    for key, value in over.items():
+        path = (*prefix, key)
+        below = target.get(key)
+        if (
+            isinstance(value, Mapping)
+            and isinstance(below, dict)
+            and not _switches_kind(below, value)
+        ):
+            _merge(below, value, path, layer, origin)
+            continue
+        # A new value, a non-table, or a table that changes its ``kind``: replace wholesale.
+        for stale in [p for p in origin if p[: len(path)] == path]:
+            del origin[stale]
+        target[key] = _plain(value)
+        _record_origin(value, path, layer, origin)
+
+
+def _record_origin(value: Any, path: KeyPath, layer: Layer, origin: dict[KeyPath, str]) -> None:
+    if isinstance(value, Mapping) and value:
+        for key, inner in value.items():
+            _record_origin(inner, (*path, key), layer, origin)
+    else:
+        origin[path] = layer.label(path)
+
+
+def _switches_kind(below: Mapping[str, Any], over: Mapping[str, Any]) -> bool:
+    return "kind" in over and "kind" in below and over["kind"] != below["kind"]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _plain(inner) for key, inner in value.items()}
+    return value
+
+
+def _origin_of(path: KeyPath, origin: Mapping[KeyPath, str]) -> str:
+    for end in range(len(path), 0, -1):
+        found = origin.get(path[:end])
+        if found is not None:
+            return found
+    # Keys nested under a value set wholesale (a table's defaults) belong to its setter.
+    for key, source in origin.items():
+        if key[: len(path)] == path:
+            return source
+    return "default"
+
+
+def _validate(merged: dict[str, Any], origin: Mapping[KeyPath, str]) -> EvoConfig:
+    try:
+        return EvoConfig.model_validate(merged)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        path = _key_path_in(merged, first["loc"])
+        key = ".".join(path) or "(root)"
+        source = _origin_of(path, origin)
+        if first["type"] == "extra_forbidden":
+            message = f"{source}: unknown key {key!r}"
+        else:
+            message = f"{source}: {key}: {first['msg']}"
+        count = exc.error_count()
+        if count > 1:
+            message += f" (and {count - 1} more problem{'s' if count > 2 else ''})"
+        raise ConfigError(message, key=key, source=source) from exc
+
+
+def _key_path_in(merged: Mapping[str, Any], loc: tuple[int | str, ...]) -> KeyPath:
+    """The key path of an error location, without the union tags pydantic inserts."""
+    node: Any = merged
+    path: list[str] = []
+    for part in loc:
+        if isinstance(node, Mapping):
+            found = part in node
+        else:
+            found = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        # Not found: a discriminator tag such as ``docker`` in ("sandbox", "docker", "image").
+        if found:
+            node = node[part]
+            path.append(str(part))
+    return tuple(path)
+
+
+def _rebase_paths(
+    config: EvoConfig, origin: Mapping[KeyPath, str], repo: Path
+) -> dict[KeyPath, Path]:
+    rebased: dict[KeyPath, Path] = {}
+    for path, value in _model_leaves(config, ()):
+        if not isinstance(value, Path) or value.is_absolute():
+            continue
+        source = _origin_of(path, origin)
+        from_files = source == "default" or source.endswith(("evokernel.toml", "[tool.evokernel]"))
+        rebased[path] = (repo / value) if from_files else Path(os.path.abspath(value))
+    return rebased
+
+
+def _model_leaves(model: BaseModel, prefix: KeyPath) -> Iterator[tuple[KeyPath, Any]]:
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            yield from _model_leaves(value, (*prefix, name))
+        else:
+            yield (*prefix, name), value
+
+
+def _leaves(
+    dumped: Mapping[str, Any], model: BaseModel, prefix: str = ""
+) -> Iterator[tuple[str, Any]]:
+    """Dotted keys and JSON values of every field that is not itself a section."""
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        key = f"{prefix}{name}"
+        if isinstance(value, BaseModel) and isinstance(dumped.get(name), Mapping):
+            yield from _leaves(dumped[name], value, f"{key}.")
+        else:
+            yield key, dumped.get(name)

@@ -1,0 +1,101 @@
+"""The configuration model: one root, one section per concern, unknown keys refused.
+
+Adding a section is one line in ``EvoConfig`` (a field whose default is the section's
+defaults); every source, ``evokernel config show`` and docs/configuration.md pick it up.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+from sandbox.config import DockerSandboxConfig, SandboxConfig
+
+from evokernel.logs import LogFormat
+from evokernel.models import ScopeConstraints
+from sandbox import ValidationPlan
+from store import Durability
+
+
+class Section(BaseModel):
+    """Base of every configuration section: frozen, documented, unknown keys are errors."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+class LogLevel(StrEnum):
+    """Threshold of log records shown."""
+
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+class StoreConfig(Section):
+    """Where the evolution store lives and how appends are made durable."""
+
+    path: Path = Path(".evokernel/store")
+    """Store directory; relative paths are taken from the repository root (or, for a CLI flag
+    or environment variable, from the current directory)."""
+    durability: Durability = Durability.FSYNC
+    """``fsync``: every append is fsynced before it returns; ``batch``: group commit."""
+    snapshots: bool = True
+    """Cache the evolution view in a snapshot next to the log and catch up from it."""
+
+
+class LogConfig(Section):
+    """Logging of the ``evokernel`` command (library code never configures logging)."""
+
+    level: LogLevel = LogLevel.WARNING
+    """Threshold; ``-v`` lowers it to INFO, ``-vv`` to DEBUG, ``-q`` raises it to ERROR."""
+    format: LogFormat = LogFormat.TEXT
+    """``text`` or ``json`` (``--log-format``)."""
+
+
+_SCOPE = ScopeConstraints()
+
+
+class PolicyConfig(Section):
+    """Bounds on what a proposal may change and what a run may spend (per project)."""
+
+    allowed_paths: list[str] = Field(default_factory=lambda: list(_SCOPE.allowed_paths))
+    """Glob patterns a proposal may touch."""
+    forbidden_paths: list[str] = Field(default_factory=lambda: list(_SCOPE.forbidden_paths))
+    """Glob patterns a proposal may never touch (checked after ``allowed_paths``)."""
+    max_files: int = Field(default=_SCOPE.max_files, ge=1)
+    """Maximum number of files a proposal may change."""
+    max_changed_lines: int = Field(default=_SCOPE.max_changed_lines, ge=1)
+    """Maximum lines added plus removed."""
+    allow_test_edits: bool = _SCOPE.allow_test_edits
+    """Allow edits to existing tests, conftest.py and test configuration."""
+    max_attempts: int = Field(default=3, ge=1)
+    """Agent proposals tried per run before giving up."""
+    time_budget_s: float = Field(default=1800.0, gt=0)
+    """Wall-clock budget of one run, replay and agent attempts included."""
+    validation_plan: ValidationPlan | None = None
+    """The project's validation plan; ``None`` runs pytest in the repository."""
+
+    def scope(self) -> ScopeConstraints:
+        """The scope constraints a task of this project carries."""
+        return ScopeConstraints(
+            allowed_paths=self.allowed_paths,
+            forbidden_paths=self.forbidden_paths,
+            max_files=self.max_files,
+            max_changed_lines=self.max_changed_lines,
+            allow_test_edits=self.allow_test_edits,
+        )
+
+
+class EvoConfig(Section):
+    """Everything EvoKernel can be configured with. One field per section."""
+
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    """The evolution store."""
+    sandbox: SandboxConfig = Field(default_factory=DockerSandboxConfig)
+    """The sandbox backend (``kind = "docker"`` or ``"local"``) and its settings."""
+    log: LogConfig = Field(default_factory=LogConfig)
+    """Logging of the command-line tool."""
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    """Scope and budget limits for proposals and runs."""

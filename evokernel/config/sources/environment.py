@@ -1,0 +1,74 @@
+"""``EVOKERNEL_*`` environment variables.
+
+``EVOKERNEL_<SECTION>__<KEY>[__<KEY>...]`` sets a nested key (``EVOKERNEL_SANDBOX__KIND=local``);
+a misspelt key is an error. ``EVOKERNEL_STORE`` is short for ``EVOKERNEL_STORE__PATH``.
+Variables with no ``__`` that are not aliases are left alone, because other tools use the
+prefix for other things (``EVOKERNEL_TASK_FILE`` is how an agent command receives its task).
+Values are strings, converted by the model; a value starting with ``[`` or ``{`` is JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+from evokernel.config.model import EvoConfig
+from evokernel.config.sources.base import KeyPath, Layer, set_path
+from evokernel.errors import ConfigError
+
+PREFIX = "EVOKERNEL_"
+SOURCE = "environment"
+ALIASES: dict[str, KeyPath] = {"STORE": ("store", "path")}
+"""Single-word variables that stand for a nested key."""
+
+
+def environment_layer(environ: Mapping[str, str]) -> Layer:
+    """The configuration keys set by ``EVOKERNEL_*`` variables in ``environ``.
+
+    Raises:
+        ConfigError: a variable names no section, or its JSON value does not parse.
+    """
+    data: dict[str, Any] = {}
+    labels: dict[KeyPath, str] = {}
+    for name in sorted(environ):
+        if not name.startswith(PREFIX):
+            continue
+        path = _key_path(name)
+        if path is None:
+            continue
+        label = f"env {name}"
+        set_path(data, path, _value(name, environ[name], label), label)
+        labels[path] = label
+    return Layer(SOURCE, data, labels)
+
+
+def _key_path(name: str) -> KeyPath | None:
+    rest = name[len(PREFIX) :]
+    if "__" not in rest:
+        if rest in ALIASES:
+            return ALIASES[rest]
+        if rest.lower() in EvoConfig.model_fields:
+            label = f"env {name}"
+            raise ConfigError(
+                f"{label}: {rest.lower()} is a section; set one key, e.g. {name}__<KEY>",
+                key=rest.lower(),
+                source=label,
+            )
+        return None
+    parts = tuple(part.lower() for part in rest.split("__"))
+    if not all(parts):
+        label = f"env {name}"
+        raise ConfigError(f"{label}: empty key segment in {name}", source=label)
+    return parts
+
+
+def _value(name: str, raw: str, label: str) -> Any:
+    text = raw.strip()
+    if text[:1] in ("[", "{"):
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            raise ConfigError(f"{label}: value is not valid JSON: {exc}", source=label) from exc
+    return raw

@@ -1,0 +1,84 @@
+"""Evolution events: one immutable model per kind, named in the past tense.
+
+Every state change in EvoKernel is one of these, appended to the store through
+``event_payload`` and read back through ``parse_event``.
+"""
+
+from __future__ import annotations
+
+from evokernel.events._base import EvolutionEvent
+from evokernel.events._enums import (
+    ApprovalDecision,
+    ApprovalSource,
+    AssetType,
+    DeliveryState,
+    LedgerEntryKind,
+    ReplayOutcome,
+    ValidationPurpose,
+)
+from evokernel.events.assets import (
+    AssetStateChanged,
+    CapsuleCommitted,
+    GeneSolidified,
+    RemoteAssetImported,
+    StateReason,
+)
+from evokernel.events.codec import (
+    EVENT_ADAPTER,
+    EVENT_TYPES,
+    Event,
+    RecordLike,
+    event_payload,
+    parse_event,
+)
+from evokernel.events.delivery import ApprovalRecorded, DeliveryUpdated
+from evokernel.events.ledger import LedgerEntryRecorded
+from evokernel.events.replay import (
+    CapsuleReused,
+    ReplayAttempted,
+    ReplayEconomicsRecorded,
+    ReplayLookupRecorded,
+)
+from evokernel.events.run import (
+    AgentCalled,
+    MutationProposed,
+    MutationRejected,
+    SignalsDetected,
+    TaskReceived,
+    ValidationCompleted,
+)
+
+__all__ = [
+    "EVENT_ADAPTER",
+    "EVENT_TYPES",
+    "AgentCalled",
+    "ApprovalDecision",
+    "ApprovalRecorded",
+    "ApprovalSource",
+    "AssetStateChanged",
+    "AssetType",
+    "CapsuleCommitted",
+    "CapsuleReused",
+    "DeliveryState",
+    "DeliveryUpdated",
+    "Event",
+    "EvolutionEvent",
+    "GeneSolidified",
+    "LedgerEntryKind",
+    "LedgerEntryRecorded",
+    "MutationProposed",
+    "MutationRejected",
+    "RecordLike",
+    "RemoteAssetImported",
+    "ReplayAttempted",
+    "ReplayEconomicsRecorded",
+    "ReplayLookupRecorded",
+    "ReplayOutcome",
+    "SignalsDetected",
+    "StateReason",
+    "TaskReceived",
+    "ValidationCompleted",
+    "ValidationPurpose",
+    "event_payload",
+    "parse_event",
+]

@@ -1,0 +1,155 @@
+"""The event union and the two crossings of the store boundary: parse and payload.
+
+The store keeps ``kind`` and ``payload`` opaque; this module gives them meaning. A record is
+turned into an event by looking its kind up in ``EVENT_TYPES`` and validating the payload
+against that one model (cheaper than trying the union, and it names the seq on failure).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, Protocol, Union
+
+from pydantic import Field, TypeAdapter, ValidationError
+
+from evokernel.errors import EventPayloadError, UnknownEventKindError
+from evokernel.events._base import EvolutionEvent
+from evokernel.events.assets import (
+    AssetStateChanged,
+    CapsuleCommitted,
+    GeneSolidified,
+    RemoteAssetImported,
+)
+from evokernel.events.delivery import ApprovalRecorded, DeliveryUpdated
+from evokernel.events.ledger import LedgerEntryRecorded
+from evokernel.events.replay import (
+    CapsuleReused,
+    ReplayAttempted,
+    ReplayEconomicsRecorded,
+    ReplayLookupRecorded,
+)
+from evokernel.events.run import (
+    AgentCalled,
+    MutationProposed,
+    MutationRejected,
+    SignalsDetected,
+    TaskReceived,
+    ValidationCompleted,
+)
+
+# Union[...] rather than X | Y: the members are classes and the union is built once here.
+Event = Annotated[
+    Union[  # noqa: UP007
+        TaskReceived,
+        SignalsDetected,
+        MutationProposed,
+        ValidationCompleted,
+        MutationRejected,
+        AgentCalled,
+        GeneSolidified,
+        CapsuleCommitted,
+        AssetStateChanged,
+        RemoteAssetImported,
+        ReplayLookupRecorded,
+        ReplayAttempted,
+        CapsuleReused,
+        ReplayEconomicsRecorded,
+        ApprovalRecorded,
+        DeliveryUpdated,
+        LedgerEntryRecorded,
+    ],
+    Field(discriminator="kind"),
+]
+"""Any evolution event, discriminated by ``kind``."""
+
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+"""Validates any event dict carrying its ``kind``; also gives the union's JSON Schema."""
+
+
+def _kind_of(model: type[EvolutionEvent]) -> str:
+    default = model.model_fields["kind"].default
+    assert isinstance(default, str)
+    return default
+
+
+EVENT_TYPES: Mapping[str, type[EvolutionEvent]] = {
+    _kind_of(model): model
+    for model in (
+        TaskReceived,
+        SignalsDetected,
+        MutationProposed,
+        ValidationCompleted,
+        MutationRejected,
+        AgentCalled,
+        GeneSolidified,
+        CapsuleCommitted,
+        AssetStateChanged,
+        RemoteAssetImported,
+        ReplayLookupRecorded,
+        ReplayAttempted,
+        CapsuleReused,
+        ReplayEconomicsRecorded,
+        ApprovalRecorded,
+        DeliveryUpdated,
+        LedgerEntryRecorded,
+    )
+}
+"""Event model by kind; the one table that says which kinds this version knows."""
+
+
+class RecordLike(Protocol):
+    """What ``parse_event`` needs from a store record (``store.Record`` has it)."""
+
+    @property
+    def seq(self) -> int: ...
+
+    @property
+    def ts(self) -> Any: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def payload(self) -> Any: ...
+
+
+def parse_event(record: RecordLike) -> Event:
+    """Turn a store record into its event model.
+
+    Raises:
+        UnknownEventKindError: the record's kind is not in ``EVENT_TYPES`` (seq named).
+        EventPayloadError: the payload does not validate against the kind's model.
+    """
+    model = EVENT_TYPES.get(record.kind)
+    if model is None:
+        raise UnknownEventKindError(record.seq, record.kind)
+    payload = record.payload
+    if not isinstance(payload, dict):
+        raise EventPayloadError(record.seq, record.kind, "payload is not an object")
+    if "kind" in payload:
+        raise EventPayloadError(record.seq, record.kind, "payload must not repeat 'kind'")
+    try:
+        event: Event = model.model_validate(payload)  # type: ignore[assignment]
+    except ValidationError as exc:
+        raise EventPayloadError(record.seq, record.kind, _first_error(exc)) from exc
+    return event
+
+
+def event_payload(event: EvolutionEvent) -> tuple[str, dict[str, Any]]:
+    """Return ``(kind, payload)`` ready for ``EventLog.append`` / ``append_many``.
+
+    The payload is the event's JSON form without ``kind`` (the record carries it), with
+    defaults included so a reader never depends on this version's defaults.
+    """
+    kind = _kind_of(type(event))
+    if EVENT_TYPES.get(kind) is not type(event):
+        raise TypeError(f"{type(event).__name__} is not a registered evolution event")
+    return kind, event.model_dump(mode="json", exclude={"kind"})
+
+
+def _first_error(exc: ValidationError) -> str:
+    errors = exc.errors(include_url=False, include_input=False)
+    first = errors[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(root)"
+    more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{where}: {first['msg']}{more}"

@@ -1,0 +1,254 @@
+"""The reward-hacking guard: a proposal must fix the code, not the tests.
+
+By default a proposal is rejected with ``ReasonCode.TESTS_MODIFIED`` before anything is
+validated when it edits, deletes or renames away an existing test file, touches a pytest
+``conftest.py`` or a test configuration file (``pytest.ini``, ``tox.ini``, ``.coveragerc``...),
+or changes a test section of a shared configuration file (``[tool:pytest]``, ``[tox:tox]``,
+``[testenv*]``, ``[coverage:*]`` in ``setup.cfg``; ``[tool.pytest*]``, ``[tool.coverage*]``,
+``[tool.tox*]`` in ``pyproject.toml``). Adding a new test file is allowed. Everything is
+configurable in ``GuardConfig``; a task whose scope allows test edits passes
+``GuardConfig(enabled=False)``.
+
+To tell which section a changed line of ``setup.cfg``/``pyproject.toml`` is in, the guard reads
+the hunks, and the base file when ``read_base`` is given. Without the base file a change whose
+section header lies outside the hunk cannot be placed; ``unknown_section_is_test`` (default
+true) makes that a rejection: fail closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from enum import StrEnum
+
+from pydantic import Field
+
+from evokernel.config_sections import TOP, UNKNOWN, ScanState, Syntax, matches_section, scan
+from evokernel.diffparse import DiffFileChange, Hunk, parse_diff
+from evokernel.globs import match_any
+from evokernel.models._base import Model
+from evokernel.models.feedback import NextAction, ReasonCode
+
+ReadBase = Callable[[str], str | None]
+"""Returns a file's text at the base revision (``None`` when it does not exist)."""
+
+
+class GuardConfig(Model):
+    """What counts as a test or test configuration (globs: see ``evokernel.globs``)."""
+
+    enabled: bool = True
+    """Run the guard at all (a task whose scope allows test edits turns it off)."""
+    test_files: list[str] = Field(
+        default_factory=lambda: ["**/tests/**", "**/test/**", "test_*.py", "*_test.py", "tests.py"]
+    )
+    """Test files: may be added, never edited, deleted or renamed away."""
+    test_config_files: list[str] = Field(
+        default_factory=lambda: [
+            "conftest.py",
+            "pytest.ini",
+            ".pytest.ini",
+            "pytest.toml",
+            ".pytest.toml",
+            "tox.ini",
+            ".coveragerc",
+            "noxfile.py",
+        ]
+    )
+    """Files that configure test runs as a whole: never added, edited or deleted."""
+    sectioned_files: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            "setup.cfg": ["tool:pytest", "pytest", "tox", "testenv", "coverage"],
+            "pyproject.toml": ["tool.pytest", "tool.coverage", "tool.tox"],
+        }
+    )
+    """Shared config files -> section prefixes that configure tests (``.``/``:`` separated)."""
+    unknown_section_is_test: bool = True
+    """A changed line of a sectioned file whose section cannot be told counts as a test edit."""
+
+
+class GuardFinding(Model):
+    """One reason the guard objects."""
+
+    path: str
+    """The file concerned."""
+    change: str
+    """``modified``, ``deleted``, ``renamed``, ``added`` or ``mode``."""
+    rule: str
+    """The pattern or section that matched (``unknown-section`` when it could not be told)."""
+
+
+class GuardVerdict(Model):
+    """The guard's decision on a proposal."""
+
+    ok: bool
+    """True when the proposal leaves tests and test configuration alone."""
+    reason_code: ReasonCode | None = None
+    """``TESTS_MODIFIED`` when rejected."""
+    next_action: NextAction = NextAction.NONE
+    """``REVERT_TEST_EDITS`` when rejected."""
+    findings: list[GuardFinding] = Field(default_factory=list)
+    """Every offending change, sorted by path."""
+    detail: str = ""
+    """One sentence for the agent."""
+
+
+class _Kind(StrEnum):
+    MODIFIED = "modified"
+    DELETED = "deleted"
+    RENAMED = "renamed"
+    ADDED = "added"
+    MODE = "mode"
+
+
+def _kind(change: DiffFileChange) -> _Kind:
+    if change.added:
+        return _Kind.ADDED
+    if change.deleted:
+        return _Kind.DELETED
+    if change.renamed:
+        return _Kind.RENAMED
+    if change.mode_changed and not change.hunks:
+        return _Kind.MODE
+    return _Kind.MODIFIED
+
+
+def check_test_edits(
+    diff_files: Sequence[DiffFileChange], config: GuardConfig, read_base: ReadBase | None = None
+) -> GuardVerdict:
+    """Reject a change set that edits existing tests or test configuration (see module doc)."""
+    if not config.enabled:
+        return GuardVerdict(ok=True)
+    findings: list[GuardFinding] = []
+    for change in diff_files:
+        findings += _check_file(change, config, read_base)
+    if not findings:
+        return GuardVerdict(ok=True)
+    findings.sort(key=lambda f: (f.path, f.change, f.rule))
+    listed = ", ".join(f"{f.path} ({f.change})" for f in findings[:5])
+    more = f" and {len(findings) - 5} more" if len(findings) > 5 else ""
+    return GuardVerdict(
+        ok=False,
+        reason_code=ReasonCode.TESTS_MODIFIED,
+        next_action=NextAction.REVERT_TEST_EDITS,
+        findings=findings,
+        detail=f"the proposal changes existing tests or test configuration: {listed}{more}",
+    )
+
+
+def check_diff_test_edits(
+    diff: str, config: GuardConfig, read_base: ReadBase | None = None
+) -> GuardVerdict:
+    """``check_test_edits`` over a unified diff (raises ``DiffParseError`` when unreadable)."""
+    return check_test_edits(parse_diff(diff), config, read_base)
+
+
+def _check_file(
+    change: DiffFileChange, config: GuardConfig, read_base: ReadBase | None
+) -> list[GuardFinding]:
+    kind = _kind(change)
+    found: list[GuardFinding] = []
+    for path in change.paths:
+        if rule := match_any(path, config.test_config_files):
+            found.append(GuardFinding(path=path, change=kind, rule=rule))
+    if found:
+        return found
+    # An existing test file may not change; a new one may be added.
+    if change.old_path and (rule := match_any(change.old_path, config.test_files)):
+        return [GuardFinding(path=change.old_path, change=kind, rule=rule)]
+    for path in change.paths:
+        for pattern, prefixes in config.sectioned_files.items():
+            if match_any(path, [pattern]):
+                found += _check_sections(change, path, prefixes, config, read_base)
+    return found
+
+
+def _syntax(path: str) -> Syntax:
+    return Syntax.TOML if path.endswith(".toml") else Syntax.INI
+
+
+def _check_sections(
+    change: DiffFileChange,
+    path: str,
+    prefixes: list[str],
+    config: GuardConfig,
+    read_base: ReadBase | None,
+) -> list[GuardFinding]:
+    kind = _kind(change)
+    syntax = _syntax(path)
+    base = read_base(change.old_path) if read_base and change.old_path else None
+    touched: list[str | None]
+    if change.binary:
+        touched = [None]
+    elif kind is _Kind.RENAMED:
+        # The file moves: what it held leaves the old path and arrives at the new one.
+        if base is None:
+            touched = [None]
+        elif path == change.old_path:
+            touched = list(scan(base.splitlines(), syntax)[0])
+        else:
+            moved = _apply(base.splitlines(), change.hunks)
+            touched = [None] if moved is None else list(scan(moved, syntax)[0])
+    else:
+        touched = _changed_paths(change, syntax, base)
+    rules: set[str] = set()
+    for section in touched:
+        if section is None:
+            if config.unknown_section_is_test:
+                rules.add("unknown-section")
+        elif matches_section(section, prefixes):
+            rules.add(next(p for p in prefixes if matches_section(section, [p])))
+    return [GuardFinding(path=path, change=kind, rule=rule) for rule in sorted(rules)]
+
+
+def _changed_paths(change: DiffFileChange, syntax: Syntax, base: str | None) -> list[str | None]:
+    """Section paths of every added or removed line."""
+    if base is not None:
+        old_lines = base.splitlines()
+        new_lines = _apply(old_lines, change.hunks)
+        if new_lines is not None:
+            old_paths = scan(old_lines, syntax)[0]
+            new_paths = scan(new_lines, syntax)[0]
+            out: list[str | None] = []
+            for hunk in change.hunks:
+                for op, old_no, new_no, _text in hunk.numbered():
+                    if op == "-" and old_no is not None:
+                        out.append(old_paths[old_no - 1])
+                    elif op == "+" and new_no is not None:
+                        out.append(new_paths[new_no - 1])
+            return out
+    out = []
+    for hunk in change.hunks:
+        out += _hunk_paths(hunk, syntax)
+    return out
+
+
+def _hunk_paths(hunk: Hunk, syntax: Syntax) -> list[str | None]:
+    """Without the base file: scan each side of the hunk from what the hunk shows."""
+    numbered = hunk.numbered()
+    out: list[str | None] = []
+    for side, start in (("-", hunk.old_start), ("+", hunk.new_start)):
+        state: ScanState = TOP if start <= 1 else UNKNOWN
+        rows = [(op, text) for op, _o, _n, text in numbered if op in {" ", side}]
+        paths = scan((text for _op, text in rows), syntax, state)[0]
+        out += [p for (op, _text), p in zip(rows, paths, strict=True) if op == side]
+    return out
+
+
+def _apply(old_lines: list[str], hunks: list[Hunk]) -> list[str] | None:
+    """The new file from the old one and the hunks; ``None`` when they do not fit."""
+    new: list[str] = []
+    cursor = 0
+    for hunk in hunks:
+        start = max(hunk.old_start - 1, 0) if hunk.old_count else hunk.old_start
+        if start < cursor or start > len(old_lines):
+            return None
+        new += old_lines[cursor:start]
+        cursor = start
+        for line in hunk.lines:
+            op, text = line[:1], line[1:]
+            if op in " -":
+                if cursor >= len(old_lines) or old_lines[cursor] != text:
+                    return None
+                cursor += 1
+            if op in " +":
+                new.append(text)
+    return new + old_lines[cursor:]

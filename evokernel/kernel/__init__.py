@@ -1,0 +1,29 @@
+"""The kernel: capture, replay-first reuse, feedback and the solve loop behind one facade."""
+
+from __future__ import annotations
+
+from evokernel.kernel.context import KernelContext, KernelSettings, new_run_id
+from evokernel.kernel.facade import EvoKernel
+from evokernel.kernel.feedback import feedback_for_agent
+from evokernel.kernel.results import (
+    CandidateScore,
+    CaptureResult,
+    Detection,
+    ReplayDecision,
+    SolveOutcome,
+    SolveResult,
+)
+
+__all__ = [
+    "CandidateScore",
+    "CaptureResult",
+    "Detection",
+    "EvoKernel",
+    "KernelContext",
+    "KernelSettings",
+    "ReplayDecision",
+    "SolveOutcome",
+    "SolveResult",
+    "feedback_for_agent",
+    "new_run_id",
+]

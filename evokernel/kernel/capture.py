@@ -1,0 +1,365 @@
+"""capture_from_proposal: validate a proposal (baseline vs patched) and solidify it, or reject it.
+
+Order matters: cheap refusals (empty, unparsable, hostile paths, edits to existing tests) come
+before anything runs; validation comes before solidification; every step is an event, and the
+flow records its events in one group commit at the end.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+from evokernel.diffparse import DiffParseError
+from evokernel.events import (
+    CapsuleCommitted,
+    EvolutionEvent,
+    GeneSolidified,
+    MutationProposed,
+    MutationRejected,
+    ValidationCompleted,
+    ValidationPurpose,
+)
+from evokernel.governor import RecaptureDecision, on_recapture
+from evokernel.guards import check_diff_test_edits
+from evokernel.ids import content_id
+from evokernel.kernel.context import KernelContext
+from evokernel.kernel.detect import log_excerpts
+from evokernel.kernel.fingerprint import diff_hash, env_fingerprint
+from evokernel.kernel.reasons import next_action_for, reason_for
+from evokernel.kernel.results import CaptureResult, Detection
+from evokernel.kernel.solidify import governor_events
+from evokernel.models import (
+    AgentTask,
+    AssetState,
+    Capsule,
+    EvidenceKind,
+    Gene,
+    MutationProposal,
+    ValidationEvidence,
+)
+from evokernel.models.feedback import ReasonCode
+from evokernel.policy import check_scope
+from evokernel.signals import gene_id_for
+from evokernel.views import CapsuleView
+from sandbox import BlastRadius
+from sandbox.errors import PatchApplyError, PatchRefusedError
+from sandbox.evaluate import Evaluation, evaluate
+from sandbox.pathsafety import check_diff, diff_paths
+from sandbox.pipeline import validate_patch
+from sandbox.receipt import Receipt
+
+
+class _Rejection(Exception):
+    """Internal: stop the flow with a reason code (never escapes this module)."""
+
+    def __init__(
+        self,
+        code: ReasonCode,
+        detail: str,
+        receipt: Receipt | None = None,
+        evaluation: Evaluation | None = None,
+        failing_tests: list[str] | None = None,
+    ) -> None:
+        self.code = code
+        self.detail = detail
+        self.receipt = receipt
+        self.evaluation = evaluation
+        self.failing_tests = failing_tests or []
+        super().__init__(detail)
+
+
+class _Base(NamedTuple):
+    run_id: str
+    task_id: str
+    attempt: int
+    diff: str
+
+
+def capture(
+    ctx: KernelContext,
+    task: AgentTask,
+    proposal: MutationProposal,
+    run_id: str,
+    detection: Detection,
+    attempt: int = 1,
+) -> CaptureResult:
+    """Validate ``proposal`` against ``detection``'s baseline and solidify it or reject it."""
+    started = time.monotonic()
+    events: list[EvolutionEvent] = [
+        MutationProposed(run_id=run_id, task_id=task.task_id, attempt=attempt, proposal=proposal)
+    ]
+    base = _Base(run_id, task.task_id, attempt, proposal.diff)
+    try:
+        _refuse_early(ctx, task, proposal)
+        receipt = _validate(ctx, task, proposal, run_id)
+        evaluation = evaluate(detection.receipt, receipt, task.plan.expectations)
+        reason = reason_for(evaluation)
+        events.append(
+            _validation_event(
+                task,
+                run_id,
+                attempt,
+                receipt,
+                evaluation.verdict.value,
+                reason,
+                evaluation.fail_to_pass,
+                evaluation.pass_to_pass,
+            )
+        )
+        failing = sorted({*evaluation.still_failing, *evaluation.regressions})
+        if reason is not ReasonCode.ACCEPTED:
+            raise _Rejection(
+                reason,
+                evaluation.reason,
+                receipt=receipt,
+                evaluation=evaluation,
+                failing_tests=failing,
+            )
+        radius = receipt.blast_radius
+        verdict = check_scope(radius, task.scope, diff_paths(proposal.diff)) if radius else None
+        if verdict is not None and not verdict.ok:
+            raise _Rejection(
+                ReasonCode.REJECTED_BY_POLICY,
+                verdict.detail,
+                receipt=receipt,
+                evaluation=evaluation,
+            )
+        if not detection.signature:
+            raise _Rejection(
+                ReasonCode.NOTHING_TO_FIX,
+                "the base revision shows no failure signal to key a gene by",
+                receipt=receipt,
+                evaluation=evaluation,
+            )
+        result = _solidify(
+            ctx,
+            task,
+            proposal,
+            run_id,
+            attempt,
+            detection,
+            receipt,
+            events,
+            evaluation.fail_to_pass,
+            evaluation.pass_to_pass,
+            time.monotonic() - started,
+        )
+        result = result.model_copy(update={"evaluation": evaluation})
+    except _Rejection as rejection:
+        result = _reject(events, base, rejection, detection, time.monotonic() - started)
+    ctx.record(events)
+    return result
+
+
+def _refuse_early(ctx: KernelContext, task: AgentTask, proposal: MutationProposal) -> None:
+    """Refusals that need no sandbox: empty, unparsable, hostile, or editing existing tests."""
+    if not proposal.diff.strip():
+        raise _Rejection(ReasonCode.EMPTY_DIFF, "the proposal's diff is empty")
+    repo = Path(task.repo_path)
+    try:
+        check_diff(proposal.diff, repo, ctx.settings.patch)
+    except PatchRefusedError as exc:
+        code = (
+            ReasonCode.UNPARSABLE_DIFF if exc.reason == "unparsable" else ReasonCode.PATCH_REFUSED
+        )
+        raise _Rejection(code, str(exc)) from exc
+    if not diff_paths(proposal.diff):
+        raise _Rejection(ReasonCode.UNPARSABLE_DIFF, "no file headers found in the diff")
+    guard = ctx.settings.guard
+    if task.scope.allow_test_edits:
+        guard = guard.model_copy(update={"enabled": False})
+    try:
+        verdict = check_diff_test_edits(proposal.diff, guard, _base_reader(repo, task.base_rev))
+    except DiffParseError as exc:
+        raise _Rejection(ReasonCode.UNPARSABLE_DIFF, str(exc)) from exc
+    if not verdict.ok:
+        raise _Rejection(ReasonCode.TESTS_MODIFIED, verdict.detail)
+
+
+def _base_reader(repo: Path, rev: str) -> Callable[[str], str | None]:
+    def read(path: str) -> str | None:
+        done = subprocess.run(
+            ["git", "show", f"{rev}:{path}"],
+            cwd=repo,
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
+        return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else None
+
+    return read
+
+
+def _validate(
+    ctx: KernelContext, task: AgentTask, proposal: MutationProposal, run_id: str
+) -> Receipt:
+    try:
+        return validate_patch(
+            Path(task.repo_path),
+            task.base_rev,
+            proposal.diff,
+            task.plan,
+            ctx.validator,
+            ctx.settings.patch,
+            run_id=run_id,
+            workspace_root=ctx.workspace_root,
+        )
+    except PatchRefusedError as exc:
+        raise _Rejection(ReasonCode.PATCH_REFUSED, str(exc)) from exc
+    except PatchApplyError as exc:
+        raise _Rejection(ReasonCode.PATCH_APPLY_FAILED, str(exc)) from exc
+
+
+def _validation_event(
+    task: AgentTask,
+    run_id: str,
+    attempt: int,
+    receipt: Receipt,
+    verdict: str,
+    reason: ReasonCode,
+    fail_to_pass: list[str],
+    pass_to_pass: list[str],
+) -> ValidationCompleted:
+    return ValidationCompleted(
+        run_id=run_id,
+        task_id=task.task_id,
+        purpose=ValidationPurpose.PATCHED,
+        attempt=attempt,
+        passed=reason is ReasonCode.ACCEPTED,
+        infra_failure=reason is ReasonCode.INFRA_FAILURE,
+        reason_code=reason,
+        duration_s=receipt.duration_s,
+        receipt_hash=receipt.content_hash(),
+        evidence=evidence_of(receipt, fail_to_pass, pass_to_pass),
+    )
+
+
+def evidence_of(
+    receipt: Receipt, fail_to_pass: list[str], pass_to_pass: list[str]
+) -> ValidationEvidence:
+    """The digest of a receipt a capsule carries."""
+    return ValidationEvidence(
+        fail_to_pass=fail_to_pass,
+        pass_to_pass=pass_to_pass,
+        stages={stage.name: stage.exit_code for stage in receipt.stages},
+        duration_s=receipt.duration_s,
+        apply_step=receipt.apply_step.value if receipt.apply_step else None,
+        receipt_hash=receipt.content_hash(),
+    )
+
+
+def _solidify(
+    ctx: KernelContext,
+    task: AgentTask,
+    proposal: MutationProposal,
+    run_id: str,
+    attempt: int,
+    detection: Detection,
+    receipt: Receipt,
+    events: list[EvolutionEvent],
+    fail_to_pass: list[str],
+    pass_to_pass: list[str],
+    seconds: float,
+) -> CaptureResult:
+    gene_id = gene_id_for(detection.signature)
+    digest = diff_hash(proposal.diff)
+    capsule_id = content_id("capsule", {"gene_id": gene_id, "diff_hash": digest})
+    view = ctx.view()
+    known = view.capsules.get(capsule_id)
+    decision = on_recapture(known.state if known else None)
+    if decision is RecaptureDecision.REFUSE:
+        raise _Rejection(
+            ReasonCode.REJECTED_BY_POLICY,
+            f"capsule {capsule_id} is revoked and is never revived",
+            receipt=receipt,
+        )
+    known_gene = view.genes.get(gene_id)
+    summaries = list(known_gene.gene.strategy_summaries) if known_gene else []
+    intent = proposal.intent.strip()[:200]
+    if intent and intent not in summaries:
+        summaries.append(intent)
+    gene = Gene(gene_id=gene_id, signature=detection.signature, strategy_summaries=summaries)
+    tokens = (proposal.proposer.tokens_in or 0) + (proposal.proposer.tokens_out or 0)
+    capsule = Capsule(
+        capsule_id=capsule_id,
+        gene_id=gene_id,
+        diff=proposal.diff,
+        diff_hash=digest,
+        base_rev=task.base_rev,
+        repo_identity=task.repo_identity,
+        env=env_fingerprint(Path(task.repo_path), task.base_rev, receipt),
+        blast_radius=receipt.blast_radius or BlastRadius(),
+        evidence=evidence_of(receipt, fail_to_pass, pass_to_pass),
+        origin_run_id=known.capsule.origin_run_id if known else run_id,
+        intent=proposal.intent,
+        capture_seconds=round(
+            (proposal.proposer.latency_s or 0.0) + seconds + detection.receipt.duration_s, 3
+        ),
+        capture_tokens=tokens or None,
+    )
+    if known is not None:
+        capsule = known.capsule
+    events += [GeneSolidified(run_id=run_id, gene=gene), CapsuleCommitted(capsule=capsule)]
+    now = ctx.clock()
+    current = known or CapsuleView(capsule=capsule, state=AssetState.CANDIDATE)
+    changes, state = governor_events(
+        current, EvidenceKind.VALIDATED_CAPTURE, now, ctx.settings, run_id
+    )
+    events += changes
+    return CaptureResult(
+        run_id=run_id,
+        task_id=task.task_id,
+        attempt=attempt,
+        accepted=True,
+        reason_code=ReasonCode.ACCEPTED,
+        detail=f"captured as {capsule_id}",
+        gene_id=gene_id,
+        capsule_id=capsule_id,
+        state=state,
+        diff=proposal.diff,
+        receipt=receipt,
+        blast_radius=receipt.blast_radius,
+        signature=detection.signature,
+        seconds=round(seconds, 3),
+    )
+
+
+def _reject(
+    events: list[EvolutionEvent],
+    base: _Base,
+    rejection: _Rejection,
+    detection: Detection,
+    seconds: float,
+) -> CaptureResult:
+    receipt = rejection.receipt
+    events.append(
+        MutationRejected(
+            run_id=base.run_id,
+            task_id=base.task_id,
+            attempt=base.attempt,
+            reason_code=rejection.code,
+            next_action=next_action_for(rejection.code),
+            detail=rejection.detail,
+            failing_tests=rejection.failing_tests,
+        )
+    )
+    return CaptureResult(
+        run_id=base.run_id,
+        task_id=base.task_id,
+        attempt=base.attempt,
+        accepted=False,
+        reason_code=rejection.code,
+        detail=rejection.detail,
+        diff=base.diff,
+        receipt=receipt,
+        evaluation=rejection.evaluation,
+        blast_radius=receipt.blast_radius if receipt else None,
+        failing_tests=rejection.failing_tests,
+        log_excerpts=log_excerpts(receipt, 3000) if receipt else [],
+        signature=detection.signature,
+        seconds=round(seconds, 3),
+    )

@@ -1,0 +1,213 @@
+"""The kernel facade: EvoKernel, our ``httpx.Client``.
+
+Constructed with its collaborators (store, validator, settings, clock, id factory); each public
+method is a few lines that call into one flow module. The names are kept from the origin
+project so its users recognise them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+
+from evokernel.agents.base import Agent
+from evokernel.assets import revoke_capsule
+from evokernel.events import (
+    ApprovalDecision,
+    ApprovalRecorded,
+    ApprovalSource,
+    EvolutionEvent,
+    SignalsDetected,
+    TaskReceived,
+)
+from evokernel.kernel.capture import capture
+from evokernel.kernel.context import KernelContext, KernelSettings
+from evokernel.kernel.detect import detect
+from evokernel.kernel.feedback import feedback_for_agent
+from evokernel.kernel.replay import replay
+from evokernel.kernel.results import (
+    CaptureResult,
+    Detection,
+    ReplayDecision,
+    SolveResult,
+)
+from evokernel.kernel.solidify import governor_events
+from evokernel.kernel.solve import solve
+from evokernel.models import AgentTask, EvidenceKind, MutationProposal
+from evokernel.models.feedback import AgentFeedback
+from evokernel.views import EvolutionView
+from sandbox.validator import Validator
+from store import EventLog
+
+
+class EvoKernel:
+    """Capture, replay-first reuse and the solve loop over one store and one validator.
+
+    Args:
+        log: the evolution store (an open ``EventLog``).
+        validator: runs validation plans in the sandbox.
+        settings: policy knobs; documented defaults when omitted.
+        snapshot_path: projection snapshot file (``None``: rebuild views from the log).
+        workspace_root: where temporary worktrees go.
+        clock: current time (UTC); injectable for tests of confidence decay.
+        new_id: run id factory.
+    """
+
+    def __init__(
+        self,
+        log: EventLog,
+        validator: Validator,
+        *,
+        settings: KernelSettings | None = None,
+        snapshot_path: Path | None = None,
+        workspace_root: Path | None = None,
+        clock: Callable[[], datetime] | None = None,
+        new_id: Callable[[], str] | None = None,
+    ) -> None:
+        ctx = KernelContext(log=log, validator=validator, settings=settings or KernelSettings())
+        ctx.snapshot_path = snapshot_path
+        ctx.workspace_root = workspace_root
+        if clock is not None:
+            ctx.clock = clock
+        if new_id is not None:
+            ctx.new_id = new_id
+        self._ctx = ctx
+        self._detections: dict[tuple[str, str], Detection] = {}
+
+    @property
+    def settings(self) -> KernelSettings:
+        """The settings in force."""
+        return self._ctx.settings
+
+    def new_run_id(self) -> str:
+        """A fresh run id from the kernel's id factory."""
+        return self._ctx.new_id()
+
+    def view(self) -> EvolutionView:
+        """Genes, capsules and counters as of now. Never writes."""
+        return self._ctx.view()
+
+    # -- the origin's public calls ----------------------------------------------------------
+
+    def capture_from_proposal(
+        self, task: AgentTask, proposal: MutationProposal, run_id: str | None = None
+    ) -> CaptureResult:
+        """Validate ``proposal`` (baseline vs patched) and solidify it, or record why not."""
+        run_id = run_id or self._ctx.new_id()
+        return capture(self._ctx, task, proposal, run_id, self.detect(task, run_id))
+
+    def feedback_for_agent(
+        self, result: CaptureResult | ReplayDecision | SolveResult
+    ) -> AgentFeedback:
+        """The structured verdict an agent iterates on; unknown reasons fail closed."""
+        return feedback_for_agent(result)
+
+    def replay_or_fallback(self, task: AgentTask) -> ReplayDecision:
+        """``replay_or_fallback_for_run`` with a freshly generated replay run id."""
+        return self.replay_or_fallback_for_run(task, self._ctx.new_id())
+
+    def replay_or_fallback_for_run(self, task: AgentTask, run_id: str) -> ReplayDecision:
+        """Try stored capsules on ``task`` within the caller's run ``run_id``.
+
+        On a hit the decision carries the patch, the receipt and both run ids (the capsule's
+        original ``run_id`` and this ``replay_run_id``); on a miss a reason code and a next
+        action. No agent is called.
+        """
+        return replay(self._ctx, task, run_id, self.detect(task, run_id))
+
+    def solve(
+        self,
+        task: AgentTask,
+        agent: Agent,
+        run_id: str | None = None,
+        max_attempts: int | None = None,
+    ) -> SolveResult:
+        """Replay first, then ``agent`` with feedback for at most ``max_attempts`` attempts."""
+        run_id = run_id or self._ctx.new_id()
+        detection = self.detect(task, run_id)
+        decision = replay(self._ctx, task, run_id, detection)
+        return solve(self._ctx, task, agent, run_id, detection, decision, max_attempts)
+
+    # -- supporting calls -------------------------------------------------------------------
+
+    def detect(self, task: AgentTask, run_id: str) -> Detection:
+        """The baseline of ``task`` (run once per task and run; recorded once per run)."""
+        key = (run_id, task.task_id)
+        found = self._detections.get(key)
+        if found is not None:
+            return found
+        detection = detect(self._ctx, task, run_id)
+        self._ctx.record(
+            [
+                TaskReceived(run_id=run_id, task=task),
+                SignalsDetected(
+                    run_id=run_id,
+                    task_id=task.task_id,
+                    signals=detection.signals,
+                    signature=detection.signature,
+                    failing_tests=detection.failing_tests,
+                    receipt_hash=detection.receipt.content_hash(),
+                ),
+            ]
+        )
+        self._detections[key] = detection
+        return detection
+
+    def revoke(self, capsule_id: str, *, by: str, note: str = "") -> bool:
+        """Revoke a capsule: it is never replayed again. False when it already was.
+
+        Raises:
+            AssetNotFoundError: no capsule with that id.
+        """
+        return revoke_capsule(self._ctx.log, capsule_id, by=by, note=note).revoked
+
+    def record_approval(
+        self,
+        *,
+        run_id: str,
+        capsule_id: str | None,
+        approver: str,
+        decision: ApprovalDecision,
+        source: ApprovalSource,
+        note: str = "",
+    ) -> None:
+        """Record a human verdict; it moves the capsule's confidence (and maybe its state)."""
+        events: list[EvolutionEvent] = [
+            ApprovalRecorded(
+                approver=approver,
+                decision=decision,
+                note=note,
+                capsule_id=capsule_id,
+                run_id=run_id,
+                source=source,
+            )
+        ]
+        view = self._ctx.view().capsules.get(capsule_id) if capsule_id else None
+        if view is not None:
+            kind = (
+                EvidenceKind.HUMAN_APPROVED
+                if decision is ApprovalDecision.APPROVE
+                else EvidenceKind.HUMAN_REJECTED
+            )
+            changes, _state = governor_events(view, kind, self._ctx.clock(), self.settings, run_id)
+            events += changes
+        self._ctx.record(events)
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the store. The validator's sandbox belongs to the caller."""
+        self._ctx.log.close()
+
+    def __enter__(self) -> EvoKernel:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

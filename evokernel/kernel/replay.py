@@ -1,0 +1,272 @@
+"""replay_or_fallback_for_run: try stored capsules on a new task before any agent is called.
+
+Detect (baseline signals) -> select (ranked candidates) -> for the best candidates, apply the
+capsule's diff in a fresh worktree at the task's base and validate with the task's plan; the
+first that validates wins. A lookup is recorded apart from replay validations, every attempt is
+a ``ReplayAttempted``, a hit is a ``CapsuleReused`` carrying both run ids, and every decision
+records its economics. This function never calls an agent.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from evokernel.confidence import confidence
+from evokernel.events import (
+    CapsuleReused,
+    EvolutionEvent,
+    ReplayAttempted,
+    ReplayEconomicsRecorded,
+    ReplayLookupRecorded,
+    ReplayOutcome,
+    ValidationCompleted,
+    ValidationPurpose,
+)
+from evokernel.kernel.capture import evidence_of
+from evokernel.kernel.context import KernelContext
+from evokernel.kernel.reasons import next_action_for, reason_for
+from evokernel.kernel.results import CandidateScore, Detection, ReplayDecision
+from evokernel.kernel.solidify import governor_events
+from evokernel.models import AgentTask, EvidenceKind
+from evokernel.models.feedback import ReasonCode
+from evokernel.policy import check_scope
+from evokernel.selection import CandidateCapsule, RankedCandidate, SignalIndex, rank_candidates
+from evokernel.views import CapsuleView, EvolutionView
+from sandbox.errors import PatchApplyError, PatchRefusedError
+from sandbox.evaluate import evaluate
+from sandbox.pathsafety import diff_paths
+from sandbox.pipeline import validate_patch
+from sandbox.receipt import Receipt
+
+_EVIDENCE_BY_OUTCOME = {
+    ReplayOutcome.HIT: EvidenceKind.REPLAY_PASSED,
+    ReplayOutcome.VALIDATION_FAILED: EvidenceKind.REPLAY_FAILED,
+    ReplayOutcome.INFRA_FAILED: EvidenceKind.INFRA_FAILURE,
+}
+
+
+def rank(
+    ctx: KernelContext, view: EvolutionView, task: AgentTask, signature: Sequence[str]
+) -> list[RankedCandidate]:
+    """Candidates for ``signature`` from the view, best first (pure over the view)."""
+    index = SignalIndex()
+    for gene_id, gene in view.genes.items():
+        index.add(gene_id, gene.gene.signature)
+    now = ctx.clock()
+    by_gene: dict[str, list[CandidateCapsule]] = {}
+    for capsule_view in view.capsules.values():
+        capsule = capsule_view.capsule
+        gene = view.genes.get(capsule.gene_id)
+        if gene is None:
+            continue
+        by_gene.setdefault(capsule.gene_id, []).append(
+            CandidateCapsule(
+                capsule_id=capsule.capsule_id,
+                gene_id=capsule.gene_id,
+                gene_signature=gene.gene.signature,
+                state=capsule_view.state,
+                confidence=confidence(capsule_view.evidence, now, ctx.settings.confidence),
+                repo_identity=capsule.repo_identity,
+                env=capsule.env,
+            )
+        )
+    return rank_candidates(
+        signature,
+        index,
+        by_gene,
+        repo_identity=task.repo_identity,
+        config=ctx.settings.selection,
+    )
+
+
+def replay(
+    ctx: KernelContext, task: AgentTask, replay_run_id: str, detection: Detection
+) -> ReplayDecision:
+    """Try the best stored capsules on ``task``; record every step; return the decision."""
+    started = time.monotonic()
+    events: list[EvolutionEvent] = []
+    base = {
+        "replay_run_id": replay_run_id,
+        "task_id": task.task_id,
+        "signals": detection.signals,
+        "signature": detection.signature,
+        "failing_tests": detection.failing_tests,
+        "base_rev": task.base_rev,
+    }
+    if not detection.failing:
+        decision = ReplayDecision(
+            hit=False,
+            reason_code=ReasonCode.NOTHING_TO_FIX,
+            next_action=next_action_for(ReasonCode.NOTHING_TO_FIX),
+            **base,
+        )
+        return decision
+    view = ctx.view()
+    ranked = rank(ctx, view, task, detection.signature)
+    scores = [
+        CandidateScore(
+            capsule_id=c.capsule_id,
+            gene_id=c.gene_id,
+            score=round(c.score, 6),
+            similarity=round(c.similarity, 6),
+            components={k: round(v, 6) for k, v in c.components.items()},
+        )
+        for c in ranked
+    ]
+    winner: tuple[CapsuleView, Receipt] | None = None
+    for position, candidate in enumerate(scores):
+        capsule_view = view.capsules[candidate.capsule_id]
+        outcome, reason, receipt, attempt_events = _attempt(
+            ctx, task, replay_run_id, detection, capsule_view, candidate.score
+        )
+        events += attempt_events
+        scores[position] = candidate.model_copy(
+            update={"outcome": outcome.value, "reason_code": reason}
+        )
+        if outcome is ReplayOutcome.HIT and receipt is not None:
+            winner = (capsule_view, receipt)
+            break
+    reached = any(s.outcome in {"hit", "validation_failed", "infra_failed"} for s in scores)
+    miss_reason = ReasonCode.CANDIDATES_FAILED if scores else ReasonCode.NO_CANDIDATES
+    events.insert(
+        0,
+        ReplayLookupRecorded(
+            replay_run_id=replay_run_id,
+            task_id=task.task_id,
+            signals=detection.signature,
+            candidates=[s.capsule_id for s in scores],
+            scores=[s.score for s in scores],
+            reached_validation=reached,
+            reason_code=None if scores else ReasonCode.NO_CANDIDATES,
+        ),
+    )
+    seconds = time.monotonic() - started
+    if winner is None:
+        events.append(
+            ReplayEconomicsRecorded(replay_run_id=replay_run_id, replay_seconds=round(seconds, 3))
+        )
+        ctx.record(events)
+        return ReplayDecision(
+            hit=False,
+            reason_code=miss_reason,
+            next_action=next_action_for(miss_reason),
+            candidates=scores,
+            seconds=round(seconds, 3),
+            **base,
+        )
+    capsule_view, receipt = winner
+    capsule = capsule_view.capsule
+    saved = round(capsule.capture_seconds - seconds, 3)
+    events += [
+        CapsuleReused(
+            capsule_id=capsule.capsule_id,
+            gene_id=capsule.gene_id,
+            run_id=capsule.origin_run_id,
+            replay_run_id=replay_run_id,
+            task_id=task.task_id,
+        ),
+        ReplayEconomicsRecorded(
+            replay_run_id=replay_run_id,
+            capsule_id=capsule.capsule_id,
+            agent_calls_avoided=1,
+            seconds_saved=saved,
+            tokens_saved=capsule.capture_tokens,
+            replay_seconds=round(seconds, 3),
+        ),
+    ]
+    ctx.record(events)
+    return ReplayDecision(
+        hit=True,
+        reason_code=ReasonCode.REPLAY_HIT,
+        next_action=next_action_for(ReasonCode.REPLAY_HIT),
+        capsule_id=capsule.capsule_id,
+        gene_id=capsule.gene_id,
+        original_run_id=capsule.origin_run_id,
+        diff=capsule.diff,
+        apply_step=receipt.apply_step.value if receipt.apply_step else None,
+        receipt=receipt,
+        candidates=scores,
+        seconds=round(seconds, 3),
+        seconds_saved=saved,
+        **base,
+    )
+
+
+def _attempt(
+    ctx: KernelContext,
+    task: AgentTask,
+    replay_run_id: str,
+    detection: Detection,
+    capsule_view: CapsuleView,
+    score: float,
+) -> tuple[ReplayOutcome, ReasonCode | None, Receipt | None, list[EvolutionEvent]]:
+    """Apply and validate one capsule; the events say what happened and what the governor did."""
+    capsule = capsule_view.capsule
+    started = time.monotonic()
+    receipt: Receipt | None = None
+    events: list[EvolutionEvent] = []
+    try:
+        receipt = validate_patch(
+            Path(task.repo_path),
+            task.base_rev,
+            capsule.diff,
+            task.plan,
+            ctx.validator,
+            ctx.settings.patch,
+            run_id=replay_run_id,
+            workspace_root=ctx.workspace_root,
+        )
+    except PatchRefusedError:
+        outcome, reason = ReplayOutcome.SKIPPED, ReasonCode.PATCH_REFUSED
+    except PatchApplyError:
+        outcome, reason = ReplayOutcome.APPLY_FAILED, ReasonCode.PATCH_APPLY_FAILED
+    else:
+        evaluation = evaluate(detection.receipt, receipt, task.plan.expectations)
+        code = reason_for(evaluation)
+        radius = receipt.blast_radius
+        scope = check_scope(radius, task.scope, diff_paths(capsule.diff)) if radius else None
+        if code is ReasonCode.ACCEPTED and scope is not None and not scope.ok:
+            outcome, reason = ReplayOutcome.SKIPPED, ReasonCode.REJECTED_BY_POLICY
+        elif code is ReasonCode.ACCEPTED:
+            outcome, reason = ReplayOutcome.HIT, None
+        elif code is ReasonCode.INFRA_FAILURE:
+            outcome, reason = ReplayOutcome.INFRA_FAILED, code
+        else:
+            outcome, reason = ReplayOutcome.VALIDATION_FAILED, code
+        events.append(
+            ValidationCompleted(
+                run_id=replay_run_id,
+                task_id=task.task_id,
+                purpose=ValidationPurpose.REPLAY,
+                passed=code is ReasonCode.ACCEPTED,
+                infra_failure=code is ReasonCode.INFRA_FAILURE,
+                reason_code=code,
+                capsule_id=capsule.capsule_id,
+                duration_s=receipt.duration_s,
+                receipt_hash=receipt.content_hash(),
+                evidence=evidence_of(receipt, evaluation.fail_to_pass, evaluation.pass_to_pass),
+            )
+        )
+    events.append(
+        ReplayAttempted(
+            capsule_id=capsule.capsule_id,
+            gene_id=capsule.gene_id,
+            replay_run_id=replay_run_id,
+            task_id=task.task_id,
+            outcome=outcome,
+            reason_code=reason,
+            receipt_hash=receipt.content_hash() if receipt else None,
+            score=round(score, 6),
+            apply_step=receipt.apply_step.value if receipt and receipt.apply_step else None,
+            duration_s=round(time.monotonic() - started, 3),
+        )
+    )
+    evidence = _EVIDENCE_BY_OUTCOME.get(outcome)
+    if evidence is not None:
+        changes, _state = governor_events(
+            capsule_view, evidence, ctx.clock(), ctx.settings, replay_run_id
+        )
+        events += changes
+    return outcome, reason, receipt, events

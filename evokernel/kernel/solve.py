@@ -1,0 +1,206 @@
+"""solve: the full loop — replay first, then agent proposals with feedback, bounded.
+
+Every agent call is recorded exactly once (``AgentCalled``), so replay savings are measured,
+not estimated. The attempt budget and the run's time budget come from the settings.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from evokernel.agents.base import Agent, AgentContext, AgentError, FailedCandidate
+from evokernel.confidence import confidence
+from evokernel.events import AgentCalled
+from evokernel.kernel.capture import capture
+from evokernel.kernel.context import KernelContext
+from evokernel.kernel.feedback import feedback_for_agent
+from evokernel.kernel.reasons import REFUSALS, next_action_for
+from evokernel.kernel.results import (
+    CaptureResult,
+    Detection,
+    ReplayDecision,
+    SolveOutcome,
+    SolveResult,
+)
+from evokernel.models import AgentTask, MutationProposal
+from evokernel.models.feedback import AgentFeedback, ReasonCode
+from sandbox.workspace import Workspaces
+
+
+def solve(
+    ctx: KernelContext,
+    task: AgentTask,
+    agent: Agent,
+    run_id: str,
+    detection: Detection,
+    decision: ReplayDecision,
+    max_attempts: int | None = None,
+) -> SolveResult:
+    """After a replay ``decision`` on ``detection``, call ``agent`` until a proposal validates."""
+    started = time.monotonic()
+    common = {
+        "run_id": run_id,
+        "task_id": task.task_id,
+        "base_rev": task.base_rev,
+        "replay": decision,
+        "signature": detection.signature,
+    }
+    if decision.hit:
+        return SolveResult(
+            outcome=SolveOutcome.REPLAYED,
+            reason_code=ReasonCode.REPLAY_HIT,
+            next_action=decision.next_action,
+            capsule_id=decision.capsule_id,
+            gene_id=decision.gene_id,
+            replay_run_id=run_id,
+            original_run_id=decision.original_run_id,
+            diff=decision.diff,
+            receipt=decision.receipt,
+            confidence=_confidence(ctx, decision.capsule_id),
+            seconds=round(decision.seconds, 3),
+            **common,
+        )
+    if decision.reason_code is ReasonCode.NOTHING_TO_FIX:
+        return SolveResult(
+            outcome=SolveOutcome.FAILED,
+            reason_code=ReasonCode.NOTHING_TO_FIX,
+            next_action=decision.next_action,
+            seconds=round(decision.seconds, 3),
+            **common,
+        )
+    failed = [
+        FailedCandidate(capsule_id=c.capsule_id, reason_code=str(c.reason_code or c.outcome))
+        for c in decision.candidates
+        if c.outcome
+    ]
+    attempts = max_attempts or ctx.settings.max_attempts
+    feedback: list[AgentFeedback] = []
+    last: CaptureResult | None = None
+    calls = 0
+    last_reason = ReasonCode.BUDGET_EXHAUSTED
+    for attempt in range(1, attempts + 1):
+        if time.monotonic() - started + decision.seconds > ctx.settings.time_budget_s:
+            last_reason = ReasonCode.BUDGET_EXHAUSTED
+            break
+        calls += 1
+        proposal, error = _ask(ctx, task, agent, run_id, attempt, detection, feedback, failed)
+        if proposal is None:
+            assert error is not None
+            code = _agent_reason(error)
+            feedback.append(
+                AgentFeedback(
+                    accepted=False,
+                    reason_code=code,
+                    next_action=next_action_for(code),
+                    message=str(error),
+                    log_excerpts=[error.detail] if error.detail else [],
+                    attempt=attempt,
+                )
+            )
+            last_reason = code
+            continue
+        last = capture(ctx, task, proposal, run_id, detection, attempt)
+        feedback.append(feedback_for_agent(last))
+        last_reason = last.reason_code
+        if last.accepted:
+            break
+    seconds = round(time.monotonic() - started + decision.seconds, 3)
+    if last is not None and last.accepted:
+        return SolveResult(
+            outcome=SolveOutcome.CAPTURED,
+            reason_code=ReasonCode.ACCEPTED,
+            next_action=next_action_for(ReasonCode.ACCEPTED),
+            agent_calls=calls,
+            capsule_id=last.capsule_id,
+            gene_id=last.gene_id,
+            diff=last.diff,
+            receipt=last.receipt,
+            confidence=_confidence(ctx, last.capsule_id),
+            feedback=feedback,
+            seconds=seconds,
+            **common,
+        )
+    outcome = SolveOutcome.REJECTED if last_reason in REFUSALS else SolveOutcome.FAILED
+    return SolveResult(
+        outcome=outcome,
+        reason_code=last_reason,
+        next_action=next_action_for(last_reason),
+        agent_calls=calls,
+        diff=last.diff if last else None,
+        feedback=feedback,
+        seconds=seconds,
+        **common,
+    )
+
+
+def _ask(
+    ctx: KernelContext,
+    task: AgentTask,
+    agent: Agent,
+    run_id: str,
+    attempt: int,
+    detection: Detection,
+    feedback: list[AgentFeedback],
+    failed: list[FailedCandidate],
+) -> tuple[MutationProposal | None, AgentError | None]:
+    """One agent call in a scratch worktree at the task's base; recorded exactly once."""
+    workspaces = Workspaces(Path(task.repo_path), root=ctx.workspace_root)
+    started = time.monotonic()
+    proposal: MutationProposal | None = None
+    error: AgentError | None = None
+    with workspaces.create(task.base_rev) as scratch:
+        context = AgentContext(
+            worktree=scratch.path,
+            signals=detection.signals,
+            failing_tests=detection.failing_tests,
+            log_excerpts=detection.log_excerpts,
+            prior_feedback=list(feedback),
+            failed_candidates=failed,
+            attempt=attempt,
+            run_id=run_id,
+        )
+        try:
+            proposal = agent.propose(task, context)
+        except AgentError as exc:
+            error = exc
+    latency = round(time.monotonic() - started, 3)
+    if proposal is not None and proposal.proposer.latency_s is None:
+        proposer = proposal.proposer.model_copy(update={"latency_s": latency})
+        proposal = proposal.model_copy(update={"proposer": proposer})
+    proposer = proposal.proposer if proposal else (error.proposer if error else None)
+    ctx.record(
+        [
+            AgentCalled(
+                run_id=run_id,
+                task_id=task.task_id,
+                attempt=attempt,
+                agent=agent.name,
+                model=proposer.model if proposer else None,
+                tokens_in=proposer.tokens_in if proposer else None,
+                tokens_out=proposer.tokens_out if proposer else None,
+                latency_s=latency,
+                ok=proposal is not None,
+                reason_code=None if error is None else _agent_reason(error),
+            )
+        ]
+    )
+    return proposal, error
+
+
+def _agent_reason(error: AgentError) -> ReasonCode:
+    """The agent's own reason code (``agent_failed``, ``agent_timeout``, ``empty_diff``,
+    ``unparsable_diff`` ...); anything we do not know is an ``agent_failed``."""
+    try:
+        return ReasonCode(error.reason)
+    except ValueError:
+        return ReasonCode.AGENT_FAILED
+
+
+def _confidence(ctx: KernelContext, capsule_id: str | None) -> float | None:
+    if capsule_id is None:
+        return None
+    view = ctx.view().capsules.get(capsule_id)
+    if view is None:
+        return None
+    return round(confidence(view.evidence, ctx.clock(), ctx.settings.confidence), 4)

@@ -1,0 +1,126 @@
+"""One library call per CLI command of the kernel: run, replay, capture.
+
+Each function takes the configuration and plain arguments, opens the runtime, does one thing
+and returns the kernel's own result model, so ``--json`` prints what a Python caller gets.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+from pydantic import ValidationError
+
+from evokernel.agents.config import AgentsConfig
+from evokernel.agents.factory import make_agent
+from evokernel.config import EvoConfig
+from evokernel.errors import ProposalError
+from evokernel.kernel import CaptureResult, ReplayDecision, SolveResult
+from evokernel.landing import commit_on_branch
+from evokernel.models import MutationProposal
+from evokernel.models._base import Model
+from evokernel.models.feedback import AgentFeedback
+from evokernel.runtime import open_runtime
+from evokernel.tasks import task_for_repo
+
+
+class CaptureReport(Model):
+    """What ``evokernel capture`` returns: the capture result and the agent's feedback."""
+
+    result: CaptureResult
+    """The capture result."""
+    feedback: AgentFeedback
+    """Feedback for the agent that handed the proposal in."""
+
+
+def parse_proposal(text: str | bytes) -> MutationProposal:
+    """A MutationProposal from JSON (schema: ``evokernel schema``).
+
+    Raises:
+        ProposalError: not JSON, or not a MutationProposal (the first problem is named).
+    """
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise ProposalError(f"proposal is not JSON: {exc}") from exc
+    try:
+        return MutationProposal.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(root)"
+        raise ProposalError(f"proposal field {where}: {first['msg']}") from exc
+
+
+def _agents_config(config: EvoConfig) -> AgentsConfig:
+    found = getattr(config, "agents", None)
+    return found if isinstance(found, AgentsConfig) else AgentsConfig()
+
+
+def run_task(
+    config: EvoConfig,
+    repo: Path,
+    description: str,
+    agent_spec: str,
+    *,
+    run_id: str | None = None,
+    apply_branch: str | None = None,
+    store_dir: Path | None = None,
+    base_rev: str = "HEAD",
+) -> SolveResult:
+    """One task through ``solve`` (replay first, then the agent); optionally land it.
+
+    With ``apply_branch`` the validated change is committed on that branch in a temporary
+    worktree, never on the checked-out branch, with ``Evo-Run``/``Evo-Capsule`` trailers.
+    """
+    agent = make_agent(agent_spec, _agents_config(config))
+    task = task_for_repo(repo, config, description, base_rev=base_rev)
+    with open_runtime(config, store_dir) as runtime:
+        result = runtime.kernel.solve(task, agent, run_id=run_id)
+    if apply_branch and result.diff and result.outcome.value in {"captured", "replayed"}:
+        trailers = {"Evo-Run": result.run_id, "Evo-Capsule": result.capsule_id or ""}
+        if result.original_run_id:
+            trailers["Evo-Replay-Run"] = result.run_id
+            trailers["Evo-Origin-Run"] = result.original_run_id
+        sha = commit_on_branch(
+            Path(task.repo_path),
+            task.base_rev,
+            apply_branch,
+            result.diff,
+            f"evokernel: {description or task.task_id}",
+            trailers,
+        )
+        result = result.model_copy(update={"branch": apply_branch, "commit": sha})
+    return result
+
+
+def replay_task(
+    config: EvoConfig,
+    repo: Path,
+    description: str,
+    *,
+    run_id: str | None = None,
+    store_dir: Path | None = None,
+    base_rev: str = "HEAD",
+) -> ReplayDecision:
+    """Replay only: stored capsules are tried on the task; no agent is called."""
+    task = task_for_repo(repo, config, description, base_rev=base_rev)
+    with open_runtime(config, store_dir) as runtime:
+        kernel = runtime.kernel
+        return kernel.replay_or_fallback_for_run(task, run_id or kernel.new_run_id())
+
+
+def capture_proposal(
+    config: EvoConfig,
+    repo: Path,
+    proposal: MutationProposal,
+    description: str = "",
+    *,
+    run_id: str | None = None,
+    store_dir: Path | None = None,
+    base_rev: str = "HEAD",
+) -> CaptureReport:
+    """Validate and capture a proposal handed in by an external agent."""
+    task = task_for_repo(repo, config, description or proposal.intent, base_rev=base_rev)
+    with open_runtime(config, store_dir) as runtime:
+        result = runtime.kernel.capture_from_proposal(task, proposal, run_id=run_id)
+        return CaptureReport(result=result, feedback=runtime.kernel.feedback_for_agent(result))

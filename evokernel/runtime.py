@@ -1,0 +1,82 @@
+"""Opening the kernel from configuration: store, sandbox backend, validator, settings.
+
+This is the one place that turns an ``EvoConfig`` into live collaborators, so the CLI, the
+devloop, the GitHub loop and the scenarios all build the kernel the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from evokernel.config import EvoConfig
+from evokernel.kernel import EvoKernel, KernelSettings
+from evokernel.projection import default_snapshot_path
+from sandbox import Sandbox, make_sandbox
+from sandbox.validator import Validator
+from store import EventLog
+
+
+def kernel_settings(config: EvoConfig) -> KernelSettings:
+    """The kernel's policy knobs from the configuration sections."""
+    defaults = KernelSettings()
+    return KernelSettings(
+        selection=getattr(config, "selection", defaults.selection),
+        confidence=getattr(config, "confidence", defaults.confidence),
+        governor=getattr(config, "governor", defaults.governor),
+        guard=getattr(config, "guard", defaults.guard),
+        max_attempts=config.policy.max_attempts,
+        time_budget_s=config.policy.time_budget_s,
+    )
+
+
+@dataclass
+class Runtime:
+    """A kernel with the sandbox and store it owns; close it (or use ``with``) when done."""
+
+    kernel: EvoKernel
+    """The kernel facade."""
+    sandbox: Sandbox
+    """The sandbox backend (its warm pool, if any, lives here)."""
+    log: EventLog
+    """The evolution store."""
+
+    def close(self) -> None:
+        """Close the kernel's store and release the sandbox (reaping its containers)."""
+        try:
+            self.kernel.close()
+        finally:
+            self.sandbox.close()
+
+
+@contextmanager
+def open_runtime(
+    config: EvoConfig, store_dir: Path | None = None, *, workspace_root: Path | None = None
+) -> Iterator[Runtime]:
+    """Open the store and the configured sandbox backend and build the kernel.
+
+    Raises:
+        StoreError: the store cannot be opened.
+        EngineUnavailableError / SandboxError: the sandbox backend cannot start.
+    """
+    directory = store_dir or config.store.path
+    log = EventLog.open(directory)
+    try:
+        sandbox = make_sandbox(config.sandbox)
+    except BaseException:
+        log.close()
+        raise
+    kernel = EvoKernel(
+        log,
+        Validator(sandbox),
+        settings=kernel_settings(config),
+        snapshot_path=default_snapshot_path(Path(directory)),
+        workspace_root=workspace_root,
+    )
+    runtime = Runtime(kernel=kernel, sandbox=sandbox, log=log)
+    try:
+        yield runtime
+    finally:
+        runtime.close()

@@ -1,0 +1,47 @@
+"""Signals: deterministic, normalized facts about a failure, and the failure signature."""
+
+from __future__ import annotations
+
+from evokernel.signals.base import (
+    Extractor,
+    Signal,
+    SignalKind,
+    SignalSource,
+    SignalStrength,
+    strength_of,
+)
+from evokernel.signals.normalize import (
+    message_template,
+    normalize_paths,
+    normalize_text,
+    strip_ansi,
+    strip_diff_noise,
+)
+from evokernel.signals.pytest import outcome_signals
+from evokernel.signals.registry import (
+    default_extractors,
+    extract_signal_values,
+    extract_signals,
+    failure_signature,
+    gene_id_for,
+)
+
+__all__ = [
+    "Extractor",
+    "Signal",
+    "SignalKind",
+    "SignalSource",
+    "SignalStrength",
+    "default_extractors",
+    "extract_signal_values",
+    "extract_signals",
+    "failure_signature",
+    "gene_id_for",
+    "message_template",
+    "normalize_paths",
+    "normalize_text",
+    "outcome_signals",
+    "strength_of",
+    "strip_ansi",
+    "strip_diff_noise",
+]

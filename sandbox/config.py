@@ -1,0 +1,89 @@
+"""Choosing a sandbox backend is configuration: a union discriminated by ``kind``.
+
+``make_sandbox(config)`` imports the chosen backend only when it is built, so ``import
+sandbox`` never imports the Docker SDK (SWE-ReX's ``DeploymentConfig`` does the same).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from sandbox.models import Limits
+
+if TYPE_CHECKING:
+    from sandbox.base import Sandbox
+
+_MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+DEFAULT_IMAGE = "evokernel/sandbox-python:0.1.0"
+"""The base image the project builds itself when no registry is reachable."""
+
+
+class DockerSandboxConfig(BaseModel):
+    """The Docker backend (the default)."""
+
+    model_config = _MODEL_CONFIG
+
+    kind: Literal["docker"] = "docker"
+    """Discriminator. Do not change."""
+    image: str = DEFAULT_IMAGE
+    """Image sessions start from."""
+    base_url: str | None = None
+    """Engine address (``unix:///var/run/docker.sock``, ``tcp://...``); ``None``: the
+    environment's ``DOCKER_HOST`` or the local socket, read once by the CLI."""
+    pool_size: int = Field(default=2, ge=0)
+    """Pre-started single-use containers kept warm per (image, limits)."""
+    limits: Limits = Field(default_factory=Limits)
+    """Default resource limits for validations."""
+    user: str = "1000:1000"
+    """Non-root ``uid:gid`` commands run as."""
+    engine_timeout_s: float = Field(default=60.0, gt=0)
+    """Deadline for each call to the engine."""
+    transfer: Literal["auto", "bind", "archive"] = "auto"
+    """How the workspace reaches the container: bind-mounted slot directories (local engine),
+    ``put_archive`` upload (remote engine), or chosen from the engine address."""
+    slots_dir: Path | None = None
+    """Host directory for bind-mounted workspace slots; ``None``: the system temp directory."""
+    workspace_mb: int = Field(default=1024, ge=16)
+    """Size cap of the tmpfs workspace volume used by the archive transfer (remote engine)."""
+
+
+class LocalSandboxConfig(BaseModel):
+    """The local process backend: only where no engine exists; it does not isolate."""
+
+    model_config = _MODEL_CONFIG
+
+    kind: Literal["local"] = "local"
+    """Discriminator. Do not change."""
+    limits: Limits = Field(default_factory=Limits)
+    """Default resource limits for validations (applied as rlimits)."""
+    unshare_network: bool = True
+    """Run commands without network in a new network namespace (``unshare -n``) when the
+    kernel permits; otherwise they keep the host's network and a warning says so."""
+    max_file_mb: int = Field(default=1024, ge=1)
+    """Largest file a command may write (RLIMIT_FSIZE)."""
+    path_prepend: list[str] = Field(default_factory=list)
+    """Directories put in front of the sandbox's PATH, e.g. a virtualenv's ``bin`` that has
+    pytest. The host's PATH is never inherited."""
+
+
+SandboxConfig = Annotated[DockerSandboxConfig | LocalSandboxConfig, Field(discriminator="kind")]
+"""Either backend's configuration, told apart by ``kind``."""
+
+
+def make_sandbox(config: DockerSandboxConfig | LocalSandboxConfig) -> Sandbox:
+    """Build the backend ``config`` names, importing it only now.
+
+    Raises:
+        EngineUnavailableError: (Docker) the engine cannot be reached.
+    """
+    if isinstance(config, DockerSandboxConfig):
+        from sandbox.docker import DockerSandbox
+
+        return DockerSandbox(config)
+    from sandbox.local import LocalSandbox
+
+    return LocalSandbox(config)

@@ -1,0 +1,390 @@
+"""The one module that talks to the Docker SDK, and the one place its errors are translated.
+
+Every engine call goes through ``Engine``; each runs under ``engine_errors`` so that
+``docker.errors.*``, ``requests`` and socket errors leave this module only as ``SandboxError``
+subclasses (``raise ... from exc``, as httpx maps httpcore's exceptions). The client is created
+with a timeout, so no call can hang forever; the only calls without one are the exec output
+stream and the event stream, which have their own deadlines (see ``execution`` and ``events``).
+
+The SDK is untyped; this module turns its dicts into the few typed values the backend needs.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import IO, Any, cast
+
+import docker
+import docker.errors
+import requests
+import urllib3
+from docker.types.daemon import CancellableStream
+
+from sandbox.errors import (
+    EngineUnavailableError,
+    ImageBuildError,
+    ImageNotFoundError,
+    SandboxConfigError,
+    SandboxError,
+    SessionError,
+)
+
+_TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
+    requests.exceptions.RequestException,
+    urllib3.exceptions.HTTPError,
+    OSError,
+)
+_BAD_INPUT = (
+    docker.errors.InvalidArgument,
+    docker.errors.InvalidRepository,
+    docker.errors.NullResource,
+    docker.errors.DeprecatedMethod,
+)
+_SESSION = (docker.errors.ContainerError, docker.errors.StreamParseError)
+_IMAGE_BUILD = (docker.errors.BuildError, docker.errors.ImageLoadError)
+
+
+def translate(exc: BaseException, *, action: str, image: str | None = None) -> SandboxError:
+    """Map an SDK or transport exception to the sandbox error a caller can act on.
+
+    Checks run from the most specific class to the least; anything that means "no answer from
+    the engine" becomes ``EngineUnavailableError``.
+
+    Args:
+        exc: what the SDK raised.
+        action: what we were doing, for the message ("start container", "exec").
+        image: the image involved, if any, for ``ImageNotFoundError``.
+    """
+    message = f"docker: {action} failed: {exc}"
+    if isinstance(exc, docker.errors.ImageNotFound):
+        return ImageNotFoundError(image or "<unknown>", f"image not found: {image} ({action})")
+    if isinstance(exc, docker.errors.APIError):
+        if exc.status_code is None:
+            return EngineUnavailableError(message)
+        return SessionError(message)
+    if isinstance(exc, _BAD_INPUT):
+        return SandboxConfigError(message)
+    if isinstance(exc, _SESSION):
+        return SessionError(message)
+    if isinstance(exc, _IMAGE_BUILD):
+        return ImageBuildError(message)
+    if isinstance(exc, docker.errors.DockerException):
+        # The rest (TLS, contexts, config files, API version) all mean: cannot reach the engine.
+        return EngineUnavailableError(message)
+    if isinstance(exc, _TRANSPORT_ERRORS):
+        return EngineUnavailableError(message)
+    return SessionError(message)
+
+
+@contextmanager
+def engine_errors(action: str, *, image: str | None = None) -> Iterator[None]:
+    """Run engine calls, translating whatever the SDK or the transport raises."""
+    try:
+        yield
+    except (docker.errors.DockerException, *_TRANSPORT_ERRORS) as exc:
+        raise translate(exc, action=action, image=image) from exc
+
+
+@dataclass(frozen=True)
+class ExecState:
+    """An exec instance as the engine reports it."""
+
+    running: bool
+    exit_code: int | None
+
+
+@dataclass(frozen=True)
+class ManagedContainer:
+    """A container carrying our labels, as listed by the engine."""
+
+    id: str
+    labels: dict[str, str]
+    state: str
+
+
+class ExecStream:
+    """The hijacked connection of a started exec: multiplexed stdout/stderr frames.
+
+    Reads go through the HTTP response's own buffered reader, so bytes that arrived together
+    with the response headers are not lost (the SDK's raw-socket path can drop them).
+    """
+
+    def __init__(self, response: Any, sock: Any) -> None:
+        self._response = response
+        self._sock = sock
+        fp = getattr(getattr(response.raw, "_fp", None), "fp", None)
+        self._buffered = fp if isinstance(fp, io.BufferedReader) else None
+
+    def read(self, size: int = 65536) -> bytes:
+        """Block for the next bytes; ``b""`` at end of stream.
+
+        Raises:
+            EngineUnavailableError: the connection broke.
+        """
+        with engine_errors("read exec output"):
+            if self._buffered is not None:
+                return self._buffered.read1(size)
+            return cast(bytes, docker.utils.socket.read(self._sock, size))
+
+    def read_exact(self, size: int) -> bytes:
+        """Block for exactly ``size`` bytes (fewer only at end of stream)."""
+        data = b""
+        while len(data) < size:
+            chunk = self.read(size - len(data))
+            if not chunk:
+                break
+            data += chunk
+        return data
+
+    def send(self, data: bytes) -> None:
+        """Write to the exec's stdin (only for execs created with ``stdin=True``).
+
+        Raises:
+            EngineUnavailableError: the connection is gone.
+        """
+        target = (
+            self._sock if hasattr(self._sock, "sendall") else getattr(self._sock, "_sock", None)
+        )
+        with engine_errors("write exec input"):
+            if target is None:
+                raise OSError("this transport cannot write to an exec's stdin")
+            target.sendall(data)
+
+    def abort(self) -> None:
+        """Shut the connection down so that a blocked ``read`` returns."""
+        try:
+            CancellableStream(iter(()), self._response).close()
+        except (docker.errors.DockerException, OSError):
+            self._response.close()
+
+    def close(self) -> None:
+        """Release the connection."""
+        self._response.close()
+
+
+class Engine:
+    """A Docker engine, reached through the SDK's low-level API with a timeout on every call.
+
+    Args:
+        client: a ``docker.DockerClient`` (or ``APIClient``).
+        owned: close the client in ``close()``; false when the caller passed it in.
+    """
+
+    def __init__(self, client: Any, *, owned: bool = False) -> None:
+        self._client = client
+        self._api: Any = getattr(client, "api", client)
+        self._owned = owned
+
+    @classmethod
+    def connect(cls, base_url: str | None, timeout_s: float) -> Engine:
+        """Create a client (``base_url`` or the SDK's defaults: ``DOCKER_HOST`` and friends).
+
+        Raises:
+            EngineUnavailableError: the engine does not answer.
+        """
+        with engine_errors("connect"):
+            if base_url:
+                client = docker.DockerClient(base_url=base_url, timeout=int(timeout_s))
+            else:
+                client = docker.from_env(timeout=int(timeout_s))
+            client.ping()
+        return cls(client, owned=True)
+
+    @property
+    def base_url(self) -> str:
+        """The API base URL (``http+docker://localhost`` for the local unix socket)."""
+        return cast(str, self._api.base_url)
+
+    def is_local(self) -> bool:
+        """Whether host paths are the engine's paths: a unix socket, and the same host name.
+
+        A runner inside a container with the socket mounted talks to a unix socket too, but
+        its paths are not the engine's; the host name tells the two apart.
+        """
+        if not self.base_url.startswith("http+docker://localhost"):
+            return False
+        with engine_errors("engine info"):
+            info = self._api.info()
+        return bool(info.get("Name") == socket.gethostname())
+
+    def version(self) -> str:
+        """The engine's version string."""
+        with engine_errors("engine version"):
+            return cast(str, self._api.version().get("Version", ""))
+
+    def inspect_image(self, image: str) -> dict[str, Any] | None:
+        """The image's inspect document, or ``None`` when absent. Never pulls."""
+        with engine_errors("inspect image", image=image):
+            try:
+                return cast(dict[str, Any], self._api.inspect_image(image))
+            except docker.errors.NotFound:
+                return None
+
+    def host_config(self, **kwargs: Any) -> dict[str, Any]:
+        """Build a HostConfig (validated by the SDK against the engine's API version)."""
+        with engine_errors("build host config"):
+            return cast(dict[str, Any], self._api.create_host_config(**kwargs))
+
+    def create_container(self, *, image: str, **kwargs: Any) -> str:
+        """Create (not start) a container. Never pulls the image."""
+        with engine_errors("create container", image=image):
+            return cast(str, self._api.create_container(image, **kwargs)["Id"])
+
+    def start(self, container_id: str) -> None:
+        """Start a created container."""
+        with engine_errors("start container"):
+            self._api.start(container_id)
+
+    def kill(self, container_id: str) -> None:
+        """SIGKILL every process of a container; a container already stopped is fine."""
+        with engine_errors("kill container"):
+            try:
+                self._api.kill(container_id)
+            except docker.errors.APIError as exc:
+                if exc.status_code not in (404, 409):
+                    raise
+
+    def remove(self, container_id: str) -> None:
+        """Force-remove a container and its anonymous volumes; an absent one is fine."""
+        with engine_errors("remove container"):
+            try:
+                self._api.remove_container(container_id, force=True, v=True)
+            except docker.errors.APIError as exc:
+                if exc.status_code not in (404, 409):  # 409: removal already in progress
+                    raise
+
+    def exec_create(
+        self,
+        container_id: str,
+        argv: list[str],
+        *,
+        env: dict[str, str],
+        workdir: str,
+        user: str,
+        stdin: bool = False,
+    ) -> str:
+        """Create an exec instance (stdout and stderr attached, no tty; stdin only if asked)."""
+        with engine_errors("create exec"):
+            created = self._api.exec_create(
+                container_id,
+                argv,
+                stdout=True,
+                stderr=True,
+                stdin=stdin,
+                tty=False,
+                privileged=False,
+                user=user,
+                environment=[f"{k}={v}" for k, v in env.items()],
+                workdir=workdir,
+            )
+        return cast(str, created["Id"])
+
+    def exec_start(self, exec_id: str) -> ExecStream:
+        """Start an exec and return its output stream.
+
+        Uses the SDK's request helpers so that we keep the response (and its buffer); the
+        public ``exec_start(socket=True)`` returns only the bare socket.
+        """
+        with engine_errors("start exec"):
+            response = self._api._post_json(
+                self._api._url("/exec/{0}/start", exec_id),
+                headers={"Connection": "Upgrade", "Upgrade": "tcp"},
+                data={"Tty": False, "Detach": False},
+                stream=True,
+            )
+            sock = self._api._get_raw_response_socket(response)
+            self._api._disable_socket_timeout(sock)
+        return ExecStream(response, sock)
+
+    def exec_inspect(self, exec_id: str) -> ExecState:
+        """Whether an exec still runs, and its exit code once it has ended."""
+        with engine_errors("inspect exec"):
+            info = self._api.exec_inspect(exec_id)
+        return ExecState(running=bool(info.get("Running")), exit_code=info.get("ExitCode"))
+
+    def process_count(self, container_id: str) -> int:
+        """How many processes the container has, as the engine sees them (``docker top``)."""
+        with engine_errors("list container processes"):
+            return len(self._api.top(container_id).get("Processes") or [])
+
+    def put_archive(self, container_id: str, path: str, data: IO[bytes]) -> None:
+        """Extract a tar stream into a container directory."""
+        with engine_errors("upload workspace"):
+            if not self._api.put_archive(container_id, path, data):
+                raise SessionError(f"docker: upload into {path} was refused")
+
+    def stat_path(self, container_id: str, path: str) -> dict[str, Any] | None:
+        """The engine's stat of a path in a container (``HEAD .../archive``); ``None`` if absent.
+
+        Intermediate symlinks are resolved by the engine (inside the container); callers that
+        must not follow links stat each component.
+        """
+        with engine_errors("stat path"):
+            stream, stat = self._get_archive(container_id, path, head=True)
+        del stream
+        return stat
+
+    def get_archive(self, container_id: str, path: str) -> tuple[Iterator[bytes], dict[str, Any]]:
+        """Stream a path out of a container as a tar archive.
+
+        Raises:
+            SessionError: the path is absent (or the container is gone).
+        """
+        with engine_errors("download file"):
+            stream, stat = self._get_archive(container_id, path, head=False)
+        if stream is None or stat is None:
+            raise SessionError(f"docker: {path} not found in container")
+        return stream, stat
+
+    def _get_archive(
+        self, container_id: str, path: str, *, head: bool
+    ) -> tuple[Iterator[bytes] | None, dict[str, Any] | None]:
+        if not head:
+            try:
+                stream, stat = self._api.get_archive(container_id, path)
+            except docker.errors.NotFound:
+                return None, None
+            return cast(Iterator[bytes], stream), cast(dict[str, Any], stat)
+        url = self._api._url("/containers/{0}/archive", container_id)
+        response = self._api.head(url, params={"path": path}, timeout=self._api.timeout)
+        if response.status_code == 404:
+            return None, None
+        self._api._raise_for_status(response)
+        header = response.headers.get("x-docker-container-path-stat")
+        return None, _decode_stat(header) if header else None
+
+    def managed_containers(self, *label_filters: str) -> list[ManagedContainer]:
+        """All containers (running or not) carrying every given ``key=value`` label."""
+        with engine_errors("list containers"):
+            listed = self._api.containers(all=True, filters={"label": list(label_filters)})
+        return [
+            ManagedContainer(id=c["Id"], labels=dict(c.get("Labels") or {}), state=c["State"])
+            for c in listed
+        ]
+
+    def commit(self, container_id: str, *, repository: str, tag: str, conf: dict[str, Any]) -> str:
+        """Commit a stopped container's root filesystem as an image; returns the image id."""
+        with engine_errors("commit image"):
+            result = self._api.commit(container_id, repository=repository, tag=tag, conf=conf)
+        return cast(str, result["Id"])
+
+    def events(self, *, filters: dict[str, Any], since: float) -> CancellableStream:
+        """Subscribe to engine events from ``since`` (unix seconds) on, decoded, no timeout."""
+        with engine_errors("subscribe to events"):
+            stream = self._api.events(since=f"{since:.9f}", filters=filters, decode=True)
+        return cast(CancellableStream, stream)
+
+    def close(self) -> None:
+        """Close the client if this engine created it."""
+        if self._owned:
+            self._client.close()
+
+
+def _decode_stat(header: str) -> dict[str, Any]:
+    return cast(dict[str, Any], json.loads(base64.b64decode(header)))

@@ -1,0 +1,251 @@
+"""``DockerSandbox``: the Docker backend behind the ``Sandbox`` interface.
+
+The sandbox owns the machinery (engine client, warm pool, event follower, workspace transfer,
+reaping); a session (``session.DockerSession``) is one single-use container with a workspace
+in it. Neither parses tests nor judges: that is the validator's job.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+from typing import Any
+
+from sandbox.base import Sandbox
+from sandbox.config import DockerSandboxConfig
+from sandbox.docker._engine import Engine
+from sandbox.docker.events import ContainerEvents
+from sandbox.docker.isolation import ContainerUser, PoolKey, container_options
+from sandbox.docker.labels import Owner, container_labels
+from sandbox.docker.pool import WarmContainer, WarmPool
+from sandbox.docker.primer import prime
+from sandbox.docker.reaper import reap_orphans
+from sandbox.docker.session import DockerSession
+from sandbox.docker.transfer import Transfer, choose_transfer
+from sandbox.errors import SandboxError, SessionError
+from sandbox.models import SessionSpec
+
+_log = logging.getLogger(__name__)
+
+_PRIME_TIMEOUT_S = 10.0
+"""How long a new pool container's waiter may take to announce itself."""
+
+
+class DockerSandbox(Sandbox):
+    """Isolated sessions in single-use containers, served from a warm pool.
+
+    Starting it reaps containers left by dead runners on this host, subscribes to the engine's
+    events, and begins warming ``config.pool_size`` containers for the default image and limits.
+
+    Args:
+        config: backend settings; ``DockerSandboxConfig()`` when ``None``.
+        client: a ``docker.DockerClient`` to use (not closed by us); one is created from
+            ``config.base_url`` (or the SDK's environment defaults) when ``None``.
+        run_id: written into the ``evokernel.run_id`` label of every container started.
+
+    Raises:
+        EngineUnavailableError: the engine does not answer.
+        SandboxConfigError: the configured user is not a numeric non-root uid[:gid].
+    """
+
+    name = "docker"
+    isolates = True
+
+    def __init__(
+        self,
+        config: DockerSandboxConfig | None = None,
+        client: Any = None,
+        *,
+        run_id: str | None = None,
+    ) -> None:
+        self.config = config or DockerSandboxConfig()
+        self._user = ContainerUser.parse(self.config.user)
+        self._run_id = run_id
+        self._owner = Owner.current()
+        self._lock = threading.Lock()
+        self._sessions: dict[str, DockerSession] = {}
+        self._key_locks: dict[str, threading.Lock] = {}
+        self._unprimable: set[str] = set()
+        self._closed = False
+        self._events: ContainerEvents | None = None
+        self._pool: WarmPool | None = None
+        self._transfer: Transfer | None = None
+        if client is not None:
+            self.engine = Engine(client)
+        else:
+            self.engine = Engine.connect(self.config.base_url, self.config.engine_timeout_s)
+        atexit.register(self.close)
+        try:
+            self.reaped: list[str] = reap_orphans(self.engine, self._owner)
+            """Ids of containers of dead runners removed at start."""
+            self._events = ContainerEvents(self.engine)
+            self._transfer = choose_transfer(
+                self.config.transfer,
+                self.engine,
+                self._user,
+                slots_dir=self.config.slots_dir,
+                workspace_mb=self.config.workspace_mb,
+            )
+            self._pool = WarmPool(
+                self._start_primed_container,
+                self._remove_container,
+                size=self.config.pool_size,
+                is_dead=self._events.is_dead,
+            )
+            self._pool.warm(self.default_key)
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def default_key(self) -> PoolKey:
+        """The pool key of a default session: configured image and limits, no network."""
+        return PoolKey.from_limits(self.config.image, self.config.limits)
+
+    @property
+    def transfer_mode(self) -> str:
+        """``bind`` or ``archive``: how workspaces reach containers on this engine."""
+        return self._transfer.mode if self._transfer is not None else "none"
+
+    def open(self, spec: SessionSpec) -> DockerSession:
+        """Start a session: a warm container if one is ready, else a fresh one.
+
+        Raises:
+            EngineUnavailableError: the engine cannot be reached.
+            ImageNotFoundError: the image is absent (it is never pulled).
+            SessionError: the workspace is not a directory, or the container failed.
+        """
+        return self._open(PoolKey.for_spec(spec, self.config.image), spec, pooled=True)
+
+    def open_setup(self, spec: SessionSpec) -> DockerSession:
+        """Start an unpooled session with a writable root filesystem, for env-image setup
+        stages whose result is committed (see ``envimage``). Everything else is as in ``open``."""
+        key = PoolKey.for_spec(spec, self.config.image, writable_root=True)
+        return self._open(key, spec, pooled=False)
+
+    def image_id(self, image: str | None = None) -> str | None:
+        """The id (``sha256:...``) of ``image`` or the configured image; ``None`` if absent."""
+        info = self.engine.inspect_image(image or self.config.image)
+        return None if info is None else str(info["Id"])
+
+    def wait_until_warm(self, timeout_s: float = 60.0) -> bool:
+        """Block until the default key's pool is full; false at the deadline (or no pool)."""
+        if self._pool is None or self._pool.size <= 0:
+            return False
+        return self._pool.wait_until_warm(self.default_key, timeout_s)
+
+    def pool_status(self) -> dict[str, int]:
+        """Idle warm containers per image (for doctor)."""
+        counts: dict[str, int] = {}
+        if self._pool is not None:
+            for key, idle in self._pool.idle_counts().items():
+                counts[key.image] = counts.get(key.image, 0) + idle
+        return counts
+
+    def __enter__(self) -> DockerSandbox:
+        return self
+
+    def key_lock(self, key: str) -> threading.Lock:
+        """A lock per key in this backend, so two threads do not build the same env image."""
+        with self._lock:
+            return self._key_locks.setdefault(key, threading.Lock())
+
+    def close(self) -> None:
+        """Remove every container this backend started (sessions and pool) and its slots.
+
+        Idempotent; also runs at interpreter exit. Failures are logged, not raised, so that a
+        close during an exception does not hide it; the next start reaps what is left.
+        """
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            sessions = list(self._sessions.values())
+        atexit.unregister(self.close)
+        for session in sessions:
+            session.close()
+        if self._pool is not None:
+            self._pool.close()
+        if self._events is not None:
+            self._events.close()
+        if self._transfer is not None:
+            self._transfer.close()
+        self.engine.close()
+
+    def _open(self, key: PoolKey, spec: SessionSpec, *, pooled: bool) -> DockerSession:
+        if self._closed or self._pool is None or self._transfer is None:
+            raise SessionError("DockerSandbox is closed")
+        if not spec.workspace.is_dir():
+            raise SessionError(f"workspace {spec.workspace} is not a directory")
+        warm = self._pool.take(key) if pooled else None
+        if pooled:
+            self._pool.warm(key)
+        if warm is None:
+            warm = self._start_container(key)
+        session = DockerSession(self, warm, spec)
+        with self._lock:
+            self._sessions[warm.id] = session
+        try:
+            self._transfer.upload(warm, spec.workspace)
+        except BaseException:
+            session.close()
+            raise
+        return session
+
+    def _start_container(self, key: PoolKey) -> WarmContainer:
+        if self._transfer is None:
+            raise SessionError("DockerSandbox is closed")
+        mount, slot = self._transfer.new_mount(key.workdir)
+        labels = container_labels(
+            self._owner, pool_key=key.digest(), run_id=self._run_id, slot=slot
+        )
+        create, host = container_options(key, user=self._user, labels=labels, workspace=mount)
+        try:
+            host_config = self.engine.host_config(**host)
+            container_id = self.engine.create_container(
+                image=key.image, host_config=host_config, **create
+            )
+            try:
+                self.engine.start(container_id)
+            except BaseException:
+                self.engine.remove(container_id)
+                raise
+        except BaseException:
+            self._transfer.discard(slot)
+            raise
+        return WarmContainer(id=container_id, key=key, slot=slot)
+
+    def _start_primed_container(self, key: PoolKey) -> WarmContainer:
+        """Start a container for the pool, with a waiter primed for its first command."""
+        warm = self._start_container(key)
+        if key.image not in self._unprimable:
+            try:
+                warm.primed = prime(
+                    self.engine, warm.id, user=str(self._user), timeout_s=_PRIME_TIMEOUT_S
+                )
+            except BaseException:
+                self._remove_container(warm)
+                raise
+            if warm.primed is None:
+                _log.info("image %s cannot run the first-command waiter; plain exec", key.image)
+                self._unprimable.add(key.image)
+        return warm
+
+    def _remove_container(self, warm: WarmContainer) -> None:
+        if warm.primed is not None:
+            warm.primed.close()
+            warm.primed = None
+        try:
+            self.engine.remove(warm.id)
+        except SandboxError as exc:
+            _log.warning("could not remove container %s: %s", warm.id[:12], exc)
+        if self._events is not None:
+            self._events.forget(warm.id)
+        if self._transfer is not None:
+            self._transfer.discard(warm.slot)
+
+    def _release(self, session: DockerSession) -> None:
+        with self._lock:
+            self._sessions.pop(session.container_id, None)
+        self._remove_container(session.warm)

@@ -1,0 +1,157 @@
+"""``DockerSession``: one single-use container with a workspace in it.
+
+Commands run through ``execution``; a timed-out command's whole process tree is killed here.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from sandbox._environment import minimal_env
+from sandbox.base import SandboxSession
+from sandbox.docker.execution import ExecTarget, run_exec
+from sandbox.docker.isolation import IDLE_PROCESSES
+from sandbox.docker.pool import WarmContainer
+from sandbox.errors import SandboxError, SessionError
+from sandbox.models import ExecRequest, ExecResult, SessionSpec
+
+if TYPE_CHECKING:
+    from sandbox.docker.backend import DockerSandbox
+
+_log = logging.getLogger(__name__)
+
+_KILL_ALL = ["/bin/sh", "-c", "kill -9 -1; kill -9 -1"]
+"""Kills every process the sandbox user may signal, except pid 1 and itself."""
+_KILL_TIMEOUT_S = 10.0
+"""Deadline of the kill command itself."""
+_QUIET_TIMEOUT_S = 3.0
+"""How long the engine may take to see the killed processes gone."""
+
+
+class DockerSession(SandboxSession):
+    """One single-use container holding a copy of the workspace.
+
+    Not thread-safe: one command at a time. When a command times out, every process of the
+    sandbox user is killed (``kill -9 -1`` from a fresh exec; pid 1 survives it) and the engine
+    is asked to confirm that only pid 1 and its ``sleep`` remain; the session stays usable.
+    If that cannot be done (the pids limit is exhausted, something survives), the container
+    itself is killed and the session is spent: ``read_file`` still works, ``exec`` raises
+    ``SessionError``.
+    """
+
+    def __init__(self, sandbox: DockerSandbox, warm: WarmContainer, spec: SessionSpec) -> None:
+        self.sandbox = sandbox
+        self.warm = warm
+        self.spec = spec
+        self.container_id = warm.id
+        """The container's id."""
+        self.image = warm.key.image
+        """The image the container was started from."""
+        self.workdir = spec.workdir
+        """The workspace's path inside the container."""
+        self.closed = False
+        self.spent_reason: str | None = None
+        """Why no more commands can run (the container was killed), or ``None``."""
+
+    def exec(self, request: ExecRequest) -> ExecResult:
+        """Run one command; see ``SandboxSession.exec``.
+
+        Raises:
+            SessionError: the session is closed or spent, or the engine refused the command.
+            EngineUnavailableError: the engine stopped answering.
+        """
+        if self.closed:
+            raise SessionError("session is closed")
+        if self.spent_reason is not None:
+            raise SessionError(f"session is spent: {self.spent_reason}")
+        events = self.sandbox._events
+        if events is None:
+            raise SessionError("DockerSandbox is closed")
+        target = ExecTarget(
+            container_id=self.container_id,
+            user=str(self.sandbox._user),
+            workdir=self._cwd(request.cwd),
+            env=minimal_env({**self.spec.env, **request.env}),
+            output_cap_bytes=self.spec.limits.output_cap_bytes,
+        )
+        primed, self.warm.primed = self.warm.primed, None  # one command only, the first
+        return run_exec(
+            self.sandbox.engine,
+            events,
+            target,
+            request.argv,
+            timeout_s=request.timeout_s,
+            kill_container=self._kill_tree,
+            primed=primed,
+        )
+
+    def read_file(self, path: str, max_bytes: int = 10_000_000) -> bytes | None:
+        """Read a regular workspace file without following symlinks (cut at ``max_bytes``)."""
+        if self.closed:
+            raise SessionError("session is closed")
+        transfer = self.sandbox._transfer
+        if transfer is None:
+            raise SessionError("DockerSandbox is closed")
+        return transfer.read_file(self.warm, path, max_bytes)
+
+    def __enter__(self) -> DockerSession:
+        return self
+
+    def close(self) -> None:
+        """Remove the container and its workspace. Idempotent."""
+        if self.closed:
+            return
+        self.closed = True
+        self.sandbox._release(self)
+
+    def _kill_tree(self) -> None:
+        """Kill every process but pid 1's; fall back to killing the container."""
+        engine, events = self.sandbox.engine, self.sandbox._events
+        if events is not None:
+            target = ExecTarget(
+                container_id=self.container_id,
+                user=str(self.sandbox._user),
+                workdir="/",
+                env=minimal_env(),
+                output_cap_bytes=4096,
+            )
+            try:
+                result = run_exec(
+                    engine,
+                    events,
+                    target,
+                    _KILL_ALL,
+                    timeout_s=_KILL_TIMEOUT_S,
+                    kill_container=self._kill_container,
+                )
+                if result.exit_code == 0 and self._wait_quiet():
+                    return
+                _log.warning(
+                    "container %s: kill -9 -1 did not end the tree", self.container_id[:12]
+                )
+            except SandboxError as exc:
+                _log.warning("container %s: cannot kill the tree: %s", self.container_id[:12], exc)
+        self._kill_container()
+
+    def _wait_quiet(self) -> bool:
+        """Whether the engine sees only the idle processes before a short deadline."""
+        deadline = time.monotonic() + _QUIET_TIMEOUT_S
+        pause = 0.01
+        while self.sandbox.engine.process_count(self.container_id) > IDLE_PROCESSES:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
+        return True
+
+    def _kill_container(self) -> None:
+        self.spent_reason = "the container was killed when a command timed out"
+        self.sandbox.engine.kill(self.container_id)
+
+    def _cwd(self, cwd: str | None) -> str:
+        if cwd is None:
+            return self.spec.workdir
+        return str(PurePosixPath(self.spec.workdir) / cwd)  # an absolute cwd replaces the workdir

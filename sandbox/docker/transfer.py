@@ -1,0 +1,279 @@
+"""Getting a workspace into a container and files back out, without following symlinks.
+
+Two modes, chosen by ``choose_transfer``:
+
+* **bind** (local engine): every container is started with its own empty *slot* directory on
+  the host bind-mounted as the workspace. A warm container is started before its workspace is
+  known; when a session opens, the workspace is copied into the slot (owned by the sandbox
+  user). Reading back walks the slot with ``O_NOFOLLOW`` on every component (``pathsafety``).
+* **archive** (remote engine, ``DOCKER_HOST=tcp://`` or ``ssh://``): host paths mean nothing
+  to the engine, so the workspace is a size-capped tmpfs volume, filled with ``put_archive``;
+  reading back stats every path component through the engine and refuses symlinks.
+
+Either way the container sees a writable directory at the workdir and nothing else of the host.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import shutil
+import stat
+import sys
+import tarfile
+import tempfile
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+
+from docker.types import DriverConfig, Mount
+
+from sandbox.docker._engine import Engine
+from sandbox.docker.isolation import ContainerUser
+from sandbox.docker.pool import WarmContainer
+from sandbox.errors import SessionError
+from sandbox.pathsafety import read_file_nofollow
+
+_log = logging.getLogger(__name__)
+
+SLOT_PREFIX = "evokernel-slot-"
+"""Name prefix of a slot directory; the reaper removes only directories named like this."""
+SLOTS_ROOT_PREFIX = "evokernel-slots-"
+"""Name prefix of the per-backend directory that holds slots."""
+
+# Go's os.FileMode type bits, as the engine reports them in a path stat.
+_GO_MODE_DIR = 1 << 31
+_GO_MODE_SYMLINK = 1 << 27
+# device, named pipe, socket, char device, irregular
+_GO_MODE_TYPE = _GO_MODE_DIR | _GO_MODE_SYMLINK | (1 << 26) | (1 << 25) | (1 << 24) | (1 << 21)
+_GO_MODE_TYPE |= 1 << 19
+
+
+def workspace_parts(path: str) -> list[str] | None:
+    """Split a workspace-relative path into components; ``None`` if it could leave the workspace."""
+    pure = PurePosixPath(path)
+    if pure.is_absolute() or not pure.parts or ".." in pure.parts:
+        return None
+    return [part for part in pure.parts if part != "."] or None
+
+
+class Transfer(ABC):
+    """How a workspace reaches a container and how files come back."""
+
+    mode: str = "abstract"
+
+    @abstractmethod
+    def new_mount(self, workdir: str) -> tuple[Mount, Path | None]:
+        """The workspace mount for a new container, and its host slot (bind mode only)."""
+
+    @abstractmethod
+    def upload(self, container: WarmContainer, workspace: Path) -> None:
+        """Copy ``workspace`` (symlinks as symlinks, special files skipped) into the container."""
+
+    @abstractmethod
+    def read_file(self, container: WarmContainer, path: str, max_bytes: int) -> bytes | None:
+        """Read a regular workspace file without following any symlink; ``None`` otherwise."""
+
+    @abstractmethod
+    def discard(self, slot: Path | None) -> None:
+        """Remove what ``new_mount`` made on the host, once its container is gone."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Remove host state this transfer made."""
+
+
+class BindTransfer(Transfer):
+    """Slot directories on the host, bind-mounted (local engine)."""
+
+    mode = "bind"
+
+    def __init__(self, user: ContainerUser, slots_dir: Path | None = None) -> None:
+        self._user = user
+        base = slots_dir or Path(tempfile.gettempdir())
+        base.mkdir(parents=True, exist_ok=True)
+        self.root = Path(tempfile.mkdtemp(prefix=SLOTS_ROOT_PREFIX, dir=base))
+        os.chmod(self.root, 0o700)  # only the container sees inside its own slot
+
+    def new_mount(self, workdir: str) -> tuple[Mount, Path | None]:
+        slot = Path(tempfile.mkdtemp(prefix=SLOT_PREFIX, dir=self.root))
+        os.chmod(slot, 0o755)
+        self._own(slot, is_dir=True)
+        return Mount(target=workdir, source=str(slot), type="bind", read_only=False), slot
+
+    def upload(self, container: WarmContainer, workspace: Path) -> None:
+        if container.slot is None:
+            raise SessionError("bind transfer needs a slot directory")
+        try:
+            self._copy_tree(workspace, container.slot)
+        except OSError as exc:
+            raise SessionError(f"cannot copy workspace {workspace} into a slot: {exc}") from exc
+
+    def read_file(self, container: WarmContainer, path: str, max_bytes: int) -> bytes | None:
+        if container.slot is None:
+            return None
+        return read_file_nofollow(container.slot, path, max_bytes)
+
+    def discard(self, slot: Path | None) -> None:
+        if slot is not None:
+            remove_slot(slot)
+
+    def close(self) -> None:
+        _remove_tree(self.root)
+
+    def _copy_tree(self, source: Path, target: Path) -> None:
+        with os.scandir(source) as entries:
+            for entry in entries:
+                dest = os.path.join(target, entry.name)
+                if entry.is_symlink():
+                    os.symlink(os.readlink(entry.path), dest)
+                    self._own(Path(dest), is_dir=False, link=True)
+                elif entry.is_dir(follow_symlinks=False):
+                    os.mkdir(dest, stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode) | 0o700)
+                    self._copy_tree(Path(entry.path), Path(dest))
+                    self._own(Path(dest), is_dir=True)
+                elif entry.is_file(follow_symlinks=False):
+                    shutil.copy2(entry.path, dest, follow_symlinks=False)
+                    self._own(Path(dest), is_dir=False)
+                # sockets, fifos and devices are not part of a workspace: skipped
+
+    def _own(self, path: Path, *, is_dir: bool, link: bool = False) -> None:
+        """Hand a path to the sandbox user: chown when we can, else open it to everyone
+        (it sits in a 0700 directory, so "everyone" is the container)."""
+        euid = os.geteuid()
+        if euid == 0:
+            os.chown(path, self._user.uid, self._user.gid, follow_symlinks=not link)
+        elif euid != self._user.uid and not link:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+            os.chmod(path, mode | (0o777 if is_dir else 0o666))
+
+
+def remove_slot(slot: Path, *, with_empty_root: bool = False) -> None:
+    """Remove a slot directory (only one named like a slot, never through a symlink).
+
+    Args:
+        slot: the slot.
+        with_empty_root: also remove its parent slots root if that is now empty (the reaper
+            cleaning up after a dead runner; a live backend keeps its root).
+    """
+    if not slot.name.startswith(SLOT_PREFIX) or slot.is_symlink() or not slot.is_dir():
+        return
+    _remove_tree(slot)
+    parent = slot.parent
+    if with_empty_root and parent.name.startswith(SLOTS_ROOT_PREFIX):
+        try:
+            parent.rmdir()
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOENT):
+                raise
+
+
+def _remove_tree(path: Path) -> None:
+    """``rmtree`` that logs what it could not remove instead of stopping at the first error."""
+
+    def leftover(function: object, failed: str, excinfo: object) -> None:
+        _log.warning("could not remove %s from a sandbox slot: %s", failed, excinfo)
+
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(path, onexc=leftover)
+    else:
+        shutil.rmtree(path, onerror=leftover)
+
+
+class ArchiveTransfer(Transfer):
+    """A tmpfs volume per container, filled with ``put_archive`` (remote engine)."""
+
+    mode = "archive"
+
+    def __init__(self, engine: Engine, user: ContainerUser, workspace_mb: int) -> None:
+        self._engine = engine
+        self._user = user
+        self._workspace_mb = workspace_mb
+
+    def new_mount(self, workdir: str) -> tuple[Mount, Path | None]:
+        options = (
+            f"size={self._workspace_mb}m,uid={self._user.uid},gid={self._user.gid},"
+            "mode=0755,nosuid,nodev"
+        )
+        driver = DriverConfig("local", {"type": "tmpfs", "device": "tmpfs", "o": options})
+        return Mount(target=workdir, source=None, type="volume", driver_config=driver), None
+
+    def upload(self, container: WarmContainer, workspace: Path) -> None:
+        with tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024) as buffer:
+            with tarfile.open(fileobj=buffer, mode="w") as archive:
+                archive.add(workspace, arcname=".", recursive=True, filter=self._as_user)
+            buffer.seek(0)
+            self._engine.put_archive(container.id, container.key.workdir, buffer)
+
+    def read_file(self, container: WarmContainer, path: str, max_bytes: int) -> bytes | None:
+        parts = workspace_parts(path)
+        if parts is None:
+            return None
+        # The engine resolves symlinks in the middle of a path; stat each component ourselves.
+        current = PurePosixPath(container.key.workdir)
+        for index, part in enumerate(parts):
+            current = current / part
+            info = self._engine.stat_path(container.id, str(current))
+            if info is None:
+                return None
+            mode = int(info.get("mode", 0))
+            last = index == len(parts) - 1
+            if last and mode & _GO_MODE_TYPE:
+                return None  # symlink, directory, fifo, device...
+            if not last and (mode & _GO_MODE_TYPE) != _GO_MODE_DIR:
+                return None
+        chunks, _ = self._engine.get_archive(container.id, str(current))
+        return _first_regular_member(chunks, max_bytes)
+
+    def discard(self, slot: Path | None) -> None:
+        """Nothing on the host: the volume goes with its container."""
+
+    def close(self) -> None:
+        """Nothing on the host to remove."""
+
+    def _as_user(self, info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+        if not (info.isreg() or info.isdir() or info.issym() or info.islnk()):
+            return None
+        info.uid, info.gid = self._user.uid, self._user.gid
+        info.uname = info.gname = ""
+        return info
+
+
+class _ChunkReader:
+    """A minimal file object over an iterator of byte chunks, for ``tarfile`` stream mode."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._pending = b""
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._pending) < size:
+            chunk = next(self._chunks, b"")
+            if not chunk:
+                break
+            self._pending += chunk
+        if size < 0:
+            size = len(self._pending)
+        data, self._pending = self._pending[:size], self._pending[size:]
+        return data
+
+
+def _first_regular_member(chunks: Iterator[bytes], max_bytes: int) -> bytes | None:
+    with tarfile.open(fileobj=_ChunkReader(chunks), mode="r|") as archive:  # type: ignore[call-overload]
+        member = archive.next()
+        if member is None or not member.isreg():
+            return None
+        handle = archive.extractfile(member)
+        return handle.read(max_bytes) if handle is not None else None
+
+
+def choose_transfer(
+    mode: str, engine: Engine, user: ContainerUser, *, slots_dir: Path | None, workspace_mb: int
+) -> Transfer:
+    """``bind`` or ``archive`` as configured; ``auto`` binds only when the engine is local."""
+    if mode == "auto":
+        mode = "bind" if engine.is_local() else "archive"
+    if mode == "bind":
+        return BindTransfer(user, slots_dir)
+    return ArchiveTransfer(engine, user, workspace_mb)

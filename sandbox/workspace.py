@@ -1,0 +1,253 @@
+"""Workspaces: throwaway git worktrees at a base revision, and what changed in them.
+
+A ``Workspace`` is a detached worktree in a temporary directory, so the user's checkout,
+branch and index are never touched. ``blast_radius`` measures what a patch changed (untracked
+files included, through a private copy of the index); ``snapshot``/``changed_by_run`` report
+tracked files that the validation run itself modified, which a patch should not need.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import shutil
+import stat
+import sys
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from types import TracebackType
+
+import git
+import git.exc
+from pydantic import BaseModel, ConfigDict, Field
+
+from sandbox._git import NO_HOOKS, check_git, run_git
+from sandbox.errors import WorkspaceError
+from sandbox.models import BlastRadius
+
+_log = logging.getLogger(__name__)
+_MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+class Workspace:
+    """One detached worktree. Use as a context manager, or call ``cleanup()``.
+
+    Attributes:
+        path: the worktree directory.
+        base_rev: the full commit sha it was created at.
+        name: the worktree's name (unique per ``Workspaces``).
+    """
+
+    def __init__(self, owner: Workspaces, path: Path, base_rev: str, name: str) -> None:
+        self._owner = owner
+        self.path = path
+        self.base_rev = base_rev
+        self.name = name
+        self._closed = False
+
+    def cleanup(self) -> None:
+        """Remove the worktree and its temporary directory, then prune. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._owner._remove(self)
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.cleanup()
+
+    def __repr__(self) -> str:
+        return f"Workspace(path={self.path!s}, base_rev={self.base_rev[:12]})"
+
+
+class WorktreeSnapshot(BaseModel):
+    """Content ids of the files in a worktree at one moment (tracked and untracked)."""
+
+    model_config = _MODEL_CONFIG
+
+    files: dict[str, str | None] = Field(default_factory=dict)
+    """Path -> git blob id of the worktree content (``None``: deleted or not a file)."""
+
+
+class Workspaces:
+    """Creates worktrees of one repository.
+
+    Args:
+        repo_path: the repository (its main checkout or any worktree of it).
+        root: where worktree directories go; a fresh temporary directory each when ``None``.
+
+    Raises:
+        WorkspaceError: ``repo_path`` is not a git repository.
+    """
+
+    def __init__(self, repo_path: Path, root: Path | None = None) -> None:
+        try:
+            repo = git.Repo(repo_path, search_parent_directories=False)
+        except (git.exc.InvalidGitRepositoryError, git.exc.NoSuchPathError) as exc:
+            raise WorkspaceError(f"not a git repository: {repo_path}") from exc
+        self.repo_path = Path(repo.working_tree_dir or repo_path)
+        repo.close()
+        self._root = root
+
+    def resolve(self, rev: str) -> str:
+        """The full commit sha ``rev`` names.
+
+        Raises:
+            WorkspaceError: ``rev`` names no commit (or looks like an option).
+        """
+        if not rev or rev.startswith("-") or any(ch.isspace() for ch in rev):
+            raise WorkspaceError(f"bad revision: {rev!r}")
+        result = run_git(self.repo_path, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+        if not result.ok or not result.stdout.strip():
+            raise WorkspaceError(f"bad revision: {rev!r} names no commit in {self.repo_path}")
+        return result.stdout.strip()
+
+    def create(self, base_rev: str, name: str | None = None) -> Workspace:
+        """Create a detached worktree at ``base_rev`` in a temporary directory.
+
+        Raises:
+            WorkspaceError: a bad revision or name, or git could not add the worktree.
+        """
+        sha = self.resolve(base_rev)
+        name = name or f"ws-{uuid.uuid4().hex[:12]}"
+        if not _SAFE_NAME.fullmatch(name):
+            raise WorkspaceError(f"bad workspace name: {name!r}")
+        parent = Path(tempfile.mkdtemp(prefix="evokernel-ws-", dir=self._root))
+        path = parent / name
+        result = run_git(
+            self.repo_path, *NO_HOOKS, "worktree", "add", "--detach", "--quiet", str(path), sha
+        )
+        if not result.ok:
+            shutil.rmtree(parent, ignore_errors=True)
+            run_git(self.repo_path, "worktree", "prune")
+            raise WorkspaceError(f"git worktree add failed: {result.stderr.strip()}")
+        return Workspace(self, path, sha, name)
+
+    def _remove(self, workspace: Workspace) -> None:
+        result = run_git(self.repo_path, "worktree", "remove", "--force", str(workspace.path))
+        if not result.ok:
+            _log.info("worktree remove failed (%s); deleting the directory", result.stderr.strip())
+        _rmtree(workspace.path.parent)
+        prune = run_git(self.repo_path, "worktree", "prune")
+        if not prune.ok:
+            raise WorkspaceError(f"git worktree prune failed: {prune.stderr.strip()}")
+
+
+def blast_radius(worktree: Path) -> BlastRadius:
+    """Files and lines changed in ``worktree`` against its HEAD, untracked files included.
+
+    Untracked files are marked intent-to-add in a private copy of the index, so the numstat
+    counts their lines while the worktree's real index is left as it was.
+    """
+    with tempfile.TemporaryDirectory(prefix="evokernel-index-") as scratch:
+        env = _private_index(worktree, Path(scratch))
+        untracked = _untracked(worktree)
+        if untracked:
+            check_git(worktree, "add", "--intent-to-add", "--", *untracked, env=env)
+        numstat = check_git(worktree, "diff", "--numstat", "--no-renames", "-z", "HEAD", env=env)
+    files: list[str] = []
+    added = removed = 0
+    for record in numstat.split("\0"):
+        if not record:
+            continue
+        plus, minus, path = record.split("\t", 2)
+        files.append(path)
+        added += int(plus) if plus.isdigit() else 0  # "-" for binary files
+        removed += int(minus) if minus.isdigit() else 0
+    return BlastRadius(files=sorted(files), lines_added=added, lines_removed=removed)
+
+
+def snapshot(worktree: Path) -> WorktreeSnapshot:
+    """Record the content of every tracked and untracked (not ignored) file.
+
+    Files whose stat data matches the index are taken from the index; the others are hashed
+    (symlinks by their target, never followed).
+    """
+    files: dict[str, str | None] = {}
+    staged = check_git(worktree, "ls-files", "-s", "-z")
+    for record in staged.split("\0"):
+        if record:
+            meta, path = record.split("\t", 1)
+            files[path] = meta.split()[1]
+    dirty = check_git(worktree, "diff-files", "--name-only", "-z")
+    for path in [p for p in dirty.split("\0") if p] + _untracked(worktree):
+        files[path] = _blob_id(worktree / path)
+    return WorktreeSnapshot(files=files)
+
+
+def changed_by_run(before: WorktreeSnapshot, after: WorktreeSnapshot) -> list[str]:
+    """Files present before a run whose content the run changed or deleted, sorted.
+
+    Files the run created (reports, caches) are not listed: only what existed before counts.
+    """
+    return sorted(
+        path for path, blob in before.files.items() if after.files.get(path, None) != blob
+    )
+
+
+def _private_index(worktree: Path, scratch: Path) -> dict[str, str]:
+    index = Path(
+        check_git(worktree, "rev-parse", "--path-format=absolute", "--git-path", "index").strip()
+    )
+    private = scratch / "index"
+    if index.exists():
+        shutil.copyfile(index, private)
+    return {"GIT_INDEX_FILE": str(private)}
+
+
+def _untracked(worktree: Path) -> list[str]:
+    out = check_git(worktree, "ls-files", "--others", "--exclude-standard", "-z")
+    return [path for path in out.split("\0") if path]
+
+
+def _blob_id(path: Path) -> str | None:
+    """The git blob id of a file's content, without following a symlink."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISLNK(mode):
+        data = os.readlink(path).encode("utf-8", errors="surrogateescape")
+        return _git_blob_hash([data], len(data))
+    if not stat.S_ISREG(mode):
+        return None
+    size = os.lstat(path).st_size
+    with open(path, "rb") as handle:
+        return _git_blob_hash(iter(lambda: handle.read(1 << 20), b""), size)
+
+
+def _git_blob_hash(chunks: Iterable[bytes], size: int) -> str:
+    digest = hashlib.sha1(f"blob {size}\0".encode(), usedforsecurity=False)
+    for chunk in chunks:
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _rmtree(path: Path) -> None:
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(path, onexc=_force_writable)
+    else:
+        shutil.rmtree(path, onerror=_force_writable)
+
+
+def _force_writable(func: Callable[[str], object], path: str, _exc: object) -> None:
+    """rmtree error hook: a test run may leave read-only directories; make writable, retry."""
+    try:
+        os.chmod(os.path.dirname(path), stat.S_IRWXU)
+        if os.path.isdir(path) and not os.path.islink(path):
+            os.chmod(path, stat.S_IRWXU)
+        func(path)
+    except FileNotFoundError:
+        pass

@@ -1,0 +1,424 @@
+"""The event log: the only place that holds the log's file handle and its writer lock.
+
+Layout of a store directory::
+
+    <directory>/events.jsonl      one canonical-JSON record per line
+    <directory>/events.lock       the inter-process writer lock (flock), created by writers
+    <directory>/torn/*.jsonl      torn tails cut at open, kept for inspection
+
+Appending is O(1) in the size of the log: a writer keeps the seq, hash and end offset of the
+last record in memory. Under the lock it compares that offset with the file's size; if another
+process appended in the meantime it reads only the bytes it has not seen, checking that they
+continue its chain, then writes its own records with a single ``write`` on an ``O_APPEND``
+descriptor.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import orjson
+
+from store.canonical import canonical_json
+from store.durability import Durability
+from store.errors import (
+    StoreClosedError,
+    StoreCorruptError,
+    StoreEncodeError,
+    StoreError,
+    StoreLockError,
+    StoreNotFoundError,
+    StoreReadOnlyError,
+    StoreWriteError,
+)
+from store.position import Position
+from store.reader import RecordReader
+from store.record import GENESIS_HASH, Record, encode_line, format_ts
+from store.recovery import TornTailRecovery, fsync_directory, move_torn_tail, report_torn_tail
+from store.tail import read_tail, record_ending_at
+from store.verify import VerifyReport, verify_log
+
+LOG_NAME = "events.jsonl"
+LOCK_NAME = "events.lock"
+
+Clock = Callable[[], datetime]
+_Encoded = tuple[str, bytes, bytes, dict[str, Any]]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class EventLog:
+    """An append-only, hash-chained JSONL log that several processes may append to at once.
+
+    Open it with ``EventLog.open`` (read-write) or ``EventLog.open_readonly``; use it as a
+    context manager or call ``close()``. One instance may be shared by threads; do not share
+    one across ``fork``: open a new one in the child.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        fd: int,
+        lock_fd: int | None,
+        durability: Durability,
+        clock: Clock,
+    ) -> None:
+        """Use ``EventLog.open`` or ``EventLog.open_readonly``; this only stores the parts."""
+        self.directory = directory
+        self.path = directory / LOG_NAME
+        self.durability = durability
+        self.recovery: TornTailRecovery | None = None
+        """The torn tail found by the last open or append, if any."""
+        self._fd: int | None = fd
+        self._lock_fd = lock_fd
+        self._clock = clock
+        self._mutex = threading.Lock()
+        self._seq = 0
+        self._hash = GENESIS_HASH
+        self._offset = 0
+        self._dirty = False
+
+    @classmethod
+    def open(
+        cls,
+        directory: str | Path,
+        durability: Durability | str = Durability.FSYNC,
+        *,
+        clock: Clock | None = None,
+    ) -> EventLog:
+        """Open (creating if needed) the log in ``directory`` for reading and appending.
+
+        A torn last line is moved to ``<directory>/torn/`` and reported in ``recovery``
+        with a warning; it is never fatal. Nothing else is read, so opening is O(1).
+
+        Args:
+            directory: the store directory; created when missing.
+            durability: ``Durability.FSYNC`` (default) or ``Durability.BATCH``.
+            clock: returns the current time for ``ts``; the system clock by default.
+
+        Raises:
+            StoreWriteError: the directory or files cannot be created or opened.
+            StoreCorruptError: the last complete line is malformed (and is not the tail).
+        """
+        policy = Durability(durability)
+        root = Path(directory)
+        path = root / LOG_NAME
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            created = not path.exists()
+            flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
+            fd = os.open(path, flags, 0o644)
+        except OSError as exc:
+            raise StoreWriteError(path, f"cannot open for writing: {exc}") from exc
+        try:
+            lock_fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            if created:
+                fsync_directory(root)
+        except OSError as exc:
+            os.close(fd)
+            raise StoreWriteError(path, f"cannot create the lock file: {exc}") from exc
+        log = cls(root, fd, lock_fd, policy, clock or _utc_now)
+        try:
+            with log._writer_lock():
+                log._recover_tail()
+        except BaseException:
+            log.close()
+            raise
+        return log
+
+    @classmethod
+    def open_readonly(cls, directory: str | Path) -> EventLog:
+        """Open an existing log for reading only. Never writes, creates or repairs anything.
+
+        A torn tail is reported in ``recovery`` (with ``side_file=None``) and skipped by
+        readers; the next writable open moves it aside.
+
+        Raises:
+            StoreNotFoundError: there is no log in ``directory``.
+            StoreCorruptError: the last complete line is malformed (and is not the tail).
+        """
+        root = Path(directory)
+        path = root / LOG_NAME
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError as exc:
+            raise StoreNotFoundError(path) from exc
+        except OSError as exc:
+            raise StoreError(f"cannot open store {path} for reading: {exc}") from exc
+        log = cls(root, fd, None, Durability.FSYNC, _utc_now)
+        try:
+            tail = read_tail(fd, os.fstat(fd).st_size)
+        except BaseException:
+            log.close()
+            raise
+        if tail.torn_start is not None:
+            after = tail.head.seq if tail.head else 0
+            log.recovery = report_torn_tail(path, tail.torn_start, tail.size, after)
+        return log
+
+    @property
+    def readonly(self) -> bool:
+        """True for a log opened with ``open_readonly``."""
+        return self._lock_fd is None
+
+    # -- writing -------------------------------------------------------------------------
+
+    def append(self, kind: str, payload: Mapping[str, Any]) -> Record:
+        """Append one record and return it, once the durability policy is met.
+
+        Raises:
+            StoreEncodeError: ``kind`` is empty or ``payload`` is not JSON-encodable.
+            StoreReadOnlyError, StoreClosedError, StoreLockError, StoreWriteError.
+        """
+        sync = self.durability is Durability.FSYNC
+        return self._commit([_encode(kind, payload)], sync=sync)[0]
+
+    def append_many(self, items: Iterable[tuple[str, Mapping[str, Any]]]) -> list[Record]:
+        """Append several records as one group commit: one lock, one write, one fsync.
+
+        The records get consecutive seqs and share one ``ts``, the commit's time. Either all
+        are written or (on a write error) none are.
+        """
+        encoded = [_encode(kind, payload) for kind, payload in items]
+        return self._commit(encoded, sync=True) if encoded else []
+
+    def flush(self) -> None:
+        """Fsync single appends that ``Durability.BATCH`` has not synced yet."""
+        with self._mutex:
+            self._sync_pending()
+
+    def _commit(self, encoded: list[_Encoded], *, sync: bool) -> list[Record]:
+        fd = self._require_fd()
+        with self._writer_lock():
+            self._catch_up()
+            ts = format_ts(self._clock())
+            seq, prev = self._seq, self._hash
+            lines: list[bytes] = []
+            records: list[Record] = []
+            for kind, kind_json, payload_json, payload in encoded:
+                seq += 1
+                digest, line = encode_line(seq, ts, kind_json, payload_json, prev)
+                lines.append(line)
+                records.append(Record(seq, ts, kind, payload, prev, digest))
+                prev = digest
+            data = b"".join(lines)
+            self._write(fd, data)
+            if sync:
+                self._fsync(fd, undo=True)
+            else:
+                self._dirty = True
+            self._seq, self._hash, self._offset = seq, prev, self._offset + len(data)
+        return records
+
+    def _write(self, fd: int, data: bytes) -> None:
+        view = memoryview(data)
+        try:
+            while view:
+                written = os.write(fd, view)
+                if written == 0:
+                    raise OSError("write returned 0 bytes")
+                view = view[written:]
+        except OSError as exc:
+            self._undo(fd)
+            raise StoreWriteError(self.path, str(exc)) from exc
+
+    def _fsync(self, fd: int, *, undo: bool) -> None:
+        try:
+            os.fsync(fd)
+        except OSError as exc:
+            # After a failed fsync the written pages may or may not reach the disk. Under the
+            # writer lock the records are taken back out, so that a raised append is an
+            # append that did not happen; a deferred (BATCH) sync has no lock and cannot.
+            if undo:
+                self._undo(fd)
+            raise StoreWriteError(self.path, f"fsync failed: {exc}") from exc
+        self._dirty = False
+
+    def _undo(self, fd: int) -> None:
+        try:
+            os.ftruncate(fd, self._offset)
+        except OSError as exc:
+            # The partial line stays; the next open or append moves it aside as a torn tail.
+            raise StoreWriteError(
+                self.path, f"cannot truncate after a failed write: {exc}"
+            ) from exc
+
+    def _sync_pending(self) -> None:
+        if self._dirty and self._fd is not None:
+            self._fsync(self._fd, undo=False)
+
+    def _catch_up(self) -> None:
+        """Bring the in-memory tail up to date with records other processes appended."""
+        fd = self._require_fd()
+        size = os.fstat(fd).st_size
+        if size == self._offset:
+            return
+        if size < self._offset:
+            raise StoreCorruptError(
+                self._seq, self._seq, f"the log shrank to {size} bytes below offset {self._offset}"
+            )
+        reader = RecordReader(
+            self.path,
+            offset=self._offset,
+            line=self._seq + 1,
+            prev_seq=self._seq,
+            prev_hash=self._hash,
+        )
+        for record in reader:
+            self._seq, self._hash = record.seq, record.hash
+        self._offset = reader.end
+        if reader.torn_start is not None:
+            self.recovery = move_torn_tail(
+                fd, self.directory, reader.torn_start, size, self._seq, self._clock()
+            )
+
+    def _recover_tail(self) -> None:
+        fd = self._require_fd()
+        tail = read_tail(fd, os.fstat(fd).st_size)
+        if tail.head is not None:
+            self._seq, self._hash = tail.head.seq, tail.head.hash
+        self._offset = tail.end
+        if tail.torn_start is not None:
+            self.recovery = move_torn_tail(
+                fd, self.directory, tail.torn_start, tail.size, self._seq, self._clock()
+            )
+
+    @contextmanager
+    def _writer_lock(self) -> Iterator[None]:
+        if self._lock_fd is None:
+            raise StoreReadOnlyError(self.path)
+        with self._mutex:
+            self._require_fd()
+            try:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+            except OSError as exc:
+                raise StoreLockError(self.directory / LOCK_NAME, str(exc)) from exc
+            try:
+                yield
+            finally:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def scan(self, from_seq: int = 1) -> Iterator[Record]:
+        """Yield the records with seq >= ``from_seq``, in order, up to the current end.
+
+        Each record's shape, seq and link to the previous one are checked; hashes are
+        recomputed only by ``verify``. A torn tail ends the scan quietly.
+
+        Raises:
+            StoreCorruptError: a line before the end is malformed or breaks the chain.
+        """
+        self._require_fd()
+        return iter(RecordReader(self.path, from_seq=from_seq))
+
+    def scan_after(self, position: Position) -> Iterator[Record]:
+        """Yield the records after ``position``, seeking straight to its offset.
+
+        Costs O(new records). Check the position first with ``check_position``: from a stale
+        position the records do not continue the chain and this raises
+        ``StoreCorruptError``.
+        """
+        self._require_fd()
+        return iter(
+            RecordReader(
+                self.path,
+                offset=position.offset,
+                line=position.seq + 1,
+                prev_seq=position.seq,
+                prev_hash=position.hash,
+            )
+        )
+
+    def head(self) -> Record | None:
+        """The last complete record now in the file (any process's), or ``None``."""
+        return read_tail(self._require_fd(), self._size()).head
+
+    def position(self) -> Position | None:
+        """Where the log now ends: its last record's seq and hash and the offset after it."""
+        tail = read_tail(self._require_fd(), self._size())
+        if tail.head is None:
+            return None
+        return Position(seq=tail.head.seq, hash=tail.head.hash, offset=tail.end)
+
+    def check_position(self, position: Position) -> bool:
+        """True when the record ending at ``position.offset`` has that seq and hash."""
+        record = record_ending_at(self._require_fd(), position.offset)
+        return record is not None and (record.seq, record.hash) == (position.seq, position.hash)
+
+    def verify(self) -> VerifyReport:
+        """Walk the whole chain, recomputing every hash; name the first bad record."""
+        self._require_fd()
+        return verify_log(self.path)
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Fsync pending ``BATCH`` appends and release the files. Calling it again is a no-op."""
+        with self._mutex:
+            if self._fd is None:
+                return
+            try:
+                self._sync_pending()
+            finally:
+                os.close(self._fd)
+                self._fd = None
+                if self._lock_fd is not None:
+                    os.close(self._lock_fd)
+
+    def __enter__(self) -> EventLog:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        mode = "read-only" if self.readonly else self.durability.value
+        return f"<EventLog {str(self.directory)!r} {mode}>"
+
+    def _require_fd(self) -> int:
+        if self._fd is None:
+            raise StoreClosedError(self.path)
+        return self._fd
+
+    def _size(self) -> int:
+        return os.fstat(self._require_fd()).st_size
+
+
+def _encode(kind: str, payload: Mapping[str, Any]) -> _Encoded:
+    """Serialise a kind and payload once, before the lock is taken."""
+    if type(kind) is not str or not kind:
+        raise StoreEncodeError(str(kind), "kind must be a non-empty string")
+    if type(payload) is not dict:
+        if not isinstance(payload, Mapping):
+            kind_name = type(payload).__name__
+            raise StoreEncodeError(kind, f"payload must be a mapping, not {kind_name}")
+        payload = dict(payload)
+    try:
+        payload_json = canonical_json(payload)
+    except orjson.JSONEncodeError as exc:
+        raise StoreEncodeError(kind, str(exc)) from exc
+    # The record handed back holds the payload as it will read back from the file (tuples
+    # become lists, and so on), so that an appended record equals the scanned one.
+    return kind, _kind_json(kind), payload_json, orjson.loads(payload_json)
+
+
+@lru_cache(maxsize=256)
+def _kind_json(kind: str) -> bytes:
+    return orjson.dumps(kind)

@@ -1,0 +1,54 @@
+"""CLI fixtures: a runner that invokes the real app, and real stores to point it at."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from evokernel.cli.app import app
+from evokernel.events import event_payload
+from evokernel.logs import OUR_LOGGERS
+from store import EventLog
+from tests.evokernel.samples import mixed_stream
+
+Invoke = Callable[..., Result]
+
+
+@pytest.fixture(autouse=True)
+def isolated_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Run each command in an empty repository so no project's configuration leaks in, and
+    undo the logging setup the CLI entry point performs."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    ours = {name: logging.getLogger(name).level for name in OUR_LOGGERS}
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    monkeypatch.chdir(repo)
+    yield repo
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, old in ours.items():
+        logging.getLogger(name).setLevel(old)
+
+
+@pytest.fixture
+def invoke() -> Invoke:
+    """``invoke("store", "verify", env={...})`` -> the typer ``Result``."""
+
+    def run(*args: str, env: dict[str, str] | None = None) -> Result:
+        return CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
+
+    return run
+
+
+@pytest.fixture
+def store_dir(tmp_path: Path) -> Path:
+    """A real store holding 300 events of every kind."""
+    directory = tmp_path / "store"
+    with EventLog.open(directory, durability="batch") as log:
+        log.append_many(event_payload(event) for event in mixed_stream(300))
+    return directory

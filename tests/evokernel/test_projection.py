@@ -1,0 +1,241 @@
+"""The projection: what events do to the view, both fold paths, and their agreement."""
+
+from __future__ import annotations
+
+import pytest
+
+from evokernel.errors import EventPayloadError, UnknownEventKindError
+from evokernel.events import (
+    EVENT_TYPES,
+    ApprovalDecision,
+    ApprovalRecorded,
+    ApprovalSource,
+    AssetStateChanged,
+    AssetType,
+    CapsuleCommitted,
+    EvolutionEvent,
+    GeneSolidified,
+    ReplayAttempted,
+    ReplayOutcome,
+    event_payload,
+)
+from evokernel.models import AssetState, EvidenceKind
+from evokernel.models.feedback import ReasonCode
+from evokernel.projection import RAW_HANDLERS, ViewBuilder, apply, apply_at, apply_record
+from evokernel.views import EvolutionView
+from store import EventLog
+from tests.evokernel.samples import capsule, gene, mixed_stream, one_of_each
+
+
+def fold_typed(log: EventLog, events: list[EvolutionEvent]) -> EvolutionView:
+    """The typed path: ``apply`` on the event objects, dated by their records."""
+    builder = ViewBuilder()
+    for event, record in zip(events, log.scan(), strict=True):
+        apply_at(event, builder, record.seq, record.ts)
+    return builder.freeze()
+
+
+def fold_records(log: EventLog) -> EvolutionView:
+    """The store path: ``apply_record`` on raw records."""
+    builder = ViewBuilder()
+    for record in log.scan():
+        apply_record(record, builder)
+    return builder.freeze()
+
+
+def store(log: EventLog, events: list[EvolutionEvent]) -> None:
+    log.append_many(event_payload(event) for event in events)
+
+
+def test_every_event_class_has_a_projection() -> None:
+    registered = set(apply.registry) - {object, EvolutionEvent}
+
+    assert registered == set(EVENT_TYPES.values())
+    assert set(RAW_HANDLERS) <= set(EVENT_TYPES)
+
+
+def test_raw_and_typed_folds_agree_on_a_mixed_stream(event_log: EventLog) -> None:
+    events = mixed_stream(2_000)
+    store(event_log, events)
+
+    typed, raw = fold_typed(event_log, events), fold_records(event_log)
+
+    assert raw == typed
+    assert raw.last_seq == 2_000
+    # The stream exercises every effect, so the agreement above is not vacuous.
+    assert raw.counters.replay_hits and raw.counters.false_replays and raw.counters.revocations
+
+
+def test_one_of_each_kind_lands_where_it_should(event_log: EventLog) -> None:
+    store(event_log, one_of_each())
+
+    view = fold_records(event_log)
+
+    c = view.counters
+    assert (c.tasks, c.detections, c.proposals, c.validations, c.rejections) == (1, 1, 1, 1, 1)
+    assert (c.agent_calls, c.agent_tokens, c.captures, c.promotions) == (1, 10, 1, 1)
+    assert (c.replay_lookups, c.lookups_without_validation) == (1, 0)
+    assert (c.replay_attempts, c.replay_validations, c.replay_hits, c.reuses) == (1, 1, 1, 1)
+    assert (c.agent_calls_avoided, c.seconds_saved, c.tokens_saved) == (1, 2.5, 10)
+    assert (c.human_rejections, c.false_replays, c.deliveries, c.remote_imports) == (1, 1, 1, 1)
+    assert view.ledger == {"node-b": -5.0}
+    assert view.signal_index == {
+        "exception:E1": ["gene_1"],
+        "test-failed:tests/t.py::t": ["gene_1"],
+    }
+    assert view.genes["gene_1"].capsule_ids == ["capsule_1", "capsule_9"]
+
+    mine = view.capsules["capsule_1"]
+    assert mine.state is AssetState.PROMOTED
+    assert [e.kind for e in mine.evidence] == [
+        EvidenceKind.VALIDATED_CAPTURE,
+        EvidenceKind.REPLAY_PASSED,
+        EvidenceKind.HUMAN_REJECTED,
+    ]
+    assert [e.seq for e in mine.evidence] == [8, 11, 14]
+    assert (mine.reuse_count, mine.replay_run_ids) == (1, ["run-2"])
+    assert mine.last_reason is ReasonCode.REJECTED_BY_HUMAN
+
+    imported = view.capsules["capsule_9"]
+    assert imported.state is AssetState.QUARANTINED
+    assert imported.evidence == [], "an import is not a local validation"
+    assert imported.imported_from == "node-b"
+
+
+def replay(capsule_id: str, outcome: ReplayOutcome) -> ReplayAttempted:
+    return ReplayAttempted(
+        capsule_id=capsule_id, gene_id="gene_1", replay_run_id="r", task_id="t", outcome=outcome
+    )
+
+
+def test_infra_failures_are_recorded_apart_and_never_against_the_capsule(
+    event_log: EventLog,
+) -> None:
+    store(
+        event_log,
+        [
+            GeneSolidified(run_id="r0", gene=gene(1)),
+            CapsuleCommitted(capsule=capsule(1, 1)),
+            replay("capsule_1", ReplayOutcome.INFRA_FAILED),
+            replay("capsule_1", ReplayOutcome.APPLY_FAILED),
+            replay("capsule_1", ReplayOutcome.SKIPPED),
+            replay("capsule_1", ReplayOutcome.VALIDATION_FAILED),
+        ],
+    )
+
+    view = fold_records(event_log)
+
+    kinds = [e.kind for e in view.capsules["capsule_1"].evidence]
+    assert kinds == [
+        EvidenceKind.VALIDATED_CAPTURE,
+        EvidenceKind.INFRA_FAILURE,
+        EvidenceKind.REPLAY_FAILED,
+    ]
+    c = view.counters
+    assert (c.replay_attempts, c.replay_validations) == (4, 2)
+    assert (c.replay_infra_failures, c.replay_apply_failures, c.replay_skips) == (1, 1, 1)
+    assert c.replay_failures == 1 and c.replay_hits == 0
+
+
+def test_recapture_never_revives_a_revoked_asset(event_log: EventLog) -> None:
+    revoke = {
+        "from_state": AssetState.PROMOTED,
+        "to_state": AssetState.REVOKED,
+        "reason_code": ReasonCode.REJECTED_BY_HUMAN,
+    }
+    store(
+        event_log,
+        [
+            GeneSolidified(run_id="r0", gene=gene(1)),
+            CapsuleCommitted(capsule=capsule(1, 1)),
+            AssetStateChanged(asset_id="gene_1", asset_type=AssetType.GENE, **revoke),
+            AssetStateChanged(asset_id="capsule_1", asset_type=AssetType.CAPSULE, **revoke),
+            GeneSolidified(run_id="r1", gene=gene(1)),
+            CapsuleCommitted(capsule=capsule(1, 1)),
+        ],
+    )
+
+    view = fold_records(event_log)
+
+    assert view.genes["gene_1"].state is AssetState.REVOKED
+    assert view.capsules["capsule_1"].state is AssetState.REVOKED
+    assert view.genes["gene_1"].capsule_ids == ["capsule_1"]
+    assert view.counters.revocations == 2
+
+
+def test_capsule_committed_before_its_gene_is_attached_when_the_gene_arrives(
+    event_log: EventLog,
+) -> None:
+    store(
+        event_log,
+        [CapsuleCommitted(capsule=capsule(5, 3)), GeneSolidified(run_id="r", gene=gene(3))],
+    )
+
+    assert fold_records(event_log).genes["gene_3"].capsule_ids == ["capsule_5"]
+
+
+def test_approval_of_a_run_that_was_not_a_reuse_is_not_a_false_replay(event_log: EventLog) -> None:
+    store(
+        event_log,
+        [
+            CapsuleCommitted(capsule=capsule(1, 1)),
+            ApprovalRecorded(
+                approver="ana",
+                decision=ApprovalDecision.REJECT,
+                capsule_id="capsule_1",
+                run_id="run-origin-1",
+                source=ApprovalSource.DEVLOOP,
+            ),
+        ],
+    )
+
+    counters = fold_records(event_log).counters
+
+    assert (counters.human_rejections, counters.false_replays) == (1, 0)
+
+
+def test_unknown_kind_stops_the_fold_naming_the_seq(event_log: EventLog) -> None:
+    store(event_log, one_of_each()[:4])
+    event_log.append("comet_sighted", {})
+
+    with pytest.raises(UnknownEventKindError) as caught:
+        fold_records(event_log)
+
+    assert caught.value.seq == 5
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload"),
+    [
+        ("replay_attempted", {"capsule_id": "c", "outcome": "teleported"}),
+        ("asset_state_changed", {"asset_id": "c"}),
+        ("replay_economics_recorded", {"agent_calls_avoided": "many"}),
+        ("ledger_entry_recorded", {"account": "a", "amount": None}),
+    ],
+)
+def test_raw_payload_that_does_not_fit_is_an_error_naming_the_seq(
+    event_log: EventLog, kind: str, payload: dict[str, object]
+) -> None:
+    event_log.append("task_received", {"run_id": "r", "task": {}})
+    event_log.append(kind, payload)
+
+    with pytest.raises(EventPayloadError) as caught:
+        fold_records(event_log)
+
+    assert (caught.value.seq, caught.value.kind) == (2, kind)
+
+
+def test_builder_round_trips_through_a_view(event_log: EventLog) -> None:
+    """Catching up from a snapshot starts from ``from_view``; it must lose nothing."""
+    events = mixed_stream(600, seed=11)
+    store(event_log, events)
+    records = list(event_log.scan())
+
+    first = ViewBuilder()
+    for record in records[:300]:
+        apply_record(record, first)
+    resumed = ViewBuilder.from_view(first.freeze())
+    for record in records[300:]:
+        apply_record(record, resumed)
+
+    assert resumed.freeze() == fold_records(event_log)
