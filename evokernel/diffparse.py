@@ -74,6 +74,8 @@ class DiffFileChange(Model):
     """The file no longer exists after."""
     renamed: bool = False
     """Old and new paths differ (rename or copy)."""
+    copied: bool = False
+    """A copy: ``old_path`` is the unchanged source, only ``new_path`` is written."""
     mode_changed: bool = False
     """The file mode changes."""
     binary: bool = False
@@ -88,8 +90,9 @@ class DiffFileChange(Model):
 
     @property
     def paths(self) -> list[str]:
-        """Every path the change touches (both sides of a rename)."""
-        return sorted({p for p in (self.old_path, self.new_path) if p})
+        """Every path the change writes (both sides of a rename; only the target of a copy)."""
+        sides = (self.new_path,) if self.copied else (self.old_path, self.new_path)
+        return sorted({p for p in sides if p})
 
 
 def _unquote(token: str) -> str:
@@ -133,6 +136,7 @@ class _Builder:
     def __init__(self, old: str | None = None, new: str | None = None, git: bool = False) -> None:
         self.old, self.new, self.git = old, new, git
         self.added = self.deleted = self.renamed = self.mode_changed = self.binary = False
+        self.copied = False
         self.hunks: list[Hunk] = []
 
     def build(self, line: int) -> DiffFileChange:
@@ -146,6 +150,7 @@ class _Builder:
             added=added,
             deleted=deleted,
             renamed=self.renamed or (self.old is not None and self.new not in (None, self.old)),
+            copied=self.copied,
             mode_changed=self.mode_changed,
             binary=self.binary,
             hunks=self.hunks,
@@ -236,6 +241,7 @@ def _read_git_extended_header(current: _Builder, line: str) -> None:
     elif line.startswith(("rename from ", "copy from ")):
         current.old = _unquote(line.split(" ", 2)[2])
         current.renamed = True
+        current.copied = line.startswith("copy")
     elif line.startswith(("rename to ", "copy to ")):
         current.new = _unquote(line.split(" ", 2)[2])
         current.renamed = True

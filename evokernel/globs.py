@@ -45,7 +45,7 @@ def _segment_regex(segment: str) -> str:
 @lru_cache(maxsize=1024)
 def compile_glob(pattern: str) -> re.Pattern[str]:
     """The compiled regular expression for ``pattern`` (see the module docstring)."""
-    cleaned = pattern.strip()
+    cleaned = pattern
     if "/" not in cleaned.rstrip("/"):
         cleaned = "**/" + cleaned
     segments = [s for s in cleaned.strip("/").split("/") if s]

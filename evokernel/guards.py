@@ -65,13 +65,25 @@ class GuardConfig(Model):
     """A changed line of a sectioned file whose section cannot be told counts as a test edit."""
 
 
+class ChangeKind(StrEnum):
+    """How a diff changes a file."""
+
+    MODIFIED = "modified"
+    DELETED = "deleted"
+    RENAMED = "renamed"
+    ADDED = "added"
+    """Added, or copied from another file."""
+    MODE = "mode"
+    """Only the file mode changes."""
+
+
 class GuardFinding(Model):
     """One reason the guard objects."""
 
     path: str
     """The file concerned."""
-    change: str
-    """``modified``, ``deleted``, ``renamed``, ``added`` or ``mode``."""
+    change: ChangeKind
+    """How the file is changed."""
     rule: str
     """The pattern or section that matched (``unknown-section`` when it could not be told)."""
 
@@ -91,24 +103,16 @@ class GuardVerdict(Model):
     """One sentence for the agent."""
 
 
-class _Kind(StrEnum):
-    MODIFIED = "modified"
-    DELETED = "deleted"
-    RENAMED = "renamed"
-    ADDED = "added"
-    MODE = "mode"
-
-
-def _kind(change: DiffFileChange) -> _Kind:
-    if change.added:
-        return _Kind.ADDED
+def _kind(change: DiffFileChange) -> ChangeKind:
+    if change.added or change.copied:
+        return ChangeKind.ADDED
     if change.deleted:
-        return _Kind.DELETED
+        return ChangeKind.DELETED
     if change.renamed:
-        return _Kind.RENAMED
+        return ChangeKind.RENAMED
     if change.mode_changed and not change.hunks:
-        return _Kind.MODE
-    return _Kind.MODIFIED
+        return ChangeKind.MODE
+    return ChangeKind.MODIFIED
 
 
 def check_test_edits(
@@ -151,14 +155,24 @@ def _check_file(
             found.append(GuardFinding(path=path, change=kind, rule=rule))
     if found:
         return found
-    # An existing test file may not change; a new one may be added.
-    if change.old_path and (rule := match_any(change.old_path, config.test_files)):
+    # An existing test file may not change; a new one (or a copy of one) may be added.
+    if (
+        change.old_path
+        and not change.copied
+        and (rule := match_any(change.old_path, config.test_files))
+    ):
         return [GuardFinding(path=change.old_path, change=kind, rule=rule)]
     for path in change.paths:
         for pattern, prefixes in config.sectioned_files.items():
             if match_any(path, [pattern]):
                 found += _check_sections(change, path, prefixes, config, read_base)
     return found
+
+
+def _lines(text: str) -> list[str]:
+    """Lines as the diff reader splits them (on newlines only, carriage returns dropped)."""
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    return lines[:-1] if lines and lines[-1] == "" else lines
 
 
 def _syntax(path: str) -> Syntax:
@@ -178,14 +192,14 @@ def _check_sections(
     touched: list[str | None]
     if change.binary:
         touched = [None]
-    elif kind is _Kind.RENAMED:
-        # The file moves: what it held leaves the old path and arrives at the new one.
+    elif kind is ChangeKind.RENAMED or change.copied:
+        # The file moves (or is copied): its content arrives at the new path whole.
         if base is None:
             touched = [None]
         elif path == change.old_path:
-            touched = list(scan(base.splitlines(), syntax)[0])
+            touched = list(scan(_lines(base), syntax)[0])
         else:
-            moved = _apply(base.splitlines(), change.hunks)
+            moved = _apply(_lines(base), change.hunks)
             touched = [None] if moved is None else list(scan(moved, syntax)[0])
     else:
         touched = _changed_paths(change, syntax, base)
@@ -202,7 +216,7 @@ def _check_sections(
 def _changed_paths(change: DiffFileChange, syntax: Syntax, base: str | None) -> list[str | None]:
     """Section paths of every added or removed line."""
     if base is not None:
-        old_lines = base.splitlines()
+        old_lines = _lines(base)
         new_lines = _apply(old_lines, change.hunks)
         if new_lines is not None:
             old_paths = scan(old_lines, syntax)[0]

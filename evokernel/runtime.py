@@ -51,6 +51,28 @@ class Runtime:
             self.sandbox.close()
 
 
+def exclude_from_git(directory: Path) -> None:
+    """Keep a store that lives inside a git work tree out of ``git status``.
+
+    The default store is ``.evokernel/store`` in the repository; without this every command
+    would leave the user's tree "dirty". Uses ``.git/info/exclude`` (local, never committed).
+    """
+    directory = directory.absolute()
+    for parent in directory.parents:
+        git_dir = parent / ".git"
+        if not git_dir.is_dir():
+            continue
+        relative = directory.relative_to(parent).parts[0]
+        exclude = git_dir / "info" / "exclude"
+        line = f"/{relative}/"
+        existing = exclude.read_text().splitlines() if exclude.exists() else []
+        if line not in existing:
+            exclude.parent.mkdir(parents=True, exist_ok=True)
+            with exclude.open("a") as handle:
+                handle.write(("\n" if existing and existing[-1] else "") + line + "\n")
+        return
+
+
 @contextmanager
 def open_runtime(
     config: EvoConfig, store_dir: Path | None = None, *, workspace_root: Path | None = None
@@ -61,8 +83,9 @@ def open_runtime(
         StoreError: the store cannot be opened.
         EngineUnavailableError / SandboxError: the sandbox backend cannot start.
     """
-    directory = store_dir or config.store.path
+    directory = Path(store_dir or config.store.path)
     log = EventLog.open(directory)
+    exclude_from_git(directory)
     try:
         sandbox = make_sandbox(config.sandbox)
     except BaseException:
@@ -72,7 +95,7 @@ def open_runtime(
         log,
         Validator(sandbox),
         settings=kernel_settings(config),
-        snapshot_path=default_snapshot_path(Path(directory)),
+        snapshot_path=default_snapshot_path(directory),
         workspace_root=workspace_root,
     )
     runtime = Runtime(kernel=kernel, sandbox=sandbox, log=log)

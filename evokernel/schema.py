@@ -28,27 +28,26 @@ from evokernel.views import EvolutionView
 from sandbox import BlastRadius, Receipt, ValidationPlan
 from store import VerifyReport
 
-SCHEMA_MODELS: Mapping[str, type[BaseModel]] = {
-    model.__name__: model
-    for model in (
-        AgentTask,
-        ScopeConstraints,
-        ValidationPlan,
-        MutationProposal,
-        AgentFeedback,
-        Receipt,
-        BlastRadius,
-        EnvFingerprint,
-        ValidationEvidence,
-        Gene,
-        Capsule,
-        Evidence,
-        EvolutionView,
-        EvoConfig,
-        VerifyReport,
-        *EVENT_TYPES.values(),
-    )
-}
+_MODELS: tuple[type[BaseModel], ...] = (
+    AgentTask,
+    ScopeConstraints,
+    ValidationPlan,
+    MutationProposal,
+    AgentFeedback,
+    Receipt,
+    BlastRadius,
+    EnvFingerprint,
+    ValidationEvidence,
+    Gene,
+    Capsule,
+    Evidence,
+    EvolutionView,
+    EvoConfig,
+    VerifyReport,
+    *EVENT_TYPES.values(),
+)
+
+SCHEMA_MODELS: Mapping[str, type[BaseModel]] = {model.__name__: model for model in _MODELS}
 """Every model ``evokernel schema`` describes, by name."""
 
 EVENT_UNION_NAME = "Event"

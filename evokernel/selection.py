@@ -22,7 +22,7 @@ opening new postings once the signals left cannot reach ``min_similarity`` on th
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from pydantic import Field
@@ -30,6 +30,7 @@ from pydantic import Field
 from evokernel.governor import may_replay
 from evokernel.models._base import Model
 from evokernel.models.assets import AssetState, EnvFingerprint
+from evokernel.signals.base import SignalStrength, strength_of
 
 
 class GeneMatch(NamedTuple):
@@ -254,10 +255,17 @@ def environment_match(capsule_env: EnvFingerprint, env: EnvFingerprint | None) -
     return sum(a == b for a, b in pairs) / len(pairs)
 
 
+CapsuleSource = (
+    Mapping[str, Sequence[CandidateCapsule]] | Callable[[str], Iterable[CandidateCapsule]]
+)
+"""Capsules of a gene: a mapping gene id -> capsules, or a function called only for genes that
+matched (so a caller with many capsules builds ``CandidateCapsule`` values lazily)."""
+
+
 def rank_candidates(
     signals: Iterable[str],
     index: SignalIndex,
-    capsules_by_gene: Mapping[str, Sequence[CandidateCapsule]],
+    capsules_by_gene: CapsuleSource,
     *,
     repo_identity: str | None = None,
     env: EnvFingerprint | None = None,
@@ -265,15 +273,21 @@ def rank_candidates(
 ) -> list[RankedCandidate]:
     """Capsules for the failure described by ``signals``, best first, at most ``top_k``.
 
-    Order: score, then similarity (both descending), then capsule id: deterministic.
+    Weak signals in ``signals`` are ignored (genes are keyed by strong ones only). Order:
+    score, then similarity (both descending), then capsule id: deterministic.
     """
     config = config or SelectionConfig()
+    strong = [s for s in signals if strength_of(s.partition(":")[0]) is SignalStrength.STRONG]
     scored: list[tuple[float, float, str, CandidateCapsule, dict[str, float]]] = []
     matches = index.similar_genes(
-        signals, config.min_similarity, config.min_gene_share, config.max_posting_scan
+        strong, config.min_similarity, config.min_gene_share, config.max_posting_scan
     )
     for match in matches:
-        for capsule in capsules_by_gene.get(match.gene_id, ()):
+        if isinstance(capsules_by_gene, Mapping):
+            capsules: Iterable[CandidateCapsule] = capsules_by_gene.get(match.gene_id, ())
+        else:
+            capsules = capsules_by_gene(match.gene_id)
+        for capsule in capsules:
             components = _components(match, capsule, repo_identity, env, config.weights)
             if components is None:
                 continue

@@ -130,28 +130,34 @@ def git_line_names(rest: str) -> tuple[str, str] | None:
     return None
 
 
-def header_names(lines: list[str]) -> list[str]:
-    """Every name any header-looking line in the diff mentions (raw, prefix not stripped).
+def header_names(lines: list[str]) -> list[tuple[str, str]]:
+    """Every name any header-looking line in the diff mentions.
+
+    Returns:
+        ``(as written, repository path)`` pairs: ``diff --git`` and ``---``/``+++`` names
+        carry a prefix that ``git apply -p1`` strips; ``rename``/``copy`` names do not.
 
     Raises:
-        DiffSyntaxError: a header name is malformed, or a ``diff --git`` line is ambiguous
-            and no other line of its section names the file.
+        DiffSyntaxError: a header name is malformed.
     """
-    names: list[str] = []
+    prefixed: list[str] = []
+    bare: list[str] = []
     for index, line in enumerate(lines):
         if line.startswith("diff --git "):
             pair = git_line_names(line[len("diff --git ") :])
             # An ambiguous line is harmless only if git never needs it; be conservative and
             # check every whitespace-separated piece instead.
-            names.extend(pair if pair else line[len("diff --git ") :].split())
+            prefixed.extend(pair if pair else line[len("diff --git ") :].split())
         elif line.startswith("--- ") and index + 1 < len(lines):
             if lines[index + 1].startswith("+++ "):
-                names.append(_name_after(line, "--- "))
-                names.append(_name_after(lines[index + 1], "+++ "))
+                prefixed.append(_name_after(line, "--- "))
+                prefixed.append(_name_after(lines[index + 1], "+++ "))
         elif line.startswith(_HEADER_NAME_PREFIXES):
             prefix = next(p for p in _HEADER_NAME_PREFIXES if line.startswith(p))
-            names.append(_name_after(line, prefix))
-    return [name for name in names if name != DEV_NULL]
+            bare.append(_name_after(line, prefix))
+    return [(name, strip_prefix(name)) for name in prefixed if name != DEV_NULL] + [
+        (name, name) for name in bare
+    ]
 
 
 def parse_sections(lines: list[str]) -> list[Section]:

@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.base import Sandbox
 from sandbox.config import DockerSandboxConfig, LocalSandboxConfig
+from sandbox.dockerclient import ClientFactory, docker_client_factory, inspect_image
 from sandbox.errors import EngineUnavailableError, SandboxError
-from sandbox.images import ClientFactory, docker_client_factory, inspect_image
 from sandbox.models import ExecRequest, Limits, SessionSpec
 
 _MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import socket
 import tempfile
 import time
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -25,13 +23,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.aptsources import AptSource, find_base_source
 from sandbox.config import DockerSandboxConfig, LocalSandboxConfig
+from sandbox.dockerclient import ClientFactory, docker_client_factory, inspect_image
 from sandbox.errors import EngineUnavailableError, ImageBuildError, ImageNotFoundError
 from sandbox.rootfs import Progress, RootfsSpec, build_rootfs, remove_rootfs, stream_tar
 
 _MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
-
-ClientFactory = Callable[[float], Any]
-"""Returns a ``docker.DockerClient`` whose calls time out after the given seconds."""
 
 _IMAGE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -121,60 +117,6 @@ class ImageReport(BaseModel):
     """Steps taken, in order."""
     duration_s: float = 0.0
     """Total wall-clock duration."""
-
-
-def docker_client_factory(base_url: str | None = None) -> ClientFactory:
-    """A factory of Docker SDK clients for ``base_url`` (``None``: the SDK's environment).
-
-    Raises (when called):
-        EngineUnavailableError: the engine does not answer.
-    """
-
-    def make(timeout_s: float) -> Any:
-        import docker
-        import docker.errors
-        import requests
-
-        if base_url is not None and base_url.startswith("unix://"):
-            _probe_unix_socket(base_url.removeprefix("unix://"), timeout_s)
-        try:
-            if base_url is None:
-                return docker.from_env(timeout=timeout_s)
-            return docker.DockerClient(base_url=base_url, timeout=timeout_s)
-        except (docker.errors.DockerException, requests.RequestException, OSError) as exc:
-            raise EngineUnavailableError(f"Docker engine not reachable: {exc}") from exc
-
-    return make
-
-
-def _probe_unix_socket(path: str, timeout_s: float) -> None:
-    """Fail early, and without leaking a socket as the SDK does, when nothing listens."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-        probe.settimeout(timeout_s)
-        try:
-            probe.connect(path)
-        except OSError as exc:
-            raise EngineUnavailableError(
-                f"Docker engine not reachable at unix://{path}: {exc.strerror or exc}"
-            ) from exc
-
-
-def inspect_image(client: Any, image: str) -> dict[str, Any] | None:
-    """The engine's inspect data for ``image``, or ``None`` when it is absent.
-
-    Raises:
-        EngineUnavailableError: the engine did not answer.
-    """
-    import docker.errors
-    import requests
-
-    try:
-        data: dict[str, Any] = client.api.inspect_image(image)
-    except docker.errors.ImageNotFound:
-        return None
-    except (docker.errors.DockerException, requests.RequestException, OSError) as exc:
-        raise EngineUnavailableError(f"could not inspect image {image}: {exc}") from exc
-    return data
 
 
 def ensure_image(

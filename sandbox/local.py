@@ -120,9 +120,7 @@ class LocalSession(SandboxSession):
         """Run one command; see ``SandboxSession.exec``."""
         if self.closed:
             raise SessionError("session is closed")
-        env = minimal_env(
-            {**self.spec.env, **request.env}, home=str(self._home), path=self._path
-        )
+        env = minimal_env({**self.spec.env, **request.env}, home=str(self._home), path=self._path)
         env["TMPDIR"] = str(self._home / "tmp")
         env[MARKER_VARIABLE] = self._marker
         argv = [*(self._net_prefix or ()), *request.argv]

@@ -2,7 +2,8 @@
 
 ``validate_patch`` needs a ``Validator`` over a running backend; a caller that validates once
 (the CLI, a script) wants neither a warm pool nor the plumbing. ``validate_once`` starts the
-configured backend without a pool, validates, and closes it whatever happens.
+configured backend without a pool, validates, and closes it whatever happens; a hostile diff
+is refused before the backend starts.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sandbox.config import DockerSandboxConfig, LocalSandboxConfig, make_sandbox
-from sandbox.pathsafety import PatchPolicy
+from sandbox.pathsafety import PatchPolicy, check_diff
 from sandbox.pipeline import validate_patch
 from sandbox.plan import Stage, StageKind, ValidationPlan
 from sandbox.receipt import Receipt
@@ -64,6 +65,9 @@ def validate_once(
         WorkspaceError: the repository or revision is bad.
         EngineUnavailableError: the engine does not answer.
     """
+    if diff is not None:
+        # Refuse a hostile diff before starting anything (checked again against the worktree).
+        check_diff(diff, repo, policy or PatchPolicy())
     if isinstance(config, DockerSandboxConfig):
         config = config.model_copy(update={"pool_size": 0})
     with make_sandbox(config) as sandbox:

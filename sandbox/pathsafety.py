@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import os
 import posixpath
-import re
 import stat
 from enum import StrEnum
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sandbox._globs import compile_glob
 from sandbox._unidiff import (
     DiffSyntaxError,
     Section,
@@ -147,8 +146,8 @@ def check_diff(diff: str, repo_root: Path, policy: PatchPolicy) -> list[DiffFile
         raise PatchRefusedError("", RefusalReason.UNPARSABLE, str(exc)) from exc
     root = Path(repo_root)
     real_root = Path(os.path.realpath(root))
-    for raw in swept:
-        _check_name(raw, root, real_root, policy)
+    for raw, path in swept:
+        _check_name(raw, path, root, real_root, policy)
     sections = _sections(diff)
     files = _to_files(sections)
     if not files:
@@ -231,21 +230,21 @@ def _new_symlink_target(section: Section) -> str | None:
     return section.added_lines[0]
 
 
-def _check_name(raw: str, root: Path, real_root: Path, policy: PatchPolicy) -> None:
-    """Check one name as written and as ``git apply -p1`` will use it."""
-    if not raw:
+def _check_name(raw: str, path: str, root: Path, real_root: Path, policy: PatchPolicy) -> None:
+    """Check one name as written (``raw``) and as ``git apply`` will use it (``path``)."""
+    if not raw or not path:
         raise PatchRefusedError(raw, RefusalReason.UNPARSABLE, "empty file name")
-    if raw.startswith("/") or strip_prefix(raw).startswith("/"):
+    if raw.startswith("/") or path.startswith("/"):
         raise PatchRefusedError(raw, RefusalReason.ABSOLUTE_PATH)
-    for candidate in (raw, strip_prefix(raw)):
+    for candidate in (raw, path):
         parts = candidate.split("/")
         if ".." in parts:
             raise PatchRefusedError(raw, RefusalReason.OUTSIDE_REPOSITORY)
         if any(_is_git_dir(part) for part in parts):
             raise PatchRefusedError(raw, RefusalReason.GIT_DIR)
-    path = _normalise(strip_prefix(raw))
+    path = _normalise(path)
     for pattern in policy.forbidden_globs:
-        if _glob(pattern).fullmatch(path):
+        if compile_glob(pattern).fullmatch(path):
             raise PatchRefusedError(path, RefusalReason.FORBIDDEN_GLOB, f"matches {pattern!r}")
     _check_existing_symlinks(path, root, real_root)
 
@@ -317,39 +316,6 @@ def _check_modes_and_size(section: Section, file: DiffFile, policy: PatchPolicy)
 
 def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
-
-
-@lru_cache(maxsize=256)
-def _glob(pattern: str) -> re.Pattern[str]:
-    """Compile a path glob: ``**`` crosses ``/``, ``*`` and ``?`` do not, ``[...]`` classes."""
-    body = pattern.strip("/")
-    out: list[str] = []
-    i = 0
-    while i < len(body):
-        if body.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif body.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif body[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif body[i] == "?":
-            out.append("[^/]")
-            i += 1
-        elif body[i] == "[" and "]" in body[i + 2 :]:
-            end = body.index("]", i + 2)
-            inner = body[i + 1 : end]
-            negate = inner.startswith("!")
-            inner = inner[1:] if negate else inner
-            out.append("[" + ("^" if negate else "") + inner.replace("\\", "\\\\") + "]")
-            i = end + 1
-        else:
-            out.append(re.escape(body[i]))
-            i += 1
-    anchor = "" if "/" in body else "(?:.*/)?"
-    return re.compile(anchor + "".join(out) + "(?:/.*)?", re.DOTALL)
 
 
 def read_file_nofollow(root: Path, relative: str, max_bytes: int) -> bytes | None:

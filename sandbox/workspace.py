@@ -124,6 +124,8 @@ class Workspaces:
         name = name or f"ws-{uuid.uuid4().hex[:12]}"
         if not _SAFE_NAME.fullmatch(name):
             raise WorkspaceError(f"bad workspace name: {name!r}")
+        if self._root is not None:
+            self._root.mkdir(parents=True, exist_ok=True)
         parent = Path(tempfile.mkdtemp(prefix="evokernel-ws-", dir=self._root))
         path = parent / name
         result = run_git(

@@ -40,6 +40,12 @@ class ScenarioResult(BaseModel):
     """Steps in order."""
     seconds: float = 0.0
     """Wall-clock seconds."""
+    columns: list[str] = Field(default_factory=lambda: ["name", "detail"], exclude=True)
+    """Step fields shown in the human table (not part of the JSON)."""
+
+    def print_table(self) -> None:
+        """Print the readable table (what ``evokernel scenario run NAME`` shows)."""
+        print_result(self, self.columns)
 
     def to_json(self) -> dict[str, Any]:
         """The scenario's documented JSON shape: extra keys included; a scenario that reports
@@ -92,5 +98,5 @@ def scenario_main(
     if args.json:
         sys.stdout.write(orjson.dumps(result.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
-        print_result(result, columns)
+        print_result(result, columns or result.columns)
     return 0 if result.ok else 1

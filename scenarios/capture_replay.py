@@ -169,6 +169,7 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
         steps=steps,
         tasks=[s.model_dump(mode="json") for s in steps],
         seconds=round(time.monotonic() - started, 2),
+        columns=COLUMNS,
     )
 
 

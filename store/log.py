@@ -15,34 +15,35 @@ descriptor.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import orjson
-
-from store.canonical import canonical_json
 from store.durability import Durability
 from store.errors import (
     StoreClosedError,
     StoreCorruptError,
-    StoreEncodeError,
     StoreError,
-    StoreLockError,
     StoreNotFoundError,
     StoreReadOnlyError,
     StoreWriteError,
 )
+from store.lock import WriterLock
 from store.position import Position
 from store.reader import RecordReader
-from store.record import GENESIS_HASH, Record, encode_line, format_ts
+from store.record import (
+    GENESIS_HASH,
+    EncodedPayload,
+    Record,
+    encode_line,
+    encode_payload,
+    format_ts,
+)
 from store.recovery import TornTailRecovery, fsync_directory, move_torn_tail, report_torn_tail
 from store.tail import read_tail, record_ending_at
 from store.verify import VerifyReport, verify_log
@@ -51,7 +52,6 @@ LOG_NAME = "events.jsonl"
 LOCK_NAME = "events.lock"
 
 Clock = Callable[[], datetime]
-_Encoded = tuple[str, bytes, bytes, dict[str, Any]]
 
 
 def _utc_now() -> datetime:
@@ -70,7 +70,7 @@ class EventLog:
         self,
         directory: Path,
         fd: int,
-        lock_fd: int | None,
+        lock: WriterLock | None,
         durability: Durability,
         clock: Clock,
     ) -> None:
@@ -81,7 +81,7 @@ class EventLog:
         self.recovery: TornTailRecovery | None = None
         """The torn tail found by the last open or append, if any."""
         self._fd: int | None = fd
-        self._lock_fd = lock_fd
+        self._lock = lock
         self._clock = clock
         self._mutex = threading.Lock()
         self._seq = 0
@@ -122,13 +122,13 @@ class EventLog:
         except OSError as exc:
             raise StoreWriteError(path, f"cannot open for writing: {exc}") from exc
         try:
-            lock_fd = os.open(root / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            lock = WriterLock(root / LOCK_NAME)
             if created:
                 fsync_directory(root)
         except OSError as exc:
             os.close(fd)
             raise StoreWriteError(path, f"cannot create the lock file: {exc}") from exc
-        log = cls(root, fd, lock_fd, policy, clock or _utc_now)
+        log = cls(root, fd, lock, policy, clock or _utc_now)
         try:
             with log._writer_lock():
                 log._recover_tail()
@@ -170,7 +170,7 @@ class EventLog:
     @property
     def readonly(self) -> bool:
         """True for a log opened with ``open_readonly``."""
-        return self._lock_fd is None
+        return self._lock is None
 
     # -- writing -------------------------------------------------------------------------
 
@@ -182,7 +182,7 @@ class EventLog:
             StoreReadOnlyError, StoreClosedError, StoreLockError, StoreWriteError.
         """
         sync = self.durability is Durability.FSYNC
-        return self._commit([_encode(kind, payload)], sync=sync)[0]
+        return self._commit([encode_payload(kind, payload)], sync=sync)[0]
 
     def append_many(self, items: Iterable[tuple[str, Mapping[str, Any]]]) -> list[Record]:
         """Append several records as one group commit: one lock, one write, one fsync.
@@ -190,7 +190,7 @@ class EventLog:
         The records get consecutive seqs and share one ``ts``, the commit's time. Either all
         are written or (on a write error) none are.
         """
-        encoded = [_encode(kind, payload) for kind, payload in items]
+        encoded = [encode_payload(kind, payload) for kind, payload in items]
         return self._commit(encoded, sync=True) if encoded else []
 
     def flush(self) -> None:
@@ -198,7 +198,7 @@ class EventLog:
         with self._mutex:
             self._sync_pending()
 
-    def _commit(self, encoded: list[_Encoded], *, sync: bool) -> list[Record]:
+    def _commit(self, encoded: list[EncodedPayload], *, sync: bool) -> list[Record]:
         fd = self._require_fd()
         with self._writer_lock():
             self._catch_up()
@@ -271,7 +271,6 @@ class EventLog:
         reader = RecordReader(
             self.path,
             offset=self._offset,
-            line=self._seq + 1,
             prev_seq=self._seq,
             prev_hash=self._hash,
         )
@@ -296,18 +295,12 @@ class EventLog:
 
     @contextmanager
     def _writer_lock(self) -> Iterator[None]:
-        if self._lock_fd is None:
+        if self._lock is None:
             raise StoreReadOnlyError(self.path)
         with self._mutex:
             self._require_fd()
-            try:
-                fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
-            except OSError as exc:
-                raise StoreLockError(self.directory / LOCK_NAME, str(exc)) from exc
-            try:
+            with self._lock.held():
                 yield
-            finally:
-                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -335,7 +328,6 @@ class EventLog:
             RecordReader(
                 self.path,
                 offset=position.offset,
-                line=position.seq + 1,
                 prev_seq=position.seq,
                 prev_hash=position.hash,
             )
@@ -374,8 +366,8 @@ class EventLog:
             finally:
                 os.close(self._fd)
                 self._fd = None
-                if self._lock_fd is not None:
-                    os.close(self._lock_fd)
+                if self._lock is not None:
+                    self._lock.close()
 
     def __enter__(self) -> EventLog:
         return self
@@ -399,26 +391,3 @@ class EventLog:
 
     def _size(self) -> int:
         return os.fstat(self._require_fd()).st_size
-
-
-def _encode(kind: str, payload: Mapping[str, Any]) -> _Encoded:
-    """Serialise a kind and payload once, before the lock is taken."""
-    if type(kind) is not str or not kind:
-        raise StoreEncodeError(str(kind), "kind must be a non-empty string")
-    if type(payload) is not dict:
-        if not isinstance(payload, Mapping):
-            kind_name = type(payload).__name__
-            raise StoreEncodeError(kind, f"payload must be a mapping, not {kind_name}")
-        payload = dict(payload)
-    try:
-        payload_json = canonical_json(payload)
-    except orjson.JSONEncodeError as exc:
-        raise StoreEncodeError(kind, str(exc)) from exc
-    # The record handed back holds the payload as it will read back from the file (tuples
-    # become lists, and so on), so that an appended record equals the scanned one.
-    return kind, _kind_json(kind), payload_json, orjson.loads(payload_json)
-
-
-@lru_cache(maxsize=256)
-def _kind_json(kind: str) -> bytes:
-    return orjson.dumps(kind)

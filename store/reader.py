@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from store.errors import StoreCorruptError
 from store.record import GENESIS_HASH, MalformedRecord, Record, decode_line, strict_problem
@@ -26,13 +27,12 @@ class RecordReader:
 
     After iteration, ``end`` is the offset just after the last record read, and
     ``torn_start`` / ``torn_bytes`` describe a tail that was not a record (``None`` / 0
-    when the log ended cleanly). Line numbers in errors count from the start of the file;
-    a reader that starts mid-file is told the line it starts on.
+    when the log ended cleanly). In a valid log line N holds seq N, so line numbers in
+    errors are counted from the seq the reader starts after.
 
     Args:
         path: the log file.
-        offset: byte offset to start at; must be the start of a line.
-        line: the line number found at ``offset``.
+        offset: byte offset to start at: 0, or just after the record ``prev_seq``.
         prev_seq: seq of the record just before ``offset`` (0 at the start of the file).
         prev_hash: hash of that record (64 zeros at the start of the file).
         from_seq: records with a smaller seq are skipped without being parsed, except the
@@ -45,7 +45,6 @@ class RecordReader:
         path: Path,
         *,
         offset: int = 0,
-        line: int = 1,
         prev_seq: int = 0,
         prev_hash: str = GENESIS_HASH,
         from_seq: int = 1,
@@ -53,7 +52,6 @@ class RecordReader:
     ) -> None:
         self._path = path
         self._offset = offset
-        self._line = line
         self._prev_seq = prev_seq
         self._prev_hash = prev_hash
         self._from_seq = from_seq
@@ -65,58 +63,90 @@ class RecordReader:
     def __iter__(self) -> Iterator[Record]:
         with self._path.open("rb", buffering=_BUFFER) as file:
             file.seek(self._offset)
-            end = self._offset
-            line = self._line
-            expected = self._prev_seq + 1
+            lines = iter(file)
+            expected = self._prev_seq + 1  # also the line number
             prev_hash = self._prev_hash
-            # In a valid log line N holds seq N, so records before from_seq are skipped by
-            # counting lines; the one just before from_seq is parsed for its hash.
-            anchor = self._from_seq - 1 if self._from_seq > expected else 0
-            strict = self._strict
-            from_seq = self._from_seq
-            first_line = self._line
-            for raw in file:
-                if raw[-1] != _NEWLINE:
-                    self._stop(end, len(raw))
-                    break
-                if line < anchor:
-                    end += len(raw)
+            if self._from_seq > expected + 1:
+                anchor = self._skip_to(file, lines, self._from_seq - 1, expected)
+                if anchor is None:
+                    return
+                expected, prev_hash = anchor.seq + 1, anchor.hash
+            yield from self._read(file, lines, expected, prev_hash)
+
+    def _skip_to(
+        self, file: BinaryIO, lines: Iterator[bytes], anchor: int, line: int
+    ) -> Record | None:
+        """Count lines up to ``anchor`` without parsing them; parse that one and return it."""
+        for raw in lines:
+            if raw[-1] != _NEWLINE:
+                self._stop(len(raw))
+                return None
+            if line < anchor:
+                self.end += len(raw)
+                line += 1
+                continue
+            record = self._decode(file, raw, line)
+            if record is None:
+                return None
+            if record.seq != line:
+                raise StoreCorruptError(line, record.seq, f"seq {record.seq} on line {line}")
+            self.end += len(raw)
+            return record
+        return None
+
+    def _read(
+        self, file: BinaryIO, lines: Iterator[bytes], expected: int, prev_hash: str
+    ) -> Iterator[Record]:
+        # The hot loop of every scan: keep it to one parse and a few comparisons per line.
+        strict = self._strict
+        from_seq = self._from_seq
+        newline = _NEWLINE
+        decode = decode_line
+        end = self.end
+        try:
+            for raw in lines:
+                if raw[-1] != newline:
                     self.end = end
-                    line += 1
-                    continue
+                    self._stop(len(raw))
+                    break
                 try:
-                    record = decode_line(raw)
-                except MalformedRecord as exc:
-                    if file.read(1) == b"":
-                        self._stop(end, len(raw))
+                    record = decode(raw)
+                except MalformedRecord:
+                    self.end = end
+                    checked = self._decode(file, raw, expected)
+                    if checked is None:
                         break
-                    raise StoreCorruptError(line, exc.seq, exc.reason) from exc
-                if line == anchor and line != first_line:
-                    if record.seq != line:
-                        raise StoreCorruptError(
-                            line, record.seq, f"seq {record.seq} on line {line}"
-                        )
-                    expected = line
-                elif record.seq != expected:
+                    record = checked
+                if record.seq != expected:
                     raise StoreCorruptError(
-                        line, record.seq, f"seq {record.seq} where {expected} was expected"
+                        expected, record.seq, f"seq {record.seq} where {expected} was expected"
                     )
-                elif record.prev_hash != prev_hash:
+                if record.prev_hash != prev_hash:
                     raise StoreCorruptError(
-                        line, record.seq, "prev_hash does not match the previous record's hash"
+                        expected, record.seq, "prev_hash does not match the previous record's hash"
                     )
                 if strict:
                     problem = strict_problem(record)
                     if problem is not None:
-                        raise StoreCorruptError(line, record.seq, problem)
+                        raise StoreCorruptError(expected, record.seq, problem)
                 end += len(raw)
-                self.end = end
-                line += 1
                 expected += 1
                 prev_hash = record.hash
-                if record.seq >= from_seq:
+                if expected > from_seq:
                     yield record
+        finally:
+            self.end = end
 
-    def _stop(self, start: int, size: int) -> None:
-        self.torn_start = start
+    def _decode(self, file: BinaryIO, raw: bytes, line: int) -> Record | None:
+        """Parse a line; ``None`` when it is a malformed final line (a torn tail)."""
+        try:
+            return decode_line(raw)
+        except MalformedRecord as exc:
+            if file.read(1) == b"":
+                self._stop(len(raw))
+                return None
+            raise StoreCorruptError(line, exc.seq, exc.reason) from exc
+
+    def _stop(self, size: int) -> None:
+        self.torn_start = self.end
         self.torn_bytes = size

@@ -13,11 +13,13 @@ import hashlib
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import orjson
 
 from store.canonical import canonical_json
+from store.errors import StoreEncodeError
 
 GENESIS_HASH = "0" * 64
 """``prev_hash`` of the first record: 64 zeros."""
@@ -70,9 +72,8 @@ class Record(NamedTuple):
         }
 
 
-def _make_record(fields: tuple[Any, ...]) -> Record:
-    # tuple.__new__ skips the NamedTuple's Python-level __new__: half the cost per record.
-    return tuple.__new__(Record, fields)
+EncodedPayload = tuple[str, bytes, bytes, dict[str, Any]]
+"""What ``encode_payload`` returns and ``EventLog`` writes under its lock."""
 
 
 class MalformedRecord(ValueError):
@@ -115,6 +116,37 @@ def encode_line(
     return digest, b'{"hash":"%b",%b\n' % (digest.encode("ascii"), body[1:])
 
 
+def encode_payload(kind: str, payload: Mapping[str, Any]) -> EncodedPayload:
+    """Check and serialise a kind and payload once, before the writer takes its lock.
+
+    Returns:
+        ``(kind, kind as JSON, payload as canonical JSON, payload as it will read back)``.
+
+    Raises:
+        StoreEncodeError: ``kind`` is not a non-empty string, or ``payload`` is not a
+            mapping that canonical JSON can encode.
+    """
+    if type(kind) is not str or not kind:
+        raise StoreEncodeError(str(kind), "kind must be a non-empty string")
+    if type(payload) is not dict:
+        if not isinstance(payload, Mapping):
+            kind_name = type(payload).__name__
+            raise StoreEncodeError(kind, f"payload must be a mapping, not {kind_name}")
+        payload = dict(payload)
+    try:
+        payload_json = canonical_json(payload)
+    except orjson.JSONEncodeError as exc:
+        raise StoreEncodeError(kind, str(exc)) from exc
+    # The record handed back holds the payload as it will read back from the file (tuples
+    # become lists, and so on), so that an appended record equals the scanned one.
+    return kind, _kind_json(kind), payload_json, orjson.loads(payload_json)
+
+
+@lru_cache(maxsize=256)
+def _kind_json(kind: str) -> bytes:
+    return orjson.dumps(kind)
+
+
 def decode_line(raw: bytes) -> Record:
     """Parse one stored line into a ``Record``, checking its shape but not its hash or links.
 
@@ -147,7 +179,8 @@ def decode_line(raw: bytes) -> Record:
         and type(fields[4]) is str
         and type(fields[5]) is str
     ):
-        return _make_record(fields)
+        # tuple.__new__ skips the NamedTuple's Python-level __new__: half the cost per record.
+        return tuple.__new__(Record, fields)
     raise MalformedRecord(_problem(raw), fields[0] if type(fields[0]) is int else None)
 
 

@@ -41,7 +41,7 @@ from evokernel.events import (
 from evokernel.models import AgentTask
 from evokernel.models.feedback import ReasonCode
 from evokernel.projection import Projector
-from store import Durability, EventLog, canonical_json, sha256_hex
+from store import Durability, EventLog, Record, canonical_json, sha256_hex
 
 FSYNC_SAMPLES = 2_000
 """Fsync'd appends timed (capped by ``events``): enough for a stable median, far fewer than N."""
@@ -142,7 +142,7 @@ def run_store_bench(
         batch_size=BATCH_SIZE,
         catch_up_events=catch_up,
         notes=[
-            "fsync figures interleave store append, raw write+fsync and SQLite commit per sample",
+            "fsync figures interleave store, raw and SQLite per sample; store and raw swap order",
             "raw writes the exact line bytes the store wrote; no lock, no hashing, no encoding",
             "SQLite's fsync'd insert stores the same line bytes, seq, kind and hash as the log",
             "chained SQLite stores the log's own records and chain; plain SQLite hashes nothing",
@@ -218,6 +218,12 @@ def _events(
 def _fsync_latencies(
     workdir: Path, templates: list[tuple[str, dict[str, Any]]], samples: int
 ) -> tuple[float, float, float]:
+    """Median µs of a store append, a raw write+fsync and a SQLite commit, interleaved.
+
+    Each sample runs all three on the same disk moments; the store and the raw write swap
+    order every other sample, and the raw write and SQLite both write the line the store
+    wrote last, so the bytes are the same.
+    """
     raw_fd = os.open(workdir / "raw.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     database = _sqlite(workdir / "fsync.sqlite")
     appends: list[float] = []
@@ -226,16 +232,24 @@ def _fsync_latencies(
     clock = time.perf_counter
     try:
         with EventLog.open(workdir / "fsync-store", Durability.FSYNC) as log:
-            for kind, payload in islice(_events(templates), samples):
+
+            def append(kind: str, payload: dict[str, Any]) -> Record:
                 started = clock()
                 record = log.append(kind, payload)
                 appends.append(clock() - started)
+                return record
 
-                line = canonical_json(record.to_dict()) + b"\n"
+            for index, (kind, payload) in enumerate(islice(_events(templates), samples)):
+                if index % 2 == 0:
+                    record = append(kind, payload)
+                    line = canonical_json(record.to_dict()) + b"\n"
                 started = clock()
                 os.write(raw_fd, line)
                 os.fsync(raw_fd)
                 raws.append(clock() - started)
+                if index % 2 == 1:
+                    record = append(kind, payload)
+                    line = canonical_json(record.to_dict()) + b"\n"
 
                 row = (record.seq, kind, record.hash, line)
                 started = clock()
@@ -245,7 +259,8 @@ def _fsync_latencies(
     finally:
         os.close(raw_fd)
         database.close()
-    return tuple(statistics.median(values) * 1e6 for values in (appends, raws, sqlites))  # type: ignore[return-value]
+    append_us, raw_us, sqlite_us = (statistics.median(v) * 1e6 for v in (appends, raws, sqlites))
+    return append_us, raw_us, sqlite_us
 
 
 def _store_batched(

@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
-from evokernel.cli import bench, config, schema, store
+from evokernel.cli import assets, bench, config, devloop, run, scenario, schema, store
 from evokernel.cli import sandbox as sandbox_cli
 from evokernel.cli.errors import report_error
 from evokernel.cli.state import CliState
@@ -28,7 +28,7 @@ DISTRIBUTION = "evokernel-runtime"
 class EvoGroup(TyperGroup):
     """The root group: maps every error a command raises to a message and an exit code."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # typer's (vendored click) Context
         try:
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, TyperException):
@@ -52,6 +52,12 @@ app.add_typer(config.app, name="config")
 app.add_typer(bench.app, name="bench")
 app.add_typer(sandbox_cli.app, name="sandbox", help="Sandbox image, doctor, one validation.")
 app.command(name="schema")(schema.schema)
+app.command(name="devloop")(devloop.devloop)
+app.command(name="run")(run.run)
+app.command(name="replay")(run.replay)
+app.command(name="capture")(run.capture)
+app.add_typer(assets.app, name="assets")
+app.add_typer(scenario.app, name="scenario")
 
 
 def _version(value: bool) -> None:

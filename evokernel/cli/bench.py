@@ -55,6 +55,72 @@ def store_bench(
     emit(result, json, lambda r: model_table(f"bench store ({events:,} events)", r))
 
 
+@app.command(name="sandbox")
+def sandbox_bench(
+    ctx: typer.Context,
+    samples: Annotated[int, typer.Option("--samples", min=1, help="First-command samples.")] = 50,
+    validations: Annotated[
+        int, typer.Option("--validations", min=1, help="Validations per mode.")
+    ] = 10,
+    workdir: WorkdirOption = None,
+    json: JsonOption = False,
+) -> None:
+    """First-command latency (warm pool vs fresh container vs host) and validation throughput.
+
+    Uses the configured Docker image and limits. JSON keys: pool_first_cmd_ms_p50,
+    pool_first_cmd_ms_p99, docker_run_first_cmd_ms_p50, bare_subprocess_ms_p50,
+    overhead_ms_p50, pooled_validation_s_p50, naive_validation_s_p50,
+    validations_per_min_pooled, validations_per_min_naive (2 workers).
+
+    \b
+    Example:
+        evokernel bench sandbox --json
+        evokernel bench sandbox --samples 200 --validations 20
+    """
+    from evokernel.bench.sandbox_bench import run_sandbox_bench
+    from evokernel.cli.state import cli_state
+    from sandbox import DockerSandboxConfig
+
+    config = cli_state(ctx).config.sandbox
+    docker_config = config if isinstance(config, DockerSandboxConfig) else DockerSandboxConfig()
+    with _workdir(workdir) as directory:
+        result: Any = run_sandbox_bench(
+            docker_config, directory, _progress, samples=samples, validations=validations
+        )
+    emit(result, json, lambda r: model_table("bench sandbox", r))
+
+
+@app.command(name="replay")
+def replay_bench(
+    ctx: typer.Context,
+    capsules: Annotated[
+        int, typer.Option("--capsules", min=10, help="Capsules in the synthetic selector store.")
+    ] = 100_000,
+    lookups: Annotated[int, typer.Option("--lookups", min=10, help="Lookups timed.")] = 2000,
+    repeats: Annotated[int, typer.Option("--repeats", min=1, help="Replay hits timed.")] = 7,
+    workdir: WorkdirOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Selector lookup p50/p99 at N capsules, and a replay hit vs validation alone.
+
+    JSON keys: lookup_ms_p50, lookup_ms_p99, replay_total_s_p50, validation_only_s_p50,
+    replay_overhead_ratio.
+
+    \b
+    Example:
+        evokernel bench replay --capsules 100000 --json
+    """
+    from evokernel.bench.replay_bench import run_replay_bench
+    from evokernel.cli.state import cli_state
+
+    config = cli_state(ctx).config
+    with _workdir(workdir) as directory:
+        result: Any = run_replay_bench(
+            config, capsules, directory, lookups=lookups, repeats=repeats, progress=_progress
+        )
+    emit(result, json, lambda r: model_table("bench replay", r))
+
+
 class _workdir:
     """The given directory, or a temporary one removed on exit."""
 

@@ -12,12 +12,12 @@ from evokernel.config.loader import (
 from evokernel.config.model import (
     EvoConfig,
     LogConfig,
-    LogFormat,
     LogLevel,
     PolicyConfig,
     Section,
     StoreConfig,
 )
+from evokernel.logs import LogFormat
 
 __all__ = [
     "ConfigEntry",

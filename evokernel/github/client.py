@@ -41,7 +41,8 @@ class GitHubClient:
         token: the token, passed in from the CLI boundary; never logged or put in a message.
         per_minute_create_cap: content-creating requests allowed in any 60 s window.
         max_retries: attempts for rate-limited, 5xx and connection failures.
-        max_rate_limit_wait: longest single wait we accept before raising GitHubRateLimitError.
+        max_rate_limit_wait: longest single wait we accept before raising GitHubRateLimitError;
+            the default covers a full primary window (an hour) plus slack.
         secondary_wait: wait for a secondary limit that gives no ``Retry-After``.
         timeout: seconds per HTTP request.
         clock: epoch seconds; tests inject a fake one.
@@ -55,7 +56,7 @@ class GitHubClient:
         *,
         per_minute_create_cap: int = 20,
         max_retries: int = 6,
-        max_rate_limit_wait: float = 3600.0,
+        max_rate_limit_wait: float = 3660.0,
         secondary_wait: float = 60.0,
         timeout: int = 30,
         clock: Callable[[], float] = time.time,

@@ -1,8 +1,8 @@
 """Keep the token out of every string that leaves the adapter: messages, logs, records.
 
 ``redact`` replaces each secret in a text; ``RedactingFilter`` does the same for log records
-(message, arguments, rendered traceback), and ``install_redaction`` attaches it to the handlers
-of a logger, which is where a filter sees records propagated from every library below.
+(message, arguments, rendered traceback), and ``install_redaction`` attaches it to every handler,
+which is where a filter sees the records propagated from every library below.
 """
 
 from __future__ import annotations
@@ -41,16 +41,22 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def install_redaction(
-    secrets: Iterable[str], logger: logging.Logger | None = None
-) -> RedactingFilter:
-    """Attach one ``RedactingFilter`` to every handler of ``logger`` (default: the root logger).
+def install_redaction(secrets: Iterable[str]) -> RedactingFilter:
+    """Attach one ``RedactingFilter`` to every handler that exists now, on any logger.
 
-    Call it at the CLI boundary after logging is configured; records from any library that
-    propagate to those handlers are redacted before they are written.
+    Call it at the CLI boundary after logging is configured. Root handlers see what propagates
+    from every library; some libraries also bring their own (PyGithub adds a ``StreamHandler``
+    to the ``github`` logger on import), so those are covered too.
     """
-    target = logger or logging.getLogger()
     found = RedactingFilter(secrets)
-    for handler in target.handlers:
-        handler.addFilter(found)
+    loggers: list[logging.Logger] = [logging.getLogger()]
+    loggers += [
+        item
+        for item in logging.Logger.manager.loggerDict.values()
+        if isinstance(item, logging.Logger)
+    ]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if found not in handler.filters:
+                handler.addFilter(found)
     return found

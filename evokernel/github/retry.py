@@ -13,6 +13,7 @@ What it adds to ``GithubRetry`` (which already tells a rate-limit 403 from a per
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,8 @@ from github import GithubRetry
 from urllib3.response import BaseHTTPResponse
 
 from evokernel.github.errors import GitHubRateLimitError
+
+logger = logging.getLogger(__name__)
 
 RATE_LIMIT_STATUSES = frozenset({403, 429})
 RETRIED_5XX = (500, 502, 503, 504)
@@ -37,13 +40,11 @@ class RateLimitRetry(GithubRetry):
         sleep: Callable[[float], None],
         clock: Callable[[], float],
         max_wait: float,
-        on_wait: Callable[[float, int], None] | None = None,
         **kwargs: Any,
     ) -> None:
         self._sleep_fn = sleep
         self._clock = clock
         self._max_wait = max_wait
-        self._on_wait = on_wait
         super().__init__(**kwargs)
 
     @classmethod
@@ -52,17 +53,15 @@ class RateLimitRetry(GithubRetry):
         *,
         sleep: Callable[[float], None],
         clock: Callable[[], float],
-        max_wait: float = 3600.0,
+        max_wait: float = 3660.0,
         retries: int = 6,
         secondary_wait: float = 60.0,
-        on_wait: Callable[[float, int], None] | None = None,
     ) -> RateLimitRetry:
         """A retry policy: ``retries`` attempts, exponential backoff for 5xx (1 s, 2 s, ...)."""
         return cls(
             sleep=sleep,
             clock=clock,
             max_wait=max_wait,
-            on_wait=on_wait,
             total=retries,
             connect=retries,
             read=retries,
@@ -79,10 +78,8 @@ class RateLimitRetry(GithubRetry):
         )
 
     def new(self, **kw: Any) -> RateLimitRetry:
-        kw.update(
-            sleep=self._sleep_fn, clock=self._clock, max_wait=self._max_wait, on_wait=self._on_wait
-        )
-        return super().new(**kw)  # type: ignore[no-any-return]
+        kw.update(sleep=self._sleep_fn, clock=self._clock, max_wait=self._max_wait)
+        return super().new(**kw)
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         if status_code in RATE_LIMIT_STATUSES:
@@ -101,9 +98,8 @@ class RateLimitRetry(GithubRetry):
                 reset_at=reset_at,
                 retry_after=wait,
             )
-        if self._on_wait is not None:
-            self._on_wait(wait, status)
         if wait > 0:
+            logger.info("GitHub answered %s; waiting %.1fs before retrying", status, wait)
             self._sleep_fn(wait)
 
     def wait_for(self, response: BaseHTTPResponse | None) -> tuple[float, int | None]:
@@ -116,8 +112,8 @@ class RateLimitRetry(GithubRetry):
         reset_at = int(reset) if reset and reset.isdigit() else None
         if retry_after is not None:
             return self.parse_retry_after(retry_after), reset_at
-        if response.status in RATE_LIMIT_STATUSES and headers.get("X-RateLimit-Remaining") == "0":
-            if reset_at is not None:
-                # +1: it is not known where in that second the window resets
-                return max(reset_at - self._clock(), 0.0) + 1.0, reset_at
+        spent = headers.get("X-RateLimit-Remaining") == "0"
+        if response.status in RATE_LIMIT_STATUSES and spent and reset_at is not None:
+            # +1: it is not known where in that second the window resets
+            return max(reset_at - self._clock(), 0.0) + 1.0, reset_at
         return self.get_backoff_time(), reset_at

@@ -42,13 +42,13 @@ from evokernel.models import (
     ValidationEvidence,
 )
 from evokernel.models.feedback import ReasonCode
-from evokernel.policy import check_scope
+from evokernel.policy import PolicyLimit, check_scope
 from evokernel.signals import gene_id_for
 from evokernel.views import CapsuleView
 from sandbox import BlastRadius
 from sandbox.errors import PatchApplyError, PatchRefusedError
 from sandbox.evaluate import Evaluation, evaluate
-from sandbox.pathsafety import check_diff, diff_paths
+from sandbox.pathsafety import RefusalReason, check_diff, diff_paths
 from sandbox.pipeline import validate_patch
 from sandbox.receipt import Receipt
 
@@ -63,8 +63,10 @@ class _Rejection(Exception):
         receipt: Receipt | None = None,
         evaluation: Evaluation | None = None,
         failing_tests: list[str] | None = None,
+        limit: PolicyLimit | None = None,
     ) -> None:
         self.code = code
+        self.limit = limit
         self.detail = detail
         self.receipt = receipt
         self.evaluation = evaluation
@@ -127,6 +129,7 @@ def capture(
                 verdict.detail,
                 receipt=receipt,
                 evaluation=evaluation,
+                limit=verdict.limit,
             )
         if not detection.signature:
             raise _Rejection(
@@ -163,9 +166,9 @@ def _refuse_early(ctx: KernelContext, task: AgentTask, proposal: MutationProposa
     try:
         check_diff(proposal.diff, repo, ctx.settings.patch)
     except PatchRefusedError as exc:
-        code = (
-            ReasonCode.UNPARSABLE_DIFF if exc.reason == "unparsable" else ReasonCode.PATCH_REFUSED
-        )
+        # A text with no file headers (or headers git cannot read) is not a diff at all.
+        unreadable = exc.reason in {RefusalReason.UNPARSABLE, RefusalReason.EMPTY_DIFF}
+        code = ReasonCode.UNPARSABLE_DIFF if unreadable else ReasonCode.PATCH_REFUSED
         raise _Rejection(code, str(exc)) from exc
     if not diff_paths(proposal.diff):
         raise _Rejection(ReasonCode.UNPARSABLE_DIFF, "no file headers found in the diff")
@@ -362,4 +365,5 @@ def _reject(
         log_excerpts=log_excerpts(receipt, 3000) if receipt else [],
         signature=detection.signature,
         seconds=round(seconds, 3),
+        limit=rejection.limit,
     )

@@ -50,35 +50,43 @@ _EVIDENCE_BY_OUTCOME = {
 def rank(
     ctx: KernelContext, view: EvolutionView, task: AgentTask, signature: Sequence[str]
 ) -> list[RankedCandidate]:
-    """Candidates for ``signature`` from the view, best first (pure over the view)."""
-    index = SignalIndex()
-    for gene_id, gene in view.genes.items():
-        index.add(gene_id, gene.gene.signature)
+    """Candidates for ``signature`` from the view, best first (pure over the view).
+
+    Confidence is computed only for capsules of genes that matched, not for the whole store.
+    """
+    index = signal_index(view)
     now = ctx.clock()
-    by_gene: dict[str, list[CandidateCapsule]] = {}
-    for capsule_view in view.capsules.values():
-        capsule = capsule_view.capsule
-        gene = view.genes.get(capsule.gene_id)
-        if gene is None:
-            continue
-        by_gene.setdefault(capsule.gene_id, []).append(
+
+    def capsules_of(gene_id: str) -> list[CandidateCapsule]:
+        gene = view.genes[gene_id]
+        return [
             CandidateCapsule(
-                capsule_id=capsule.capsule_id,
-                gene_id=capsule.gene_id,
+                capsule_id=c.capsule.capsule_id,
+                gene_id=gene_id,
                 gene_signature=gene.gene.signature,
-                state=capsule_view.state,
-                confidence=confidence(capsule_view.evidence, now, ctx.settings.confidence),
-                repo_identity=capsule.repo_identity,
-                env=capsule.env,
+                state=c.state,
+                confidence=confidence(c.evidence, now, ctx.settings.confidence),
+                repo_identity=c.capsule.repo_identity,
+                env=c.capsule.env,
             )
-        )
+            for c in view.capsules_of(gene_id)
+        ]
+
     return rank_candidates(
         signature,
         index,
-        by_gene,
+        capsules_of,
         repo_identity=task.repo_identity,
         config=ctx.settings.selection,
     )
+
+
+def signal_index(view: EvolutionView) -> SignalIndex:
+    """The selector's inverted index over the view's genes (IDF needs every signature)."""
+    index = SignalIndex()
+    for gene_id, gene in view.genes.items():
+        index.add(gene_id, gene.gene.signature)
+    return index
 
 
 def replay(

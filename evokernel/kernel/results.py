@@ -9,6 +9,7 @@ from pydantic import Field
 from evokernel.models import AssetState, BlastRadius
 from evokernel.models._base import Model
 from evokernel.models.feedback import AgentFeedback, NextAction, ReasonCode
+from evokernel.policy import PolicyLimit
 from sandbox.evaluate import Evaluation
 from sandbox.receipt import Receipt
 
@@ -70,6 +71,8 @@ class CaptureResult(Model):
     """The failure signature the capture is keyed by."""
     seconds: float = 0.0
     """Wall-clock seconds the capture took (validation included)."""
+    limit: PolicyLimit | None = None
+    """The scope limit that was hit, for a ``rejected_by_policy`` result."""
 
 
 class CandidateScore(Model):
@@ -189,3 +192,5 @@ class SolveResult(Model):
     """Branch the validated change was committed on (``--apply``), if any."""
     commit: str | None = None
     """That commit's sha."""
+    limit: PolicyLimit | None = None
+    """The scope limit the last proposal hit, for a ``rejected_by_policy`` result."""

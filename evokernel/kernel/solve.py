@@ -130,6 +130,7 @@ def solve(
         diff=last.diff if last else None,
         feedback=feedback,
         seconds=seconds,
+        limit=last.limit if last else None,
         **common,
     )
 

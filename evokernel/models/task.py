@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from evokernel.models._base import Model
 from sandbox import ValidationPlan
@@ -65,3 +65,13 @@ class AgentTask(Model):
     """Scope constraints for proposals."""
     origin: TaskOrigin = Field(default_factory=TaskOrigin)
     """Where the task came from."""
+
+    @field_validator("declared_signals")
+    @classmethod
+    def _typed_signals(cls, signals: list[str]) -> list[str]:
+        """Declared signals are typed ``kind:value`` strings, like detected ones."""
+        for signal in signals:
+            kind, sep, value = signal.partition(":")
+            if not (sep and kind.strip() and value.strip()):
+                raise ValueError(f"declared signal {signal!r} is not of the form kind:value")
+        return sorted(set(signals))

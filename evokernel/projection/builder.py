@@ -254,4 +254,4 @@ class ViewBuilder:
         self.ledger[account] = self.ledger.get(account, 0.0) + amount
 
     def _add_evidence(self, capsule: _CapsuleState, kind: EvidenceKind) -> None:
-        capsule.evidence.append(Evidence(kind=kind, at=self.ts, seq=self.seq))  # type: ignore[arg-type]
+        capsule.evidence.append(Evidence(kind=kind, at=self.ts, seq=self.seq))

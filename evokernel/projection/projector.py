@@ -96,19 +96,24 @@ class Projector:
             StoreCorruptError: the log is corrupt where it had to be read.
         """
         head = self._log.position()
+        limit = head.seq if head is not None else 0
         with _gc_paused():
-            builder, start = self._from_snapshot()
+            view, start = self._from_snapshot()
+            builder: ViewBuilder | None = None
             records = self._log.scan() if start is None else self._log.scan_after(start)
-            limit = head.seq if head is not None else 0
             for record in records:
                 # Records appended by another process after we looked at the head are left
                 # for the next load, so the view always matches a position we can name.
                 if record.seq > limit:
                     break
+                if builder is None:
+                    builder = ViewBuilder() if view is None else ViewBuilder.from_view(view)
                 apply_record(record, builder)
-            view = builder.freeze()
+            if builder is not None:
+                view = builder.freeze()
         self._position = head
-        return view
+        # No new record: the snapshot's view is handed out as it is (it is already frozen).
+        return view if view is not None else EvolutionView()
 
     def save_snapshot(self, view: EvolutionView) -> None:
         """Write ``view`` as the snapshot; it must be a view of this log (from ``load``).
@@ -136,8 +141,9 @@ class Projector:
             f"view covers seq {view.last_seq}, which is not a position this Projector loaded"
         )
 
-    def _from_snapshot(self) -> tuple[ViewBuilder, Position | None]:
-        cold = (ViewBuilder(), None)
+    def _from_snapshot(self) -> tuple[EvolutionView | None, Position | None]:
+        """The snapshot's view and position when it fits this log; ``(None, None)`` if not."""
+        cold = (None, None)
         if self._snapshot_path is None:
             return cold
         found = SnapshotFile(self._snapshot_path).read()  # None when absent or corrupt
@@ -166,4 +172,4 @@ class Projector:
                 "ignoring view snapshot %s: its view and position disagree", self._snapshot_path
             )
             return cold
-        return ViewBuilder.from_view(body.view), position
+        return body.view, position

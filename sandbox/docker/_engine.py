@@ -65,9 +65,7 @@ def translate(exc: BaseException, *, action: str, image: str | None = None) -> S
     if isinstance(exc, docker.errors.ImageNotFound):
         return ImageNotFoundError(image or "<unknown>", f"image not found: {image} ({action})")
     if isinstance(exc, docker.errors.APIError):
-        if exc.status_code is None:
-            return EngineUnavailableError(message)
-        return SessionError(message)
+        return SessionError(message)  # the engine answered, and refused
     if isinstance(exc, _BAD_INPUT):
         return SandboxConfigError(message)
     if isinstance(exc, _SESSION):
@@ -87,7 +85,11 @@ def engine_errors(action: str, *, image: str | None = None) -> Iterator[None]:
     """Run engine calls, translating whatever the SDK or the transport raises."""
     try:
         yield
-    except (docker.errors.DockerException, *_TRANSPORT_ERRORS) as exc:
+    except (
+        docker.errors.DockerException,
+        docker.errors.StreamParseError,
+        *_TRANSPORT_ERRORS,
+    ) as exc:
         raise translate(exc, action=action, image=image) from exc
 
 
@@ -188,12 +190,17 @@ class Engine:
         Raises:
             EngineUnavailableError: the engine does not answer.
         """
-        with engine_errors("connect"):
-            if base_url:
-                client = docker.DockerClient(base_url=base_url, timeout=int(timeout_s))
-            else:
-                client = docker.from_env(timeout=int(timeout_s))
-            client.ping()
+        # The SDK reads DOCKER_HOST & co. only when no address is given (as ``from_env``).
+        params = {"base_url": base_url} if base_url else docker.utils.kwargs_from_env()
+        address = params.get("base_url") or docker.constants.DEFAULT_UNIX_SOCKET
+        with engine_errors(f"connect to {address}"):
+            _probe_unix_socket(address, timeout_s)
+            client = docker.DockerClient(timeout=int(timeout_s), **params)
+            try:
+                client.ping()
+            except BaseException:
+                client.close()
+                raise
         return cls(client, owned=True)
 
     @property
@@ -384,6 +391,17 @@ class Engine:
         """Close the client if this engine created it."""
         if self._owned:
             self._client.close()
+
+
+def _probe_unix_socket(address: str, timeout_s: float) -> None:
+    """Connect once to a unix socket address, so that "nothing listens" fails here: the SDK
+    fails too, but leaks its socket while doing so."""
+    for prefix in ("unix://", "http+unix://"):
+        if address.startswith(prefix):
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                probe.settimeout(timeout_s)
+                probe.connect(address.removeprefix(prefix))
+            return
 
 
 def _decode_stat(header: str) -> dict[str, Any]:

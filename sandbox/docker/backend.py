@@ -174,20 +174,29 @@ class DockerSandbox(Sandbox):
         self.engine.close()
 
     def _open(self, key: PoolKey, spec: SessionSpec, *, pooled: bool) -> DockerSession:
-        if self._closed or self._pool is None or self._transfer is None:
+        pool, events, transfer = self._pool, self._events, self._transfer
+        if self._closed or pool is None or events is None or transfer is None:
             raise SessionError("DockerSandbox is closed")
         if not spec.workspace.is_dir():
             raise SessionError(f"workspace {spec.workspace} is not a directory")
-        warm = self._pool.take(key) if pooled else None
+        warm = pool.take(key) if pooled else None
         if pooled:
-            self._pool.warm(key)
+            pool.warm(key)
         if warm is None:
             warm = self._start_container(key)
-        session = DockerSession(self, warm, spec)
+        session = DockerSession(
+            engine=self.engine,
+            events=events,
+            transfer=transfer,
+            user=self._user,
+            warm=warm,
+            spec=spec,
+            release=self._release,
+        )
         with self._lock:
             self._sessions[warm.id] = session
         try:
-            self._transfer.upload(warm, spec.workspace)
+            transfer.upload(warm, spec.workspace)
         except BaseException:
             session.close()
             raise

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.docker.backend import DockerSandbox
-from sandbox.docker.labels import ENV_KEY, MANAGED
+from sandbox.docker.labels import CONTAINER_ONLY_LABELS, ENV_KEY, MANAGED
 from sandbox.errors import ImageBuildError, ImageNotFoundError
 from sandbox.models import ExecRequest, ExecResult, SessionSpec
 from sandbox.plan import Stage
@@ -133,7 +133,10 @@ def _run_stage(
             if result.exit_code != 0:
                 raise EnvSetupError(stage.name, result)
             config = base.get("Config") or {}
-            labels = dict(config.get("Labels") or {})
+            # The engine merges the container's labels into the image's; blank the per-container
+            # ones so that containers started from the image do not inherit a stale owner.
+            labels = {name: "" for name in CONTAINER_ONLY_LABELS}
+            labels.update(config.get("Labels") or {})
             labels.update({MANAGED: "true", ENV_KEY: key, BASE_IMAGE_LABEL: str(base["Id"])})
             env = [e for e in config.get("Env") or [] if not e.startswith("PYTHONUSERBASE=")]
             conf = {

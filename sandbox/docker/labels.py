@@ -29,6 +29,9 @@ SLOT = "evokernel.slot"
 ENV_KEY = "evokernel.env_key"
 """On derived env images: the key (base image, lockfile hashes, setup commands) they cache."""
 
+CONTAINER_ONLY_LABELS = (RUN_ID, OWNER_PID, OWNER_HOST, OWNER_STARTED, POOL_KEY, SLOT)
+"""Labels that describe one container, never an image committed from it."""
+
 MANAGED_FILTER = f"{MANAGED}=true"
 """Label filter that selects everything this backend created."""
 

@@ -7,19 +7,19 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
 
 from sandbox._environment import minimal_env
 from sandbox.base import SandboxSession
+from sandbox.docker._engine import Engine
+from sandbox.docker.events import ContainerEvents
 from sandbox.docker.execution import ExecTarget, run_exec
-from sandbox.docker.isolation import IDLE_PROCESSES
+from sandbox.docker.isolation import IDLE_PROCESSES, ContainerUser
 from sandbox.docker.pool import WarmContainer
+from sandbox.docker.transfer import Transfer
 from sandbox.errors import SandboxError, SessionError
 from sandbox.models import ExecRequest, ExecResult, SessionSpec
-
-if TYPE_CHECKING:
-    from sandbox.docker.backend import DockerSandbox
 
 _log = logging.getLogger(__name__)
 
@@ -37,13 +37,36 @@ class DockerSession(SandboxSession):
     Not thread-safe: one command at a time. When a command times out, every process of the
     sandbox user is killed (``kill -9 -1`` from a fresh exec; pid 1 survives it) and the engine
     is asked to confirm that only pid 1 and its ``sleep`` remain; the session stays usable.
-    If that cannot be done (the pids limit is exhausted, something survives), the container
-    itself is killed and the session is spent: ``read_file`` still works, ``exec`` raises
-    ``SessionError``.
+    If that cannot be done (the kill command fails, something survives), the container itself
+    is killed and the session is spent: ``read_file`` still works, ``exec`` raises
+    ``SessionError``. Sessions are made by ``DockerSandbox.open``.
+
+    Args:
+        engine: the engine.
+        events: the backend's event follower (OOM kills).
+        transfer: how files come back out of the container.
+        user: who commands run as.
+        warm: the container, taken from the pool or freshly started.
+        spec: what the session was opened with.
+        release: called once by ``close`` to remove the container.
     """
 
-    def __init__(self, sandbox: DockerSandbox, warm: WarmContainer, spec: SessionSpec) -> None:
-        self.sandbox = sandbox
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        events: ContainerEvents,
+        transfer: Transfer,
+        user: ContainerUser,
+        warm: WarmContainer,
+        spec: SessionSpec,
+        release: Callable[[DockerSession], None],
+    ) -> None:
+        self._engine = engine
+        self._events = events
+        self._transfer = transfer
+        self._user = str(user)
+        self._release = release
         self.warm = warm
         self.spec = spec
         self.container_id = warm.id
@@ -67,20 +90,17 @@ class DockerSession(SandboxSession):
             raise SessionError("session is closed")
         if self.spent_reason is not None:
             raise SessionError(f"session is spent: {self.spent_reason}")
-        events = self.sandbox._events
-        if events is None:
-            raise SessionError("DockerSandbox is closed")
         target = ExecTarget(
             container_id=self.container_id,
-            user=str(self.sandbox._user),
+            user=self._user,
             workdir=self._cwd(request.cwd),
             env=minimal_env({**self.spec.env, **request.env}),
             output_cap_bytes=self.spec.limits.output_cap_bytes,
         )
         primed, self.warm.primed = self.warm.primed, None  # one command only, the first
         return run_exec(
-            self.sandbox.engine,
-            events,
+            self._engine,
+            self._events,
             target,
             request.argv,
             timeout_s=request.timeout_s,
@@ -92,10 +112,7 @@ class DockerSession(SandboxSession):
         """Read a regular workspace file without following symlinks (cut at ``max_bytes``)."""
         if self.closed:
             raise SessionError("session is closed")
-        transfer = self.sandbox._transfer
-        if transfer is None:
-            raise SessionError("DockerSandbox is closed")
-        return transfer.read_file(self.warm, path, max_bytes)
+        return self._transfer.read_file(self.warm, path, max_bytes)
 
     def __enter__(self) -> DockerSession:
         return self
@@ -105,42 +122,38 @@ class DockerSession(SandboxSession):
         if self.closed:
             return
         self.closed = True
-        self.sandbox._release(self)
+        self._release(self)
 
     def _kill_tree(self) -> None:
         """Kill every process but pid 1's; fall back to killing the container."""
-        engine, events = self.sandbox.engine, self.sandbox._events
-        if events is not None:
-            target = ExecTarget(
-                container_id=self.container_id,
-                user=str(self.sandbox._user),
-                workdir="/",
-                env=minimal_env(),
-                output_cap_bytes=4096,
+        target = ExecTarget(
+            container_id=self.container_id,
+            user=self._user,
+            workdir="/",
+            env=minimal_env(),
+            output_cap_bytes=4096,
+        )
+        try:
+            result = run_exec(
+                self._engine,
+                self._events,
+                target,
+                _KILL_ALL,
+                timeout_s=_KILL_TIMEOUT_S,
+                kill_container=self._kill_container,
             )
-            try:
-                result = run_exec(
-                    engine,
-                    events,
-                    target,
-                    _KILL_ALL,
-                    timeout_s=_KILL_TIMEOUT_S,
-                    kill_container=self._kill_container,
-                )
-                if result.exit_code == 0 and self._wait_quiet():
-                    return
-                _log.warning(
-                    "container %s: kill -9 -1 did not end the tree", self.container_id[:12]
-                )
-            except SandboxError as exc:
-                _log.warning("container %s: cannot kill the tree: %s", self.container_id[:12], exc)
+            if result.exit_code == 0 and self._wait_quiet():
+                return
+            _log.warning("container %s: kill -9 -1 did not end the tree", self.container_id[:12])
+        except SandboxError as exc:
+            _log.warning("container %s: cannot kill the tree: %s", self.container_id[:12], exc)
         self._kill_container()
 
     def _wait_quiet(self) -> bool:
         """Whether the engine sees only the idle processes before a short deadline."""
         deadline = time.monotonic() + _QUIET_TIMEOUT_S
         pause = 0.01
-        while self.sandbox.engine.process_count(self.container_id) > IDLE_PROCESSES:
+        while self._engine.process_count(self.container_id) > IDLE_PROCESSES:
             if time.monotonic() > deadline:
                 return False
             time.sleep(pause)
@@ -149,7 +162,7 @@ class DockerSession(SandboxSession):
 
     def _kill_container(self) -> None:
         self.spent_reason = "the container was killed when a command timed out"
-        self.sandbox.engine.kill(self.container_id)
+        self._engine.kill(self.container_id)
 
     def _cwd(self, cwd: str | None) -> str:
         if cwd is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from scenarios.github_server.exchanges import Exchange
 from scenarios.github_server.limits import Failure, FailureKind
+from scenarios.github_server.records import Role
 from scenarios.github_server.server import IssueSnapshot, LocalGitHub
-from scenarios.github_server.state import Role
 
 __all__ = ["Exchange", "Failure", "FailureKind", "IssueSnapshot", "LocalGitHub", "Role"]

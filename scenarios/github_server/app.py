@@ -23,7 +23,8 @@ from scenarios.github_server.errors import DOCS_URL, ApiError, not_found
 from scenarios.github_server.exchanges import ExchangeLog, ExchangeRecorder
 from scenarios.github_server.limits import Failure, FailureKind, FailureQueue, RateLimits, RateState
 from scenarios.github_server.payloads import Urls
-from scenarios.github_server.state import User, World
+from scenarios.github_server.records import User
+from scenarios.github_server.state import World
 
 _METHODS = ["GET", "POST", "PATCH", "PUT", "DELETE"]
 _SECONDARY = (
@@ -105,7 +106,7 @@ class Gate:
             message = f"API rate limit exceeded for user ID {user.id}."
             return _respond(Answer(403, {"message": message, "documentation_url": DOCS_URL}), spent)
         status = 403 if failure.kind is FailureKind.SECONDARY_RATE_LIMIT else 429
-        headers = {"retry-after": str(failure.retry_after)}
+        headers = {} if failure.retry_after is None else {"retry-after": str(failure.retry_after)}
         body = {"message": _SECONDARY, "documentation_url": DOCS_URL}
         return _respond(Answer(status, body, headers), state)
 

@@ -14,7 +14,8 @@ from starlette.datastructures import URL, QueryParams
 
 from scenarios.github_server.errors import ApiError, validation_failed
 from scenarios.github_server.payloads import Urls
-from scenarios.github_server.state import Repository, User, World
+from scenarios.github_server.records import Repository, User
+from scenarios.github_server.state import World
 
 
 @dataclass
@@ -62,7 +63,7 @@ Handler = Callable[[Call], Answer]
 
 
 def paginate(call: Call, items: Sequence[Any], default_per_page: int = 30) -> Answer:
-    """One page of ``items`` with GitHub's ``Link`` header (``next``/``last``/``prev``/``first``)."""
+    """One page of ``items`` with GitHub's ``Link`` header (next, last, prev, first)."""
     per_page = _positive(call.query.get("per_page"), default_per_page, upper=100)
     page = _positive(call.query.get("page"), 1)
     last = max((len(items) + per_page - 1) // per_page, 1)

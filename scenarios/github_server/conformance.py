@@ -72,8 +72,9 @@ def fetch_description(cache_dir: Path, version: str | None = None, npm: str = "n
             )
             tarballs = list(Path(scratch).glob("*.tgz"))
             if done.returncode != 0 or len(tarballs) != 1:
+                detail = done.stderr[-2000:]
                 raise DescriptionUnavailableError(
-                    f"npm pack {PACKAGE}@{version} failed ({done.returncode}): {done.stderr[-2000:]}"
+                    f"npm pack {PACKAGE}@{version} failed ({done.returncode}): {detail}"
                 )
             with tarfile.open(tarballs[0]) as archive:
                 member = archive.extractfile(MEMBER)

@@ -7,7 +7,7 @@ from typing import Any
 from scenarios.github_server import payloads, search
 from scenarios.github_server.calls import Answer, Call, Handler, page_slice, paginate
 from scenarios.github_server.errors import ApiError, validation_failed
-from scenarios.github_server.state import Issue, Repository, Role
+from scenarios.github_server.records import Issue, Repository, Role
 
 _ISSUE = "/repos/{owner}/{repo}/issues/{number:int}"
 
@@ -157,13 +157,16 @@ def search_issues(call: Call) -> Answer:
         raise validation_failed({"resource": "Search", "field": "q", "code": "missing"})
     query = search.parse(q)
     hits: list[tuple[Repository, Issue]] = []
+    indexed_until = call.world.clock() - call.world.search_delay
     for repo in call.world.repos.values():
         try:
             call.world.repo(repo.full_name, viewer=call.user)
         except ApiError:
             continue
         hits += [
-            (repo, issue) for issue in repo.issues.values() if search.matches(query, repo, issue)
+            (repo, issue)
+            for issue in repo.issues.values()
+            if issue.created_at <= indexed_until and search.matches(query, repo, issue)
         ]
     ascending = call.query.get("order") == "asc"
     key = call.query.get("sort") or "created"

@@ -39,8 +39,8 @@ class Failure:
     path: str = "*"
     """``fnmatch`` pattern over the API path without query, e.g. ``/repos/*/issues``."""
     times: int = 1
-    retry_after: int = 1
-    """Seconds in ``Retry-After`` (secondary limit and 429)."""
+    retry_after: int | None = 1
+    """Seconds in ``Retry-After`` (secondary limit and 429); None sends no such header."""
     reset_at: int | None = None
     """Epoch seconds in ``x-ratelimit-reset`` for a primary-limit failure (default: now + 60)."""
 
@@ -121,7 +121,7 @@ class RateLimits:
         self._windows: dict[tuple[str, str], tuple[int, int]] = {}
 
     def _window(self, login: str, resource: str) -> tuple[int, int]:
-        limit, period = self._quotas[resource]
+        period = self._quotas[resource][1]
         now = self._clock()
         used, reset = self._windows.get((login, resource), (0, 0))
         if now >= reset:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from scenarios.github_server import payloads
+from scenarios.github_server import repo_payloads
 from scenarios.github_server.calls import Answer, Call, Handler, paginate
 from scenarios.github_server.errors import ApiError, not_found, validation_failed
-from scenarios.github_server.state import Issue, Repository, Role
+from scenarios.github_server.records import Issue, Repository, Role
 
 _PULL = "/repos/{owner}/{repo}/pulls/{number:int}"
 
@@ -38,7 +38,9 @@ def list_pulls(call: Call) -> Answer:
         call.world.refresh_pull(repo, issue)
         found.append(issue)
     answer = paginate(call, found)
-    answer.body = [payloads.pull(call.urls, call.world, repo, i, simple=True) for i in answer.body]
+    answer.body = [
+        repo_payloads.pull(call.urls, call.world, repo, i, simple=True) for i in answer.body
+    ]
     return answer
 
 
@@ -51,12 +53,12 @@ def create_pull(call: Call) -> Answer:
     issue = call.world.open_pull(
         repo, call.user, title, call.field("body", str), head, base, bool(call.field("draft", bool))
     )
-    return Answer(201, payloads.pull(call.urls, call.world, repo, issue))
+    return Answer(201, repo_payloads.pull(call.urls, call.world, repo, issue))
 
 
 def get_pull(call: Call) -> Answer:
     repo, issue = _pull(call)
-    return Answer(200, payloads.pull(call.urls, call.world, repo, issue))
+    return Answer(200, repo_payloads.pull(call.urls, call.world, repo, issue))
 
 
 def update_pull(call: Call) -> Answer:
@@ -78,7 +80,7 @@ def update_pull(call: Call) -> Answer:
             )
         call.world.set_state(issue, state, call.user)
     issue.updated_at = call.world.clock()
-    return Answer(200, payloads.pull(call.urls, call.world, repo, issue))
+    return Answer(200, repo_payloads.pull(call.urls, call.world, repo, issue))
 
 
 def check_merged(call: Call) -> Answer:
@@ -111,14 +113,14 @@ def get_ref(call: Call) -> Answer:
     name = f"refs/{call.params['ref']}"
     for ref, sha in repo.git.matching_refs(call.params["ref"]):
         if ref == name:
-            return Answer(200, payloads.git_ref(call.urls, repo, ref, sha))
+            return Answer(200, repo_payloads.git_ref(call.urls, repo, ref, sha))
     raise not_found()
 
 
 def matching_refs(call: Call) -> Answer:
     repo = call.repo()
     found = repo.git.matching_refs(call.params["ref"])
-    return Answer(200, [payloads.git_ref(call.urls, repo, ref, sha) for ref, sha in found])
+    return Answer(200, [repo_payloads.git_ref(call.urls, repo, ref, sha) for ref, sha in found])
 
 
 ROUTES: list[tuple[str, str, Handler]] = [

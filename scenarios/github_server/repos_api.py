@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from scenarios.github_server import payloads
+from scenarios.github_server import payloads, repo_payloads
 from scenarios.github_server.calls import Answer, Call, Handler
 
 
 def get_repo(call: Call) -> Answer:
-    return Answer(200, payloads.repository(call.urls, call.repo(), full=True))
+    return Answer(200, repo_payloads.repository(call.urls, call.repo(), full=True))
 
 
 def collaborator_permission(call: Call) -> Answer:

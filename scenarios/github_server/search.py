@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from scenarios.github_server.state import Issue, Repository
+from scenarios.github_server.records import Issue, Repository
 
 _TOKEN = re.compile(r'(-?)([a-z]+):"([^"]*)"|(-?)([a-z]+):(\S+)|"([^"]*)"|(\S+)')
 _QUALIFIERS = {"repo", "is", "type", "state", "label", "in"}

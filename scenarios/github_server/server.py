@@ -20,7 +20,8 @@ from scenarios.github_server.app import Gate, build_app
 from scenarios.github_server.exchanges import Exchange, ExchangeLog
 from scenarios.github_server.limits import Failure, FailureKind, FailureQueue, RateLimits
 from scenarios.github_server.payloads import Urls
-from scenarios.github_server.state import Issue, Role, World
+from scenarios.github_server.records import Issue, Role
+from scenarios.github_server.state import World
 
 _START_DEADLINE = 15.0
 
@@ -63,6 +64,7 @@ class LocalGitHub:
         core_limit: requests per hour per user on the ``core`` resource.
         search_limit: requests per minute per user on the ``search`` resource.
         clock: epoch seconds; share a fake clock with a client to test resets without waiting.
+        search_delay: seconds before a new issue is found by search (GitHub's index lag).
     """
 
     def __init__(
@@ -74,9 +76,10 @@ class LocalGitHub:
         core_limit: int = 5000,
         search_limit: int = 30,
         clock: Callable[[], float] = time.time,
+        search_delay: float = 0.0,
     ) -> None:
         self.root = root
-        self.world = World(root, clock)
+        self.world = World(root, clock, search_delay)
         self.tokens: dict[str, str] = dict(tokens or {})
         self.prefix = api_prefix.rstrip("/")
         self.failures = FailureQueue()

@@ -89,3 +89,22 @@ def test_unknown_config_key_exits_2_naming_key_and_file(invoke: Invoke, isolated
     assert result.exit_code == 2
     assert result.stderr.startswith("ConfigError: ")
     assert "store.paht" in result.stderr and "pyproject.toml" in result.stderr
+
+
+def test_bench_store_reports_the_issue_keys(invoke: Invoke, tmp_path: Path) -> None:
+    workdir = tmp_path / "bench"
+
+    result = invoke("bench", "store", "--events", "200", "--workdir", str(workdir), "--json")
+
+    figures = orjson.loads(result.stdout)
+    assert result.exit_code == 0
+    for key in (
+        "append_fsync_us_p50",
+        "raw_fsync_us_p50",
+        "batched_events_per_s",
+        "sqlite_batched_events_per_s",
+        "open_cold_s",
+        "open_snapshot_s",
+    ):
+        assert figures[key] > 0, key
+    assert (workdir / "store" / "events.jsonl").exists(), "--workdir keeps the files"

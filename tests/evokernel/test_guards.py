@@ -224,3 +224,15 @@ def test_findings_cover_every_offending_file_sorted(repo: Repo) -> None:
     changes = parse_diff(diff)
     verdict = check_test_edits(changes, DEFAULT)
     assert [f.path for f in verdict.findings] == ["pytest.ini", "tests/test_cart.py"]
+
+
+def test_copying_a_test_file_into_a_new_one_is_adding(repo: Repo) -> None:
+    source = BASE_FILES["tests/test_cart.py"]
+    _git(repo.root, "add", "-A")
+    (repo.root / "tests/test_cart_more.py").write_text(source + "\n\ndef test_more():\n    pass\n")
+    _git(repo.root, "add", "-A")
+    diff = _git(repo.root, "diff", "--cached", "-C", "--find-copies-harder", "HEAD")
+    assert "copy from tests/test_cart.py" in diff
+    (change,) = parse_diff(diff)
+    assert change.copied and change.paths == ["tests/test_cart_more.py"]
+    assert check_diff_test_edits(diff, DEFAULT, repo.read_base).ok

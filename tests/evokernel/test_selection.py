@@ -225,3 +225,20 @@ def test_ranking_does_not_depend_on_insertion_order(
     first = rank_candidates(query, *catalog(capsules), config=config)
     second = rank_candidates(query, *catalog(shuffled), config=config)
     assert first == second
+
+
+def test_weak_query_signals_are_ignored_and_capsules_can_come_from_a_function() -> None:
+    signature = ["exception:KeyError", "missing-key:sku"]
+    capsules = [capsule(1, signature), *many_tests_failing_with_assertions(5)]
+    index, by_gene = catalog(capsules)
+    asked: list[str] = []
+
+    def capsules_for(gene_id: str) -> list[CandidateCapsule]:
+        asked.append(gene_id)
+        return by_gene.get(gene_id, [])
+
+    query = [*signature, "exception-message:KeyError: 'sku'", "error:something weak"]
+    ranked = rank_candidates(query, index, capsules_for)
+    assert [c.capsule_id for c in ranked] == ["capsule_001"]
+    assert ranked[0].similarity == 1.0
+    assert asked == [capsules[0].gene_id]  # only matching genes are looked up

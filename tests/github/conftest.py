@@ -72,9 +72,7 @@ ServerFactory = Callable[..., LocalGitHub]
 
 
 @pytest.fixture
-def start_server(
-    tmp_path: Path, conformance: ConformanceTally
-) -> Iterator[ServerFactory]:
+def start_server(tmp_path: Path, conformance: ConformanceTally) -> Iterator[ServerFactory]:
     """Start LocalGitHub servers; at teardown each is stopped and all its traffic validated."""
     started: list[LocalGitHub] = []
 

@@ -18,7 +18,7 @@ from evokernel.github import (
     MarkerKey,
 )
 from scenarios.github_server import FailureKind, LocalGitHub, Role
-from tests.github.conftest import OWNER, REPO, TOKEN, FakeTime
+from tests.github.conftest import OWNER, REPO, TOKEN, FakeTime, ServerFactory
 
 SIGNATURE = Marker(key=MarkerKey.SIGNATURE, value="sha256:3f2a9c")
 PR_OPENED = Marker(key=MarkerKey.STEP, value="pr-opened")
@@ -41,8 +41,12 @@ def test_find_issue_by_marker_before_and_after_create(
     client: GitHubClient, github_server: LocalGitHub
 ) -> None:
     assert client.find_issue_by_marker(REPO, SIGNATURE) is None
-    github_server.open_issue(REPO, author=OWNER, title="decoy", body="evokernel:signature=sha256:3f2a9c")
-    created = client.create_issue(REPO, "tests fail", f"report\n{SIGNATURE.render()}", labels=("evo",))
+    github_server.open_issue(
+        REPO, author=OWNER, title="decoy", body="evokernel:signature=sha256:3f2a9c"
+    )
+    created = client.create_issue(
+        REPO, "tests fail", f"report\n{SIGNATURE.render()}", labels=("evo",)
+    )
     found = client.find_issue_by_marker(REPO, SIGNATURE)
     assert found is not None and found.number == created.number
     assert found.labels == ("evo",) and found.author == OWNER and found.state is IssueState.OPEN
@@ -59,17 +63,21 @@ def test_find_issue_by_marker_finds_closed_ones_with_their_close_time(
     assert client.find_issue_by_marker(REPO, SIGNATURE) is None
 
 
-def test_find_issue_by_marker_falls_back_to_the_label_listing_when_search_misses(
-    client: GitHubClient, github_server: LocalGitHub
+def test_find_issue_by_marker_falls_back_to_the_label_listing_when_search_lags(
+    start_server: ServerFactory, fake_time: FakeTime
 ) -> None:
-    """Search indexes lag on GitHub; the labelled listing is a consistent read."""
-    # make search miss: the marker is only in the body, search restricted to another repo name
-    number = github_server.open_issue(
-        REPO, author=OWNER, title="t", body=SIGNATURE.render(), labels=["evo"]
-    )
-    github_server.inject(FailureKind.SERVER_ERROR, path="/search/issues", times=0)
-    found = client.find_issue_by_marker(REPO, SIGNATURE, label="evo")
-    assert found is not None and found.number == number
+    """GitHub's search index lags behind writes; the labelled listing is a consistent read."""
+    server = start_server(search_delay=60, clock=fake_time.clock)
+    server.create_repo(REPO)
+    with GitHubClient(
+        server.api_url, TOKEN, clock=fake_time.clock, sleep=fake_time.sleep
+    ) as client:
+        created = client.create_issue(REPO, "t", SIGNATURE.render(), labels=("evo",))
+        assert client.find_issue_by_marker(REPO, SIGNATURE) is None  # not indexed yet
+        found = client.find_issue_by_marker(REPO, SIGNATURE, label="evo")
+        assert found is not None and found.number == created.number
+        fake_time.sleep(61)
+        assert client.find_issue_by_marker(REPO, SIGNATURE) == found
 
 
 def test_list_labelled_issues_excludes_pull_requests(
@@ -185,9 +193,13 @@ def test_secondary_limits_wait_retry_after_then_complete(
 def test_secondary_limit_without_retry_after_waits_the_default(
     github_server: LocalGitHub, fake_time: FakeTime
 ) -> None:
-    github_server.inject(FailureKind.SECONDARY_RATE_LIMIT, path="/search/issues", retry_after=0)
+    github_server.inject(FailureKind.SECONDARY_RATE_LIMIT, path="/search/issues", retry_after=None)
     with GitHubClient(
-        github_server.api_url, TOKEN, secondary_wait=42, clock=fake_time.clock, sleep=fake_time.sleep
+        github_server.api_url,
+        TOKEN,
+        secondary_wait=42,
+        clock=fake_time.clock,
+        sleep=fake_time.sleep,
     ) as client:
         assert client.find_issue_by_marker(REPO, SIGNATURE) is None
     assert fake_time.sleeps == [42]
@@ -204,11 +216,13 @@ def test_primary_exhaustion_waits_until_reset(
 
 
 def test_natural_exhaustion_against_the_server_clock(
-    start_server: object, fake_time: FakeTime
+    start_server: ServerFactory, fake_time: FakeTime
 ) -> None:
-    server = start_server(core_limit=3, clock=fake_time.clock)  # type: ignore[operator]
+    server = start_server(core_limit=3, clock=fake_time.clock)
     server.create_repo(REPO)
-    with GitHubClient(server.api_url, TOKEN, clock=fake_time.clock, sleep=fake_time.sleep) as client:
+    with GitHubClient(
+        server.api_url, TOKEN, clock=fake_time.clock, sleep=fake_time.sleep
+    ) as client:
         for n in range(4):
             client.create_issue(REPO, f"issue {n}", "")
     assert len(fake_time.sleeps) == 1 and 3590 < fake_time.sleeps[0] <= 3601
@@ -220,10 +234,16 @@ def test_a_wait_longer_than_the_maximum_raises_with_the_reset(
 ) -> None:
     reset_at = int(fake_time.now) + 7200
     github_server.inject(FailureKind.PRIMARY_RATE_LIMIT, reset_at=reset_at)
-    with GitHubClient(
-        github_server.api_url, TOKEN, max_rate_limit_wait=600, clock=fake_time.clock,
-        sleep=fake_time.sleep,
-    ) as client, pytest.raises(GitHubRateLimitError) as caught:
+    with (
+        GitHubClient(
+            github_server.api_url,
+            TOKEN,
+            max_rate_limit_wait=600,
+            clock=fake_time.clock,
+            sleep=fake_time.sleep,
+        ) as client,
+        pytest.raises(GitHubRateLimitError) as caught,
+    ):
         client.default_branch(REPO)
     assert caught.value.reset_at == reset_at
     assert caught.value.retry_after is not None and caught.value.retry_after > 600
@@ -234,9 +254,16 @@ def test_rate_limit_outlasting_the_retries_raises(
     github_server: LocalGitHub, fake_time: FakeTime
 ) -> None:
     github_server.inject(FailureKind.TOO_MANY_REQUESTS, retry_after=2, times=10)
-    with GitHubClient(
-        github_server.api_url, TOKEN, max_retries=3, clock=fake_time.clock, sleep=fake_time.sleep
-    ) as client, pytest.raises(GitHubRateLimitError) as caught:
+    with (
+        GitHubClient(
+            github_server.api_url,
+            TOKEN,
+            max_retries=3,
+            clock=fake_time.clock,
+            sleep=fake_time.sleep,
+        ) as client,
+        pytest.raises(GitHubRateLimitError) as caught,
+    ):
         client.default_branch(REPO)
     assert caught.value.status == 429 and caught.value.retry_after == 2
     assert fake_time.sleeps == [2, 2, 2]
@@ -266,7 +293,10 @@ def test_create_cap_spaces_content_creation(
     github_server: LocalGitHub, fake_time: FakeTime
 ) -> None:
     with GitHubClient(
-        github_server.api_url, TOKEN, per_minute_create_cap=3, clock=fake_time.clock,
+        github_server.api_url,
+        TOKEN,
+        per_minute_create_cap=3,
+        clock=fake_time.clock,
         sleep=fake_time.sleep,
     ) as client:
         number = client.create_issue(REPO, "t", "").number
@@ -287,11 +317,28 @@ def test_default_cap_is_twenty_per_minute(client: GitHubClient, fake_time: FakeT
 
 
 def test_bad_token_is_an_auth_error(github_server: LocalGitHub) -> None:
-    with GitHubClient(github_server.api_url, "not-a-token") as client, pytest.raises(
-        GitHubAuthError
-    ) as caught:
+    with (
+        GitHubClient(github_server.api_url, "not-a-token") as client,
+        pytest.raises(GitHubAuthError) as caught,
+    ):
         client.default_branch(REPO)
     assert caught.value.status == 401
+
+
+def test_permission_403_is_not_waited_on(github_server: LocalGitHub, fake_time: FakeTime) -> None:
+    """Only a rate-limit 403 is retried; a refusal for lack of permission is raised at once."""
+    number = github_server.open_issue(REPO, author=OWNER, title="t")
+    github_server.add_token("mallory-token", "mallory")
+    with (
+        GitHubClient(
+            github_server.api_url, "mallory-token", clock=fake_time.clock, sleep=fake_time.sleep
+        ) as outsider,
+        pytest.raises(GitHubAuthError) as caught,
+    ):
+        outsider.add_labels(REPO, number, "evo")
+    assert caught.value.status == 403
+    assert fake_time.sleeps == []
+    assert _posts(github_server, f"/repos/{REPO}/issues/{number}/labels") == 1
 
 
 def test_missing_repository_is_not_found(client: GitHubClient) -> None:
@@ -305,10 +352,16 @@ def test_no_answer_is_unavailable(fake_time: FakeTime) -> None:
     with socket.socket() as placeholder:
         placeholder.bind(("127.0.0.1", 0))
         port = placeholder.getsockname()[1]
-    with GitHubClient(
-        f"http://127.0.0.1:{port}", TOKEN, max_retries=1, clock=fake_time.clock,
-        sleep=fake_time.sleep,
-    ) as client, pytest.raises(GitHubUnavailableError):
+    with (
+        GitHubClient(
+            f"http://127.0.0.1:{port}",
+            TOKEN,
+            max_retries=1,
+            clock=fake_time.clock,
+            sleep=fake_time.sleep,
+        ) as client,
+        pytest.raises(GitHubUnavailableError),
+    ):
         client.default_branch(REPO)
 
 

@@ -33,7 +33,12 @@ def test_start_binds_an_ephemeral_loopback_port_and_stop_releases_it(
 ) -> None:
     server = start_server()
     assert server.api_url.startswith("http://127.0.0.1:")
-    assert httpx.get(server.api_url + "/rate_limit", headers={"Authorization": f"token {TOKEN}"}).status_code == 200
+    assert (
+        httpx.get(
+            server.api_url + "/rate_limit", headers={"Authorization": f"token {TOKEN}"}
+        ).status_code
+        == 200
+    )
     server.stop()
     with pytest.raises(httpx.ConnectError):
         httpx.get(server.api_url + "/rate_limit", timeout=2)
@@ -74,7 +79,11 @@ def test_issue_lifecycle_labels_events_and_comments(github_server: LocalGitHub) 
     issue.create_comment("looking")
     issue.edit(state="closed")
     again = repo.get_issue(issue.number)
-    assert (again.state, again.comments, [x.name for x in again.labels]) == ("closed", 1, ["bug", "evo"])
+    assert (again.state, again.comments, [x.name for x in again.labels]) == (
+        "closed",
+        1,
+        ["bug", "evo"],
+    )
     events = [(e.event, e.actor.login, e.label.name) for e in again.get_events()]
     assert events == [("labeled", OWNER, "bug"), ("labeled", "alice", "evo")]
     assert [c.body for c in again.get_comments()] == ["looking"]
@@ -115,7 +124,7 @@ def test_private_repository_is_hidden_from_outsiders(github_server: LocalGitHub)
     github_server.create_repo("octo/secret", private=True)
     github_server.add_token("mallory-token", "mallory")
     with pytest.raises(GithubException) as caught:
-        _github(github_server, "mallory-token").get_repo("octo/secret").default_branch
+        _ = _github(github_server, "mallory-token").get_repo("octo/secret").default_branch
     assert caught.value.status == 404
     assert _github(github_server).get_repo("octo/secret").private is True
 
@@ -134,7 +143,9 @@ def test_lists_are_paginated_with_link_headers(github_server: LocalGitHub) -> No
 def test_search_finds_marker_text_with_qualifiers(github_server: LocalGitHub) -> None:
     github_server.create_repo("octo/other")
     marker = "<!-- evokernel:signature=abc -->"
-    first = github_server.open_issue(REPO, author=OWNER, title="a", body=f"x {marker}", labels=["evo"])
+    first = github_server.open_issue(
+        REPO, author=OWNER, title="a", body=f"x {marker}", labels=["evo"]
+    )
     github_server.open_issue(REPO, author=OWNER, title="b", body="no marker")
     github_server.open_issue("octo/other", author=OWNER, title="c", body=marker)
     closed = github_server.open_issue(REPO, author=OWNER, title="d", body=marker)
@@ -148,7 +159,7 @@ def test_search_finds_marker_text_with_qualifiers(github_server: LocalGitHub) ->
     assert search(f"repo:{REPO} is:issue is:open {text} in:body") == [first]
     assert search(f"repo:{REPO} is:issue is:closed {text} in:body") == [closed]
     assert search(f"repo:{REPO} {text} in:title") == []
-    assert search(f'repo:{REPO} label:evo {text}') == [first]
+    assert search(f"repo:{REPO} label:evo {text}") == [first]
     assert search(f"repo:{REPO} -label:evo {text}") == [closed]
     assert len(search(f"{text} in:body")) == 3
 
@@ -162,7 +173,9 @@ def test_pull_request_flow_merges_for_real_in_the_bare_repository(
     head = _git(bare, "rev-parse", "refs/heads/evo/issue-1")
     pull = repo.create_pull(base="main", head="evo/issue-1", title="Fix", body=f"Closes #{issue}")
     assert (pull.head.sha, pull.merged, pull.mergeable) == (head, False, True)
-    assert [p.number for p in repo.get_pulls(state="all", head=f"{OWNER}:evo/issue-1")] == [pull.number]
+    assert [p.number for p in repo.get_pulls(state="all", head=f"{OWNER}:evo/issue-1")] == [
+        pull.number
+    ]
     assert list(repo.get_pulls(state="all", head=f"{OWNER}:evo/issue-9")) == []
 
     github_server.add_collaborator(REPO, "alice", Role.WRITE)
@@ -215,10 +228,24 @@ def test_refs_come_from_the_bare_repository(github_server: LocalGitHub, seeded: 
     assert list(repo.get_git_matching_refs("heads/nope")) == []
 
 
+def test_single_ref_with_an_encoded_slash(github_server: LocalGitHub, seeded: Path) -> None:
+    """``git/ref/{ref}`` as the description admits it: the slash of ``heads/x`` encoded."""
+    headers = {"Authorization": f"token {TOKEN}"}
+    base = f"{github_server.api_url}/repos/{REPO}/git/ref/"
+    found = httpx.get(base + "heads%2Fevo%2Fissue-1", headers=headers)
+    assert found.status_code == 200
+    assert found.json()["ref"] == "refs/heads/evo/issue-1"
+    expected = _git(github_server.clone_url(REPO), "rev-parse", "evo/issue-1")
+    assert found.json()["object"]["sha"] == expected
+    assert httpx.get(base + "heads%2Fevo", headers=headers).status_code == 404
+
+
 def test_injected_failures_are_served_once_each_then_normal_answers(
     github_server: LocalGitHub,
 ) -> None:
-    github_server.inject(FailureKind.SECONDARY_RATE_LIMIT, method="GET", path="/repos/*", retry_after=9)
+    github_server.inject(
+        FailureKind.SECONDARY_RATE_LIMIT, method="GET", path="/repos/*", retry_after=9
+    )
     github_server.inject(FailureKind.TOO_MANY_REQUESTS, path="/repos/*", retry_after=4)
     github_server.inject(FailureKind.SERVER_ERROR, path="/repos/*")
     github_server.inject(FailureKind.PRIMARY_RATE_LIMIT, path="/repos/*", reset_at=1_900_000_000)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import LocalSandbox, LocalSandboxConfig
+from sandbox import LocalSandbox, LocalSandboxConfig, Validator
 from tests.conftest import GitRepoFactory
 
 VENV_BIN = str(Path(sys.executable).parent)
@@ -37,6 +37,12 @@ def local_sandbox() -> Iterator[LocalSandbox]:
     sandbox = LocalSandbox(LocalSandboxConfig(path_prepend=[VENV_BIN]))
     yield sandbox
     sandbox.close()
+
+
+@pytest.fixture
+def validator(local_sandbox: LocalSandbox) -> Validator:
+    """A Validator over the local backend; pytest inside skips plugin autoload (faster)."""
+    return Validator(local_sandbox, env={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"})
 
 
 @pytest.fixture

@@ -116,11 +116,7 @@ class SandboxContract:
 
     def test_timeout_kills_children_and_grandchildren(self, session: SandboxSession) -> None:
         # A child and a grandchild write their pids, then everything sleeps past the timeout.
-        script = (
-            "sh -c 'sleep 300 & echo $! >> pids; wait' & "
-            "sleep 300 & echo $! >> pids; "
-            "wait"
-        )
+        script = "sh -c 'sleep 300 & echo $! >> pids; wait' & sleep 300 & echo $! >> pids; wait"
         result = session.exec(ExecRequest(argv=["sh", "-c", script], timeout_s=3))
         assert result.timed_out
         assert result.exit_code is None

@@ -112,3 +112,10 @@ def test_infra_on_either_side_is_an_infra_error() -> None:
             "infra",
             "timeout",
         )
+
+
+def test_old_failures_are_not_tolerated_when_later_stages_never_ran() -> None:
+    baseline = receipt({"t::a": F, "t::flaky": F})
+    patched = receipt({"t::a": P, "t::flaky": F}).model_copy(update={"skipped_stages": ["lint"]})
+    result = evaluate(baseline, patched, Expectations(fail_to_pass=["t::a"]))
+    assert (result.verdict, result.reason_code) == (Verdict.FAIL, "tests_failed")

@@ -18,15 +18,9 @@ from sandbox.aptsources import (
     parse_one_line,
     read_apt_sources,
 )
+from sandbox.dockerclient import docker_client_factory, inspect_image
 from sandbox.errors import EngineUnavailableError, ImageBuildError, ImageNotFoundError
-from sandbox.images import (
-    ImageAction,
-    ImageBuildConfig,
-    ImageReport,
-    docker_client_factory,
-    ensure_image,
-    inspect_image,
-)
+from sandbox.images import ImageAction, ImageBuildConfig, ImageReport, ensure_image
 from sandbox.rootfs import RootfsSpec, build_rootfs, debootstrap_argv, run_step
 
 DEB822 = """\

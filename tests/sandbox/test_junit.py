@@ -14,7 +14,7 @@ from sandbox.junit import node_id
 
 PROJECT = {
     "pytest.ini": "[pytest]\n",
-    "tests/test_mod.py": '''
+    "tests/test_mod.py": """
 import pytest
 
 def test_pass():
@@ -57,7 +57,7 @@ class TestGroup:
     class TestInner:
         def test_nested(self):
             pass
-''',
+""",
     "tests/sub/test_deep.py": "def test_deep():\n    pass\n",
     "tests/test_broken_import.py": "import no_such_module_evokernel\n",
 }
@@ -82,7 +82,11 @@ def _pytest(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"PATH": os.environ["PATH"], "PYTHONDONTWRITEBYTECODE": "1", "HOME": str(project)}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
-        cwd=project, env=env, capture_output=True, text=True, timeout=120,
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

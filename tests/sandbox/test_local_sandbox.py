@@ -6,11 +6,19 @@ import logging
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from sandbox import ExecRequest, LocalSandbox, LocalSandboxConfig, Sandbox, SessionSpec
+from sandbox import (
+    ExecRequest,
+    LocalSandbox,
+    LocalSandboxConfig,
+    Sandbox,
+    SessionError,
+    SessionSpec,
+)
 from tests.sandbox.conftest import VENV_BIN
 from tests.sandbox.contract import SandboxContract
 
@@ -84,8 +92,6 @@ def test_home_and_tmpdir_are_private_and_removed(
 
 
 def test_cwd_outside_the_workspace_is_refused(local_sandbox: LocalSandbox, tmp_path: Path) -> None:
-    from sandbox import SessionError
-
     with local_sandbox.open(SessionSpec(workspace=tmp_path)) as session:
         with pytest.raises(SessionError):
             session.exec(ExecRequest(argv=["pwd"], cwd="/etc"))
@@ -94,7 +100,7 @@ def test_cwd_outside_the_workspace_is_refused(local_sandbox: LocalSandbox, tmp_p
 
 
 @pytest.fixture
-def loopback_listener() -> tuple[socket.socket, int]:
+def loopback_listener() -> Iterator[tuple[socket.socket, int]]:
     server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     server.bind(("127.0.0.1", 0))
     server.listen(8)

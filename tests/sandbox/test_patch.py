@@ -34,8 +34,7 @@ def history(git_repo: GitRepoFactory) -> dict[str, object]:
     v2 = commit_files(repo, {"f.txt": text((6, "SIX"))}, "v2")
     v3 = commit_files(repo, {"f.txt": text((3, "THREE"))}, "v3")
     v4 = commit_files(repo, {"f.txt": text((6, "six, differently"))}, "v4")
-    return {"repo": repo, "diff": git(repo, "diff", v1, v2), "v1": v1, "v2": v2, "v3": v3,
-            "v4": v4}
+    return {"repo": repo, "diff": git(repo, "diff", v1, v2), "v1": v1, "v2": v2, "v3": v3, "v4": v4}
 
 
 def clean(path: Path) -> bool:
@@ -75,7 +74,10 @@ def test_reduced_context_applies_a_hand_written_diff_with_wrong_counts(
         result = apply_patch(ws.path, diff)
         assert result.step is ApplyStep.REDUCED_CONTEXT
         assert [a.step for a in result.attempts] == [
-            "strict", "already_applied", "three_way", "reduced_context"
+            "strict",
+            "already_applied",
+            "three_way",
+            "reduced_context",
         ]
         assert (ws.path / "f.txt").read_text() == "a\nB\nc\nd\n"
 

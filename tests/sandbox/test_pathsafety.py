@@ -169,6 +169,17 @@ def test_forbidden_globs_follow_path_rules(repo: Path) -> None:
         check_diff(new_file(path), repo, policy)
 
 
+def test_rename_and_copy_targets_are_checked_without_a_prefix(repo: Path) -> None:
+    # "rename to" names carry no a/ or b/ prefix; stripping one would dodge the glob.
+    for verb in ("rename", "copy"):
+        diff = (
+            f"diff --git a/calc.py b/calc2.py\n"
+            f"similarity index 100%\n{verb} from calc.py\n{verb} to .github/workflows/ci.yml\n"
+        )
+        error = refusal(diff, repo)
+        assert (error.reason, error.path) == ("forbidden_glob", ".github/workflows/ci.yml")
+
+
 def test_oversize_diff_is_refused(repo: Path) -> None:
     policy = PatchPolicy(max_diff_bytes=len(CALC_FIX) - 1)
     error = refusal(CALC_FIX, repo, policy)
@@ -205,12 +216,7 @@ def test_moving_a_symlink_where_it_resolves_outside_is_refused(git_repo: GitRepo
     repo = git_repo({"a/keep.txt": "k\n", "target.txt": "t\n"})
     os.symlink("../target.txt", repo / "a" / "link")  # fine where it is
     commit_files(repo, {}, "add link")
-    diff = (
-        "diff --git a/a/link b/link\n"
-        "similarity index 100%\n"
-        "rename from a/link\n"
-        "rename to link\n"
-    )
+    diff = "diff --git a/a/link b/link\nsimilarity index 100%\nrename from a/link\nrename to link\n"
     assert refusal(diff, repo).reason == "symlink_escape"
 
 
@@ -221,7 +227,10 @@ def test_hostile_diff_is_refused_before_anything_runs(
     plan = ValidationPlan(stages=[Stage(name="t", command=["touch", str(marker)])])
     with pytest.raises(PatchRefusedError) as caught:
         validate_patch(
-            calc_repo, "HEAD", new_file(".git/hooks/post-checkout"), plan,
+            calc_repo,
+            "HEAD",
+            new_file(".git/hooks/post-checkout"),
+            plan,
             Validator(local_sandbox),  # type: ignore[arg-type]
         )
     assert caught.value.reason == "git_dir"

@@ -12,7 +12,7 @@ from sandbox import (
     Expectations,
     ImageNotFoundError,
     JUnitStatus,
-    LocalSandbox,
+    PatchApplyError,
     Receipt,
     Sandbox,
     SandboxSession,
@@ -38,10 +38,7 @@ def shell_stage(name: str, script: str, kind: StageKind = StageKind.TEST, **extr
     return Stage(name=name, command=["sh", "-c", script], kind=kind, **extra)  # type: ignore[arg-type]
 
 
-def test_baseline_fails_and_the_patch_makes_it_pass(
-    calc_repo: Path, local_sandbox: LocalSandbox
-) -> None:
-    validator = Validator(local_sandbox)
+def test_baseline_fails_and_the_patch_makes_it_pass(calc_repo: Path, validator: Validator) -> None:
     baseline = validate_baseline(calc_repo, "HEAD", PYTEST_PLAN, validator, run_id="run-base")
     patched = validate_patch(calc_repo, "HEAD", CALC_FIX, PYTEST_PLAN, validator, run_id="run-1")
 
@@ -68,97 +65,104 @@ def test_baseline_fails_and_the_patch_makes_it_pass(
         ["tests/test_calc.py::test_zero"],
     )
     # The user's repository is as it was, with no worktree left behind.
-    status = subprocess.run(["git", "status", "--porcelain"], cwd=calc_repo, capture_output=True,
-                            text=True, check=True).stdout
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=calc_repo, capture_output=True, text=True, check=True
+    ).stdout
     assert status == ""
-    worktrees = subprocess.run(["git", "worktree", "list"], cwd=calc_repo, capture_output=True,
-                               text=True, check=True).stdout
+    worktrees = subprocess.run(
+        ["git", "worktree", "list"], cwd=calc_repo, capture_output=True, text=True, check=True
+    ).stdout
     assert len(worktrees.splitlines()) == 1
     assert Receipt.model_validate_json(patched.model_dump_json()) == patched
     assert patched.content_hash() != baseline.content_hash()
 
 
-def test_first_failing_stage_stops_the_plan(calc_repo: Path, local_sandbox: LocalSandbox) -> None:
+def test_first_failing_stage_stops_the_plan(calc_repo: Path, validator: Validator) -> None:
     plan = ValidationPlan(
-        stages=[shell_stage("build", "echo building; exit 2", StageKind.BUILD),
-                Stage(name="pytest", command=PYTEST)]
+        stages=[
+            shell_stage("build", "echo building; exit 2", StageKind.BUILD),
+            Stage(name="pytest", command=PYTEST),
+        ]
     )
-    receipt = Validator(local_sandbox).validate(calc_repo, plan)
+    receipt = validator.validate(calc_repo, plan)
     assert (receipt.verdict, receipt.reason_code, receipt.failed_stage) == (
-        Verdict.FAIL, "build_failed", "build"
+        Verdict.FAIL,
+        "build_failed",
+        "build",
     )
     assert [s.name for s in receipt.stages] == ["build"]
     assert receipt.skipped_stages == ["pytest"]
     assert receipt.stages[0].stdout == "building\n"
 
 
-def test_timeout_is_an_infra_error(calc_repo: Path, local_sandbox: LocalSandbox) -> None:
+def test_timeout_is_an_infra_error(calc_repo: Path, validator: Validator) -> None:
     plan = ValidationPlan(stages=[shell_stage("slow", "sleep 60", timeout_s=1)])
-    receipt = Validator(local_sandbox).validate(calc_repo, plan)
+    receipt = validator.validate(calc_repo, plan)
     assert (receipt.verdict, receipt.failure_class, receipt.reason_code) == (
-        "error", "infra", "timeout"
+        "error",
+        "infra",
+        "timeout",
     )
     assert receipt.stages[0].timed_out
 
 
-def test_exit_zero_with_failing_tests_is_a_fail(
-    calc_repo: Path, local_sandbox: LocalSandbox
-) -> None:
+def test_exit_zero_with_failing_tests_is_a_fail(calc_repo: Path, validator: Validator) -> None:
     # A wrapper that swallows pytest's exit code; JUnit goes in through PYTEST_ADDOPTS.
     plan = ValidationPlan(stages=[shell_stage("tests", " ".join(PYTEST) + "; exit 0")])
-    receipt = Validator(local_sandbox).validate(calc_repo, plan)
+    receipt = validator.validate(calc_repo, plan)
     assert receipt.stages[0].exit_code == 0
     assert (receipt.verdict, receipt.reason_code) == (Verdict.FAIL, "exit_code_mismatch")
     assert receipt.failing_tests == ["tests/test_calc.py::test_add"]
 
 
-def test_no_tests_collected_is_not_a_pass(
-    git_repo: GitRepoFactory, local_sandbox: LocalSandbox
-) -> None:
+def test_no_tests_collected_is_not_a_pass(git_repo: GitRepoFactory, validator: Validator) -> None:
     repo = git_repo({"calc.py": "x = 1\n", "pytest.ini": "[pytest]\n"})
-    receipt = Validator(local_sandbox).validate(repo, PYTEST_PLAN)
+    receipt = validator.validate(repo, PYTEST_PLAN)
     assert receipt.stages[0].exit_code == 5
     assert (receipt.verdict, receipt.reason_code) == (Verdict.FAIL, "no_test_evidence")
 
 
 def test_report_swapped_for_a_symlink_is_not_followed(
-    calc_repo: Path, local_sandbox: LocalSandbox
+    calc_repo: Path, validator: Validator
 ) -> None:
     script = (
         " ".join(PYTEST) + "; "
-        "for f in .evokernel-run/*/*.xml; do rm \"$f\"; ln -s /etc/hostname \"$f\"; done"
+        'for f in .evokernel-run/*/*.xml; do rm "$f"; ln -s /etc/hostname "$f"; done'
     )
     plan = ValidationPlan(stages=[shell_stage("tests", script)])
-    receipt = Validator(local_sandbox).validate(calc_repo, plan)
+    receipt = validator.validate(calc_repo, plan)
     assert receipt.stages[0].junit_status is JUnitStatus.MISSING
     assert (receipt.verdict, receipt.reason_code) == (Verdict.FAIL, "no_test_evidence")
 
 
-def test_tracked_files_the_run_changes_are_reported(
-    calc_repo: Path, local_sandbox: LocalSandbox
-) -> None:
+def test_tracked_files_the_run_changes_are_reported(calc_repo: Path, validator: Validator) -> None:
     plan = ValidationPlan(
-        stages=[shell_stage("gen", "echo '# generated' >> calc.py", StageKind.BUILD),
-                Stage(name="pytest", command=PYTEST)]
+        stages=[
+            shell_stage("gen", "echo '# generated' >> calc.py", StageKind.BUILD),
+            Stage(name="pytest", command=PYTEST),
+        ]
     )
-    receipt = validate_patch(calc_repo, "HEAD", CALC_FIX, plan, Validator(local_sandbox))
+    receipt = validate_patch(calc_repo, "HEAD", CALC_FIX, plan, validator)
     assert receipt.verdict is Verdict.PASS
     assert receipt.files_changed_by_run == ["calc.py"]
 
 
-def test_named_expectations_come_from_the_plan(
-    calc_repo: Path, local_sandbox: LocalSandbox
-) -> None:
+def test_named_expectations_come_from_the_plan(calc_repo: Path, validator: Validator) -> None:
     plan = PYTEST_PLAN.model_copy(
         update={"expectations": Expectations(fail_to_pass=["tests/test_calc.py::test_add"])}
     )
-    validator = Validator(local_sandbox)
     baseline = validate_baseline(calc_repo, "HEAD", plan, validator)
-    unchanged = validate_patch(calc_repo, "HEAD", "--- a/pytest.ini\n+++ b/pytest.ini\n"
-                               "@@ -1 +1,2 @@\n [pytest]\n+# comment\n", plan, validator)
+    unchanged = validate_patch(
+        calc_repo,
+        "HEAD",
+        "--- a/pytest.ini\n+++ b/pytest.ini\n@@ -1 +1,2 @@\n [pytest]\n+# comment\n",
+        plan,
+        validator,
+    )
     result = evaluate(baseline, unchanged, plan.expectations)
     assert (result.verdict, result.still_failing) == (
-        Verdict.FAIL, ["tests/test_calc.py::test_add"]
+        Verdict.FAIL,
+        ["tests/test_calc.py::test_add"],
     )
 
 
@@ -180,16 +184,30 @@ class _MissingImageSandbox(Sandbox):
 def test_missing_image_is_an_infra_receipt_not_an_exception(tmp_path: Path) -> None:
     receipt = Validator(_MissingImageSandbox()).validate(tmp_path, PYTEST_PLAN, run_id="r")
     assert (receipt.verdict, receipt.failure_class, receipt.reason_code) == (
-        "error", "infra", "image_missing"
+        "error",
+        "infra",
+        "image_missing",
     )
     assert receipt.stages == [] and receipt.skipped_stages == ["pytest"]
 
 
-@pytest.mark.parametrize("run_id", ["../../etc", "a b/c", ""])
-def test_odd_run_ids_stay_inside_the_workspace(
-    calc_repo: Path, local_sandbox: LocalSandbox, run_id: str
-) -> None:
+def test_odd_run_id_stays_inside_the_workspace(calc_repo: Path, validator: Validator) -> None:
     receipt = validate_patch(
-        calc_repo, "HEAD", CALC_FIX, PYTEST_PLAN, Validator(local_sandbox), run_id=run_id
+        calc_repo, "HEAD", CALC_FIX, PYTEST_PLAN, validator, run_id="../../a b/c"
     )
     assert receipt.verdict is Verdict.PASS
+    assert receipt.run_id == "../../a b/c"
+    assert "/.evokernel-run/a_b_c-" in receipt.stages[0].command[-3]
+
+
+def test_a_diff_that_does_not_apply_raises_and_leaves_no_worktree(
+    calc_repo: Path, validator: Validator
+) -> None:
+    diff = "--- a/calc.py\n+++ b/calc.py\n@@ -1 +1 @@\n-nothing like this\n+x\n"
+    with pytest.raises(PatchApplyError) as caught:
+        validate_patch(calc_repo, "HEAD", diff, PYTEST_PLAN, validator)
+    assert len(caught.value.attempts) == 4
+    worktrees = subprocess.run(
+        ["git", "worktree", "list"], cwd=calc_repo, capture_output=True, text=True, check=True
+    ).stdout
+    assert len(worktrees.splitlines()) == 1

@@ -2,81 +2,72 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import random
 import select
 import signal
-import sys
 import time
-import traceback
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pytest
 
 from store import EventLog
+from tests.store.crash_writer import READY, write_until_killed
 
 KILLS = 200
 TIME_LIMIT_S = 120.0
 
 
-def _writer(directory: Path, ack_fd: int, seed: int) -> None:
-    """Append forever; after each append returns, report its records as ``seq hash`` lines.
-
-    Mixes single appends with large group commits so that some kills land inside a
-    multi-kilobyte ``write`` and leave a torn tail.
-    """
-    rng = random.Random(seed)
-    with EventLog.open(directory) as log:
-        while True:
-            if rng.random() < 0.3:
-                size = rng.randrange(1, 64)
-                items = [("k", {"pad": "x" * rng.randrange(4096)}) for _ in range(size)]
-                records = log.append_many(items)
-            else:
-                records = [log.append("k", {"pad": "y" * rng.randrange(512)})]
-            os.write(ack_fd, b"".join(b"%d %s\n" % (r.seq, r.hash.encode()) for r in records))
+def _read_ready(acks: Connection, timeout: float) -> bytes | None:
+    """Bytes the writer sent, waiting up to ``timeout``; ``None`` when nothing came in time."""
+    ready, _, _ = select.select([acks.fileno()], [], [], max(0.0, timeout))
+    if not ready:
+        return None
+    return os.read(acks.fileno(), 1 << 16)
 
 
-def _run_writer_until_killed(directory: Path, rng: random.Random) -> bytes:
-    """Fork a writer, kill it after a random number of acks or a random short wait (whichever
-    comes first), and return every acknowledgement it managed to send."""
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns into pytest
-        status = 1
-        try:
-            os.close(read_fd)
-            _writer(directory, write_fd, rng.randrange(2**32))
-        except BaseException:
-            traceback.print_exc(file=sys.stderr)
-        finally:
-            os._exit(status)
-    os.close(write_fd)
-    acks = bytearray()
-    wanted = rng.randrange(40)
-    deadline = time.monotonic() + rng.uniform(0.0, 0.05)
-    while acks.count(b"\n") < wanted:
-        ready, _, _ = select.select([read_fd], [], [], max(0.0, deadline - time.monotonic()))
-        if not ready:
-            break
-        chunk = os.read(read_fd, 1 << 16)
-        if not chunk:
-            break
-        acks += chunk
-    os.kill(pid, signal.SIGKILL)
-    _, status = os.waitpid(pid, 0)
-    # Acks the writer sent before it died are still in the pipe: they count too.
-    while chunk := os.read(read_fd, 1 << 16):
-        acks += chunk
-    os.close(read_fd)
-    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, (
-        f"writer exited on its own (status {status}) instead of being killed"
+def _run_writer_until_killed(
+    context: multiprocessing.context.ForkServerContext, directory: Path, rng: random.Random
+) -> bytes:
+    """Start a writer, kill it after a random number of acks or a random short wait
+    (whichever comes first), and return every acknowledgement it managed to send."""
+    acks, writer_end = context.Pipe(duplex=False)
+    writer = context.Process(
+        target=write_until_killed, args=(directory, writer_end, rng.randrange(2**32))
     )
-    return bytes(acks)
+    writer.start()
+    writer_end.close()
+    first = _read_ready(acks, 60.0) or b""
+    assert first.startswith(READY), f"the writer never started: {first!r}"
+    received = bytearray(first[len(READY) :])
+    wanted = rng.randrange(30)
+    deadline = time.monotonic() + rng.uniform(0.0, 0.03)
+    while received.count(b"\n") < wanted:
+        chunk = _read_ready(acks, deadline - time.monotonic())
+        if not chunk:  # the wait is over, or the writer died on its own
+            break
+        received += chunk
+    writer.kill()
+    writer.join(timeout=60)
+    assert writer.exitcode == -signal.SIGKILL, (
+        f"writer ended with {writer.exitcode} instead of being killed"
+    )
+    # Acks the writer sent before it died are still in the pipe: they count too.
+    while chunk := _read_ready(acks, 0.0):
+        received += chunk
+    acks.close()
+    # A kill can cut the last ack line short; only whole lines were acknowledged.
+    return bytes(received[: received.rfind(b"\n") + 1])
 
 
 @pytest.mark.slow
 def test_sigkilled_writers_lose_no_acknowledged_record(store_dir: Path) -> None:
+    # A forkserver starts each writer from a clean single-threaded process with the store
+    # already imported: fast, and safe whatever threads the test process has.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["tests.store.crash_writer"])
     rng = random.Random(20240501)
     acknowledged: dict[int, str] = {}
     torn_tails = 0
@@ -84,7 +75,7 @@ def test_sigkilled_writers_lose_no_acknowledged_record(store_dir: Path) -> None:
     for kill in range(KILLS):
         elapsed = time.monotonic() - started
         assert elapsed < TIME_LIMIT_S, f"only {kill} of {KILLS} kills in {elapsed:.0f} s"
-        for line in _run_writer_until_killed(store_dir, rng).splitlines():
+        for line in _run_writer_until_killed(context, store_dir, rng).splitlines():
             seq, digest = line.split()
             acknowledged[int(seq)] = digest.decode()
 

@@ -49,4 +49,3 @@ def test_builtins_are_mixed_in_where_callers_expect_them() -> None:
 def test_corrupt_error_names_line_and_seq() -> None:
     assert str(StoreCorruptError(3, None, "bad")) == "corrupt store record at line 3: bad"
     assert str(StoreCorruptError(3, 4, "bad")) == "corrupt store record at line 3 (seq 4): bad"
-

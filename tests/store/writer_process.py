@@ -1,8 +1,8 @@
 """A writer run as its own process by the multi-process test: ``python writer_process.py``.
 
-Usage: ``writer_process.py STORE_DIR WRITER_ID COUNT``. Prints ``ready`` once the log is open,
-waits for a line on stdin (so all writers start together), appends COUNT records, prints
-``done``.
+Usage: ``writer_process.py STORE_DIR WRITER_ID COUNT DURABILITY``. Prints ``ready`` once the
+log is open, waits for a line on stdin (so all writers start together), appends COUNT records,
+prints ``done``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import sys
 from store import EventLog
 
 
-def main(directory: str, writer: int, count: int) -> None:
-    with EventLog.open(directory) as log:
+def main(directory: str, writer: int, count: int, durability: str) -> None:
+    with EventLog.open(directory, durability) as log:
         print("ready", flush=True)
         sys.stdin.readline()
         for n in range(count):
@@ -22,4 +22,4 @@ def main(directory: str, writer: int, count: int) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from evokernel.signals import extract_signals, failure_signature, gene_id_for
-from tests.evokernel.signals.conftest import PROJECTS, SAMPLES, Run, ToolRuns, rustc_path
+from tests.evokernel.signals.tool_runs import PROJECTS, SAMPLES, Run, ToolRuns, rustc_path
 
 
 def _signals(run: Run) -> list[str]:

@@ -1,0 +1,214 @@
+"""``evokernel run | replay | capture``: one task through the kernel from the command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Group, RenderableType
+from rich.syntax import Syntax
+from rich.table import Table
+
+from evokernel.cli.errors import ExitCode
+from evokernel.cli.options import JsonOption, StoreOption
+from evokernel.cli.render import emit, key_value_table
+from evokernel.cli.state import cli_state
+from evokernel.kernel import ReplayDecision, SolveResult
+from evokernel.operations import (
+    CaptureReport,
+    capture_proposal,
+    parse_proposal,
+    replay_task,
+    run_task,
+)
+
+RepoOption = Annotated[
+    Path,
+    typer.Option("--repo", help="The git repository to work on.", file_okay=False, exists=True),
+]
+TaskOption = Annotated[str, typer.Option("--task", help="What must be done, in words.")]
+RunIdOption = Annotated[
+    str | None, typer.Option("--run-id", help="Use this run id instead of a generated one.")
+]
+RevOption = Annotated[str, typer.Option("--rev", help="Base revision (default HEAD).")]
+
+
+def run(
+    ctx: typer.Context,
+    repo: RepoOption,
+    task: TaskOption = "",
+    agent: Annotated[
+        str,
+        typer.Option(
+            "--agent",
+            help='The agent: scripted:FILE, cmd:"COMMAND" or chat:MODEL (see docs/agents.md).',
+        ),
+    ] = "",
+    run_id: RunIdOption = None,
+    apply: Annotated[
+        str | None,
+        typer.Option(
+            "--apply", help="Commit the validated change on this branch (never the current one)."
+        ),
+    ] = None,
+    rev: RevOption = "HEAD",
+    store: StoreOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Solve one task: replay a stored capsule first, else ask the agent (with feedback).
+
+    Exits 0 when the change was captured or replayed, 1 otherwise.
+
+    \b
+    Example:
+        evokernel run --repo . --task "fix the failing cart test" --agent scripted:fixes.toml
+        evokernel run --repo . --task "fix it" --agent 'cmd:"my-agent --task-file {task_file}"' \\
+            --apply evo/fix-cart --json
+    """
+    state = cli_state(ctx)
+    if not agent:
+        raise typer.BadParameter("an agent is needed: --agent scripted:FILE|cmd:...|chat:MODEL")
+    result = run_task(
+        state.config,
+        repo,
+        task,
+        agent,
+        run_id=run_id,
+        apply_branch=apply,
+        store_dir=state.store_dir(store),
+        base_rev=rev,
+    )
+    emit(result, json, _solve_view)
+    if result.outcome.value not in {"captured", "replayed"}:
+        raise typer.Exit(ExitCode.CHECK_FAILED)
+
+
+def _solve_view(result: SolveResult) -> RenderableType:
+    rows = [
+        ("outcome", result.outcome.value),
+        ("reason", result.reason_code.value),
+        ("next action", result.next_action.value),
+        ("run id", result.run_id),
+        ("agent calls", result.agent_calls),
+        ("capsule", result.capsule_id),
+        ("gene", result.gene_id),
+        ("original run", result.original_run_id),
+        ("confidence", result.confidence),
+        ("branch", result.branch),
+        ("commit", result.commit),
+        ("seconds", f"{result.seconds:.2f}"),
+    ]
+    parts: list[RenderableType] = [key_value_table("run", rows)]
+    for feedback in result.feedback:
+        parts.append(
+            f"attempt {feedback.attempt}: {feedback.reason_code.value} - {feedback.message}"
+        )
+    if result.diff:
+        parts.append(Syntax(result.diff, "diff", theme="ansi_dark"))
+    return Group(*parts)
+
+
+def replay(
+    ctx: typer.Context,
+    repo: RepoOption,
+    task: TaskOption = "",
+    run_id: RunIdOption = None,
+    rev: RevOption = "HEAD",
+    store: StoreOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Replay only: try stored capsules on the task; never calls an agent.
+
+    Exits 0 on a hit, 1 on a miss (the reason code and next action say why).
+
+    \b
+    Example:
+        evokernel replay --repo . --task "cart total is wrong"
+        evokernel replay --repo . --run-id run_1234 --json
+    """
+    state = cli_state(ctx)
+    decision = replay_task(
+        state.config, repo, task, run_id=run_id, store_dir=state.store_dir(store), base_rev=rev
+    )
+    emit(decision, json, _replay_view)
+    if not decision.hit:
+        raise typer.Exit(ExitCode.CHECK_FAILED)
+
+
+def _replay_view(decision: ReplayDecision) -> RenderableType:
+    rows = [
+        ("hit", decision.hit),
+        ("reason", decision.reason_code.value),
+        ("next action", decision.next_action.value),
+        ("replay run id", decision.replay_run_id),
+        ("capsule", decision.capsule_id),
+        ("original run", decision.original_run_id),
+        ("apply step", decision.apply_step),
+        ("seconds", f"{decision.seconds:.2f}"),
+        ("signature", ", ".join(decision.signature)),
+    ]
+    table = Table(title="candidates", title_justify="left")
+    for column in ("capsule", "score", "similarity", "outcome"):
+        table.add_column(column)
+    for c in decision.candidates:
+        table.add_row(c.capsule_id, f"{c.score:.3f}", f"{c.similarity:.3f}", c.outcome or "")
+    return Group(key_value_table("replay", rows), table)
+
+
+def capture(
+    ctx: typer.Context,
+    repo: RepoOption,
+    proposal: Annotated[
+        str,
+        typer.Option(
+            "--proposal", help="MutationProposal JSON file, or - for stdin (evokernel schema)."
+        ),
+    ],
+    task: TaskOption = "",
+    run_id: RunIdOption = None,
+    rev: RevOption = "HEAD",
+    store: StoreOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Validate and capture a proposal handed in by an external agent, in any language.
+
+    Prints the capture result and the agent feedback. Exits 0 when captured, 1 when the
+    proposal was rejected (the feedback says why), 2 when the JSON is malformed.
+
+    \b
+    Example:
+        evokernel capture --repo . --proposal proposal.json
+        my-agent | evokernel capture --repo . --proposal - --task "fix cart" --json
+    """
+    state = cli_state(ctx)
+    text = sys.stdin.buffer.read() if proposal == "-" else Path(proposal).read_bytes()
+    report = capture_proposal(
+        state.config,
+        repo,
+        parse_proposal(text),
+        task,
+        run_id=run_id,
+        store_dir=state.store_dir(store),
+        base_rev=rev,
+    )
+    emit(report, json, _capture_view)
+    if not report.result.accepted:
+        raise typer.Exit(ExitCode.CHECK_FAILED)
+
+
+def _capture_view(report: CaptureReport) -> RenderableType:
+    result, feedback = report.result, report.feedback
+    rows = [
+        ("accepted", result.accepted),
+        ("reason", result.reason_code.value),
+        ("next action", feedback.next_action.value),
+        ("detail", result.detail),
+        ("run id", result.run_id),
+        ("capsule", result.capsule_id),
+        ("gene", result.gene_id),
+        ("state", result.state.value if result.state else None),
+        ("failing tests", ", ".join(result.failing_tests)),
+    ]
+    return key_value_table("capture", rows)

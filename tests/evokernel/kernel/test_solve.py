@@ -1,0 +1,93 @@
+"""solve: replay first, then agent attempts with feedback; every agent call counted once."""
+
+from __future__ import annotations
+
+from evokernel.agents.base import AgentContext, AgentError
+from evokernel.agents.scripted import ScriptedAgent, ScriptedRule
+from evokernel.kernel import EvoKernel, SolveOutcome
+from evokernel.models import AgentTask, MutationProposal, Proposer
+from evokernel.models.feedback import ReasonCode
+from evokernel.samples import SampleRepo
+from store import EventLog
+from tests.evokernel.kernel.conftest import shop_task
+
+
+def _agent_calls(log: EventLog) -> int:
+    return sum(1 for record in log.scan() if record.kind == "agent_called")
+
+
+def test_second_attempt_uses_the_feedback_and_passes(
+    make_kernel, shop: SampleRepo, event_log: EventLog
+) -> None:
+    wrong = shop.fixes["cart"].replace("subtotal * (1 - discount)", "subtotal * discount")
+    seen: list[AgentContext] = []
+
+    def handler(task: AgentTask, context: AgentContext) -> MutationProposal:
+        seen.append(context)
+        told = [f.reason_code for f in context.prior_feedback]
+        # Fix it properly only once the kernel has said which test still fails.
+        diff = shop.fixes["cart"] if ReasonCode.TESTS_FAILED in told else wrong
+        return MutationProposal(diff=diff, proposer=Proposer(agent="learner"))
+
+    agent = ScriptedAgent(handler, name="learner")
+    kernel: EvoKernel = make_kernel()
+    result = kernel.solve(shop_task(shop, "cart_bug"), agent)
+    assert result.outcome is SolveOutcome.CAPTURED
+    assert result.agent_calls == agent.calls == _agent_calls(event_log) == 2
+    assert [f.reason_code for f in result.feedback] == [
+        ReasonCode.TESTS_FAILED,
+        ReasonCode.ACCEPTED,
+    ]
+    assert "tests/test_cart.py::test_total_with_discount" in seen[1].prior_feedback[0].failing_tests
+    assert seen[1].attempt == 2 and seen[0].prior_feedback == []
+    assert kernel.view().counters.agent_calls == 2
+
+
+def test_replay_hit_calls_no_agent(make_kernel, shop: SampleRepo, event_log: EventLog) -> None:
+    agent = ScriptedAgent.from_rules(
+        [
+            ScriptedRule(
+                signals_include=["test-failed:tests/test_cart.py::test_total_with_discount"],
+                diff=shop.fixes["cart"],
+            )
+        ]
+    )
+    kernel: EvoKernel = make_kernel()
+    first = kernel.solve(shop_task(shop, "cart_bug"), agent, run_id="run_one")
+    second = kernel.solve(shop_task(shop, "cart_bug_moved"), agent, run_id="run_two")
+    assert first.outcome is SolveOutcome.CAPTURED and first.agent_calls == 1
+    assert second.outcome is SolveOutcome.REPLAYED and second.agent_calls == 0
+    assert (second.original_run_id, second.replay_run_id) == ("run_one", "run_two")
+    assert agent.calls == _agent_calls(event_log) == 1
+    assert kernel.view().counters.agent_calls_avoided == 1
+
+
+def test_agent_failures_become_feedback_and_the_budget_ends_the_run(
+    make_kernel, shop: SampleRepo, event_log: EventLog
+) -> None:
+    def handler(task: AgentTask, context: AgentContext) -> MutationProposal:
+        raise AgentError("model timed out", reason="agent_timeout")
+
+    kernel: EvoKernel = make_kernel()
+    result = kernel.solve(shop_task(shop, "cart_bug"), ScriptedAgent(handler), max_attempts=2)
+    assert result.outcome is SolveOutcome.FAILED
+    assert result.agent_calls == _agent_calls(event_log) == 2
+    assert [f.reason_code for f in result.feedback] == [ReasonCode.AGENT_TIMEOUT] * 2
+    failed = [r.payload for r in event_log.scan() if r.kind == "agent_called"]
+    assert all(p["ok"] is False and p["reason_code"] == "agent_timeout" for p in failed)
+
+
+def test_test_edits_end_as_rejected(make_kernel, shop: SampleRepo) -> None:
+    cheat = (
+        "diff --git a/tests/test_cart.py b/tests/test_cart.py\n"
+        "--- a/tests/test_cart.py\n+++ b/tests/test_cart.py\n"
+        "@@ -6,4 +6,4 @@ def test_total_without_discount():\n \n \n"
+        " def test_total_with_discount():\n"
+        "-    assert total([10.0, 10.0], discount=0.25) == 15.0\n"
+        "+    assert total([10.0, 10.0], discount=0.25) == 19.75\n"
+    )
+    agent = ScriptedAgent.from_rules([ScriptedRule(signals_include=[], diff=cheat)])
+    kernel: EvoKernel = make_kernel()
+    result = kernel.solve(shop_task(shop, "cart_bug"), agent, max_attempts=1)
+    assert result.outcome is SolveOutcome.REJECTED
+    assert result.reason_code is ReasonCode.TESTS_MODIFIED

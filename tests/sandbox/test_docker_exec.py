@@ -1,0 +1,95 @@
+"""The exec path: a primed first command behaves exactly like a plain exec, and nothing in the
+workspace can reach the waiter that becomes it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sandbox import ExecRequest, SessionSpec
+from sandbox.docker import DockerSandbox, DockerSession
+from tests.sandbox.docker_support import docker_sandbox
+
+__all__ = ["docker_sandbox"]  # fixture, imported for pytest
+
+pytestmark = pytest.mark.docker
+
+_PROBE = (
+    "id; pwd; umask; env | sort; ulimit -a; "
+    "grep -E '^(Cap|NoNewPrivs|Seccomp)' /proc/self/status; "
+    "cat /proc/self/cgroup | sort; readlink /proc/self/fd/0"
+)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "workspace"
+    root.mkdir()
+    # Would announce themselves if any Python imported them from the workspace.
+    for name in ("json.py", "os.py", "sitecustomize.py", "usercustomize.py"):
+        (root / name).write_text("print('HIJACKED')\n")
+    return root
+
+
+def _open_warm(sandbox: DockerSandbox, workspace: Path) -> DockerSession:
+    assert sandbox.wait_until_warm(timeout_s=120), "the pool never warmed"
+    session = sandbox.open(SessionSpec(workspace=workspace))
+    assert session.warm.primed is not None, "expected a primed warm container"
+    return session
+
+
+def test_the_first_command_matches_a_plain_exec(
+    docker_sandbox: DockerSandbox, workspace: Path
+) -> None:
+    with _open_warm(docker_sandbox, workspace) as session:
+        request = ExecRequest(argv=["sh", "-c", _PROBE], env={"EXTRA": "1"})
+        primed = session.exec(request)
+        assert session.warm.primed is None  # used once, then gone
+        plain = session.exec(request)
+    assert primed.exit_code == plain.exit_code == 0
+    assert primed.stdout == plain.stdout
+    assert "EXTRA=1" in primed.stdout.splitlines()
+
+
+def test_the_waiter_is_out_of_the_workspaces_reach(
+    docker_sandbox: DockerSandbox, workspace: Path
+) -> None:
+    with _open_warm(docker_sandbox, workspace) as session:
+        result = session.exec(ExecRequest(argv=["python3", "-I", "-c", "print('clean')"]))
+    assert result.stdout == "clean\n"
+    assert "HIJACKED" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["primed", "plain"])
+def test_failures_to_start_look_the_same_either_way(
+    docker_sandbox: DockerSandbox, workspace: Path, first: bool
+) -> None:
+    with _open_warm(docker_sandbox, workspace) as session:
+        if not first:
+            session.exec(ExecRequest(argv=["true"]))
+        missing = session.exec(ExecRequest(argv=["no-such-command-evokernel"]))
+        bad_cwd = session.exec(ExecRequest(argv=["true"], cwd="/no/such/dir"))
+    assert missing.exit_code == 126
+    assert bad_cwd.exit_code == 126
+
+
+def test_stdin_is_empty_and_cwd_may_be_absolute(
+    docker_sandbox: DockerSandbox, workspace: Path
+) -> None:
+    with _open_warm(docker_sandbox, workspace) as session:
+        first = session.exec(ExecRequest(argv=["sh", "-c", "cat; pwd"], cwd="/tmp", timeout_s=20))
+        second = session.exec(ExecRequest(argv=["sh", "-c", "cat; pwd"], cwd="/tmp", timeout_s=20))
+    assert first.stdout == second.stdout == "/tmp\n"
+    assert not first.timed_out and not second.timed_out
+
+
+def test_a_command_that_closes_its_output_is_still_waited_for(
+    docker_sandbox: DockerSandbox, workspace: Path
+) -> None:
+    with _open_warm(docker_sandbox, workspace) as session:
+        result = session.exec(
+            ExecRequest(argv=["sh", "-c", "exec >&- 2>&-; sleep 1; exit 7"], timeout_s=30)
+        )
+    assert result.exit_code == 7
+    assert result.duration_s >= 1.0
