@@ -11,7 +11,6 @@ from pathlib import Path
 import orjson
 from pydantic import ValidationError
 
-from evokernel.agents.config import AgentsConfig
 from evokernel.agents.factory import make_agent
 from evokernel.config import EvoConfig
 from evokernel.errors import ProposalError
@@ -51,11 +50,6 @@ def parse_proposal(text: str | bytes) -> MutationProposal:
         raise ProposalError(f"proposal field {where}: {first['msg']}") from exc
 
 
-def _agents_config(config: EvoConfig) -> AgentsConfig:
-    found = getattr(config, "agents", None)
-    return found if isinstance(found, AgentsConfig) else AgentsConfig()
-
-
 def run_task(
     config: EvoConfig,
     repo: Path,
@@ -72,7 +66,7 @@ def run_task(
     With ``apply_branch`` the validated change is committed on that branch in a temporary
     worktree, never on the checked-out branch, with ``Evo-Run``/``Evo-Capsule`` trailers.
     """
-    agent = make_agent(agent_spec, _agents_config(config))
+    agent = make_agent(agent_spec, config.agents)
     task = task_for_repo(repo, config, description, base_rev=base_rev)
     with open_runtime(config, store_dir) as runtime:
         result = runtime.kernel.solve(task, agent, run_id=run_id)

@@ -21,12 +21,11 @@ from store import EventLog
 
 def kernel_settings(config: EvoConfig) -> KernelSettings:
     """The kernel's policy knobs from the configuration sections."""
-    defaults = KernelSettings()
     return KernelSettings(
-        selection=getattr(config, "selection", defaults.selection),
-        confidence=getattr(config, "confidence", defaults.confidence),
-        governor=getattr(config, "governor", defaults.governor),
-        guard=getattr(config, "guard", defaults.guard),
+        selection=config.selection,
+        confidence=config.confidence,
+        governor=config.governor,
+        guard=config.guard,
         max_attempts=config.policy.max_attempts,
         time_budget_s=config.policy.time_budget_s,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from evokernel.events._enums import LedgerEntryKind
 from evokernel.events.assets import StateReason
 from evokernel.models import AssetState, Capsule, Evidence, Gene
 from evokernel.models._base import Model
@@ -115,6 +116,17 @@ class Counters(Model):
     """Ledger entries."""
 
 
+class AccountView(Model):
+    """One ledger account (a node id): its balance and what moved it, by entry kind."""
+
+    balance: float = 0.0
+    """Sum of every signed amount on the account."""
+    totals: dict[LedgerEntryKind, float] = Field(default_factory=dict)
+    """Signed sum of the amounts of each entry kind (stakes and penalties are negative)."""
+    entries: dict[LedgerEntryKind, int] = Field(default_factory=dict)
+    """Number of entries of each kind."""
+
+
 class EvolutionView(Model):
     """Genes, capsules, the signal index and counters, as of ``last_seq``."""
 
@@ -128,6 +140,11 @@ class EvolutionView(Model):
     """Totals."""
     ledger: dict[str, float] = Field(default_factory=dict)
     """Credit balance by account (node id)."""
+    network_messages: dict[str, str] = Field(default_factory=dict)
+    """Ids of the signed network messages received (bundles, revokes, seed files) -> sender
+    id; a message id seen here is refused as a replay."""
+    accounts: dict[str, AccountView] = Field(default_factory=dict)
+    """Ledger accounts with their totals by entry kind (reputation is derived from them)."""
     last_seq: int = 0
     """Sequence number of the last record folded in (0 for an empty log)."""
 

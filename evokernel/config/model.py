@@ -10,11 +10,16 @@ from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
-from sandbox.config import DockerSandboxConfig, SandboxConfig
 
+from evokernel.agents.config import AgentsConfig
+from evokernel.confidence import ConfidenceConfig
+from evokernel.governor import GovernorConfig
+from evokernel.guards import GuardConfig
 from evokernel.logs import LogFormat
 from evokernel.models import ScopeConstraints
+from evokernel.selection import SelectionConfig
 from sandbox import ValidationPlan
+from sandbox.config import DockerSandboxConfig, SandboxConfig
 from store import Durability
 
 
@@ -99,3 +104,13 @@ class EvoConfig(Section):
     """Logging of the command-line tool."""
     policy: PolicyConfig = Field(default_factory=PolicyConfig)
     """Scope and budget limits for proposals and runs."""
+    selection: SelectionConfig = Field(default_factory=SelectionConfig)
+    """How replay candidates are found and ranked."""
+    confidence: ConfidenceConfig = Field(default_factory=ConfidenceConfig)
+    """How capsule confidence is derived from evidence (half-life, weights)."""
+    governor: GovernorConfig = Field(default_factory=GovernorConfig)
+    """When capsules are promoted, quarantined and restored."""
+    guard: GuardConfig = Field(default_factory=GuardConfig)
+    """The reward-hacking guard: edits to existing tests and test configuration."""
+    agents: AgentsConfig = Field(default_factory=AgentsConfig)
+    """The command and chat agent adapters."""

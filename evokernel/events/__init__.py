@@ -33,6 +33,7 @@ from evokernel.events.codec import (
 )
 from evokernel.events.delivery import ApprovalRecorded, DeliveryUpdated
 from evokernel.events.ledger import LedgerEntryRecorded
+from evokernel.events.network import BundleImported, RemoteRevocationReceived
 from evokernel.events.replay import (
     CapsuleReused,
     ReplayAttempted,
@@ -57,6 +58,7 @@ __all__ = [
     "ApprovalSource",
     "AssetStateChanged",
     "AssetType",
+    "BundleImported",
     "CapsuleCommitted",
     "CapsuleReused",
     "DeliveryState",
@@ -70,6 +72,7 @@ __all__ = [
     "MutationRejected",
     "RecordLike",
     "RemoteAssetImported",
+    "RemoteRevocationReceived",
     "ReplayAttempted",
     "ReplayEconomicsRecorded",
     "ReplayLookupRecorded",

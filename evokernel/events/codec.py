@@ -22,6 +22,7 @@ from evokernel.events.assets import (
 )
 from evokernel.events.delivery import ApprovalRecorded, DeliveryUpdated
 from evokernel.events.ledger import LedgerEntryRecorded
+from evokernel.events.network import BundleImported, RemoteRevocationReceived
 from evokernel.events.replay import (
     CapsuleReused,
     ReplayAttempted,
@@ -57,6 +58,8 @@ Event = Annotated[
         ApprovalRecorded,
         DeliveryUpdated,
         LedgerEntryRecorded,
+        BundleImported,
+        RemoteRevocationReceived,
     ],
     Field(discriminator="kind"),
 ]
@@ -92,6 +95,8 @@ EVENT_TYPES: Mapping[str, type[EvolutionEvent]] = {
         ApprovalRecorded,
         DeliveryUpdated,
         LedgerEntryRecorded,
+        BundleImported,
+        RemoteRevocationReceived,
     )
 }
 """Event model by kind; the one table that says which kinds this version knows."""

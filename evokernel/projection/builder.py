@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from evokernel.events import ApprovalDecision, AssetType, ReplayOutcome
+from evokernel.events import ApprovalDecision, AssetType, LedgerEntryKind, ReplayOutcome
 from evokernel.events.assets import StateReason
 from evokernel.models import AssetState, Capsule, Evidence, EvidenceKind, Gene
 from evokernel.models.feedback import ReasonCode
-from evokernel.views import CapsuleView, Counters, EvolutionView, GeneView
+from evokernel.views import AccountView, CapsuleView, Counters, EvolutionView, GeneView
 
 _STATE_COUNTERS = {
     AssetState.PROMOTED: "promotions",
@@ -69,6 +69,20 @@ class _CapsuleState:
         self.imported_from = view.imported_from
 
 
+class _AccountState:
+    __slots__ = ("balance", "entries", "totals")
+
+    def __init__(
+        self,
+        balance: float,
+        totals: dict[LedgerEntryKind, float],
+        entries: dict[LedgerEntryKind, int],
+    ) -> None:
+        self.balance = balance
+        self.totals = totals
+        self.entries = entries
+
+
 class ViewBuilder:
     """Accumulates events into genes, capsules, index and counters; ``freeze()`` gives the view.
 
@@ -81,6 +95,8 @@ class ViewBuilder:
         self.ts: str | datetime = ""
         self.counters: dict[str, Any] = Counters().model_dump()
         self.ledger: dict[str, float] = {}
+        self.network_messages: dict[str, str] = {}
+        self._accounts: dict[str, _AccountState] = {}
         self._genes: dict[str, _GeneState] = {}
         self._capsules: dict[str, _CapsuleState] = {}
         self._index: dict[str, set[str]] = {}
@@ -96,6 +112,9 @@ class ViewBuilder:
         builder.seq = view.last_seq
         builder.counters = view.counters.model_dump()
         builder.ledger = dict(view.ledger)
+        builder.network_messages = dict(view.network_messages)
+        for account, a in view.accounts.items():
+            builder._accounts[account] = _AccountState(a.balance, dict(a.totals), dict(a.entries))
         for gene_id, g in view.genes.items():
             builder._genes[gene_id] = _GeneState(
                 g.gene, g.state, list(g.capsule_ids), g.imported_from
@@ -136,6 +155,13 @@ class ViewBuilder:
             signal_index={signal: sorted(ids) for signal, ids in sorted(self._index.items())},
             counters=Counters(**self.counters),
             ledger=dict(self.ledger),
+            network_messages=dict(self.network_messages),
+            accounts={
+                account: AccountView(
+                    balance=a.balance, totals=dict(a.totals), entries=dict(a.entries)
+                )
+                for account, a in self._accounts.items()
+            },
             last_seq=self.seq,
         )
 
@@ -248,10 +274,20 @@ class ViewBuilder:
         counters["seconds_saved"] += seconds_saved
         counters["tokens_saved"] += tokens
 
-    def ledger_entry(self, account: str, amount: float) -> None:
-        """Move credits on one account."""
+    def ledger_entry(self, account: str, amount: float, entry_kind: LedgerEntryKind) -> None:
+        """Move credits on one account, keeping its totals by entry kind."""
         self.counters["ledger_entries"] += 1
         self.ledger[account] = self.ledger.get(account, 0.0) + amount
+        state = self._accounts.get(account)
+        if state is None:
+            state = self._accounts[account] = _AccountState(0.0, {}, {})
+        state.balance += amount
+        state.totals[entry_kind] = state.totals.get(entry_kind, 0.0) + amount
+        state.entries[entry_kind] = state.entries.get(entry_kind, 0) + 1
+
+    def network_message(self, message_id: str, sender_id: str) -> None:
+        """Remember a received network message id (bundles and revokes are never replayed)."""
+        self.network_messages[message_id] = sender_id
 
     def _add_evidence(self, capsule: _CapsuleState, kind: EvidenceKind) -> None:
         capsule.evidence.append(Evidence(kind=kind, at=self.ts, seq=self.seq))

@@ -22,16 +22,19 @@ from evokernel.events import (
     ApprovalRecorded,
     AssetStateChanged,
     AssetType,
+    BundleImported,
     CapsuleCommitted,
     CapsuleReused,
     DeliveryUpdated,
     EvolutionEvent,
     GeneSolidified,
+    LedgerEntryKind,
     LedgerEntryRecorded,
     MutationProposed,
     MutationRejected,
     RecordLike,
     RemoteAssetImported,
+    RemoteRevocationReceived,
     ReplayAttempted,
     ReplayEconomicsRecorded,
     ReplayLookupRecorded,
@@ -197,7 +200,22 @@ def _delivery_updated(event: DeliveryUpdated, view: ViewBuilder) -> ViewBuilder:
 
 @apply.register
 def _ledger_entry_recorded(event: LedgerEntryRecorded, view: ViewBuilder) -> ViewBuilder:
-    view.ledger_entry(event.account, event.amount)
+    view.ledger_entry(event.account, event.amount, event.entry_kind)
+    return view
+
+
+# -- network messages -------------------------------------------------------------------------
+
+
+@apply.register
+def _bundle_imported(event: BundleImported, view: ViewBuilder) -> ViewBuilder:
+    view.network_message(event.message_id, event.sender_id)
+    return view
+
+
+@apply.register
+def _remote_revocation_received(event: RemoteRevocationReceived, view: ViewBuilder) -> ViewBuilder:
+    view.network_message(event.message_id, event.sender_id)
     return view
 
 
@@ -244,7 +262,9 @@ RAW_HANDLERS: dict[str, Callable[[Payload, ViewBuilder], None]] = {
         ApprovalDecision(p["decision"]), p.get("capsule_id"), p["run_id"]
     ),
     "delivery_updated": lambda p, v: v.count("deliveries"),
-    "ledger_entry_recorded": lambda p, v: v.ledger_entry(p["account"], float(p["amount"])),
+    "ledger_entry_recorded": lambda p, v: v.ledger_entry(
+        p["account"], float(p["amount"]), LedgerEntryKind(p["entry_kind"])
+    ),
 }
 """Kinds folded from the raw payload; every other kind is parsed and applied typed."""
 

@@ -180,10 +180,10 @@ class DockerSandbox(Sandbox):
         if not spec.workspace.is_dir():
             raise SessionError(f"workspace {spec.workspace} is not a directory")
         warm = pool.take(key) if pooled else None
+        if warm is None:
+            warm = self._start_container(key)  # a bad image fails here, before it is warmed
         if pooled:
             pool.warm(key)
-        if warm is None:
-            warm = self._start_container(key)
         session = DockerSession(
             engine=self.engine,
             events=events,
@@ -194,7 +194,12 @@ class DockerSandbox(Sandbox):
             release=self._release,
         )
         with self._lock:
-            self._sessions[warm.id] = session
+            closing = self._closed
+            if not closing:
+                self._sessions[warm.id] = session
+        if closing:  # close() ran meanwhile and did not see this session
+            self._remove_container(warm)
+            raise SessionError("DockerSandbox is closed")
         try:
             transfer.upload(warm, spec.workspace)
         except BaseException:

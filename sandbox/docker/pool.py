@@ -25,7 +25,10 @@ _log = logging.getLogger(__name__)
 MAX_WARM_KEYS = 4
 """Keys kept warm at once; the least recently used key beyond this is dropped."""
 RETRY_AFTER_S = 5.0
-"""After a failed start, the key is not retried for this long (no busy loop on a bad image)."""
+"""After a failed start the key waits this long, doubled per further failure (no busy loop
+on a bad image)."""
+MAX_RETRY_AFTER_S = 300.0
+"""The longest wait between two failed starts of one key."""
 
 
 @dataclass
@@ -66,6 +69,7 @@ class WarmPool:
         self._idle: OrderedDict[PoolKey, list[WarmContainer]] = OrderedDict()
         self._starting: dict[PoolKey, int] = {}
         self._retry_at: dict[PoolKey, float] = {}
+        self._failures: dict[PoolKey, int] = {}
         self._closed = False
         self.last_error: SandboxError | None = None
         """The last failure to start a warm container (shown by doctor)."""
@@ -166,7 +170,9 @@ class WarmPool:
                 _log.warning("warm pool: cannot start a container for %s: %s", key.image, exc)
                 with self._changed:
                     self.last_error = exc
-                    self._retry_at[key] = time.monotonic() + RETRY_AFTER_S
+                    failures = self._failures[key] = self._failures.get(key, 0) + 1
+                    delay = min(RETRY_AFTER_S * 2 ** (failures - 1), MAX_RETRY_AFTER_S)
+                    self._retry_at[key] = time.monotonic() + delay
             finally:
                 with self._changed:
                     self._starting[key] -= 1
@@ -174,6 +180,7 @@ class WarmPool:
                     if keep and container is not None:
                         self._idle[key].append(container)
                         self._retry_at.pop(key, None)
+                        self._failures.pop(key, None)
                     self._changed.notify_all()
             if container is not None and not keep:
                 self._discard(container)

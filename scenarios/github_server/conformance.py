@@ -161,7 +161,10 @@ class OpenAPIConformance:
         from openapi_core.templating.responses.exceptions import ResponseNotFound
 
         request, response = _Request(exchange), _Response(exchange)
-        found = [self._violation(exchange, "request", err) for err in self._request_errors(request)]
+        found = [
+            self._violation(exchange, "request", err)
+            for err in self._api.iter_request_errors(request)
+        ]
         if found:
             return found
         for err in self._api.iter_response_errors(request, response):
@@ -170,9 +173,6 @@ class OpenAPIConformance:
             else:
                 found.append(self._violation(exchange, "response", err))
         return found
-
-    def _request_errors(self, request: _Request) -> Iterable[Exception]:
-        return list(self._api.iter_request_errors(request))
 
     def _generic_error(self, exchange: Exchange) -> list[Violation]:
         try:

@@ -176,10 +176,23 @@ class LocalGitHub:
     def add_collaborator(self, full_name: str, login: str, role: Role | str = Role.WRITE) -> None:
         self.world.add_collaborator(self.world.repo(full_name), login, Role(role))
 
-    def inject(self, failure: Failure | FailureKind, **fields: object) -> None:
-        """Queue a failure: ``inject(FailureKind.TOO_MANY_REQUESTS, path="/search/*", times=2)``."""
-        rule = failure if isinstance(failure, Failure) else Failure(failure, **fields)  # type: ignore[arg-type]
-        self.failures.push(rule)
+    def inject(
+        self,
+        failure: Failure | FailureKind,
+        *,
+        method: str = "*",
+        path: str = "*",
+        times: int = 1,
+        retry_after: int | None = 1,
+        reset_at: int | None = None,
+    ) -> None:
+        """Queue a failure: ``inject(FailureKind.TOO_MANY_REQUESTS, path="/search/*", times=2)``.
+
+        The keyword arguments are ``Failure``'s fields; a ready ``Failure`` is queued as is.
+        """
+        if not isinstance(failure, Failure):
+            failure = Failure(failure, method, path, times, retry_after, reset_at)
+        self.failures.push(failure)
 
     # -- admin API: acting as a user ---------------------------------------------------------
 

@@ -33,8 +33,8 @@ class World:
     def __init__(self, root: Path, clock: Callable[[], float], search_delay: float = 0.0) -> None:
         self.root = root
         self.clock = clock
+        # seconds before a new issue shows up in search: GitHub's index lags behind writes
         self.search_delay = search_delay
-        """Seconds before a new issue shows up in search, as GitHub's index lags behind writes."""
         self.lock = threading.RLock()
         self.users: dict[str, User] = {}
         self.repos: dict[str, Repository] = {}

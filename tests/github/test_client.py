@@ -341,6 +341,15 @@ def test_permission_403_is_not_waited_on(github_server: LocalGitHub, fake_time: 
     assert _posts(github_server, f"/repos/{REPO}/issues/{number}/labels") == 1
 
 
+def test_enterprise_base_url_with_a_path(start_server: ServerFactory) -> None:
+    server = start_server(api_prefix="/api/v3")
+    server.create_repo(REPO)
+    with GitHubClient(server.api_url + "/", TOKEN) as client:
+        assert client.default_branch(REPO) == "main"
+        assert client.find_issue_by_marker(REPO, SIGNATURE) is None
+    assert {x.path for x in server.exchanges()} == {f"/repos/{REPO}", "/search/issues"}
+
+
 def test_missing_repository_is_not_found(client: GitHubClient) -> None:
     with pytest.raises(GitHubNotFoundError):
         client.default_branch("octo/nothing")

@@ -107,8 +107,8 @@ def test_token_never_appears_in_logs_errors_or_the_request_log(
     assert len(errors) == 3 and fake_time.sleeps  # failures and waits really happened
     assert caplog.records  # PyGithub and urllib3 did log at DEBUG
     assert TOKEN not in caplog.text
-    for exc in errors:
-        chain: BaseException | None = exc
+    for error in errors:
+        chain: BaseException | None = error
         while chain is not None:
             assert TOKEN not in str(chain) and TOKEN not in repr(chain.args)
             chain = chain.__cause__ or chain.__context__
