@@ -13,9 +13,12 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $(STAMP)
 
+# --no-pull: setup never reaches out to an image registry; with none configured it builds the
+# sandbox image air-gapped from the machine's Debian mirror. (`evokernel sandbox build-image`
+# without --no-pull pulls the configured image first, for machines that have a registry.)
 setup: $(STAMP)
 	@scripts/ensure-docker
-	@$(BIN)/evokernel sandbox build-image --quiet
+	@$(BIN)/evokernel sandbox build-image --quiet --no-pull
 
 demo: setup
 	$(BIN)/evokernel scenario run capture-replay

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from evokernel.config import EvoConfig
 from evokernel.kernel import EvoKernel, KernelSettings
+from evokernel.metrics import SandboxLatency, TimedSandbox
 from evokernel.projection import default_snapshot_path
 from sandbox import Sandbox, make_sandbox
 from sandbox.validator import Validator
@@ -26,6 +27,7 @@ def kernel_settings(config: EvoConfig) -> KernelSettings:
         confidence=config.confidence,
         governor=config.governor,
         guard=config.guard,
+        economics=config.economics,
         max_attempts=config.policy.max_attempts,
         time_budget_s=config.policy.time_budget_s,
     )
@@ -41,12 +43,15 @@ class Runtime:
     """The sandbox backend (its warm pool, if any, lives here)."""
     log: EventLog
     """The evolution store."""
+    latency: SandboxLatency = field(default_factory=SandboxLatency)
+    """Sandbox start and run latency of this runtime's validations (``evokernel.metrics``)."""
 
     def close(self) -> None:
         """Close the kernel's store and release the sandbox (reaping its containers)."""
         try:
             self.kernel.close()
         finally:
+            self.latency.forget_pool(self.sandbox)
             self.sandbox.close()
 
 
@@ -74,9 +79,16 @@ def exclude_from_git(directory: Path) -> None:
 
 @contextmanager
 def open_runtime(
-    config: EvoConfig, store_dir: Path | None = None, *, workspace_root: Path | None = None
+    config: EvoConfig,
+    store_dir: Path | None = None,
+    *,
+    workspace_root: Path | None = None,
+    latency: SandboxLatency | None = None,
 ) -> Iterator[Runtime]:
     """Open the store and the configured sandbox backend and build the kernel.
+
+    Every sandbox session the kernel opens is timed into ``latency`` (a fresh
+    ``SandboxLatency`` when omitted; pass one to share it, e.g. with a metrics server).
 
     Raises:
         StoreError: the store cannot be opened.
@@ -90,14 +102,15 @@ def open_runtime(
     except BaseException:
         log.close()
         raise
+    latency = latency or SandboxLatency()
     kernel = EvoKernel(
         log,
-        Validator(sandbox),
+        Validator(TimedSandbox(sandbox, latency)),
         settings=kernel_settings(config),
         snapshot_path=default_snapshot_path(directory),
         workspace_root=workspace_root,
     )
-    runtime = Runtime(kernel=kernel, sandbox=sandbox, log=log)
+    runtime = Runtime(kernel=kernel, sandbox=sandbox, log=log, latency=latency)
     try:
         yield runtime
     finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import inspect
+import logging
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -18,6 +19,8 @@ from pydantic import Field
 from evokernel.config import EvoConfig
 from evokernel.errors import EvoKernelError
 from evokernel.models._base import Model
+
+logger = logging.getLogger(__name__)
 
 GROUP = "evokernel.scenarios"
 """The entry-point group scenarios register in."""
@@ -67,6 +70,8 @@ class ScenarioRun(Model):
     """Wall-clock seconds."""
     result: dict[str, Any] = Field(default_factory=dict)
     """The scenario's own JSON."""
+    error: str | None = None
+    """``ClassName: message`` when the scenario raised instead of returning a result."""
 
 
 class ScenarioSummary(Model):
@@ -112,13 +117,29 @@ def run_scenario(name: str, config: EvoConfig) -> ScenarioOutcomeLike:
 
 
 def run_all(config: EvoConfig, progress: Callable[[str], None] | None = None) -> ScenarioSummary:
-    """Run every registered scenario; ``ok`` only when all pass."""
+    """Run every registered scenario; ``ok`` only when all pass.
+
+    A scenario that raises is reported as failed (with its error) and the others still run,
+    so one broken program does not hide the outcome of the rest.
+    """
     runs = []
     for name in _entry_points():
         if progress:
             progress(f"scenario {name} ...")
         started = time.monotonic()
-        result = run_scenario(name, config)
+        try:
+            result = run_scenario(name, config)
+        except Exception as exc:  # a boundary: every scenario gets its row in the summary
+            logger.exception("scenario %s raised", name)
+            runs.append(
+                ScenarioRun(
+                    name=name,
+                    ok=False,
+                    seconds=round(time.monotonic() - started, 2),
+                    error=f"{type(exc).__name__}: {exc}",
+                )
+            )
+            continue
         runs.append(
             ScenarioRun(
                 name=name,

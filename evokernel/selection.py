@@ -12,7 +12,7 @@ few genes says more than ``exception:AssertionError``)::
 A gene whose ``gene_share`` is below ``min_gene_share`` scores 0, so a one-signal query never
 matches genes that need more than that one signal. A capsule's score multiplies::
 
-    score = similarity x confidence factor x environment factor x repository factor x state
+    score = similarity x confidence x environment x repository x state x publisher
 
 (``SelectionWeights`` documents each factor). Revoked and archived capsules are never
 candidates. Lookups touch only the postings of the query's signals, rarest first, and stop
@@ -177,6 +177,10 @@ class SelectionWeights(Model):
     """Repository factor for a capsule captured in another repository (same one: 1.0)."""
     state: dict[AssetState, float] = Field(default_factory=_default_state_weights)
     """State factor; states not listed (and always revoked, archived) are never candidates."""
+    publisher_floor: float = Field(default=0.2, ge=0.0, le=1.0)
+    """Publisher factor = floor + (1 - floor) x the publisher's reputation, for a capsule
+    imported from a peer (reputation is 0.5 with no history, see ``economics.reputation``);
+    a local capsule's factor is 1.0."""
 
 
 class SelectionConfig(Model):
@@ -214,6 +218,8 @@ class CandidateCapsule(Model):
     """Repository it was captured in."""
     env: EnvFingerprint = Field(default_factory=EnvFingerprint)
     """Environment it was validated in."""
+    publisher_reputation: float | None = Field(default=None, ge=0.0, le=1.0)
+    """Reputation of the peer it was imported from; ``None`` for a local capsule."""
 
 
 class RankedCandidate(Model):
@@ -229,7 +235,8 @@ class RankedCandidate(Model):
     """Signal similarity of its gene to the query (1.0: same signature)."""
     components: dict[str, float]
     """``similarity``, ``gene_share``, ``confidence``, ``environment``, ``repository``,
-    ``state``: the factors of ``score``."""
+    ``state``, ``publisher``: the factors of ``score`` (``gene_share`` is shown, not
+    multiplied)."""
 
 
 def _major_minor(version: str) -> str:
@@ -307,7 +314,7 @@ def rank_candidates(
     ]
 
 
-_FACTORS = ("similarity", "confidence", "environment", "repository", "state")
+_FACTORS = ("similarity", "confidence", "environment", "repository", "state", "publisher")
 
 
 def _components(
@@ -324,6 +331,8 @@ def _components(
     env_share = environment_match(capsule.env, env)
     env_floor = weights.environment_floor
     same_repo = repo_identity is None or capsule.repo_identity == repo_identity
+    reputation = capsule.publisher_reputation
+    floor = weights.publisher_floor
     return {
         "similarity": match.similarity,
         "gene_share": match.gene_share,
@@ -332,4 +341,5 @@ def _components(
         "environment": 1.0 if env_share is None else env_floor + (1.0 - env_floor) * env_share,
         "repository": 1.0 if same_repo else weights.other_repository,
         "state": state_factor,
+        "publisher": 1.0 if reputation is None else floor + (1.0 - floor) * reputation,
     }

@@ -16,6 +16,7 @@ from sandbox.config import (
     SandboxConfig,
     make_sandbox,
 )
+from sandbox.doctor import CheckStatus, DoctorCheck, DoctorReport, run_doctor
 from sandbox.errors import (
     EngineUnavailableError,
     ImageBuildError,
@@ -29,9 +30,17 @@ from sandbox.errors import (
     WorkspaceError,
 )
 from sandbox.evaluate import Evaluation, evaluate
+from sandbox.images import (
+    ImageAction,
+    ImageBuildConfig,
+    ImageReport,
+    ensure_configured_image,
+    ensure_image,
+)
 from sandbox.junit import TestOutcome, parse_junit
 from sandbox.local import LocalSandbox
 from sandbox.models import BlastRadius, ExecRequest, ExecResult, Limits, SessionSpec
+from sandbox.oneshot import command_plan, validate_once
 from sandbox.patch import ApplyAttempt, ApplyResult, ApplyStep, apply_patch
 from sandbox.pathsafety import (
     ChangeKind,
@@ -67,16 +76,22 @@ __all__ = [
     "ApplyStep",
     "BlastRadius",
     "ChangeKind",
+    "CheckStatus",
     "DiffFile",
     "DockerSandboxConfig",
+    "DoctorCheck",
+    "DoctorReport",
     "EngineUnavailableError",
     "Evaluation",
     "ExecRequest",
     "ExecResult",
     "Expectations",
     "FailureClass",
+    "ImageAction",
+    "ImageBuildConfig",
     "ImageBuildError",
     "ImageNotFoundError",
+    "ImageReport",
     "JUnitParseError",
     "JUnitStatus",
     "Judgement",
@@ -111,13 +126,18 @@ __all__ = [
     "blast_radius",
     "changed_by_run",
     "check_diff",
+    "command_plan",
     "diff_paths",
+    "ensure_configured_image",
+    "ensure_image",
     "evaluate",
     "judge_run",
     "judge_stage",
     "make_sandbox",
     "parse_junit",
+    "run_doctor",
     "snapshot",
     "validate_baseline",
+    "validate_once",
     "validate_patch",
 ]

@@ -2,8 +2,9 @@
 
 Each check is real: the engine is asked for its version, the image is inspected, and the
 limits are read back from the cgroup files inside a container started exactly as validations
-start theirs (the Docker backend's own session, with the configured limits). The report says
-ok / degraded / failing overall and gives a reason for every check.
+start theirs (the Docker backend's own session, with the configured limits; starting that
+backend also reaps containers left by dead runners, as every backend start does). The report
+says ok / degraded / failing overall and gives a reason for every check.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sandbox.base import Sandbox
 from sandbox.config import DockerSandboxConfig, LocalSandboxConfig
 from sandbox.dockerclient import ClientFactory, docker_client_factory, inspect_image
 from sandbox.errors import EngineUnavailableError, SandboxError
-from sandbox.models import ExecRequest, Limits, SessionSpec
+from sandbox.models import ExecRequest, SessionSpec
 
 _MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
@@ -238,23 +239,25 @@ def _limit_checks(
         "limit.cpu": bool(info.get("CpuCfsQuota")) and bool(info.get("CpuCfsPeriod")),
     }
     read: dict[str, str] = {}
-    probe_error = "not read back: the image is absent"
+    probe_error = "" if probe else "not read back: the image is absent"
+    session_error = ""
     if probe:
         try:
             read = _read_cgroup_limits(client, config)
-            probe_error = ""
         except SandboxError as exc:
-            probe_error = f"not read back: a session could not start ({exc})"
+            session_error = f"a session with these limits could not start: {exc}"
     expected = {
         "limit.memory": str(limits.memory_mb * 1024 * 1024),
         "limit.pids": str(limits.pids),
         "limit.cpu": f"{limits.cpus:g}",
     }
-    actual = {name: _actual(name, read, limits) for name in expected}
+    actual = {name: _actual(name, read) for name in expected}
     checks = []
     for name, wanted in expected.items():
         details: dict[str, Detail] = {"expected": wanted, "engine_supports": claims[name]}
-        if not claims[name]:
+        if session_error:
+            status, reason = CheckStatus.FAILING, session_error
+        elif not claims[name]:
             status, reason = CheckStatus.DEGRADED, "the engine reports no support for this limit"
         elif probe_error:
             status, reason = CheckStatus.OK, f"the engine reports support; {probe_error}"
@@ -264,12 +267,12 @@ def _limit_checks(
         else:
             status = CheckStatus.DEGRADED
             reason = f"configured {wanted}, but a session reads back {actual[name]}"
-        details["read_back"] = actual[name] if not probe_error else None
+        details["read_back"] = actual[name] if read else None
         checks.append(DoctorCheck(name=name, status=status, reason=reason, details=details))
     return checks
 
 
-def _actual(name: str, read: dict[str, str], limits: Limits) -> str:
+def _actual(name: str, read: dict[str, str]) -> str:
     """Normalise a value read from cgroup files to the form of the configured limit."""
     if name == "limit.memory":
         memory = read.get("memory", "missing")

@@ -178,6 +178,7 @@ def ensure_configured_image(
     image: str | None = None,
     *,
     progress: Progress | None = None,
+    allow_pull: bool = True,
     build: ImageBuildConfig | None = None,
 ) -> ImageReport:
     """``ensure_image`` for a sandbox configuration: its engine, and ``image`` or its image.
@@ -190,6 +191,7 @@ def ensure_configured_image(
         docker_client_factory(docker_config.base_url),
         image or docker_config.image,
         progress=progress,
+        allow_pull=allow_pull,
         build=build,
     )
 

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from types import TracebackType
 
 from store.errors import StoreLockError
 
 
 class WriterLock:
-    """The lock file of one store, open for as long as its writer is.
+    """The lock file of one store, open for as long as its writer is; ``with lock:`` holds it.
 
     Raises:
         OSError: the lock file cannot be created or opened (the caller translates it).
@@ -28,9 +27,8 @@ class WriterLock:
         self.path = path
         self._fd: int | None = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
 
-    @contextmanager
-    def held(self) -> Iterator[None]:
-        """Hold the lock for the body of a ``with`` block; block until it is free.
+    def __enter__(self) -> None:
+        """Take the lock, blocking until it is free.
 
         Raises:
             StoreLockError: the operating system refused the lock.
@@ -41,9 +39,14 @@ class WriterLock:
             fcntl.flock(self._fd, fcntl.LOCK_EX)
         except OSError as exc:
             raise StoreLockError(self.path, str(exc)) from exc
-        try:
-            yield
-        finally:
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def close(self) -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -43,6 +42,7 @@ from store.record import (
     encode_line,
     encode_payload,
     format_ts,
+    new_record,
 )
 from store.recovery import TornTailRecovery, fsync_directory, move_torn_tail, report_torn_tail
 from store.tail import read_tail, record_ending_at
@@ -130,7 +130,7 @@ class EventLog:
             raise StoreWriteError(path, f"cannot create the lock file: {exc}") from exc
         log = cls(root, fd, lock, policy, clock or _utc_now)
         try:
-            with log._writer_lock():
+            with log._mutex, log._writer_lock():
                 log._recover_tail()
         except BaseException:
             log.close()
@@ -199,32 +199,35 @@ class EventLog:
             self._sync_pending()
 
     def _commit(self, encoded: list[EncodedPayload], *, sync: bool) -> list[Record]:
-        fd = self._require_fd()
-        with self._writer_lock():
-            self._catch_up()
-            ts = format_ts(self._clock())
-            seq, prev = self._seq, self._hash
-            lines: list[bytes] = []
-            records: list[Record] = []
-            for kind, kind_json, payload_json, payload in encoded:
-                seq += 1
-                digest, line = encode_line(seq, ts, kind_json, payload_json, prev)
-                lines.append(line)
-                records.append(Record(seq, ts, kind, payload, prev, digest))
-                prev = digest
-            data = b"".join(lines)
-            self._write(fd, data)
-            if sync:
-                self._fsync(fd, undo=True)
-            else:
-                self._dirty = True
-            self._seq, self._hash, self._offset = seq, prev, self._offset + len(data)
+        lock = self._writer_lock()
+        with self._mutex:
+            fd = self._require_fd()
+            with lock:
+                self._catch_up()
+                ts = format_ts(self._clock())
+                seq, prev = self._seq, self._hash
+                lines: list[bytes] = []
+                records: list[Record] = []
+                for kind, kind_json, payload_json, payload in encoded:
+                    seq += 1
+                    digest, line = encode_line(seq, ts, kind_json, payload_json, prev)
+                    lines.append(line)
+                    records.append(new_record((seq, ts, kind, payload, prev, digest)))
+                    prev = digest
+                data = b"".join(lines)
+                self._write(fd, data)
+                if sync:
+                    self._fsync(fd, undo=True)
+                else:
+                    self._dirty = True
+                self._seq, self._hash, self._offset = seq, prev, self._offset + len(data)
         return records
 
     def _write(self, fd: int, data: bytes) -> None:
-        view = memoryview(data)
         try:
-            while view:
+            written = os.write(fd, data)
+            view = memoryview(data)[written:]
+            while view:  # rare: a regular file takes the whole buffer unless the disk is full
                 written = os.write(fd, view)
                 if written == 0:
                     raise OSError("write returned 0 bytes")
@@ -293,14 +296,11 @@ class EventLog:
                 fd, self.directory, tail.torn_start, tail.size, self._seq, self._clock()
             )
 
-    @contextmanager
-    def _writer_lock(self) -> Iterator[None]:
+    def _writer_lock(self) -> WriterLock:
+        """The inter-process lock; hold ``self._mutex`` first, then this."""
         if self._lock is None:
             raise StoreReadOnlyError(self.path)
-        with self._mutex:
-            self._require_fd()
-            with self._lock.held():
-                yield
+        return self._lock
 
     # -- reading -------------------------------------------------------------------------
 

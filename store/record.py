@@ -13,7 +13,6 @@ import hashlib
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 import orjson
@@ -43,8 +42,10 @@ class Record(NamedTuple):
     by construction. Records are values validated by the reader, so nothing is lost by not
     re-validating them in a constructor.
 
-    ``payload`` is a plain ``dict`` made fresh for each record from the stored JSON; changing
-    it changes nothing in the store.
+    ``payload`` is a plain ``dict``: parsed from the stored JSON for a record read back, a
+    top-level copy of the given mapping for one ``append`` returns. The two are equal for
+    plain JSON data; values JSON lacks are stored in their JSON form (a tuple reads back as a
+    list). Changing a payload changes nothing in the store.
     """
 
     seq: int
@@ -72,6 +73,15 @@ class Record(NamedTuple):
         }
 
 
+def new_record(fields: tuple[int, str, str, dict[str, Any], str, str]) -> Record:
+    """Build a ``Record`` from already-checked fields, in ``Record`` field order.
+
+    ``tuple.__new__`` skips the NamedTuple's Python-level ``__new__``: half the cost of
+    ``Record(...)``, on the path that builds every record of a scan or a group commit.
+    """
+    return tuple.__new__(Record, fields)
+
+
 EncodedPayload = tuple[str, bytes, bytes, dict[str, Any]]
 """What ``encode_payload`` returns and ``EventLog`` writes under its lock."""
 
@@ -87,7 +97,9 @@ class MalformedRecord(ValueError):
 
 def format_ts(moment: datetime) -> str:
     """RFC 3339 in UTC with microseconds and a ``Z``: ``2024-05-01T12:00:00.000000Z``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def record_hash(record: Mapping[str, Any]) -> str:
@@ -120,7 +132,7 @@ def encode_payload(kind: str, payload: Mapping[str, Any]) -> EncodedPayload:
     """Check and serialise a kind and payload once, before the writer takes its lock.
 
     Returns:
-        ``(kind, kind as JSON, payload as canonical JSON, payload as it will read back)``.
+        ``(kind, kind as JSON, payload as canonical JSON, payload as a dict)``.
 
     Raises:
         StoreEncodeError: ``kind`` is not a non-empty string, or ``payload`` is not a
@@ -128,23 +140,28 @@ def encode_payload(kind: str, payload: Mapping[str, Any]) -> EncodedPayload:
     """
     if type(kind) is not str or not kind:
         raise StoreEncodeError(str(kind), "kind must be a non-empty string")
-    if type(payload) is not dict:
-        if not isinstance(payload, Mapping):
-            kind_name = type(payload).__name__
-            raise StoreEncodeError(kind, f"payload must be a mapping, not {kind_name}")
-        payload = dict(payload)
+    if type(payload) is not dict and not isinstance(payload, Mapping):
+        kind_name = type(payload).__name__
+        raise StoreEncodeError(kind, f"payload must be a mapping, not {kind_name}")
+    # A top-level copy, so that the caller reusing its dict cannot change the record.
+    # Not a parse of the stored JSON: that round trip cost more than the rest of an append.
+    payload = dict(payload)
     try:
         payload_json = canonical_json(payload)
     except orjson.JSONEncodeError as exc:
         raise StoreEncodeError(kind, str(exc)) from exc
-    # The record handed back holds the payload as it will read back from the file (tuples
-    # become lists, and so on), so that an appended record equals the scanned one.
-    return kind, _kind_json(kind), payload_json, orjson.loads(payload_json)
+    kind_json = _KIND_JSON.get(kind)
+    if kind_json is None:
+        kind_json = orjson.dumps(kind)
+        if len(_KIND_JSON) < _KIND_CACHE_SIZE:
+            _KIND_JSON[kind] = kind_json
+    return kind, kind_json, payload_json, payload
 
 
-@lru_cache(maxsize=256)
-def _kind_json(kind: str) -> bytes:
-    return orjson.dumps(kind)
+# A process has a few dozen kinds; their JSON is computed once. A plain dict rather than
+# lru_cache because the lookup is on the per-record path of append_many.
+_KIND_JSON: dict[str, bytes] = {}
+_KIND_CACHE_SIZE = 1024
 
 
 def decode_line(raw: bytes) -> Record:
@@ -179,8 +196,7 @@ def decode_line(raw: bytes) -> Record:
         and type(fields[4]) is str
         and type(fields[5]) is str
     ):
-        # tuple.__new__ skips the NamedTuple's Python-level __new__: half the cost per record.
-        return tuple.__new__(Record, fields)
+        return tuple.__new__(Record, fields)  # see new_record
     raise MalformedRecord(_problem(raw), fields[0] if type(fields[0]) is int else None)
 
 

@@ -15,7 +15,21 @@ import typer
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
-from evokernel.cli import assets, bench, config, devloop, run, scenario, schema, store
+from evokernel.cli import (
+    assets,
+    bench,
+    config,
+    devloop,
+    github,
+    ledger,
+    metrics,
+    network,
+    run,
+    scenario,
+    schema,
+    serve,
+    store,
+)
 from evokernel.cli import sandbox as sandbox_cli
 from evokernel.cli.errors import report_error
 from evokernel.cli.state import CliState
@@ -58,6 +72,11 @@ app.command(name="replay")(run.replay)
 app.command(name="capture")(run.capture)
 app.add_typer(assets.app, name="assets")
 app.add_typer(scenario.app, name="scenario")
+app.add_typer(github.app, name="github")
+app.add_typer(network.app, name="network")
+app.add_typer(ledger.app, name="ledger")
+app.command(name="metrics")(metrics.metrics)
+app.command(name="serve")(serve.serve)
 
 
 def _version(value: bool) -> None:

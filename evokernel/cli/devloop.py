@@ -44,7 +44,7 @@ def devloop(
     ctx: typer.Context,
     repo: Annotated[
         Path,
-        typer.Option("--repo", help="The git repository to work on.", file_okay=False),
+        typer.Option("--repo", help="The git repository to work on.", file_okay=False, exists=True),
     ] = Path("."),
     task: Annotated[
         str | None,

@@ -46,6 +46,9 @@ def build_image(
     quiet: Annotated[
         bool, typer.Option("--quiet", help="Print nothing when the image is already present.")
     ] = False,
+    no_pull: Annotated[
+        bool, typer.Option("--no-pull", help="Never ask a registry; build when absent.")
+    ] = False,
 ) -> None:
     """Make sure the sandbox image exists: use it, else pull it, else build it air-gapped.
 
@@ -56,9 +59,11 @@ def build_image(
     \b
     Example:
         evokernel sandbox build-image
-        evokernel sandbox build-image --image evokernel/sandbox-python:dev --json
+        evokernel sandbox build-image --image evokernel/sandbox-python:dev --no-pull --json
     """
-    report = ensure_configured_image(cli_state(ctx).config.sandbox, image, progress=_progress)
+    report = ensure_configured_image(
+        cli_state(ctx).config.sandbox, image, progress=_progress, allow_pull=not no_pull
+    )
     if quiet and report.action is ImageAction.PRESENT:
         return
     emit(report, json, _image_table)

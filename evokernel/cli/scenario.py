@@ -80,9 +80,9 @@ def run_command(
 
 def _summary_table(summary: ScenarioSummary) -> Table:
     table = Table(title="scenarios", title_justify="left")
-    for column in ("scenario", "ok", "seconds"):
+    for column in ("scenario", "ok", "seconds", "error"):
         table.add_column(column)
     for run in summary.scenarios:
-        table.add_row(run.name, "yes" if run.ok else "NO", f"{run.seconds:.1f}")
+        table.add_row(run.name, "yes" if run.ok else "NO", f"{run.seconds:.1f}", run.error or "")
     table.caption = "all passed" if summary.ok else "SOME FAILED"
     return table

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from evokernel.agents.config import AgentsConfig
 from evokernel.confidence import ConfidenceConfig
+from evokernel.economics import EconomicsConfig
 from evokernel.governor import GovernorConfig
 from evokernel.guards import GuardConfig
 from evokernel.logs import LogFormat
@@ -114,3 +115,5 @@ class EvoConfig(Section):
     """The reward-hacking guard: edits to existing tests and test configuration."""
     agents: AgentsConfig = Field(default_factory=AgentsConfig)
     """The command and chat agent adapters."""
+    economics: EconomicsConfig = Field(default_factory=EconomicsConfig)
+    """Ledger amounts (stake, reward, penalty, saving) and publisher reputation."""

@@ -39,9 +39,7 @@ class Reputation(Model):
     """Number of penalties."""
 
 
-def reputation_of(
-    account: str, totals: AccountView | None, config: EconomicsConfig
-) -> Reputation:
+def reputation_of(account: str, totals: AccountView | None, config: EconomicsConfig) -> Reputation:
     """The reputation of ``account`` from its ledger totals (``None``: no entries yet)."""
     found = totals or AccountView()
     rewarded = max(0.0, found.totals.get(LedgerEntryKind.REWARD, 0.0))

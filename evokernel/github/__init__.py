@@ -1,8 +1,10 @@
-"""The GitHub adapter: PyGithub behind one client, typed errors, markers, safe token handling."""
+"""GitHub: the adapter (PyGithub behind one client, typed errors, markers, safe token handling)
+and the closed loop on top of it (``GitHubLoop``: detect, deliver, reconcile verdicts)."""
 
 from __future__ import annotations
 
 from evokernel.github.client import GitHubClient
+from evokernel.github.clone import CloneError, LocalClone
 from evokernel.github.credentials import DEFAULT_TOKEN_ENV, token_from_environ
 from evokernel.github.errors import (
     GitHubAuthError,
@@ -13,34 +15,63 @@ from evokernel.github.errors import (
     GitHubUnavailableError,
     GitPushError,
 )
+from evokernel.github.loop import GitHubLoop, open_github_loop
 from evokernel.github.markers import Marker, MarkerKey, parse_markers
 from evokernel.github.models import GitHubComment, GitHubIssue, GitHubPull, IssueState
 from evokernel.github.push import git_push
 from evokernel.github.redact import REDACTED, RedactingFilter, install_redaction, redact
+from evokernel.github.reports import (
+    DetectAction,
+    DetectReport,
+    IssueAction,
+    IssueReport,
+    IssueStatus,
+    LoopStatus,
+    TickReport,
+    VerdictReport,
+)
+from evokernel.github.settings import DEFAULT_API_URL, DEFAULT_LABEL, GitHubLoopSettings
+from evokernel.github.status import read_status
 from evokernel.github.throttle import CreateThrottle
 
 __all__ = [
+    "DEFAULT_API_URL",
+    "DEFAULT_LABEL",
     "DEFAULT_TOKEN_ENV",
     "REDACTED",
+    "CloneError",
     "CreateThrottle",
+    "DetectAction",
+    "DetectReport",
     "GitHubAuthError",
     "GitHubClient",
     "GitHubComment",
     "GitHubConflictError",
     "GitHubError",
     "GitHubIssue",
+    "GitHubLoop",
+    "GitHubLoopSettings",
     "GitHubNotFoundError",
     "GitHubPull",
     "GitHubRateLimitError",
     "GitHubUnavailableError",
     "GitPushError",
+    "IssueAction",
+    "IssueReport",
     "IssueState",
+    "IssueStatus",
+    "LocalClone",
+    "LoopStatus",
     "Marker",
     "MarkerKey",
     "RedactingFilter",
+    "TickReport",
+    "VerdictReport",
     "git_push",
     "install_redaction",
+    "open_github_loop",
     "parse_markers",
+    "read_status",
     "redact",
     "token_from_environ",
 ]

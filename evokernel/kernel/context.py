@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import Field
 
 from evokernel.confidence import ConfidenceConfig
+from evokernel.economics import EconomicsConfig
 from evokernel.events import EvolutionEvent, event_payload
 from evokernel.governor import GovernorConfig
 from evokernel.guards import GuardConfig
@@ -34,6 +35,8 @@ class KernelSettings(Model):
     """Promotion and quarantine policy."""
     guard: GuardConfig = Field(default_factory=GuardConfig)
     """The reward-hacking guard (edits to existing tests)."""
+    economics: EconomicsConfig = Field(default_factory=EconomicsConfig)
+    """Ledger amounts (stake, reward, penalty, saving) and the reputation prior."""
     patch: PatchPolicy = Field(default_factory=PatchPolicy)
     """Path-safety policy for diffs (forbidden globs, size caps)."""
     max_attempts: int = Field(default=3, ge=1)

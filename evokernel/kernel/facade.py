@@ -26,8 +26,9 @@ from evokernel.kernel.capture import capture
 from evokernel.kernel.context import KernelContext, KernelSettings
 from evokernel.kernel.detect import detect
 from evokernel.kernel.feedback import feedback_for_agent
-from evokernel.kernel.replay import replay
+from evokernel.kernel.replay import candidate_scores, replay
 from evokernel.kernel.results import (
+    CandidateScore,
     CaptureResult,
     Detection,
     ReplayDecision,
@@ -116,6 +117,16 @@ class EvoKernel:
         action. No agent is called.
         """
         return replay(self._ctx, task, run_id, self.detect(task, run_id))
+
+    def candidates(self, task: AgentTask, run_id: str) -> list[CandidateScore]:
+        """The capsules replay would try on ``task`` now, best first, with their score factors.
+
+        Nothing is validated and no replay is recorded; only the task's baseline is detected
+        (once per run, as every call here does). Useful to see why a capsule ranks where it
+        does (confidence, environment, publisher reputation).
+        """
+        detection = self.detect(task, run_id)
+        return candidate_scores(self._ctx, self._ctx.view(), task, detection.signature)
 
     def solve(
         self,

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from evokernel.confidence import confidence
+from evokernel.economics import reputation_score, reuse_entries, saving_entry
 from evokernel.events import (
     CapsuleReused,
     EvolutionEvent,
@@ -53,9 +54,11 @@ def rank(
     """Candidates for ``signature`` from the view, best first (pure over the view).
 
     Confidence is computed only for capsules of genes that matched, not for the whole store.
+    A capsule imported from a peer carries its publisher's reputation (from the ledger).
     """
     index = signal_index(view)
     now = ctx.clock()
+    economics = ctx.settings.economics
 
     def capsules_of(gene_id: str) -> list[CandidateCapsule]:
         gene = view.genes[gene_id]
@@ -68,6 +71,9 @@ def rank(
                 confidence=confidence(c.evidence, now, ctx.settings.confidence),
                 repo_identity=c.capsule.repo_identity,
                 env=c.capsule.env,
+                publisher_reputation=None
+                if c.imported_from is None
+                else reputation_score(c.imported_from, view.accounts, economics),
             )
             for c in view.capsules_of(gene_id)
         ]
@@ -79,6 +85,22 @@ def rank(
         repo_identity=task.repo_identity,
         config=ctx.settings.selection,
     )
+
+
+def candidate_scores(
+    ctx: KernelContext, view: EvolutionView, task: AgentTask, signature: Sequence[str]
+) -> list[CandidateScore]:
+    """``rank`` as the scores a ``ReplayDecision`` reports (rounded, nothing tried yet)."""
+    return [
+        CandidateScore(
+            capsule_id=c.capsule_id,
+            gene_id=c.gene_id,
+            score=round(c.score, 6),
+            similarity=round(c.similarity, 6),
+            components={k: round(v, 6) for k, v in c.components.items()},
+        )
+        for c in rank(ctx, view, task, signature)
+    ]
 
 
 def signal_index(view: EvolutionView) -> SignalIndex:
@@ -112,17 +134,7 @@ def replay(
         )
         return decision
     view = ctx.view()
-    ranked = rank(ctx, view, task, detection.signature)
-    scores = [
-        CandidateScore(
-            capsule_id=c.capsule_id,
-            gene_id=c.gene_id,
-            score=round(c.score, 6),
-            similarity=round(c.similarity, 6),
-            components={k: round(v, 6) for k, v in c.components.items()},
-        )
-        for c in ranked
-    ]
+    scores = candidate_scores(ctx, view, task, detection.signature)
     winner: tuple[CapsuleView, Receipt] | None = None
     for position, candidate in enumerate(scores):
         capsule_view = view.capsules[candidate.capsule_id]
@@ -167,6 +179,14 @@ def replay(
     capsule_view, receipt = winner
     capsule = capsule_view.capsule
     saved = round(capsule.capture_seconds - seconds, 3)
+    saving = saving_entry(
+        capsule_view,
+        replay_run_id,
+        agent_calls_avoided=1,
+        seconds_saved=saved,
+        tokens_saved=capsule.capture_tokens,
+        config=ctx.settings.economics,
+    )
     events += [
         CapsuleReused(
             capsule_id=capsule.capsule_id,
@@ -183,6 +203,7 @@ def replay(
             tokens_saved=capsule.capture_tokens,
             replay_seconds=round(seconds, 3),
         ),
+        saving,
     ]
     ctx.record(events)
     return ReplayDecision(
@@ -214,6 +235,7 @@ def _attempt(
     capsule = capsule_view.capsule
     started = time.monotonic()
     receipt: Receipt | None = None
+    reason: ReasonCode | None
     events: list[EvolutionEvent] = []
     try:
         receipt = validate_patch(
@@ -271,6 +293,8 @@ def _attempt(
             duration_s=round(time.monotonic() - started, 3),
         )
     )
+    # A capsule from a peer rewards or penalises its publisher (economics.ledger).
+    events += reuse_entries(capsule_view, outcome, replay_run_id, ctx.settings.economics)
     evidence = _EVIDENCE_BY_OUTCOME.get(outcome)
     if evidence is not None:
         changes, _state = governor_events(

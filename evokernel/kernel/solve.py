@@ -167,8 +167,8 @@ def _ask(
             error = exc
     latency = round(time.monotonic() - started, 3)
     if proposal is not None and proposal.proposer.latency_s is None:
-        proposer = proposal.proposer.model_copy(update={"latency_s": latency})
-        proposal = proposal.model_copy(update={"proposer": proposer})
+        timed = proposal.proposer.model_copy(update={"latency_s": latency})
+        proposal = proposal.model_copy(update={"proposer": timed})
     proposer = proposal.proposer if proposal else (error.proposer if error else None)
     ctx.record(
         [

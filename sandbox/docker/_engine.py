@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import math
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -195,7 +196,7 @@ class Engine:
         address = params.get("base_url") or docker.constants.DEFAULT_UNIX_SOCKET
         with engine_errors(f"connect to {address}"):
             _probe_unix_socket(address, timeout_s)
-            client = docker.DockerClient(timeout=int(timeout_s), **params)
+            client = docker.DockerClient(timeout=max(1, math.ceil(timeout_s)), **params)
             try:
                 client.ping()
             except BaseException:
@@ -220,11 +221,6 @@ class Engine:
             info = self._api.info()
         return bool(info.get("Name") == socket.gethostname())
 
-    def version(self) -> str:
-        """The engine's version string."""
-        with engine_errors("engine version"):
-            return cast(str, self._api.version().get("Version", ""))
-
     def inspect_image(self, image: str) -> dict[str, Any] | None:
         """The image's inspect document, or ``None`` when absent. Never pulls."""
         with engine_errors("inspect image", image=image):
@@ -248,11 +244,12 @@ class Engine:
         with engine_errors("start container"):
             self._api.start(container_id)
 
-    def kill(self, container_id: str) -> None:
-        """SIGKILL every process of a container; a container already stopped is fine."""
-        with engine_errors("kill container"):
+    def kill(self, container_id: str, signal: str = "SIGKILL") -> None:
+        """Send ``signal`` to the container's pid 1 (SIGKILL: every process); a container
+        already stopped is fine."""
+        with engine_errors("signal container"):
             try:
-                self._api.kill(container_id)
+                self._api.kill(container_id, signal=signal)
             except docker.errors.APIError as exc:
                 if exc.status_code not in (404, 409):
                     raise
@@ -329,42 +326,23 @@ class Engine:
     def stat_path(self, container_id: str, path: str) -> dict[str, Any] | None:
         """The engine's stat of a path in a container (``HEAD .../archive``); ``None`` if absent.
 
-        Intermediate symlinks are resolved by the engine (inside the container); callers that
-        must not follow links stat each component.
+        The engine resolves symlinks in the middle of ``path`` (inside the container); callers
+        that must not follow links stat each component.
         """
         with engine_errors("stat path"):
-            stream, stat = self._get_archive(container_id, path, head=True)
-        del stream
-        return stat
+            url = self._api._url("/containers/{0}/archive", container_id)
+            response = self._api.head(url, params={"path": path}, timeout=self._api.timeout)
+            if response.status_code == 404:
+                return None
+            self._api._raise_for_status(response)
+        header = response.headers.get("x-docker-container-path-stat")
+        return cast(dict[str, Any], json.loads(base64.b64decode(header))) if header else None
 
     def get_archive(self, container_id: str, path: str) -> tuple[Iterator[bytes], dict[str, Any]]:
-        """Stream a path out of a container as a tar archive.
-
-        Raises:
-            SessionError: the path is absent (or the container is gone).
-        """
+        """Stream a path out of a container as a tar archive (``SessionError`` if absent)."""
         with engine_errors("download file"):
-            stream, stat = self._get_archive(container_id, path, head=False)
-        if stream is None or stat is None:
-            raise SessionError(f"docker: {path} not found in container")
-        return stream, stat
-
-    def _get_archive(
-        self, container_id: str, path: str, *, head: bool
-    ) -> tuple[Iterator[bytes] | None, dict[str, Any] | None]:
-        if not head:
-            try:
-                stream, stat = self._api.get_archive(container_id, path)
-            except docker.errors.NotFound:
-                return None, None
-            return cast(Iterator[bytes], stream), cast(dict[str, Any], stat)
-        url = self._api._url("/containers/{0}/archive", container_id)
-        response = self._api.head(url, params={"path": path}, timeout=self._api.timeout)
-        if response.status_code == 404:
-            return None, None
-        self._api._raise_for_status(response)
-        header = response.headers.get("x-docker-container-path-stat")
-        return None, _decode_stat(header) if header else None
+            stream, stat = self._api.get_archive(container_id, path)
+        return cast(Iterator[bytes], stream), cast(dict[str, Any], stat)
 
     def managed_containers(self, *label_filters: str) -> list[ManagedContainer]:
         """All containers (running or not) carrying every given ``key=value`` label."""
@@ -402,7 +380,3 @@ def _probe_unix_socket(address: str, timeout_s: float) -> None:
                 probe.settimeout(timeout_s)
                 probe.connect(address.removeprefix(prefix))
             return
-
-
-def _decode_stat(header: str) -> dict[str, Any]:
-    return cast(dict[str, Any], json.loads(base64.b64decode(header)))

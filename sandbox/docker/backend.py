@@ -16,7 +16,7 @@ from sandbox.base import Sandbox
 from sandbox.config import DockerSandboxConfig
 from sandbox.docker._engine import Engine
 from sandbox.docker.events import ContainerEvents
-from sandbox.docker.isolation import ContainerUser, PoolKey, container_options
+from sandbox.docker.isolation import ContainerUser, IdleProcess, PoolKey, container_options
 from sandbox.docker.labels import Owner, container_labels
 from sandbox.docker.pool import WarmContainer, WarmPool
 from sandbox.docker.primer import prime
@@ -66,7 +66,7 @@ class DockerSandbox(Sandbox):
         self._lock = threading.Lock()
         self._sessions: dict[str, DockerSession] = {}
         self._key_locks: dict[str, threading.Lock] = {}
-        self._unprimable: set[str] = set()
+        self._no_python: set[str] = set()
         self._closed = False
         self._events: ContainerEvents | None = None
         self._pool: WarmPool | None = None
@@ -143,6 +143,11 @@ class DockerSandbox(Sandbox):
                 counts[key.image] = counts.get(key.image, 0) + idle
         return counts
 
+    @property
+    def pool_error(self) -> SandboxError | None:
+        """The last failure to start a warm container, or ``None`` (for doctor)."""
+        return self._pool.last_error if self._pool is not None else None
+
     def __enter__(self) -> DockerSandbox:
         return self
 
@@ -208,13 +213,27 @@ class DockerSandbox(Sandbox):
         return session
 
     def _start_container(self, key: PoolKey) -> WarmContainer:
+        """Start a container for ``key``; pid 1 is Python, or a shell if the image has none."""
+        idle = IdleProcess.SHELL if key.image in self._no_python else IdleProcess.PYTHON
+        try:
+            return self._start_with(key, idle)
+        except SessionError as exc:
+            if idle is IdleProcess.SHELL or "executable file not found" not in str(exc):
+                raise
+        _log.info("image %s has no python3: pid 1 is a shell loop", key.image)
+        self._no_python.add(key.image)
+        return self._start_with(key, IdleProcess.SHELL)
+
+    def _start_with(self, key: PoolKey, idle: IdleProcess) -> WarmContainer:
         if self._transfer is None:
             raise SessionError("DockerSandbox is closed")
         mount, slot = self._transfer.new_mount(key.workdir)
         labels = container_labels(
             self._owner, pool_key=key.digest(), run_id=self._run_id, slot=slot
         )
-        create, host = container_options(key, user=self._user, labels=labels, workspace=mount)
+        create, host = container_options(
+            key, user=self._user, labels=labels, workspace=mount, idle=idle
+        )
         try:
             host_config = self.engine.host_config(**host)
             container_id = self.engine.create_container(
@@ -228,12 +247,12 @@ class DockerSandbox(Sandbox):
         except BaseException:
             self._transfer.discard(slot)
             raise
-        return WarmContainer(id=container_id, key=key, slot=slot)
+        return WarmContainer(id=container_id, key=key, slot=slot, idle=idle)
 
     def _start_primed_container(self, key: PoolKey) -> WarmContainer:
         """Start a container for the pool, with a waiter primed for its first command."""
         warm = self._start_container(key)
-        if key.image not in self._unprimable:
+        if key.image not in self._no_python:
             try:
                 warm.primed = prime(
                     self.engine, warm.id, user=str(self._user), timeout_s=_PRIME_TIMEOUT_S
@@ -242,8 +261,7 @@ class DockerSandbox(Sandbox):
                 self._remove_container(warm)
                 raise
             if warm.primed is None:
-                _log.info("image %s cannot run the first-command waiter; plain exec", key.image)
-                self._unprimable.add(key.image)
+                _log.warning("container %s: the first-command waiter did not start", warm.id[:12])
         return warm
 
     def _remove_container(self, warm: WarmContainer) -> None:

@@ -6,9 +6,13 @@ workdir, writable root); containers are pooled and reused only under an equal ke
 no network, read-only root, a size-capped tmpfs on /tmp, a non-root user, every capability
 dropped, no-new-privileges, memory (swap equal), pids and CPU limits, no core dumps.
 
-Pid 1 is a shell loop around a long ``sleep``. As the namespace's init it reaps orphans (so
-they do not eat the pids limit), and it is immune to ``kill -9 -1`` from inside, which is how a
-timed-out command's whole tree is killed while the container stays usable (see ``backend``).
+Pid 1 is ``IdleProcess.PYTHON``: a few lines of Python that reap orphans (so they do not eat
+the pids limit) and otherwise sleep in ``sigwaitinfo``. On ``SIGUSR1``, which the engine sends
+at a timeout (``docker kill --signal``; code inside may send it too, killing only itself), it
+runs ``kill -9 -1``: every other process dies, pid 1 stays, and the container remains usable
+(see ``session``). It never forks and needs no exec, so a full pids table cannot stop it.
+Images without ``python3`` get ``IdleProcess.SHELL``, a shell loop around a long ``sleep``
+with the same trap.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
+from enum import Enum
 from typing import Any
 
 from docker.types import LogConfig, Mount, Ulimit
@@ -24,10 +29,57 @@ from sandbox._environment import minimal_env
 from sandbox.errors import SandboxConfigError
 from sandbox.models import Limits, SessionSpec
 
-IDLE_COMMAND = ["/bin/sh", "-c", "while :; do sleep 2147483647 & wait $!; done"]
-"""Pid 1 of every container: waits for commands, reaps orphans, survives ``kill -9 -1``."""
-IDLE_PROCESSES = 2
-"""Processes of a quiet container: pid 1 and its ``sleep``."""
+_REAPER = """
+import os, signal
+wanted = {signal.SIGCHLD, signal.SIGUSR1}
+signal.pthread_sigmask(signal.SIG_BLOCK, wanted)
+while True:
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+    except ChildProcessError:
+        pass
+    if signal.sigwaitinfo(wanted).si_signo == signal.SIGUSR1:
+        for _ in range(2):
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+"""
+
+TREE_KILL_SIGNAL = "SIGUSR1"
+"""Sent by the engine to pid 1, which then kills every other process (``kill -9 -1``)."""
+
+
+class IdleProcess(Enum):
+    """What pid 1 runs while the container waits for commands: its argv, and how many
+    processes a quiet container has."""
+
+    PYTHON = (("python3", "-I", "-S", "-c", _REAPER), 1)
+    """Reaps orphans, sleeps in ``sigwaitinfo``, never forks."""
+    SHELL = (
+        (
+            "/bin/sh",
+            "-c",
+            "trap 'kill -9 -1; kill -9 -1' USR1; while :; do sleep 2147483647 & wait $!; done",
+        ),
+        2,
+    )
+    """For images without python3: reaps while it waits for its ``sleep`` (which it must fork
+    again after a tree kill; with every pid taken that fails, the shell exits, and the
+    container with it)."""
+
+    @property
+    def argv(self) -> list[str]:
+        """The entrypoint."""
+        return list(self.value[0])
+
+    @property
+    def quiet_processes(self) -> int:
+        """Processes of a container where nothing else runs."""
+        return int(self.value[1])
+
+
 SETUP_NETWORK = "bridge"
 """The engine network a stage with ``network: true`` is attached to."""
 
@@ -117,7 +169,12 @@ class ContainerUser:
 
 
 def container_options(
-    key: PoolKey, *, user: ContainerUser, labels: dict[str, str], workspace: Mount
+    key: PoolKey,
+    *,
+    user: ContainerUser,
+    labels: dict[str, str],
+    workspace: Mount,
+    idle: IdleProcess = IdleProcess.PYTHON,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The create arguments and host-config arguments for a container under ``key``.
 
@@ -126,6 +183,7 @@ def container_options(
         user: who the idle process and every exec run as.
         labels: the full label set (see ``labels.container_labels``).
         workspace: the mount that holds the workspace (see ``transfer``).
+        idle: what pid 1 runs.
 
     Returns:
         ``(create_kwargs, host_config_kwargs)`` for ``Engine.create_container`` and
@@ -143,13 +201,13 @@ def container_options(
         "memswap_limit": memory,
         "pids_limit": key.pids,
         "nano_cpus": int(key.cpus * 1_000_000_000),
-        "init": False,  # pid 1 is IDLE_COMMAND's shell, which reaps
+        "init": False,  # pid 1 is the idle process, which reaps
         "ulimits": [Ulimit(name="core", soft=0, hard=0)],
         "log_config": LogConfig(type=LogConfig.types.NONE),
         "mounts": [workspace],
     }
     create = {
-        "entrypoint": IDLE_COMMAND,
+        "entrypoint": idle.argv,
         "user": str(user),
         "environment": minimal_env(),
         "working_dir": key.workdir,

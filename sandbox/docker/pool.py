@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sandbox.docker.isolation import PoolKey
+from sandbox.docker.isolation import IdleProcess, PoolKey
 from sandbox.docker.primer import PrimedExec
 from sandbox.errors import SandboxError
 
@@ -39,6 +39,8 @@ class WarmContainer:
     key: PoolKey
     slot: Path | None
     """The host slot directory holding its workspace (bind transfer), if any."""
+    idle: IdleProcess = IdleProcess.PYTHON
+    """What its pid 1 runs."""
     primed: PrimedExec | None = None
     """A waiter ready to become the first command (see ``primer``); taken by the first exec."""
 

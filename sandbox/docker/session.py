@@ -15,7 +15,7 @@ from sandbox.base import SandboxSession
 from sandbox.docker._engine import Engine
 from sandbox.docker.events import ContainerEvents
 from sandbox.docker.execution import ExecTarget, run_exec
-from sandbox.docker.isolation import IDLE_PROCESSES, ContainerUser
+from sandbox.docker.isolation import TREE_KILL_SIGNAL, ContainerUser
 from sandbox.docker.pool import WarmContainer
 from sandbox.docker.transfer import Transfer
 from sandbox.errors import SandboxError, SessionError
@@ -23,10 +23,6 @@ from sandbox.models import ExecRequest, ExecResult, SessionSpec
 
 _log = logging.getLogger(__name__)
 
-_KILL_ALL = ["/bin/sh", "-c", "kill -9 -1; kill -9 -1"]
-"""Kills every process the sandbox user may signal, except pid 1 and itself."""
-_KILL_TIMEOUT_S = 10.0
-"""Deadline of the kill command itself."""
 _QUIET_TIMEOUT_S = 3.0
 """How long the engine may take to see the killed processes gone."""
 
@@ -34,12 +30,12 @@ _QUIET_TIMEOUT_S = 3.0
 class DockerSession(SandboxSession):
     """One single-use container holding a copy of the workspace.
 
-    Not thread-safe: one command at a time. When a command times out, every process of the
-    sandbox user is killed (``kill -9 -1`` from a fresh exec; pid 1 survives it) and the engine
-    is asked to confirm that only pid 1 and its ``sleep`` remain; the session stays usable.
-    If that cannot be done (the kill command fails, something survives), the container itself
-    is killed and the session is spent: ``read_file`` still works, ``exec`` raises
-    ``SessionError``. Sessions are made by ``DockerSandbox.open``.
+    Not thread-safe: one command at a time. When a command times out, the engine signals pid 1,
+    which kills every other process (``kill -9 -1``), and the engine is asked to confirm that
+    only the idle pid 1 remains; the session stays usable. If that does not happen (pid 1 was
+    tampered with, or died), the container itself is killed and the session is spent:
+    ``read_file`` still works, ``exec`` raises ``SessionError``. Sessions are made by
+    ``DockerSandbox.open``.
 
     Args:
         engine: the engine.
@@ -125,35 +121,22 @@ class DockerSession(SandboxSession):
         self._release(self)
 
     def _kill_tree(self) -> None:
-        """Kill every process but pid 1's; fall back to killing the container."""
-        target = ExecTarget(
-            container_id=self.container_id,
-            user=self._user,
-            workdir="/",
-            env=minimal_env(),
-            output_cap_bytes=4096,
-        )
+        """Have pid 1 kill every other process; kill the container if that does not do it."""
         try:
-            result = run_exec(
-                self._engine,
-                self._events,
-                target,
-                _KILL_ALL,
-                timeout_s=_KILL_TIMEOUT_S,
-                kill_container=self._kill_container,
-            )
-            if result.exit_code == 0 and self._wait_quiet():
+            self._engine.kill(self.container_id, signal=TREE_KILL_SIGNAL)
+            if self._wait_quiet():
                 return
-            _log.warning("container %s: kill -9 -1 did not end the tree", self.container_id[:12])
+            _log.warning("container %s: the tree outlived kill -9 -1", self.container_id[:12])
         except SandboxError as exc:
             _log.warning("container %s: cannot kill the tree: %s", self.container_id[:12], exc)
         self._kill_container()
 
     def _wait_quiet(self) -> bool:
-        """Whether the engine sees only the idle processes before a short deadline."""
+        """Whether the engine sees only the idle pid 1 before a short deadline."""
         deadline = time.monotonic() + _QUIET_TIMEOUT_S
+        quiet = self.warm.idle.quiet_processes
         pause = 0.01
-        while self._engine.process_count(self.container_id) > IDLE_PROCESSES:
+        while self._engine.process_count(self.container_id) > quiet:
             if time.monotonic() > deadline:
                 return False
             time.sleep(pause)

@@ -45,8 +45,12 @@ class Shop:
 
 @pytest.fixture
 def config(docker_engine: object) -> EvoConfig:
-    """The default configuration: the Docker sandbox and default policy."""
-    return EvoConfig()
+    """The default configuration (Docker sandbox, default policy), without a warm pool: a
+    devloop run validates twice, and starting two spare containers per run only costs time."""
+    default = EvoConfig()
+    return default.model_copy(
+        update={"sandbox": default.sandbox.model_copy(update={"pool_size": 0})}
+    )
 
 
 @pytest.fixture
@@ -60,7 +64,9 @@ def shop(git_repo: GitRepoFactory, tmp_path: Path) -> Shop:
         },
         name="shop",
     )
-    return Shop(path=path, fix=unified_diff(path, "shop/cart.py", CART_FIXED), store=tmp_path / "store")
+    return Shop(
+        path=path, fix=unified_diff(path, "shop/cart.py", CART_FIXED), store=tmp_path / "store"
+    )
 
 
 def git(repo: Path, *args: str) -> str:

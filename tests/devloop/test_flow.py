@@ -19,7 +19,7 @@ from evokernel import (
     run_devloop,
     show_asset,
 )
-from evokernel.devloop import ChangeOrigin, TestTransition
+from evokernel.devloop import Approval, ChangeOrigin, Review, TestTransition
 from evokernel.policy import PolicyLimit
 from tests.conftest import GitRepoFactory
 from tests.devloop.conftest import (
@@ -29,7 +29,6 @@ from tests.devloop.conftest import (
     git,
     repo_state,
     store_kinds,
-    store_ok,
     trailers,
 )
 
@@ -64,7 +63,7 @@ def test_approved_change_is_committed_on_its_own_branch_with_trailers(
     }
     review = result.review
     assert review is not None and review.origin is ChangeOrigin.AGENT
-    assert [(v.test, v.transition) for v in review.tests][0] == (
+    assert (review.tests[0].test, review.tests[0].transition) == (
         FAILING_TEST,
         TestTransition.FAIL_TO_PASS,
     )
@@ -133,7 +132,7 @@ def test_policy_violation_names_the_limit_and_asks_nobody(config: EvoConfig, sho
     asked: list[str] = []
 
     class Recording(FixedApprover):
-        def decide(self, review):  # type: ignore[no-untyped-def]
+        def decide(self, review: Review) -> Approval:
             asked.append(review.run_id)
             return super().decide(review)
 

@@ -11,6 +11,7 @@ from evokernel.events import (
     ApprovalSource,
     AssetStateChanged,
     AssetType,
+    BundleImported,
     CapsuleCommitted,
     CapsuleReused,
     DeliveryState,
@@ -22,6 +23,7 @@ from evokernel.events import (
     MutationProposed,
     MutationRejected,
     RemoteAssetImported,
+    RemoteRevocationReceived,
     ReplayAttempted,
     ReplayEconomicsRecorded,
     ReplayLookupRecorded,
@@ -132,6 +134,12 @@ def one_of_each() -> list[EvolutionEvent]:
             capsule=capsule(9, 1),
         ),
         LedgerEntryRecorded(entry_kind=LedgerEntryKind.STAKE, account="node-b", amount=-5.0),
+        BundleImported(
+            sender_id="node-b", message_id="m1", bundle_hash="b" * 64, imported=["capsule_9"]
+        ),
+        RemoteRevocationReceived(
+            sender_id="node-b", message_id="m2", asset_id="capsule_9", revoked=False
+        ),
     ]
 
 

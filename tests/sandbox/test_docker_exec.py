@@ -3,12 +3,17 @@ workspace can reach the waiter that becomes it."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from sandbox import ExecRequest, SessionSpec
+from sandbox.config import DockerSandboxConfig
 from sandbox.docker import DockerSandbox, DockerSession
+from sandbox.docker.isolation import IdleProcess
 from tests.sandbox.docker_support import docker_sandbox
 
 __all__ = ["docker_sandbox"]  # fixture, imported for pytest
@@ -93,3 +98,36 @@ def test_a_command_that_closes_its_output_is_still_waited_for(
         )
     assert result.exit_code == 7
     assert result.duration_s >= 1.0
+
+
+@pytest.fixture(scope="module")
+def image_without_python(docker_engine: Any) -> Iterator[str]:
+    """The base image with python3 removed (only a shell left to idle with)."""
+    base = docker_engine.images.get(DockerSandboxConfig().image)
+    container = docker_engine.containers.create(
+        base.id, ["sh", "-c", "rm -f /usr/bin/python3*"], user="0", network_mode="none"
+    )
+    try:
+        container.start()
+        assert container.wait(timeout=60)["StatusCode"] == 0
+        image = container.commit(repository="evokernel/test-no-python", tag=uuid.uuid4().hex[:8])
+    finally:
+        container.remove(force=True)
+    yield image.id
+    docker_engine.images.remove(image.id, force=True)
+
+
+def test_an_image_without_python_idles_in_a_shell_and_still_kills_trees(
+    image_without_python: str, tmp_path: Path
+) -> None:
+    config = DockerSandboxConfig(image=image_without_python, pool_size=1)
+    with DockerSandbox(config) as sandbox:
+        assert sandbox.wait_until_warm(timeout_s=120)
+        with sandbox.open(SessionSpec(workspace=tmp_path)) as session:
+            assert session.warm.idle is IdleProcess.SHELL and session.warm.primed is None
+            assert session.exec(ExecRequest(argv=["sh", "-c", "echo ok"])).stdout == "ok\n"
+            spin = session.exec(
+                ExecRequest(argv=["sh", "-c", "sleep 300 & sleep 300"], timeout_s=1)
+            )
+            assert spin.timed_out and session.spent_reason is None
+            assert session.exec(ExecRequest(argv=["sh", "-c", "echo alive"])).stdout == "alive\n"

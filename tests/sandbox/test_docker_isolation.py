@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import ExecRequest, ExecResult, SessionSpec
+from sandbox import ExecRequest, ExecResult, SessionError, SessionSpec
 from sandbox.docker import DockerSandbox, DockerSession
 from tests.sandbox.docker_support import BOMB_LIMITS, docker_sandbox, inspect_container
 
@@ -60,6 +60,16 @@ while True:
             os._exit(0)
     except OSError:
         time.sleep(600)  # every pid is taken; hold them
+"""
+
+_STOP_PID_1 = """
+import ctypes, os, time
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.ptrace(16, 1, None, None) != 0:  # PTRACE_ATTACH: pid 1 stops
+    print("attach failed:", os.strerror(ctypes.get_errno()), flush=True)
+else:
+    print("pid 1 stopped", flush=True)
+time.sleep(600)
 """
 
 _CONNECT = """
@@ -265,8 +275,7 @@ def test_a_100_mb_flood_is_capped_keeping_head_and_tail(session: DockerSession) 
 def test_a_timeout_kills_a_fork_bomb_that_holds_every_pid(
     docker_sandbox: DockerSandbox, workspace: Path, docker_engine: object
 ) -> None:
-    # The pids limit applies to fork, not to the engine adding an exec'd process, and the kill
-    # is a shell builtin that forks nothing: a full pids table cannot stop the tree kill.
+    # The tree kill needs no new process: the engine signals pid 1, which runs kill -9 -1.
     limits = BOMB_LIMITS.model_copy(update={"pids": 32})
     with docker_sandbox.open(SessionSpec(workspace=workspace, limits=limits)) as session:
         result = python(session, _HOLD_EVERY_PID, timeout_s=3)
@@ -275,6 +284,17 @@ def test_a_timeout_kills_a_fork_bomb_that_holds_every_pid(
         assert len(processes) <= 2, processes
         assert session.spent_reason is None
         assert sh(session, "echo alive").stdout == "alive\n"
+
+
+def test_a_tampered_pid_1_cannot_keep_a_tree_alive(session: DockerSession) -> None:
+    # The command stops pid 1 (ptrace), so pid 1 cannot kill the tree at the timeout; the
+    # engine still sees the processes, and the container itself is killed.
+    result = python(session, _STOP_PID_1, timeout_s=3)
+    assert result.timed_out and result.stdout == "pid 1 stopped\n"
+    assert session.spent_reason is not None
+    assert session.read_file("hello.txt") == b"hello\n"  # results can still be read
+    with pytest.raises(SessionError, match="spent"):
+        sh(session, "true")
 
 
 # -- environment and what the engine says ------------------------------------------------------

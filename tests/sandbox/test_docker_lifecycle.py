@@ -16,7 +16,7 @@ from pathlib import Path
 import docker.errors
 import pytest
 
-from sandbox import ExecRequest, ImageNotFoundError, SessionError, SessionSpec
+from sandbox import ExecRequest, ImageNotFoundError, SandboxConfigError, SessionError, SessionSpec
 from sandbox.config import DockerSandboxConfig
 from sandbox.docker import DockerSandbox
 from sandbox.docker.isolation import PoolKey
@@ -186,8 +186,27 @@ def test_an_absent_image_is_image_not_found_and_nothing_is_left(workspace: Path)
     assert containers_with_label(f"evokernel.run_id={run_id}") == []
 
 
+def test_a_pool_that_cannot_start_says_why_and_does_not_spin(workspace: Path) -> None:
+    image = f"evokernel/absent-{uuid.uuid4().hex[:8]}:0"
+    with DockerSandbox(DockerSandboxConfig(image=image, pool_size=1)) as sandbox:
+        deadline = time.monotonic() + 60
+        while sandbox.pool_error is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert isinstance(sandbox.pool_error, ImageNotFoundError)
+        assert sandbox.pool_status() == {image: 0}
+        assert not sandbox.wait_until_warm(timeout_s=0.5)
+        with pytest.raises(ImageNotFoundError):
+            sandbox.open(SessionSpec(workspace=workspace))
+
+
 def test_a_workspace_that_is_not_a_directory_is_refused(
     docker_sandbox: DockerSandbox, tmp_path: Path
 ) -> None:
     with pytest.raises(SessionError, match="not a directory"):
         docker_sandbox.open(SessionSpec(workspace=tmp_path / "absent"))
+
+
+@pytest.mark.parametrize("user", ["evo", "0", "0:0", "1000:staff", ""])
+def test_the_sandbox_user_must_be_a_numeric_non_root_uid(user: str) -> None:
+    with pytest.raises(SandboxConfigError):
+        DockerSandbox(DockerSandboxConfig(user=user))

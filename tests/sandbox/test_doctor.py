@@ -55,6 +55,15 @@ def test_absent_image_is_failing_and_says_how_to_build_it(docker_engine: object)
 
 
 @pytest.mark.docker
+def test_session_that_cannot_start_makes_the_limits_failing(docker_engine: object) -> None:
+    report = run_doctor(DockerSandboxConfig(user="0:0"))
+    assert report.status is CheckStatus.FAILING
+    memory = report.check("limit.memory")
+    assert memory.status is CheckStatus.FAILING
+    assert "could not start" in memory.reason and "root" in memory.reason
+
+
+@pytest.mark.docker
 def test_running_sandbox_reports_its_warm_pool(docker_engine: object) -> None:
     from sandbox.docker import DockerSandbox
 

@@ -1,0 +1,87 @@
+"""``evokernel serve``: run the node's HTTP server (``/metrics``, ``/healthz``, node API)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from starlette.routing import BaseRoute
+
+from evokernel.cli.network import DEFAULT_TOKEN_ENV
+from evokernel.cli.options import StoreOption
+from evokernel.cli.render import stderr
+from evokernel.cli.state import cli_state
+from evokernel.metrics import SandboxLatency
+from evokernel.network import network_routes, open_node_api
+from evokernel.server import build_app
+from store import EventLog
+
+DEFAULT_PORT = 8742
+"""Port ``evokernel serve`` listens on when ``--port`` is not given."""
+
+
+def serve(
+    ctx: typer.Context,
+    store: StoreOption = None,
+    host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="Port to listen on.")
+    ] = DEFAULT_PORT,
+    token_env: Annotated[
+        str,
+        typer.Option("--token-env", help="Environment variable holding the node API's token."),
+    ] = DEFAULT_TOKEN_ENV,
+    node_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--node-dir",
+            help="Node directory: key and trusted peers (default: <store>/node).",
+            file_okay=False,
+        ),
+    ] = None,
+    tofu: Annotated[
+        bool,
+        typer.Option(
+            "--trust-on-first-use",
+            help="Accept publishes from unknown senders once their bundle passes every check.",
+        ),
+    ] = False,
+    no_node_api: Annotated[
+        bool,
+        typer.Option("--no-node-api", help="Serve only /metrics and /healthz (no token needed)."),
+    ] = False,
+) -> None:
+    """Serve /metrics, /healthz and the node API until interrupted (Ctrl-C).
+
+    /metrics and /healthz need no token; every /v1/network/... route needs
+    `Authorization: Bearer <token>`, the token read from the variable named by
+    --token-env. The node key comes from `evokernel network keygen`. The store is
+    created if it does not exist yet.
+
+    \b
+    Example:
+        export EVOKERNEL_NETWORK_TOKEN=$(openssl rand -hex 32)
+        evokernel serve --port 8742
+        curl -s 127.0.0.1:8742/healthz
+    """
+    import uvicorn
+
+    state = cli_state(ctx)
+    store_dir = state.store_dir(store)
+    token = "" if no_node_api else os.environ.get(token_env, "")
+    if not no_node_api and not token:
+        raise typer.BadParameter(
+            f"set the node API's token in ${token_env} (or pass --no-node-api)",
+            param_hint="--token-env",
+        )
+    EventLog.open(store_dir).close()
+    routes: list[BaseRoute] = []
+    if token:
+        node = node_dir.absolute() if node_dir else None
+        routes += network_routes(open_node_api(store_dir, token, node_dir=node, tofu=tofu))
+    app = build_app(store_dir, state.config.sandbox, routes=routes, latency=SandboxLatency())
+    stderr().print(f"serving {store_dir} on http://{host}:{port}", style="dim")
+    # Logging is already configured by the CLI: uvicorn must not install its own.
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=state.verbose > 0)

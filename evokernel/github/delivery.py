@@ -1,0 +1,326 @@
+"""One labelled issue, delivered: branch, validated commit, push, pull request, comment, label.
+
+Every step first looks for what it would create, by deterministic name or hidden marker, on
+GitHub (or in the remote's branches): the pull request from ``evo/issue-<n>``, the
+"needs a human" comment for this base revision, the branch on the remote, then the local
+branch. Only when nothing is found does it solve. A loop killed anywhere and started again
+therefore finds its earlier work and continues from there: no duplicate, no lost step.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from evokernel.devloop.review import build_review
+from evokernel.events import DeliveryState, DeliveryUpdated
+from evokernel.github.errors import GitHubConflictError
+from evokernel.github.facts import StoreFacts, capsule_of_run
+from evokernel.github.labels import ensure_labels
+from evokernel.github.models import GitHubIssue, GitHubPull, IssueState
+from evokernel.github.reports import IssueAction, IssueReport
+from evokernel.github.solving import IssueSolution, solve_issue
+from evokernel.github.texts import (
+    PR_OPENED,
+    announcement,
+    commit_message,
+    commit_trailers,
+    needs_human,
+    needs_human_marker,
+    pull_body,
+    pull_title,
+)
+from evokernel.github.verdicts import run_of, settle
+from evokernel.landing import commit_on_branch
+
+if TYPE_CHECKING:
+    from evokernel.github.loop import GitHubLoop
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Tick:
+    """What one pass shares between issues: the loop, the store's facts, the base."""
+
+    loop: GitHubLoop
+    facts: StoreFacts
+    default_branch: str
+    base_rev: str | None = None
+
+    def base(self) -> str:
+        """The default branch's commit, fetched into the clone once per pass."""
+        if self.base_rev is None:
+            self.base_rev = self.loop.clone.fetch(self.default_branch)
+        return self.base_rev
+
+    def record(self, event: DeliveryUpdated) -> None:
+        """Append a delivery step to the store unless it is recorded already."""
+        self.facts.record_delivery(self.loop.log, event)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A validated commit on the issue's branch, and what it came from."""
+
+    branch: str
+    commit: str
+    message: str
+    """The commit message: the evidence the pull request shows."""
+    run_id: str
+    capsule_id: str | None
+    replayed: bool
+    origin_run_id: str | None = None
+    solution: IssueSolution | None = None
+    """Set when this pass solved the issue (None: found on the remote or locally)."""
+    created: tuple[str, ...] = field(default_factory=tuple)
+
+
+def deliver_issue(tick: Tick, issue: GitHubIssue) -> IssueReport:
+    """Bring one issue as far as it goes: a pull request, a verdict, or a needs-human note."""
+    loop = tick.loop
+    branch = loop.settings.branch_for(issue.number)
+    report = IssueReport(
+        number=issue.number, title=issue.title, action=IssueAction.PR_OPEN, branch=branch
+    )
+    pull = loop.client.find_pull_by_head(loop.repo, branch)
+    if pull is not None and pull.state is IssueState.OPEN:
+        return _follow_up(tick, issue, pull, report, created=[])
+    if pull is not None:
+        verdict = settle(loop, tick.facts, issue, pull)
+        return report.model_copy(
+            update={
+                "action": IssueAction.SETTLED,
+                "pr_number": pull.number,
+                "pr_url": pull.html_url,
+                "run_id": verdict.run_id if verdict else None,
+                "created": verdict.created if verdict else [],
+                "detail": f"pull request #{pull.number} is closed"
+                + (" (merged)" if pull.merged else " (not merged)"),
+            }
+        )
+    base = tick.base()
+    if loop.client.find_comment_with_marker(loop.repo, issue.number, needs_human_marker(base)):
+        created = ensure_labels(loop, issue, add=[loop.settings.needs_human_label])
+        detail = f"no validated fix at {base[:12]}; the issue says so already"
+        return report.model_copy(
+            update={"action": IssueAction.NEEDS_HUMAN, "created": created, "detail": detail}
+        )
+    found = _existing_change(tick, issue, branch)
+    if isinstance(found, IssueReport):
+        return found
+    change = found or _new_change(tick, issue, branch, base)
+    if isinstance(change, IssueReport):
+        return change
+    pull = _open_pull(tick, issue, change)
+    created = [*change.created, "pull"]
+    return _follow_up(tick, issue, pull, report, created=created, change=change)
+
+
+def _existing_change(tick: Tick, issue: GitHubIssue, branch: str) -> Change | IssueReport | None:
+    """The branch's validated commit, from the remote (or pushed now from the clone)."""
+    loop = tick.loop
+    remote = loop.client.get_ref_sha(loop.repo, branch)
+    if remote is not None:
+        loop.clone.fetch(branch)
+        change = _change_of_commit(loop, issue, branch, remote)
+        if change is None:
+            detail = f"{branch} exists on GitHub without an Evo-Run trailer; left alone"
+            return IssueReport(
+                number=issue.number,
+                title=issue.title,
+                action=IssueAction.SKIPPED,
+                branch=branch,
+                detail=detail,
+            )
+        return change
+    local = loop.clone.local_branch(branch)
+    change = _change_of_commit(loop, issue, branch, local) if local else None
+    if change is None:
+        return None
+    loop.clone.push(branch, change.commit)
+    tick.record(_delivery(tick, change, DeliveryState.PUSHED, issue.number))
+    return replace(change, created=("branch",))
+
+
+def _change_of_commit(
+    loop: GitHubLoop, issue: GitHubIssue, branch: str, commit: str
+) -> Change | None:
+    """The change ``commit`` holds, when its trailers say the loop made it for this issue."""
+    trailers = loop.clone.trailers(commit)
+    run_id = trailers.get("Evo-Run")
+    if not run_id or trailers.get("Evo-Issue") != str(issue.number):
+        return None
+    return Change(
+        branch=branch,
+        commit=commit,
+        message=loop.clone.message(commit),
+        run_id=run_id,
+        capsule_id=trailers.get("Evo-Capsule") or None,
+        replayed="Evo-Replay-Run" in trailers,
+        origin_run_id=trailers.get("Evo-Origin-Run") or None,
+    )
+
+
+def _new_change(tick: Tick, issue: GitHubIssue, branch: str, base: str) -> Change | IssueReport:
+    """Solve the issue; commit the validated change on its branch and push it."""
+    loop = tick.loop
+    started = time.monotonic()
+    solution = solve_issue(loop, issue, base)
+    solved = solution.result
+    if not solution.solved:
+        return _unsolved(tick, issue, branch, base, solution)
+    review = build_review(solution.task, solution.detection, solved, time.monotonic() - started)
+    message = commit_message(issue.number, issue.title, review)
+    trailers = commit_trailers(issue.number, review)
+    commit = commit_on_branch(loop.clone.path, base, branch, review.diff, message, trailers)
+    change = Change(
+        branch=branch,
+        commit=commit,
+        message=loop.clone.message(commit),
+        run_id=solved.run_id,
+        capsule_id=solved.capsule_id,
+        replayed=solved.replay_run_id is not None,
+        origin_run_id=solved.original_run_id,
+        solution=solution,
+        created=("commit", "branch"),
+    )
+    tick.record(_delivery(tick, change, DeliveryState.COMMITTED, issue.number))
+    loop.clone.push(branch, commit)
+    tick.record(_delivery(tick, change, DeliveryState.PUSHED, issue.number))
+    return change
+
+
+def _unsolved(
+    tick: Tick, issue: GitHubIssue, branch: str, base: str, solution: IssueSolution
+) -> IssueReport:
+    """Nothing validated: say so once on the issue and label it (or wait out the sandbox)."""
+    loop = tick.loop
+    solved = solution.result
+    report = IssueReport(
+        number=issue.number,
+        title=issue.title,
+        action=IssueAction.NEEDS_HUMAN,
+        branch=branch,
+        run_id=solved.run_id,
+        outcome=solved.outcome.value,
+        agent_calls=solved.agent_calls,
+        detail=solution.detail,
+    )
+    if solution.infra_failure:
+        return report.model_copy(update={"action": IssueAction.SKIPPED})
+    body = needs_human(
+        solved.reason_code.value, solved.feedback, solution.detection.failing_tests, base
+    )
+    comment = loop.client.create_comment(loop.repo, issue.number, body)
+    event = DeliveryUpdated(
+        run_id=solved.run_id,
+        state=DeliveryState.ISSUE_COMMENTED,
+        repo=loop.repo,
+        issue_number=issue.number,
+        url=comment.html_url,
+    )
+    tick.record(event)
+    created = ["comment", *ensure_labels(loop, issue, add=[loop.settings.needs_human_label])]
+    return report.model_copy(update={"created": created})
+
+
+def _open_pull(tick: Tick, issue: GitHubIssue, change: Change) -> GitHubPull:
+    """Open the pull request (its absence was checked before solving)."""
+    loop = tick.loop
+    try:
+        return loop.client.create_pull(
+            loop.repo,
+            title=pull_title(issue.number, issue.title),
+            body=pull_body(issue.number, change.message, change.run_id),
+            head=change.branch,
+            base=tick.default_branch,
+        )
+    except GitHubConflictError:
+        # another process (or a lost response) made it meanwhile: take that one
+        found = loop.client.find_pull_by_head(loop.repo, change.branch)
+        if found is None:
+            raise
+        return found
+
+
+def _follow_up(
+    tick: Tick,
+    issue: GitHubIssue,
+    pull: GitHubPull,
+    report: IssueReport,
+    *,
+    created: list[str],
+    change: Change | None = None,
+) -> IssueReport:
+    """Record the pull request, comment on the issue once, and label it ``evo:pr-open``."""
+    loop = tick.loop
+    run_id = change.run_id if change else run_of(pull)
+    tick.record(
+        DeliveryUpdated(
+            run_id=run_id or "unknown",
+            state=DeliveryState.PR_OPENED,
+            repo=loop.repo,
+            branch=pull.head_ref,
+            commit=pull.head_sha,
+            issue_number=issue.number,
+            pr_number=pull.number,
+            url=pull.html_url,
+        )
+    )
+    view = loop.kernel.view()
+    capsule = change.capsule_id if change else (capsule_of_run(view, run_id) if run_id else None)
+    replayed = (
+        change.replayed
+        if change
+        else bool(capsule and run_id in view.capsules[capsule].replay_run_ids)
+    )
+    if loop.client.find_comment_with_marker(loop.repo, issue.number, PR_OPENED) is None:
+        comment = loop.client.create_comment(
+            loop.repo, issue.number, announcement(pull.number, replayed)
+        )
+        created.append("comment")
+        tick.record(
+            DeliveryUpdated(
+                run_id=run_id or "unknown",
+                state=DeliveryState.ISSUE_COMMENTED,
+                repo=loop.repo,
+                issue_number=issue.number,
+                pr_number=pull.number,
+                url=comment.html_url,
+            )
+        )
+    settings = loop.settings
+    created += ensure_labels(
+        loop, issue, add=[settings.pr_open_label], remove=[settings.needs_human_label]
+    )
+    solution = change.solution if change else None
+    return report.model_copy(
+        update={
+            "action": IssueAction.PR_OPENED if "pull" in created else IssueAction.PR_OPEN,
+            "commit": pull.head_sha,
+            "pr_number": pull.number,
+            "pr_url": pull.html_url,
+            "run_id": run_id,
+            "capsule_id": capsule,
+            "replayed": replayed,
+            "origin_run_id": change.origin_run_id if change else None,
+            "outcome": solution.result.outcome.value if solution else None,
+            "agent_calls": solution.result.agent_calls if solution else 0,
+            "created": created,
+            "detail": f"pull request #{pull.number} waits for review",
+        }
+    )
+
+
+def _delivery(tick: Tick, change: Change, state: DeliveryState, issue: int) -> DeliveryUpdated:
+    return DeliveryUpdated(
+        run_id=change.run_id,
+        state=state,
+        repo=tick.loop.repo,
+        branch=change.branch,
+        commit=change.commit,
+        issue_number=issue,
+    )

@@ -1,0 +1,85 @@
+"""What the store already says about the loop's work: delivery steps and GitHub verdicts.
+
+GitHub decides what exists there; the store records that each step happened. A loop that was
+killed between doing a step and recording it records it on the next pass, and never twice:
+``StoreFacts`` is read once per pass and kept current as the pass appends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from evokernel.confidence import ConfidenceConfig, confidence
+from evokernel.events import (
+    ApprovalDecision,
+    ApprovalRecorded,
+    ApprovalSource,
+    DeliveryUpdated,
+    event_payload,
+    parse_event,
+)
+from evokernel.views import EvolutionView
+from store import EventLog
+
+DeliveryKey = tuple[str, str | None, str | None, int | None, int | None]
+"""``(state, repo, branch, issue_number, pr_number)``: one delivery step, whatever the run."""
+
+_KINDS = frozenset({"delivery_updated", "approval_recorded"})
+
+
+def delivery_key(event: DeliveryUpdated) -> DeliveryKey:
+    """What makes two delivery records the same step (the run, commit and URL do not)."""
+    return (event.state.value, event.repo, event.branch, event.issue_number, event.pr_number)
+
+
+@dataclass
+class StoreFacts:
+    """Delivery steps and GitHub verdicts recorded so far."""
+
+    deliveries: set[DeliveryKey] = field(default_factory=set)
+    """Every delivery step recorded."""
+    verdicts: dict[str, ApprovalDecision] = field(default_factory=dict)
+    """Run id -> the GitHub verdict recorded for it."""
+
+    @classmethod
+    def scan(cls, log: EventLog) -> StoreFacts:
+        """Read the facts from ``log`` (only the two kinds concerned are parsed)."""
+        facts = cls()
+        for record in log.scan():
+            if record.kind in _KINDS:
+                facts.note(parse_event(record))
+        return facts
+
+    def note(self, event: object) -> None:
+        """Take an event into account (others are ignored)."""
+        if isinstance(event, DeliveryUpdated):
+            self.deliveries.add(delivery_key(event))
+        elif isinstance(event, ApprovalRecorded) and event.source is ApprovalSource.GITHUB:
+            self.verdicts[event.run_id] = event.decision
+
+    def record_delivery(self, log: EventLog, event: DeliveryUpdated) -> bool:
+        """Append ``event`` unless that step is recorded already; True when appended."""
+        if delivery_key(event) in self.deliveries:
+            return False
+        log.append(*event_payload(event))
+        self.note(event)
+        return True
+
+
+def capsule_of_run(view: EvolutionView, run_id: str) -> str | None:
+    """The capsule ``run_id`` captured (its origin run) or reused (a replay run), if known."""
+    for capsule_id, found in view.capsules.items():
+        if found.capsule.origin_run_id == run_id or run_id in found.replay_run_ids:
+            return capsule_id
+    return None
+
+
+def capsule_confidence(
+    view: EvolutionView, capsule_id: str | None, config: ConfidenceConfig, now: datetime
+) -> float | None:
+    """A capsule's confidence at ``now``, or None when the store does not know it."""
+    found = view.capsules.get(capsule_id) if capsule_id else None
+    if found is None:
+        return None
+    return round(confidence(found.evidence, now, config), 4)

@@ -1,0 +1,195 @@
+"""``GitHubLoop``: the kernel, a GitHub client and a local clone, serving one repository.
+
+The facade of the GitHub loop, as ``EvoKernel`` is the kernel's: each method is a few lines
+calling one flow module (``detect``, ``tick``, ``status``). ``open_github_loop`` builds it
+from configuration the way ``open_runtime`` builds the kernel.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+
+from evokernel.agents.base import Agent
+from evokernel.config import EvoConfig
+from evokernel.errors import ConfigError
+from evokernel.github.client import GitHubClient
+from evokernel.github.clone import LocalClone
+from evokernel.github.detect import detect_failure
+from evokernel.github.errors import GitHubAuthError, GitHubError
+from evokernel.github.facts import StoreFacts, capsule_confidence
+from evokernel.github.reports import DetectReport, LoopStatus, TickReport
+from evokernel.github.settings import DEFAULT_API_URL, GitHubLoopSettings
+from evokernel.github.status import loop_status
+from evokernel.github.tick import run_tick
+from evokernel.kernel import EvoKernel
+from evokernel.runtime import Runtime, open_runtime
+from sandbox import SandboxError
+from store import EventLog
+
+logger = logging.getLogger(__name__)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class GitHubLoop:
+    """One repository's loop: detect failures, deliver fixes, feed verdicts back.
+
+    Args:
+        client: the GitHub adapter (its rate-limit waits and create cap apply).
+        runtime: the kernel with its store and sandbox.
+        config: the project's configuration (policy, plan, scope).
+        settings: the repository, clone, labels and cooldown.
+        token: pushes and fetches authenticate with it; kept out of ``repr``.
+        agent: called when no stored capsule validates; ``None`` means replay only.
+        clock: now, in UTC (the cooldown is measured with it).
+    """
+
+    client: GitHubClient
+    runtime: Runtime
+    config: EvoConfig
+    settings: GitHubLoopSettings
+    token: str | None = field(default=None, repr=False)
+    agent: Agent | None = None
+    clock: Callable[[], datetime] = _now
+
+    @property
+    def repo(self) -> str:
+        """``OWNER/NAME``."""
+        return self.settings.repo
+
+    @property
+    def kernel(self) -> EvoKernel:
+        """The kernel facade."""
+        return self.runtime.kernel
+
+    @property
+    def log(self) -> EventLog:
+        """The evolution store."""
+        return self.runtime.log
+
+    @cached_property
+    def clone(self) -> LocalClone:
+        """The local clone validations and commits are made in.
+
+        Raises:
+            ConfigError: the settings give no clone URL.
+        """
+        url = self.settings.clone_url
+        if url is None:
+            raise ConfigError("the GitHub loop needs a clone URL (--clone)", key="clone_url")
+        return LocalClone(self.settings.clone_dir, url, self.token)
+
+    # -- the commands -------------------------------------------------------------------------
+
+    def detect(self) -> DetectReport:
+        """Validate the default branch; open one issue per failure signature."""
+        return detect_failure(self)
+
+    def tick(self) -> TickReport:
+        """One pass: reconcile verdicts, then deliver every labelled issue."""
+        return run_tick(self)
+
+    def status(self) -> LoopStatus:
+        """What GitHub and the store say about the loop's issues."""
+        return loop_status(
+            self.client,
+            self.settings,
+            self.kernel.view(),
+            StoreFacts.scan(self.log),
+            self.kernel.settings.confidence,
+            self.clock(),
+        )
+
+    def run(
+        self,
+        interval: float,
+        *,
+        max_ticks: int | None = None,
+        on_tick: Callable[[TickReport], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> int:
+        """Tick every ``interval`` seconds (``max_ticks`` times, or until interrupted).
+
+        A tick that fails on GitHub or in the sandbox is logged and the next one tries again;
+        a rejected token stops the loop.
+
+        Raises:
+            GitHubAuthError: the token is invalid or lacks permission.
+        """
+        ticks = 0
+        while max_ticks is None or ticks < max_ticks:
+            if ticks:
+                sleep(interval)
+            ticks += 1
+            try:
+                report = self.tick()
+            except GitHubAuthError:
+                raise
+            except (GitHubError, SandboxError) as exc:
+                logger.warning("tick %d failed, trying again in %.0fs: %s", ticks, interval, exc)
+                continue
+            if on_tick is not None:
+                on_tick(report)
+        return ticks
+
+    def confidence_of(self, capsule_id: str | None) -> float | None:
+        """A capsule's confidence now, or None when the store does not know it."""
+        view = self.kernel.view()
+        return capsule_confidence(view, capsule_id, self.kernel.settings.confidence, self.clock())
+
+
+@contextmanager
+def open_github_loop(
+    config: EvoConfig,
+    settings: GitHubLoopSettings,
+    *,
+    token: str,
+    api_url: str = DEFAULT_API_URL,
+    store_dir: Path | None = None,
+    agent: Agent | None = None,
+    client: GitHubClient | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Iterator[GitHubLoop]:
+    """Open the store, the sandbox and a GitHub client, and build the loop.
+
+    Args:
+        config: the project's configuration.
+        settings: the repository and how its work is named.
+        token: the GitHub token (read at the CLI boundary; never logged or stored).
+        api_url: the REST base: ``https://api.github.com`` or an Enterprise ``.../api/v3``.
+        store_dir: the evolution store (default ``store.path``).
+        agent: the fallback agent; ``None`` means replay only.
+        client: a ready client (tests pass one with a fake clock); made from ``api_url`` and
+            ``token`` otherwise, and closed on exit.
+        clock: now, in UTC.
+
+    Raises:
+        GitHubAuthError: no token.
+        StoreError / SandboxError: the store or the sandbox could not be opened.
+    """
+    own = client is None
+    made = client if client is not None else GitHubClient(api_url, token)
+    try:
+        with open_runtime(config, store_dir) as runtime:
+            yield GitHubLoop(
+                client=made,
+                runtime=runtime,
+                config=config,
+                settings=settings,
+                token=token,
+                agent=agent,
+                clock=clock or _now,
+            )
+    finally:
+        if own:
+            made.close()

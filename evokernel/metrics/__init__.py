@@ -1,0 +1,77 @@
+"""Metrics and health: Prometheus figures counted from the store, and real health checks.
+
+``snapshot_from_view`` turns the evolution view into ``MetricsSnapshot``; ``metric_families``
+is the one list of exposed metrics (docs/metrics.md); ``metrics_registry`` puts a collector
+over a snapshot source into a fresh registry. ``TimedSandbox`` measures sandbox start and run
+latency where validations run. ``check_health`` is what ``/healthz`` answers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from evokernel.metrics.collector import (
+    CONTENT_TYPE,
+    MetricSample,
+    StoreCollector,
+    metric_families,
+    metric_samples,
+    metrics_registry,
+    render_metrics,
+)
+from evokernel.metrics.health import (
+    HealthCheck,
+    HealthReport,
+    HealthStatus,
+    check_health,
+    check_sandbox,
+    check_store,
+    health_report,
+)
+from evokernel.metrics.latency import (
+    HistogramSnapshot,
+    LatencySnapshot,
+    SandboxLatency,
+    TimedSandbox,
+)
+from evokernel.metrics.live import LiveView
+from evokernel.metrics.snapshot import MetricsSnapshot, snapshot_from_view
+from evokernel.projection import Projector, default_snapshot_path
+from store import EventLog
+
+
+def read_metrics(store_dir: Path, latency: SandboxLatency | None = None) -> MetricsSnapshot:
+    """The metric figures of the store in ``store_dir`` (opened read-only; nothing written).
+
+    Raises:
+        StoreNotFoundError: there is no store in ``store_dir``.
+    """
+    with EventLog.open_readonly(store_dir) as log:
+        view = Projector(log, default_snapshot_path(store_dir)).load()
+    return snapshot_from_view(view, latency)
+
+
+__all__ = [
+    "CONTENT_TYPE",
+    "HealthCheck",
+    "HealthReport",
+    "HealthStatus",
+    "HistogramSnapshot",
+    "LatencySnapshot",
+    "LiveView",
+    "MetricSample",
+    "MetricsSnapshot",
+    "SandboxLatency",
+    "StoreCollector",
+    "TimedSandbox",
+    "check_health",
+    "check_sandbox",
+    "check_store",
+    "health_report",
+    "metric_families",
+    "metric_samples",
+    "metrics_registry",
+    "read_metrics",
+    "render_metrics",
+    "snapshot_from_view",
+]

@@ -1,0 +1,88 @@
+"""The figures behind ``/metrics`` and ``evokernel metrics``, taken from the evolution view.
+
+Everything here is counted from store events by the projection, so it survives restarts and
+is the same on every read of the same store; only the sandbox latency histograms and the
+warm pool are process-local (see ``latency``). Counting is honest: a lookup is not a replay
+attempt, and only attempts that reached a sandbox validation are replay validations.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from evokernel.metrics.latency import LatencySnapshot, SandboxLatency
+from evokernel.models import AssetState
+from evokernel.models._base import Model
+from evokernel.views import EvolutionView
+
+
+class MetricsSnapshot(Model):
+    """The metric figures of one store (and this process's sandbox latencies)."""
+
+    tasks: int = 0
+    """Runs started."""
+    replay_lookups: int = 0
+    """Replay lookups (selector queries), whether or not a candidate was validated."""
+    replay_attempts: int = 0
+    """Capsules tried, whatever the outcome (apply failures and skips included)."""
+    replay_validations: int = 0
+    """Replay attempts that reached a sandbox validation."""
+    replay_hits: int = 0
+    """Replay validations that passed and were reused."""
+    false_replays: int = 0
+    """Reuses later rejected by a human or CI."""
+    agent_calls: int = 0
+    """Agent calls made."""
+    agent_calls_avoided: int = 0
+    """Agent calls not made because a replay validated."""
+    seconds_saved: float = 0.0
+    """Net seconds saved by reuse against the original capture cost (can go down)."""
+    tokens_saved: int = 0
+    """Agent tokens not spent because of reuse, where known."""
+    promotions: int = 0
+    """Transitions to ``promoted``."""
+    revocations: int = 0
+    """Transitions to ``revoked``."""
+    capsules: dict[AssetState, int] = Field(default_factory=dict)
+    """Capsules by current state (every state listed, zeros included)."""
+    genes: dict[AssetState, int] = Field(default_factory=dict)
+    """Genes by current state (every state listed, zeros included)."""
+    ledger_balance: dict[str, float] = Field(default_factory=dict)
+    """Credit balance by ledger account."""
+    store_last_seq: int = 0
+    """Sequence number of the last store record the figures include."""
+    latency: LatencySnapshot | None = None
+    """Sandbox start and run latency measured in this process (``None``: not measured)."""
+
+
+def _by_state(states: list[AssetState]) -> dict[AssetState, int]:
+    counts = dict.fromkeys(AssetState, 0)
+    for state in states:
+        counts[state] += 1
+    return counts
+
+
+def snapshot_from_view(
+    view: EvolutionView, latency: SandboxLatency | None = None
+) -> MetricsSnapshot:
+    """The metric figures of ``view`` (pure, apart from reading ``latency``'s histograms)."""
+    counters = view.counters
+    return MetricsSnapshot(
+        tasks=counters.tasks,
+        replay_lookups=counters.replay_lookups,
+        replay_attempts=counters.replay_attempts,
+        replay_validations=counters.replay_validations,
+        replay_hits=counters.replay_hits,
+        false_replays=counters.false_replays,
+        agent_calls=counters.agent_calls,
+        agent_calls_avoided=counters.agent_calls_avoided,
+        seconds_saved=round(counters.seconds_saved, 6),
+        tokens_saved=counters.tokens_saved,
+        promotions=counters.promotions,
+        revocations=counters.revocations,
+        capsules=_by_state([c.state for c in view.capsules.values()]),
+        genes=_by_state([g.state for g in view.genes.values()]),
+        ledger_balance={a: round(b, 6) for a, b in sorted(view.ledger.items())},
+        store_last_seq=view.last_seq,
+        latency=latency.snapshot() if latency is not None else None,
+    )

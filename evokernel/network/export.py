@@ -1,0 +1,154 @@
+"""Exporting: the genes and capsules this node vouches for, as a signed bundle.
+
+Only capsules that are ``promoted`` or ``candidate`` here leave the node: never revoked,
+archived or quarantined ones (an imported capsule leaves only after it validated here, and
+then this node is its publisher for whoever imports it next). Each capsule travels with its
+gene and, for audit, with this node's latest events about it (replays, reuses, state
+changes; never approvals, which name people).
+
+``after_seq`` makes exports incremental: only capsules created or touched by a record after
+that seq are included, and the bundle's ``cursor`` names the position it covers, so a sync
+client asks for "everything after my cursor" next time.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from evokernel.models import AssetState, Capsule, Gene
+from evokernel.network.bundle import Bundle, BundleEvent, seal_bundle
+from evokernel.network.identity import NodeIdentity
+from evokernel.network.integrity import JUSTIFYING_KINDS
+from evokernel.projection import Projector, default_snapshot_path
+from evokernel.views import EvolutionView
+from store import EventLog, StoreNotFoundError
+
+EXPORTABLE = frozenset({AssetState.PROMOTED, AssetState.CANDIDATE})
+"""Capsule states that may be exported."""
+
+MAX_EVENTS_PER_ASSET = 20
+"""Justifying events kept per capsule (the latest ones)."""
+
+# Kinds whose record means "this capsule changed", for incremental exports.
+_TOUCHING_KINDS = JUSTIFYING_KINDS | {"capsule_committed", "remote_asset_imported"}
+
+
+def export_bundle(
+    log: EventLog,
+    identity: NodeIdentity,
+    signals: Sequence[str] | None = None,
+    *,
+    after_seq: int = 0,
+    snapshot_path: Path | None = None,
+    max_events_per_asset: int = MAX_EVENTS_PER_ASSET,
+    now: datetime | None = None,
+) -> Bundle:
+    """A bundle of the exportable capsules (and their genes), signed by ``identity``.
+
+    Args:
+        log: the store to export from (read-only is enough; nothing is written).
+        identity: the sender.
+        signals: keep only genes whose signature holds at least one of these signals.
+        after_seq: keep only capsules created or touched after this store position.
+        snapshot_path: the store's view snapshot, to build the view faster.
+        max_events_per_asset: how many of the latest justifying events travel per capsule.
+        now: the bundle's ``created_at`` (defaults to the current time).
+    """
+    view = Projector(log, snapshot_path).load()
+    chosen = _exportable(view, set(signals or ()))
+    history, touched = _scan(log, set(chosen), view.last_seq, after_seq, max_events_per_asset)
+    if after_seq > 0:
+        chosen = {cid: c for cid, c in chosen.items() if cid in touched}
+    capsules = [chosen[cid] for cid in sorted(chosen)]
+    gene_ids = sorted({c.gene_id for c in capsules})
+    genes: list[Gene] = [view.genes[gid].gene for gid in gene_ids]
+    events = sorted(
+        (event for cid in sorted(chosen) for event in history.get(cid, ())),
+        key=lambda e: e.seq,
+    )
+    return seal_bundle(
+        identity,
+        genes,
+        capsules,
+        events,
+        cursor=view.last_seq,
+        signals=signals or (),
+        now=now,
+    )
+
+
+def export_store(
+    store_dir: Path,
+    identity: NodeIdentity,
+    signals: Sequence[str] | None = None,
+    *,
+    after_seq: int = 0,
+) -> Bundle:
+    """``export_bundle`` of the store at ``store_dir``, read-only; a node whose store has no
+    log yet exports an empty bundle."""
+    try:
+        log = EventLog.open_readonly(store_dir)
+    except StoreNotFoundError:
+        return seal_bundle(identity, [], [], signals=signals or ())
+    with log:
+        return export_bundle(
+            log,
+            identity,
+            signals,
+            after_seq=after_seq,
+            snapshot_path=default_snapshot_path(store_dir),
+        )
+
+
+def _exportable(view: EvolutionView, signals: set[str]) -> dict[str, Capsule]:
+    chosen: dict[str, Capsule] = {}
+    for capsule_id, c in view.capsules.items():
+        gene = view.genes.get(c.capsule.gene_id)
+        if c.state not in EXPORTABLE or gene is None:
+            continue
+        if gene.state in {AssetState.REVOKED, AssetState.ARCHIVED}:
+            continue
+        if signals and not signals.intersection(gene.gene.signature):
+            continue
+        chosen[capsule_id] = c.capsule
+    return chosen
+
+
+def _subjects(kind: str, payload: dict[str, Any]) -> Iterable[str]:
+    if kind == "capsule_committed":
+        capsule = payload.get("capsule")
+        return [capsule["capsule_id"]] if isinstance(capsule, dict) else []
+    subject = payload.get("capsule_id", payload.get("asset_id"))
+    return [subject] if isinstance(subject, str) else []
+
+
+def _scan(
+    log: EventLog, capsule_ids: set[str], last_seq: int, after_seq: int, keep: int
+) -> tuple[dict[str, deque[BundleEvent]], set[str]]:
+    """One pass over the log: each capsule's latest justifying events, and the capsules a
+    record after ``after_seq`` touched. Records past ``last_seq`` (the view's) are left out."""
+    history: dict[str, deque[BundleEvent]] = {}
+    touched: set[str] = set()
+    if not capsule_ids:
+        return history, touched
+    for record in log.scan():
+        if record.seq > last_seq:
+            break
+        if record.kind not in _TOUCHING_KINDS:
+            continue
+        for subject in _subjects(record.kind, record.payload):
+            if subject not in capsule_ids:
+                continue
+            if record.seq > after_seq:
+                touched.add(subject)
+            if record.kind in JUSTIFYING_KINDS:
+                history.setdefault(subject, deque(maxlen=keep)).append(
+                    BundleEvent(
+                        seq=record.seq, ts=record.ts, kind=record.kind, payload=record.payload
+                    )
+                )
+    return history, touched

@@ -1,0 +1,172 @@
+"""Publisher revokes: a signed message that revokes a capsule on the nodes that imported it.
+
+A revoke is honoured only when it is signed by the node this store imported the capsule
+from (``CapsuleView.imported_from``) with that node's trusted key. Anyone else's revoke,
+including one for a capsule captured here, is refused with ``NotPublisherError``; a local
+revoke is ``evokernel assets revoke``. Revokes are never trusted on first use. A honoured
+revoke records ``RemoteRevocationReceived`` and the ``AssetStateChanged`` to ``revoked``
+in one group commit; a revoked capsule is never replayed again.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Final, Literal
+
+import orjson
+
+from evokernel.errors import AssetNotFoundError
+from evokernel.events import (
+    AssetStateChanged,
+    AssetType,
+    EvolutionEvent,
+    RemoteRevocationReceived,
+    event_payload,
+)
+from evokernel.governor import revoke
+from evokernel.models import AssetState
+from evokernel.models._base import Model
+from evokernel.network.bundle import new_message_id, signing_bytes
+from evokernel.network.errors import BundleReplayError, MessageFormatError, NotPublisherError
+from evokernel.network.identity import NodeIdentity
+from evokernel.network.importer import network_lock
+from evokernel.network.trust import TrustStore
+from evokernel.network.verify import RawMessage, check_sender, check_signature, decode, model_of
+from store import EventLog
+
+REVOKE_FORMAT: Final = "evokernel-revoke/1"
+"""The ``format`` of revoke messages (keeps their signatures apart from bundles')."""
+
+
+class RevocationBody(Model):
+    """The signed part of a revoke."""
+
+    format: Literal["evokernel-revoke/1"] = REVOKE_FORMAT
+    """Message format. Do not change."""
+    sender_id: str
+    """Node id of the publisher revoking."""
+    public_key: str
+    """Its Ed25519 public key, base64."""
+    message_id: str
+    """Unique id of this revoke (a replay is refused)."""
+    created_at: datetime
+    """When it was signed (UTC)."""
+    asset_id: str
+    """The capsule revoked."""
+    note: str = ""
+    """Why."""
+
+
+class Revocation(Model):
+    """A signed revoke message."""
+
+    body: RevocationBody
+    """What is signed."""
+    signature: str
+    """Ed25519 signature of ``canonical_json(body)``, base64."""
+
+    def to_json(self) -> bytes:
+        """The revoke as JSON bytes (what ``network revoke`` prints)."""
+        return orjson.dumps(self.model_dump(mode="json"), option=orjson.OPT_INDENT_2)
+
+
+class RevocationReport(Model):
+    """What applying a revoke did."""
+
+    asset_id: str
+    """The capsule."""
+    sender_id: str
+    """The publisher that revoked it."""
+    message_id: str
+    """The revoke's message id."""
+    revoked: bool
+    """False when it was already revoked here."""
+    state: AssetState
+    """Its state afterwards."""
+
+
+def sign_revocation(
+    identity: NodeIdentity, capsule_id: str, note: str = "", *, now: datetime | None = None
+) -> Revocation:
+    """A revoke of ``capsule_id`` signed by ``identity`` (its publisher)."""
+    body = RevocationBody(
+        sender_id=identity.node_id,
+        public_key=identity.public_key,
+        message_id=new_message_id(),
+        created_at=now or datetime.now(UTC),
+        asset_id=capsule_id,
+        note=note,
+    )
+    return Revocation(
+        body=body, signature=identity.sign(signing_bytes(body.model_dump(mode="json")))
+    )
+
+
+def apply_revocation(
+    log: EventLog, revocation: Revocation | RawMessage, trust: TrustStore
+) -> RevocationReport:
+    """Verify a revoke and, when its signer published the capsule here, revoke it.
+
+    Raises:
+        MessageFormatError, UntrustedSenderError, BundleSignatureError: refused.
+        BundleReplayError: this revoke was received before.
+        AssetNotFoundError: no such capsule here.
+        NotPublisherError: the signer is not the node the capsule was imported from.
+    """
+    raw = (
+        revocation.model_dump(mode="json")
+        if isinstance(revocation, Revocation)
+        else decode(revocation, "revoke")
+    )
+    if not isinstance(raw.get("body"), dict) or "signature" not in raw:
+        raise MessageFormatError("revoke lacks body or signature")
+    body = model_of(RevocationBody, raw["body"], "revoke")
+    check_sender(body.sender_id, body.public_key, trust, tofu=False, message_id=body.message_id)
+    check_signature(
+        body.public_key,
+        raw["signature"],
+        signing_bytes(raw["body"]),
+        message_id=body.message_id,
+        sender_id=body.sender_id,
+    )
+    with network_lock(log) as view:
+        if body.message_id in view.network_messages:
+            raise BundleReplayError(
+                f"revoke {body.message_id} was already received",
+                message_id=body.message_id,
+                sender_id=body.sender_id,
+            )
+        capsule = view.capsules.get(body.asset_id)
+        if capsule is None:
+            raise AssetNotFoundError(body.asset_id)
+        if capsule.imported_from != body.sender_id:
+            raise NotPublisherError(body.asset_id, body.sender_id, capsule.imported_from)
+        transition = revoke(capsule.state, by=body.sender_id, note=body.note)
+        events: list[EvolutionEvent] = [
+            RemoteRevocationReceived(
+                sender_id=body.sender_id,
+                message_id=body.message_id,
+                asset_id=body.asset_id,
+                note=body.note,
+                revoked=transition is not None,
+            )
+        ]
+        if transition is not None:
+            events.append(
+                AssetStateChanged(
+                    asset_id=body.asset_id,
+                    asset_type=AssetType.CAPSULE,
+                    from_state=capsule.state,
+                    to_state=transition.to_state,
+                    reason_code=transition.reason_code,
+                    evidence={**transition.evidence, "message_id": body.message_id},
+                )
+            )
+        log.append_many(event_payload(event) for event in events)
+    return RevocationReport(
+        asset_id=body.asset_id,
+        sender_id=body.sender_id,
+        message_id=body.message_id,
+        revoked=transition is not None,
+        state=transition.to_state if transition is not None else capsule.state,
+    )

@@ -1,0 +1,68 @@
+"""LiveView: an in-memory view that folds only new records, and rebuilds when the log changes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from evokernel.events import event_payload
+from evokernel.metrics import LiveView
+from evokernel.projection import Projector
+from store import EventLog, StoreNotFoundError
+from tests.evokernel.samples import mixed_stream
+
+STREAM = mixed_stream(200, seed=11)
+
+
+def _append(directory: Path, start: int, stop: int) -> None:
+    with EventLog.open(directory, durability="batch") as log:
+        log.append_many(event_payload(event) for event in STREAM[start:stop])
+
+
+def _cold(directory: Path) -> object:
+    with EventLog.open_readonly(directory) as log:
+        return Projector(log).load()
+
+
+def test_it_catches_up_with_appends_and_matches_a_cold_fold(tmp_path: Path) -> None:
+    directory = tmp_path / "store"
+    _append(directory, 0, 120)
+    live = LiveView(directory)
+
+    first = live.current()
+    _append(directory, 120, 200)
+    second = live.current()
+
+    assert first.last_seq == 120
+    assert second == _cold(directory)
+    assert live.current() is second  # nothing new: the same view, nothing folded
+
+
+def test_it_rebuilds_when_the_log_is_replaced(tmp_path: Path) -> None:
+    directory = tmp_path / "store"
+    _append(directory, 0, 150)
+    live = LiveView(directory)
+    live.current()
+
+    shutil.rmtree(directory)
+    _append(directory, 100, 130)  # a different log: its record 30 is not the one we folded
+    _append(directory, 130, 160)
+
+    assert live.current() == _cold(directory)
+
+
+def test_an_empty_log_then_records(tmp_path: Path) -> None:
+    directory = tmp_path / "store"
+    EventLog.open(directory).close()
+    live = LiveView(directory)
+
+    assert live.current().last_seq == 0
+    _append(directory, 0, 10)
+    assert live.current() == _cold(directory)
+
+
+def test_a_missing_store_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(StoreNotFoundError):
+        LiveView(tmp_path / "nothing").current()

@@ -1,0 +1,158 @@
+"""Network fixtures: real keys, real stores holding real (content-addressed) assets, nodes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from evokernel.events import (
+    AssetStateChanged,
+    AssetType,
+    CapsuleCommitted,
+    EvolutionEvent,
+    GeneSolidified,
+    event_payload,
+)
+from evokernel.governor import TransitionReason
+from evokernel.models import AssetState, Capsule, Gene
+from evokernel.network import NodeIdentity, TrustStore, default_node_dir
+from evokernel.network.seeds import Seed, SeedFile, seed_assets
+from evokernel.network.trust import PEERS_NAME
+from store import EventLog
+
+
+def change(n: int) -> str:
+    """A small, valid unified diff of file ``pkg/m<n>.py``."""
+    return (
+        f"diff --git a/pkg/m{n}.py b/pkg/m{n}.py\n"
+        f"--- a/pkg/m{n}.py\n"
+        f"+++ b/pkg/m{n}.py\n"
+        "@@ -1,2 +1,2 @@\n"
+        " import os\n"
+        f"-x = {n}\n"
+        f"+x = {n + 1}\n"
+    )
+
+
+def assets(*numbers: int, diff: Callable[[int], str] = change) -> tuple[list[Gene], list[Capsule]]:
+    """Genes and capsules with correct content ids: one gene and one capsule per number."""
+    seeds = SeedFile(
+        name="t",
+        seeds=[
+            Seed(
+                signature=["exception:ValueError", f"test-failed:tests/test_m.py::test_{n}"],
+                diff=diff(n),
+                intent=f"fix {n}",
+                repo_identity="repo",
+            )
+            for n in numbers
+        ],
+    )
+    return seed_assets(seeds)
+
+
+def local_events(*numbers: int, promote: tuple[int, ...] = ()) -> list[EvolutionEvent]:
+    """Events that capture one capsule per number here (and promote some)."""
+    genes, capsules = assets(*numbers)
+    events: list[EvolutionEvent] = []
+    for n, gene, capsule in zip(numbers, genes, capsules, strict=True):
+        events += [GeneSolidified(run_id=f"run-{n}", gene=gene), CapsuleCommitted(capsule=capsule)]
+        if n in promote:
+            events.append(
+                AssetStateChanged(
+                    asset_id=capsule.capsule_id,
+                    asset_type=AssetType.CAPSULE,
+                    from_state=AssetState.CANDIDATE,
+                    to_state=AssetState.PROMOTED,
+                    reason_code=TransitionReason.PROMOTED_BY_EVIDENCE,
+                )
+            )
+    return events
+
+
+def capsule_id(n: int) -> str:
+    """The id of capsule ``n`` of ``assets``."""
+    return assets(n)[1][0].capsule_id
+
+
+@dataclass
+class Node:
+    """A network node on disk: its store, its identity, its trusted peers."""
+
+    name: str
+    store_dir: Path
+    identity: NodeIdentity
+    trust: TrustStore
+
+    @property
+    def node_dir(self) -> Path:
+        return default_node_dir(self.store_dir)
+
+    def record(self, events: list[EvolutionEvent]) -> None:
+        with EventLog.open(self.store_dir, durability="batch") as log:
+            log.append_many(event_payload(e) for e in events)
+
+    def events_bytes(self) -> bytes:
+        path = self.store_dir / "events.jsonl"
+        return path.read_bytes() if path.exists() else b""
+
+    def trusts(self, other: Node) -> None:
+        self.trust.trust(other.identity.public_key, note=other.name)
+
+
+MakeNode = Callable[[str], Node]
+
+
+@pytest.fixture
+def make_node(tmp_path: Path) -> MakeNode:
+    """``make_node("a")``: a node with a saved key and an empty store directory."""
+
+    def make(name: str) -> Node:
+        store_dir = tmp_path / name / "store"
+        identity = NodeIdentity.generate()
+        identity.save(default_node_dir(store_dir))
+        return Node(name, store_dir, identity, TrustStore(default_node_dir(store_dir) / PEERS_NAME))
+
+    return make
+
+
+@pytest.fixture
+def publisher(make_node: MakeNode) -> Node:
+    """Node A: two local capsules (1 promoted, 2 candidate) and one quarantined (3)."""
+    node = make_node("a")
+    events = local_events(1, 2, 3, promote=(1,))
+    events.append(
+        AssetStateChanged(
+            asset_id=capsule_id(3),
+            asset_type=AssetType.CAPSULE,
+            from_state=AssetState.CANDIDATE,
+            to_state=AssetState.QUARANTINED,
+            reason_code=TransitionReason.QUARANTINED_REPEATED_FAILURES,
+        )
+    )
+    node.record(events)
+    return node
+
+
+@pytest.fixture
+def receiver(make_node: MakeNode, publisher: Node) -> Node:
+    """Node B: trusts A, already holds one capsule of its own (9)."""
+    node = make_node("b")
+    node.trusts(publisher)
+    node.record(local_events(9))
+    return node
+
+
+@pytest.fixture
+def receiver_log(receiver: Node) -> Iterator[EventLog]:
+    with EventLog.open(receiver.store_dir, durability="batch") as log:
+        yield log
+
+
+@pytest.fixture
+def publisher_log(publisher: Node) -> Iterator[EventLog]:
+    with EventLog.open_readonly(publisher.store_dir) as log:
+        yield log
