@@ -199,6 +199,13 @@ def _supervise(
     solved = _solve(run, agent, max_attempts)
     if solved.outcome not in (SolveOutcome.CAPTURED, SolveOutcome.REPLAYED):
         return _unsolved(run, solved, agent is not None)
+    return _decide(run, detection, solved, approver)
+
+
+def _decide(
+    run: _Run, detection: Detection, solved: SolveResult, approver: Approver
+) -> DevloopResult:
+    """Present the validated change, record the verdict, and land it if approved."""
     review = build_review(run.task, detection, solved, time.monotonic() - run.started)
     run.say(DevloopStep.REVIEW, "asking for approval")
     approval = approver.decide(review)
@@ -227,17 +234,17 @@ def _supervise(
         return run.result(
             DevloopStatus.REJECTED, ReasonCode.REJECTED_BY_HUMAN, detail=detail, **ids
         )
-    assert run.branch is not None
-    run.say(DevloopStep.LAND, f"committing on {run.branch}")
-    before = branch_tip(run.root, run.branch)
-    commit = _land(run, run.branch, review, approval)
+    branch = run.branch or f"evo/{slugify(review.description)}"
+    run.say(DevloopStep.LAND, f"committing on {branch}")
+    before = branch_tip(run.root, branch)
+    commit = _land(run, branch, review, approval)
     landed = "was already" if commit == before else "is now"
-    detail = f"approved by {approval.approver}; the change {landed} {commit[:12]} on {run.branch}"
+    detail = f"approved by {approval.approver}; the change {landed} {commit[:12]} on {branch}"
     return run.result(
         DevloopStatus.APPROVED,
         solved.reason_code,
         detail=detail,
-        branch=run.branch,
+        branch=branch,
         commit=commit,
         **ids,
     )

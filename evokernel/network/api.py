@@ -10,7 +10,8 @@ Every route requires ``Authorization: Bearer <token>``: no header (or not a bear
 
 A refused message answers ``{"error": "<ErrorClass>", "detail": "..."}`` with 400 (format),
 403 (untrusted, bad signature, not the publisher), 404 (unknown capsule), 409 (replay), 413
-(body too large) or 422 (hash or content mismatch); the store is unchanged. Store and crypto
+(body too large) or 422 (hash or content mismatch); the store is unchanged. A store that
+cannot be used answers 503. Store and crypto
 work runs in the thread pool, never on the event loop.
 
 Use: ``network_routes(open_node_api(store_dir, token))`` gives the routes; the server
@@ -39,13 +40,14 @@ from evokernel.network.errors import (
     BundleReplayError,
     MessageFormatError,
     MessageRefusedError,
+    NetworkError,
 )
 from evokernel.network.export import export_store
 from evokernel.network.identity import NodeIdentity, default_node_dir
 from evokernel.network.importer import ImportReport, import_bundle
 from evokernel.network.revocation import RevocationReport, apply_revocation
 from evokernel.network.trust import PEERS_NAME, TrustStore
-from store import EventLog
+from store import EventLog, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +124,9 @@ def _guarded(
             return _error(_status_for(exc), type(exc).__name__, str(exc))
         except AssetNotFoundError as exc:
             return _error(404, type(exc).__name__, str(exc))
+        except (StoreError, NetworkError) as exc:  # the store is unusable, or the lock is held
+            logger.error("%s failed: %s: %s", request.url.path, type(exc).__name__, exc)
+            return _error(503, type(exc).__name__, str(exc))
 
     return endpoint
 

@@ -66,12 +66,15 @@ class CursorStore:
 
     def set(self, cursor: PeerCursor) -> None:
         """Save ``cursor`` (replaces that peer's)."""
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise NetworkError(f"{self.path.parent}: cannot create: {exc}") from exc
         with self._lock:
             current = self._read()
             updated = _CursorsFile(cursors={**current.cursors, cursor.peer: cursor})
             temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
             try:
-                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                 temporary.write_text(updated.model_dump_json(indent=2) + "\n")
                 os.replace(temporary, self.path)
             except OSError as exc:

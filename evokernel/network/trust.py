@@ -86,6 +86,7 @@ class TrustStore:
             node_id = node_id_for(public_key)
         except ValueError as exc:
             raise MessageFormatError(f"not an Ed25519 public key: {exc}") from exc
+        self._make_parent()
         with self._lock:
             current = self._read()
             known = current.peers.get(node_id)
@@ -103,6 +104,13 @@ class TrustStore:
             self._write(_PeersFile(peers={**current.peers, node_id: peer}))
         return peer
 
+    def _make_parent(self) -> None:
+        """Create the node directory private (0700) before the lock file lands in it."""
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise NetworkError(f"{self.path.parent}: cannot create: {exc}") from exc
+
     def _read(self) -> _PeersFile:
         try:
             data = self.path.read_bytes()
@@ -118,7 +126,6 @@ class TrustStore:
     def _write(self, peers: _PeersFile) -> None:
         temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             temporary.write_text(peers.model_dump_json(indent=2) + "\n")
             os.replace(temporary, self.path)
         except OSError as exc:

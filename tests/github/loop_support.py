@@ -4,13 +4,12 @@ to it, and the checks every test makes (no duplicates on GitHub, in git, or in t
 from __future__ import annotations
 
 import subprocess
+import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 from evokernel import (
     EvoConfig,
@@ -23,7 +22,7 @@ from evokernel import (
     commit,
     open_github_loop,
 )
-from evokernel.github import GitHubClient, Marker, MarkerKey, git_push, parse_markers
+from evokernel.github import GitHubClient, MarkerKey, git_push, parse_markers
 from scenarios.github_server import LocalGitHub, Role
 from store import EventLog
 from tests.github.conftest import OWNER, TOKEN, FakeTime, ServerFactory
@@ -123,12 +122,19 @@ class LoopWorld:
         *,
         agent: ScriptedAgent | None = None,
         fake_time: FakeTime | None = None,
+        create_cap: int = 20,
         **settings: object,
     ) -> Iterator[GitHubLoop]:
         """The loop in this process (a fake clock makes rate-limit waits instant)."""
-        timing = {"clock": fake_time.clock, "sleep": fake_time.sleep} if fake_time else {}
+        clock, sleep = (fake_time.clock, fake_time.sleep) if fake_time else (time.time, time.sleep)
         with (
-            GitHubClient(self.server.api_url, TOKEN, **timing) as client,  # type: ignore[arg-type]
+            GitHubClient(
+                self.server.api_url,
+                TOKEN,
+                per_minute_create_cap=create_cap,
+                clock=clock,
+                sleep=sleep,
+            ) as client,
             open_github_loop(
                 self.config,
                 self.settings(**settings),
@@ -141,11 +147,10 @@ class LoopWorld:
             yield loop
 
 
-@pytest.fixture
-def world(docker_engine: object, start_server: ServerFactory, tmp_path: Path) -> LoopWorld:
-    """The shop on a fresh server (traffic validated against the OpenAPI description)."""
-    server = start_server()
-    return LoopWorld(push_shop(server, tmp_path / "shop"), tmp_path / "loop", loop_config())
+def make_world(start_server: ServerFactory, root: Path, **server_options: object) -> LoopWorld:
+    """The shop on a fresh server (its traffic validated against the OpenAPI description)."""
+    server = start_server(**server_options)
+    return LoopWorld(push_shop(server, root / "shop"), root / "loop", loop_config())
 
 
 # -- the checks -----------------------------------------------------------------------------
@@ -229,5 +234,3 @@ def files_containing(root: Path, needle: str) -> list[Path]:
         for path in sorted(root.rglob("*"))
         if path.is_file() and not path.is_symlink() and data in path.read_bytes()
     ]
-
-

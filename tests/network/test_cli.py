@@ -81,6 +81,7 @@ def test_peers_trust_then_list(invoke: Invoke, tmp_path: Path) -> None:
     listed = invoke("network", "peers", "list", "--json", "--store", store)
 
     assert trusted.exit_code == 0
+    assert stat.S_IMODE(default_node_dir(Path(store)).stat().st_mode) == 0o700
     assert [(p["node_id"], p["source"], p["note"]) for p in orjson.loads(listed.stdout)] == [
         (peer.node_id, "manual", "ci")
     ]

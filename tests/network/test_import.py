@@ -4,6 +4,7 @@ refusal (the events file is compared byte for byte); imports arrive quarantined.
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -344,3 +345,33 @@ def test_a_bundle_model_and_its_json_import_the_same(
     report = import_bundle(receiver_log, bundle, receiver.trust)
 
     assert len(report.imported_capsules) == 2
+
+
+def test_two_concurrent_imports_of_one_bundle_record_it_once(
+    publisher: Node, publisher_log: EventLog, receiver: Node
+) -> None:
+    """Each importer has its own EventLog (as two processes would); the network lock makes
+    the replay check and the append one step."""
+    data = export_bundle(publisher_log, publisher.identity).to_json()
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def importer() -> None:
+        with EventLog.open(receiver.store_dir) as log:
+            barrier.wait(timeout=30)
+            try:
+                import_bundle(log, data, receiver.trust)
+                outcomes.append("imported")
+            except BundleReplayError:
+                outcomes.append("replay")
+
+    threads = [threading.Thread(target=importer) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes) == ["imported", "replay"]
+    with EventLog.open_readonly(receiver.store_dir) as log:
+        kinds = [record.kind for record in log.scan()]
+    assert kinds.count("bundle_imported") == 1

@@ -1,0 +1,91 @@
+"""``evokernel serve`` end to end: a real uvicorn process on 127.0.0.1, real HTTP requests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from evokernel.network import NodeIdentity
+
+TOKEN = "serve-test-token"
+EVOKERNEL = str(Path(sys.executable).with_name("evokernel"))
+"""The console script installed next to this interpreter."""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _wait_until_serving(base: str, process: subprocess.Popen[bytes], deadline_s: float) -> None:
+    """Poll /healthz until it answers; fail with what never happened."""
+    deadline = time.monotonic() + deadline_s
+    attempts = 0
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"serve exited with {process.returncode} before answering")
+        attempts += 1
+        try:
+            httpx.get(f"{base}/healthz", timeout=1.0)
+            return
+        except httpx.TransportError:
+            time.sleep(0.05)  # polling interval while waiting for a condition with a deadline
+    raise AssertionError(f"serve did not answer /healthz within {deadline_s}s ({attempts} tries)")
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    store_dir = tmp_path / "store"
+    NodeIdentity.generate().save(store_dir / "node")
+    port = _free_port()
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "EVOKERNEL_NETWORK_TOKEN": TOKEN,
+        "EVOKERNEL_SANDBOX__KIND": "local",
+    }
+    process = subprocess.Popen(
+        [EVOKERNEL, "--store", str(store_dir), "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_serving(base, process, deadline_s=30)
+        yield base
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            _out, err = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise
+    assert process.returncode == 0, err.decode(errors="replace")[-2000:]
+
+
+def test_serve_exposes_metrics_and_health_and_guards_the_node_api(served: str) -> None:
+    metrics = httpx.get(f"{served}/metrics", timeout=10)
+    health = httpx.get(f"{served}/healthz", timeout=10)
+    refused = httpx.get(f"{served}/v1/network/fetch", timeout=10)
+    allowed = httpx.get(
+        f"{served}/v1/network/fetch", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10
+    )
+
+    assert metrics.status_code == 200 and "evokernel_store_last_seq 0.0" in metrics.text
+    assert health.status_code == 200 and health.json()["checks"][0]["status"] == "ok"
+    assert refused.status_code == 401
+    assert allowed.status_code == 200
