@@ -89,6 +89,15 @@ from evokernel.events import (
     event_payload,
     parse_event,
 )
+from evokernel.github import (
+    DetectAction,
+    DetectReport,
+    GitHubLoop,
+    GitHubLoopSettings,
+    IssueAction,
+    TickReport,
+    open_github_loop,
+)
 from evokernel.kernel import (
     CandidateScore,
     CaptureResult,
@@ -100,15 +109,6 @@ from evokernel.kernel import (
     SolveResult,
     feedback_for_agent,
     new_run_id,
-)
-from evokernel.github import (
-    DetectAction,
-    DetectReport,
-    GitHubLoop,
-    GitHubLoopSettings,
-    IssueAction,
-    TickReport,
-    open_github_loop,
 )
 from evokernel.landing import LandingError, commit_on_branch
 from evokernel.logs import bind_run, current_run

@@ -126,7 +126,7 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
 
             # 2. Same signature, stricter test: the capsule is validated and fails.
             stricter = kernel.replay_or_fallback(task("stricter"))
-            outcomes = [c.outcome for c in stricter.candidates]
+            outcomes = [c.outcome or "untried" for c in stricter.candidates]
             failed = not stricter.hit and outcomes == ["validation_failed"]
             step(
                 "stricter test",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from evokernel.agents.base import Agent, AgentContext, AgentError, FailedCandidate
 from evokernel.agents.briefing import AgentBriefing, make_briefing, render_prompt
-from evokernel.agents.chat import ChatAgent, ChatAgentError
 from evokernel.agents.command import CommandAgent, CommandAgentError, CommandRun, ProposalNote
 from evokernel.agents.config import AgentsConfig, ChatAgentConfig, CommandAgentConfig
 from evokernel.agents.factory import AgentBuilder, default_schemes, make_agent, parse_agent_spec
@@ -16,6 +18,17 @@ from evokernel.agents.scripted import (
     ScriptedRules,
     rules_handler,
 )
+
+# The chat adapter imports the ``openai`` package (over a second of import time); it loads on
+# first use so the CLI and the other adapters start fast.
+_LAZY = {"ChatAgent": "evokernel.agents.chat", "ChatAgentError": "evokernel.agents.chat"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Agent",

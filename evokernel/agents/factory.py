@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from evokernel.agents.base import Agent
-from evokernel.agents.chat import ChatAgent
 from evokernel.agents.command import CommandAgent
 from evokernel.agents.config import AgentsConfig
 from evokernel.agents.scripted import ScriptedAgent
@@ -30,6 +29,8 @@ def _command(value: str, config: AgentsConfig, environ: Mapping[str, str]) -> Ag
 
 
 def _chat(value: str, config: AgentsConfig, environ: Mapping[str, str]) -> Agent:
+    from evokernel.agents.chat import ChatAgent  # lazy: openai is slow to import
+
     return ChatAgent(value, config=config.chat, environ=environ)
 
 
