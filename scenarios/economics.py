@@ -39,7 +39,6 @@ from evokernel import (
     import_seeds,
     open_runtime,
     read_ledger,
-    record_stake,
     task_for_repo,
     unified_diff,
 )
@@ -113,9 +112,8 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
             # 1. Publish: alice and bob's capsules arrive quarantined; each stakes per capsule.
             def publish(name: str, seeds: list[dict[str, object]]) -> ImportReport:
                 seed_file = SeedFile.model_validate({"name": name, "seeds": seeds})
-                report = import_seeds(runtime.log, seed_file)
-                record_stake(runtime.log, report.sender_id, report.imported_capsules, economics)
-                return report
+                # Importing a publication records the publisher's stake per capsule.
+                return import_seeds(runtime.log, seed_file, economics)
 
             repo = cart_task.repo_identity
             alice = publish(

@@ -19,7 +19,7 @@ from evokernel.events import DeliveryState, DeliveryUpdated
 from evokernel.github.errors import GitHubConflictError
 from evokernel.github.facts import StoreFacts, capsule_of_run
 from evokernel.github.labels import ensure_labels
-from evokernel.github.models import GitHubIssue, GitHubPull, IssueState
+from evokernel.github.models import GitHubComment, GitHubIssue, GitHubPull, IssueState
 from evokernel.github.reports import IssueAction, IssueReport
 from evokernel.github.solving import IssueSolution, solve_issue
 from evokernel.github.texts import (
@@ -31,6 +31,7 @@ from evokernel.github.texts import (
     needs_human_marker,
     pull_body,
     pull_title,
+    run_in,
 )
 from evokernel.github.verdicts import run_of, settle
 from evokernel.landing import commit_on_branch
@@ -39,6 +40,8 @@ if TYPE_CHECKING:
     from evokernel.github.loop import GitHubLoop
 
 logger = logging.getLogger(__name__)
+UNKNOWN_RUN = "unknown"
+"""Recorded when GitHub holds a step whose run is not named (a body without a run marker)."""
 
 
 @dataclass
@@ -102,7 +105,9 @@ def deliver_issue(tick: Tick, issue: GitHubIssue) -> IssueReport:
             }
         )
     base = tick.base()
-    if loop.client.find_comment_with_marker(loop.repo, issue.number, needs_human_marker(base)):
+    said = loop.client.find_comment_with_marker(loop.repo, issue.number, needs_human_marker(base))
+    if said is not None:
+        tick.record(_commented(tick, issue, said, run_in(said.body)))
         created = ensure_labels(loop, issue, add=[loop.settings.needs_human_label])
         detail = f"no validated fix at {base[:12]}; the issue says so already"
         return report.model_copy(
@@ -211,18 +216,10 @@ def _unsolved(
     )
     if solution.infra_failure:
         return report.model_copy(update={"action": IssueAction.SKIPPED})
-    body = needs_human(
-        solved.reason_code.value, solved.feedback, solution.detection.failing_tests, base
-    )
+    failing = solution.detection.failing_tests
+    body = needs_human(solved.reason_code.value, solved.feedback, failing, base, solved.run_id)
     comment = loop.client.create_comment(loop.repo, issue.number, body)
-    event = DeliveryUpdated(
-        run_id=solved.run_id,
-        state=DeliveryState.ISSUE_COMMENTED,
-        repo=loop.repo,
-        issue_number=issue.number,
-        url=comment.html_url,
-    )
-    tick.record(event)
+    tick.record(_commented(tick, issue, comment, solved.run_id))
     created = ["comment", *ensure_labels(loop, issue, add=[loop.settings.needs_human_label])]
     return report.model_copy(update={"created": created})
 
@@ -260,7 +257,7 @@ def _follow_up(
     run_id = change.run_id if change else run_of(pull)
     tick.record(
         DeliveryUpdated(
-            run_id=run_id or "unknown",
+            run_id=run_id or UNKNOWN_RUN,
             state=DeliveryState.PR_OPENED,
             repo=loop.repo,
             branch=pull.head_ref,
@@ -277,21 +274,12 @@ def _follow_up(
         if change
         else bool(capsule and run_id in view.capsules[capsule].replay_run_ids)
     )
-    if loop.client.find_comment_with_marker(loop.repo, issue.number, PR_OPENED) is None:
-        comment = loop.client.create_comment(
-            loop.repo, issue.number, announcement(pull.number, replayed)
-        )
+    comment = loop.client.find_comment_with_marker(loop.repo, issue.number, PR_OPENED)
+    if comment is None:
+        text = announcement(pull.number, replayed, run_id)
+        comment = loop.client.create_comment(loop.repo, issue.number, text)
         created.append("comment")
-        tick.record(
-            DeliveryUpdated(
-                run_id=run_id or "unknown",
-                state=DeliveryState.ISSUE_COMMENTED,
-                repo=loop.repo,
-                issue_number=issue.number,
-                pr_number=pull.number,
-                url=comment.html_url,
-            )
-        )
+    tick.record(_commented(tick, issue, comment, run_id, pull.number))
     settings = loop.settings
     created += ensure_labels(
         loop, issue, add=[settings.pr_open_label], remove=[settings.needs_human_label]
@@ -312,6 +300,23 @@ def _follow_up(
             "created": created,
             "detail": f"pull request #{pull.number} waits for review",
         }
+    )
+
+
+def _commented(
+    tick: Tick,
+    issue: GitHubIssue,
+    comment: GitHubComment,
+    run_id: str | None,
+    pr_number: int | None = None,
+) -> DeliveryUpdated:
+    return DeliveryUpdated(
+        run_id=run_id or UNKNOWN_RUN,
+        state=DeliveryState.ISSUE_COMMENTED,
+        repo=tick.loop.repo,
+        issue_number=issue.number,
+        pr_number=pr_number,
+        url=comment.html_url,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -158,6 +158,7 @@ def open_github_loop(
     store_dir: Path | None = None,
     agent: Agent | None = None,
     client: GitHubClient | None = None,
+    runtime: Runtime | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> Iterator[GitHubLoop]:
     """Open the store, the sandbox and a GitHub client, and build the loop.
@@ -171,25 +172,25 @@ def open_github_loop(
         agent: the fallback agent; ``None`` means replay only.
         client: a ready client (tests pass one with a fake clock); made from ``api_url`` and
             ``token`` otherwise, and closed on exit.
+        runtime: an open runtime to share (several repositories, one store); opened from
+            ``config`` and ``store_dir`` otherwise, and closed on exit.
         clock: now, in UTC.
 
     Raises:
         GitHubAuthError: no token.
         StoreError / SandboxError: the store or the sandbox could not be opened.
     """
-    own = client is None
-    made = client if client is not None else GitHubClient(api_url, token)
-    try:
-        with open_runtime(config, store_dir) as runtime:
-            yield GitHubLoop(
-                client=made,
-                runtime=runtime,
-                config=config,
-                settings=settings,
-                token=token,
-                agent=agent,
-                clock=clock or _now,
-            )
-    finally:
-        if own:
-            made.close()
+    with ExitStack() as stack:
+        if client is None:
+            client = stack.enter_context(GitHubClient(api_url, token))
+        if runtime is None:
+            runtime = stack.enter_context(open_runtime(config, store_dir))
+        yield GitHubLoop(
+            client=client,
+            runtime=runtime,
+            config=config,
+            settings=settings,
+            token=token,
+            agent=agent,
+            clock=clock or _now,
+        )

@@ -11,7 +11,7 @@ import hashlib
 import re
 
 from evokernel.devloop.review import ChangeOrigin, Review, TestTransition
-from evokernel.github.markers import Marker, MarkerKey
+from evokernel.github.markers import Marker, MarkerKey, parse_markers
 from evokernel.kernel import Detection
 from evokernel.models.feedback import AgentFeedback
 
@@ -152,6 +152,11 @@ def evidence_of_message(message: str) -> str:
     return "\n".join(kept).strip()
 
 
+def run_in(body: str | None) -> str | None:
+    """The run named by a body's hidden ``run`` marker, if it has one."""
+    return next((m.value for m in parse_markers(body) if m.key is MarkerKey.RUN), None)
+
+
 def pull_title(issue_number: int, issue_title: str) -> str:
     """The pull request's title."""
     return f"evokernel: {issue_title}"[:200] + f" (#{issue_number})"
@@ -173,21 +178,26 @@ def pull_body(issue_number: int, message: str, run_id: str) -> str:
     return "\n".join(lines)[:ISSUE_BODY_LIMIT]
 
 
-def announcement(pull_number: int, replayed: bool) -> str:
+def announcement(pull_number: int, replayed: bool, run_id: str | None) -> str:
     """The one comment on the issue that says a pull request is waiting."""
     how = "replayed from a stored capsule" if replayed else "proposed by an agent"
-    return "\n".join(
-        [
-            f"A validated fix ({how}) is waiting for review in #{pull_number}.",
-            "",
-            PR_OPENED.render(),
-            Marker(key=MarkerKey.PULL, value=str(pull_number)).render(),
-        ]
-    )
+    lines = [
+        f"A validated fix ({how}) is waiting for review in #{pull_number}.",
+        "",
+        PR_OPENED.render(),
+        Marker(key=MarkerKey.PULL, value=str(pull_number)).render(),
+    ]
+    if run_id:
+        lines.append(Marker(key=MarkerKey.RUN, value=run_id).render())
+    return "\n".join(lines)
 
 
 def needs_human(
-    reason: str, feedback: list[AgentFeedback], failing_tests: list[str], base_rev: str
+    reason: str,
+    feedback: list[AgentFeedback],
+    failing_tests: list[str],
+    base_rev: str,
+    run_id: str,
 ) -> str:
     """The one comment on an issue the loop could not fix at ``base_rev``."""
     lines = [
@@ -208,5 +218,6 @@ def needs_human(
         "A person needs to look at this; the loop tries again when the default branch moves.",
         "",
         needs_human_marker(base_rev).render(),
+        Marker(key=MarkerKey.RUN, value=run_id).render(),
     ]
     return "\n".join(lines)[:ISSUE_BODY_LIMIT]

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 from evokernel.events import ApprovalDecision, ApprovalSource, DeliveryState, DeliveryUpdated
 from evokernel.github.facts import StoreFacts, capsule_confidence, capsule_of_run
 from evokernel.github.labels import ensure_labels
-from evokernel.github.markers import MarkerKey, parse_markers
 from evokernel.github.models import GitHubIssue, GitHubPull, IssueState
 from evokernel.github.reports import VerdictReport
+from evokernel.github.texts import run_in
 
 if TYPE_CHECKING:
     from evokernel.github.loop import GitHubLoop
@@ -26,7 +26,7 @@ UNKNOWN_APPROVER = "unknown"
 
 def run_of(pull: GitHubPull) -> str | None:
     """The run named by the pull request's hidden ``run`` marker (None: not the loop's)."""
-    return next((m.value for m in parse_markers(pull.body) if m.key is MarkerKey.RUN), None)
+    return run_in(pull.body)
 
 
 def reconcile(loop: GitHubLoop, facts: StoreFacts) -> list[VerdictReport]:

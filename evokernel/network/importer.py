@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from filelock import FileLock, Timeout
 from pydantic import Field
 
+from evokernel.economics.config import EconomicsConfig
+from evokernel.economics.ledger import stake_entries
 from evokernel.events import (
     AssetType,
     BundleImported,
@@ -75,7 +77,12 @@ class ImportReport(Model):
 
 
 def import_bundle(
-    log: EventLog, bundle: Bundle | RawMessage, trust: TrustStore, *, tofu: bool = False
+    log: EventLog,
+    bundle: Bundle | RawMessage,
+    trust: TrustStore,
+    *,
+    tofu: bool = False,
+    economics: EconomicsConfig | None = None,
 ) -> ImportReport:
     """Verify ``bundle`` and record its new genes and capsules as quarantined.
 
@@ -94,6 +101,7 @@ def import_bundle(
     manifest = verified.bundle.manifest
     report = record_import(
         log,
+        economics=economics,
         sender_id=manifest.sender_id,
         message_id=manifest.message_id,
         bundle_hash=manifest.content_hash,
@@ -138,8 +146,12 @@ def record_import(
     capsules: Sequence[Capsule],
     trusted_on_first_use: bool = False,
     refuse_replay: bool = True,
+    economics: EconomicsConfig | None = None,
 ) -> ImportReport:
     """Record verified assets as quarantined remote imports, in one group commit.
+
+    The publisher's stake for each new capsule is recorded in the same commit
+    (``economics.stake`` credits per capsule, on the sender's account).
 
     Raises:
         BundleReplayError: ``message_id`` was received before (unless ``refuse_replay`` is
@@ -186,6 +198,9 @@ def record_import(
                     **common,
                 )
             )
+        events += stake_entries(
+            sender_id, imported_capsules, economics or EconomicsConfig(), note="staked on publish"
+        )
         events.append(
             BundleImported(
                 imported=imported_genes + imported_capsules,

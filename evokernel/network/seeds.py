@@ -19,6 +19,7 @@ from typing import Final, Literal
 
 from pydantic import Field
 
+from evokernel.economics.config import EconomicsConfig
 from evokernel.ids import content_id
 from evokernel.kernel.fingerprint import diff_hash
 from evokernel.models import Capsule, Gene
@@ -110,7 +111,9 @@ def seed_assets(seeds: SeedFile) -> tuple[list[Gene], list[Capsule]]:
     return list(genes.values()), list(capsules.values())
 
 
-def import_seeds(log: EventLog, seeds: SeedFile) -> ImportReport:
+def import_seeds(
+    log: EventLog, seeds: SeedFile, economics: EconomicsConfig | None = None
+) -> ImportReport:
     """Record a seed file's genes and capsules as quarantined imports (idempotent).
 
     Raises:
@@ -126,4 +129,5 @@ def import_seeds(log: EventLog, seeds: SeedFile) -> ImportReport:
         genes=genes,
         capsules=capsules,
         refuse_replay=False,
+        economics=economics,
     )

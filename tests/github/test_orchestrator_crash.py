@@ -56,6 +56,8 @@ class Children:
     world: LoopWorld
     root: Path
     outputs: list[Path] = field(default_factory=list)
+    phases: list[list[tuple[str, Moment]]] = field(default_factory=list)
+    """The boundaries each phase was killed at."""
 
     def env(self) -> dict[str, str]:
         home = self.root / "home"
@@ -88,9 +90,11 @@ class Children:
             raise AssertionError(f"child {child.pid} did not finish in {CHILD_DEADLINE}s")
         return child.exitcode, output.read_text() if output.exists() else ""
 
-    def until_done(self, argv: list[str]) -> tuple[int, str]:
-        """Run the command until a child exits on its own; returns (kills, its output)."""
+    def until_done(self, argv: list[str]) -> str:
+        """Run the command until a child exits on its own; returns that child's output."""
         self.plan.armed = True
+        self.plan.killed = []
+        self.phases.append(self.plan.killed)
         kills = 0
         for _ in range(MAX_CHILDREN):
             code, output = self.run_once(argv)
@@ -100,7 +104,9 @@ class Children:
                 kills += 1
                 continue
             assert code == 0, output
-            return kills, output
+            # every boundary the plan chose really killed a child there
+            assert kills == len(self.plan.killed) > 0
+            return output
         raise AssertionError(f"still being killed after {MAX_CHILDREN} children")
 
     def plain(self, argv: list[str]) -> str:
@@ -135,6 +141,12 @@ def _json(output: str) -> dict[str, object]:
     return parsed
 
 
+def _writes_killed_on_both_sides(phase: list[tuple[str, Moment]]) -> list[str]:
+    """The writes of a phase at which a child was killed both before and after, in order."""
+    both = [p for p, m in phase if m is Moment.AFTER and (p, Moment.BEFORE) in phase]
+    return [point.split(" #")[0].replace("? ", " ").rstrip("?") for point in both]
+
+
 def test_killed_at_every_step_boundary_the_loop_creates_nothing_twice(
     children: Children, tmp_path: Path
 ) -> None:
@@ -146,16 +158,23 @@ def test_killed_at_every_step_boundary_the_loop_creates_nothing_twice(
     run = ["github", "run", *common, *clone, "--once", "--agent", f"scripted:{rules}", "--json"]
 
     # 1. detect, killed at each boundary: exactly one issue, recorded once
-    kills, output = children.until_done(["github", "detect", *common, *clone, "--json"])
-    assert kills >= 4 and _json(output)["action"] == "exists"
+    output = children.until_done(["github", "detect", *common, *clone, "--json"])
+    assert _json(output)["action"] == "exists"
+    assert _writes_killed_on_both_sides(children.phases[-1]) == [
+        "POST /repos/octo/shop/issues labels=evo"
+    ]
     [issue] = server.issues(repo)
     assert issue.labels == ("evo",)
     opened = store_events(world.store, "delivery_updated")
     assert [(e["state"], e["issue_number"]) for e in opened] == [("issue_opened", issue.number)]
 
     # 2. run: one branch with one validated commit, one pull request, one comment, one label
-    kills, output = children.until_done(run)
-    assert kills >= 10
+    output = children.until_done(run)
+    assert _writes_killed_on_both_sides(children.phases[-1]) == [
+        "POST /repos/octo/shop/pulls",
+        "POST /repos/octo/shop/issues/1/comments",
+        "POST /repos/octo/shop/issues/1/labels labels=evo:pr-open",
+    ]
     assert _json(output)["issues"] == []  # the last step (the label) was done: nothing left
     pulls = [i for i in server.issues(repo) if i.is_pull]
     assert [p.head_ref for p in pulls] == ["evo/issue-1"]
@@ -165,13 +184,14 @@ def test_killed_at_every_step_boundary_the_loop_creates_nothing_twice(
     assert "Evo-Run: run_" in trailers and "Evo-Capsule: capsule_" in trailers
     steps = {e["state"] for e in store_events(world.store, "delivery_updated")}
     assert steps >= {"committed", "pushed", "pr_opened", "issue_commented"}
-    before_merge = {(p, m) for p, m in children.plan.killed if m is Moment.AFTER}
-    assert any("POST /repos/octo/shop/pulls" in p for p, _ in before_merge)
 
     # 3. alice merges; the next run records her approval once, whatever is killed
     server.merge_pull(repo, pulls[0].number, actor="alice")
-    kills, output = children.until_done(run)
-    assert kills >= 5
+    output = children.until_done(run)
+    assert _writes_killed_on_both_sides(children.phases[-1]) == [
+        "POST /repos/octo/shop/issues/1/labels labels=evo:merged",
+        "DELETE /repos/octo/shop/issues/1/labels/evo:pr-open",
+    ]
     approvals = store_events(world.store, "approval_recorded")
     assert [(a["approver"], a["decision"]) for a in approvals] == [("alice", "approve")]
     [issue] = [i for i in server.issues(repo) if not i.is_pull]
@@ -190,4 +210,3 @@ def test_killed_at_every_step_boundary_the_loop_creates_nothing_twice(
         assert files_containing(root, TOKEN) == [], root
     leaked = [path.name for path in children.outputs if TOKEN in path.read_text()]
     assert leaked == []
-    print(*children.plan.killed, sep="\n")

@@ -11,7 +11,12 @@ from typing import Any
 import orjson
 import pytest
 
-from evokernel.events import BundleImported, RemoteAssetImported, parse_event
+from evokernel.events import (
+    BundleImported,
+    LedgerEntryRecorded,
+    RemoteAssetImported,
+    parse_event,
+)
 from evokernel.ids import content_id
 from evokernel.kernel.fingerprint import diff_hash
 from evokernel.models import AssetState, Capsule
@@ -146,7 +151,12 @@ def test_the_import_is_one_group_commit_ending_with_the_bundle_record(
     records = list(receiver_log.scan(before.seq + 1))
     events = [parse_event(r) for r in records]
     assert len({r.ts for r in records}) == 1  # one append_many
-    assert all(isinstance(e, RemoteAssetImported) for e in events[:-1])
+    imported = [e for e in events[:-1] if isinstance(e, RemoteAssetImported)]
+    stakes = [e for e in events[:-1] if isinstance(e, LedgerEntryRecorded)]
+    assert len(imported) + len(stakes) == len(events) - 1
+    # The publisher stakes once per capsule it published, in the same commit.
+    assert sorted(s.capsule_id or "" for s in stakes) == sorted(report.imported_capsules)
+    assert all(s.account == report.sender_id and s.amount < 0 for s in stakes)
     assert isinstance(events[-1], BundleImported)
     assert events[-1].message_id == report.message_id
     assert sorted(events[-1].imported) == sorted(report.imported_genes + report.imported_capsules)

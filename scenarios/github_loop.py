@@ -1,0 +1,278 @@
+"""Scenario: the closed GitHub loop. Failures become issues, issues become validated pull
+requests, a merge raises the capsule's confidence, and the next repository with the same
+failure is fixed by replay.
+
+The story, on a local GitHub-compatible server and the shop sample (built at run time):
+
+1. ``detect`` validates ``main`` of ``octo/shop``: ``test_total_with_discount`` fails, so one
+   issue is opened for the failure's signature (label ``evo``, a hidden signature marker).
+2. ``run --once`` takes the issue (the bot labelled it and has write access), solves it (no
+   capsule yet, so the agent is called once), pushes ``evo/issue-1`` with the validated fix
+   and opens a pull request carrying the evidence.
+3. Alice merges the pull request through the REST API.
+4. The next pass records her approval: the capsule's confidence rises.
+5. ``octo/shop-eu``, where the same code has moved, fails the same way. ``detect`` opens its
+   issue, ``run --once`` replays the stored capsule (zero agent calls), and the pull request
+   names the run the capsule came from.
+6. One more ``detect`` and pass on both repositories create nothing: no duplicates.
+
+Run it: ``evokernel scenario run github-loop [--json]``.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+
+from evokernel import (
+    DetectAction,
+    EvoConfig,
+    GitHubLoopSettings,
+    IssueAction,
+    SampleRepo,
+    ScriptedAgent,
+    ScriptedRule,
+    build_shop,
+    git,
+    open_github_loop,
+)
+from scenarios._report import ScenarioResult, ScenarioStep, scenario_main
+from scenarios.github_server import LocalGitHub, Role
+
+NAME = "github-loop"
+COLUMNS = ["name", "repo", "issue", "pull", "agent_calls", "confidence"]
+BOT_TOKEN = "ghp_scenarioBot000000000000000000000000000"
+ALICE_TOKEN = "ghp_scenarioAlice00000000000000000000000000"
+FAILING_TEST = "tests/test_cart.py::test_total_with_discount"
+_STEP_MARKER = re.compile(r"<!-- evokernel:step=(\S+) -->")
+
+
+class LoopStep(ScenarioStep):
+    """One step of the story (the documented JSON keys)."""
+
+    repo: str
+    """Repository the step works on."""
+    issue: int | None = None
+    """The issue opened or worked on."""
+    pull: int | None = None
+    """The pull request opened or settled."""
+    agent_calls: int = 0
+    """Agent calls the step made."""
+    confidence: float | None = None
+    """The capsule's confidence after the step, when it moved it."""
+
+
+def _agent(shop: SampleRepo) -> ScriptedAgent:
+    """Knows the cart fix, keyed by the failing test."""
+    rule = ScriptedRule(
+        signals_include=[f"test-failed:{FAILING_TEST}"],
+        diff=shop.fixes["cart"],
+        intent="apply the discount as a fraction of the subtotal",
+    )
+    return ScriptedAgent.from_rules([rule])
+
+
+def _publish(server: LocalGitHub, shop: SampleRepo, repo: str, rev: str) -> str:
+    """Create ``repo`` on the server with ``rev`` of the shop as ``main``; returns its URL."""
+    url = str(server.create_repo(repo))
+    git(shop.path, "push", "-q", url, f"{rev}:refs/heads/main")
+    server.add_collaborator(repo, "alice", Role.WRITE)
+    return url
+
+
+def _merge(server: LocalGitHub, repo: str, number: int) -> bool:
+    """Alice merges the pull request through the REST API, as she would on GitHub."""
+    answer = httpx.put(
+        f"{server.api_url}/repos/{repo}/pulls/{number}/merge",
+        headers={"Authorization": f"token {ALICE_TOKEN}"},
+        json={"merge_method": "merge"},
+        timeout=30,
+    )
+    return answer.status_code == 200
+
+
+def _duplicates(server: LocalGitHub, repo: str) -> int:
+    """Pull requests per branch and loop comments per issue beyond the first."""
+    snapshots = server.issues(repo)
+    heads = Counter(item.head_ref for item in snapshots if item.is_pull)
+    extra = sum(n - 1 for n in heads.values())
+    for item in snapshots:
+        steps = Counter(m for body in item.comments for m in _STEP_MARKER.findall(body))
+        extra += sum(n - 1 for n in steps.values())
+    return extra
+
+
+def run(config: EvoConfig | None = None, workdir: Path | None = None) -> ScenarioResult:
+    """Tell the story and check each step; ``ok`` only when every check holds."""
+    config = config or EvoConfig()
+    started = time.monotonic()
+    steps: list[ScenarioStep] = []
+    with tempfile.TemporaryDirectory(prefix="evokernel-github-loop-", dir=workdir) as tmp:
+        root = Path(tmp)
+        shop = build_shop(root / "shop")
+        agent = _agent(shop)
+        tokens = {BOT_TOKEN: "octo", ALICE_TOKEN: "alice"}
+        with LocalGitHub(root / "remotes", tokens=tokens) as server:
+            urls = {
+                "octo/shop": _publish(server, shop, "octo/shop", shop.revs["cart_bug"]),
+                "octo/shop-eu": _publish(server, shop, "octo/shop-eu", shop.revs["cart_bug_moved"]),
+            }
+
+            def loop(repo: str):  # type: ignore[no-untyped-def]
+                settings = GitHubLoopSettings(
+                    repo=repo, clone_url=urls[repo], workdir=root / "github"
+                )
+                return open_github_loop(
+                    config,
+                    settings,
+                    token=BOT_TOKEN,
+                    api_url=server.api_url,
+                    store_dir=root / "store",
+                    agent=agent,
+                )
+
+            # 1. detect: main fails, one issue is opened for the failure
+            with loop("octo/shop") as shop_loop:
+                found = shop_loop.detect()
+            ok = found.action is DetectAction.OPENED and FAILING_TEST in found.failing_tests
+            steps.append(
+                LoopStep(
+                    name="detect opens an issue",
+                    ok=ok,
+                    detail=f"expected an issue for {FAILING_TEST}; got {found.action.value}",
+                    repo="octo/shop",
+                    issue=found.issue_number,
+                )
+            )
+
+            # 2. run --once: the agent's fix is validated, pushed and proposed
+            with loop("octo/shop") as shop_loop:
+                tick = shop_loop.tick()
+            first = tick.issues[0] if tick.issues else None
+            fixed = git(server.clone_url("octo/shop"), "show", "evo/issue-1:shop/cart.py")
+            ok = (
+                first is not None
+                and first.action is IssueAction.PR_OPENED
+                and first.agent_calls == 1
+                and "subtotal * (1 - discount)" in fixed
+            )
+            steps.append(
+                LoopStep(
+                    name="run opens a validated pull request",
+                    ok=ok,
+                    detail="expected a pull request from evo/issue-1 holding the agent's fix",
+                    repo="octo/shop",
+                    issue=first.number if first else None,
+                    pull=first.pr_number if first else None,
+                    agent_calls=first.agent_calls if first else 0,
+                )
+            )
+
+            # 3. alice merges it through the API
+            merged = first is not None and first.pr_number is not None
+            merged = merged and _merge(server, "octo/shop", first.pr_number)  # type: ignore[union-attr,arg-type]
+            steps.append(
+                LoopStep(
+                    name="alice merges the pull request",
+                    ok=merged,
+                    detail="expected PUT /pulls/N/merge to answer 200",
+                    repo="octo/shop",
+                    pull=first.pr_number if first else None,
+                )
+            )
+
+            # 4. the next pass records the approval; the capsule's confidence rises
+            with loop("octo/shop") as shop_loop:
+                settled = shop_loop.tick()
+            verdict = settled.verdicts[0] if settled.verdicts else None
+            ok = (
+                verdict is not None
+                and verdict.approver == "alice"
+                and verdict.confidence_before is not None
+                and verdict.confidence_after is not None
+                and verdict.confidence_after > verdict.confidence_before
+            )
+            steps.append(
+                LoopStep(
+                    name="the merge raises confidence",
+                    ok=ok,
+                    detail="expected alice's approval to raise the capsule's confidence",
+                    repo="octo/shop",
+                    pull=verdict.pr_number if verdict else None,
+                    confidence=verdict.confidence_after if verdict else None,
+                )
+            )
+
+            # 5. a second repository with the same failure: replayed, zero agent calls
+            with loop("octo/shop-eu") as eu_loop:
+                eu_found = eu_loop.detect()
+                eu_tick = eu_loop.tick()
+            second = eu_tick.issues[0] if eu_tick.issues else None
+            pulls = [i for i in server.issues("octo/shop-eu") if i.is_pull]
+            body = pulls[0].body or "" if pulls else ""
+            origin = first.run_id if first else None
+            ok = (
+                eu_found.action is DetectAction.OPENED
+                and second is not None
+                and second.action is IssueAction.PR_OPENED
+                and second.replayed
+                and second.agent_calls == 0
+                and origin is not None
+                and second.origin_run_id == origin
+                and f"captured in run `{origin}`" in body
+            )
+            steps.append(
+                LoopStep(
+                    name="same failure elsewhere is replayed",
+                    ok=ok,
+                    detail="expected a replayed pull request naming the capsule's origin run",
+                    repo="octo/shop-eu",
+                    issue=second.number if second else None,
+                    pull=second.pr_number if second else None,
+                    agent_calls=second.agent_calls if second else 0,
+                )
+            )
+
+            # 6. once more on both: nothing new is created anywhere
+            before = {repo: len(server.issues(repo)) for repo in urls}
+            for repo in urls:
+                with loop(repo) as again:
+                    again.detect()
+                    again.tick()
+            after = {repo: len(server.issues(repo)) for repo in urls}
+            duplicates = sum(_duplicates(server, repo) for repo in urls)
+            duplicates += sum(after[repo] - before[repo] for repo in urls)
+            steps.append(
+                LoopStep(
+                    name="running again creates nothing",
+                    ok=duplicates == 0,
+                    detail=f"expected no new issue, pull request or comment; {duplicates} found",
+                    repo="octo/shop, octo/shop-eu",
+                )
+            )
+            snapshots = [item for repo in urls for item in server.issues(repo)]
+    return ScenarioResult(
+        scenario=NAME,
+        ok=all(step.ok for step in steps),
+        steps=steps,
+        issues_opened=sum(not item.is_pull for item in snapshots),
+        prs_opened=sum(item.is_pull for item in snapshots),
+        replayed=sum(1 for step in steps if step.name.endswith("replayed") and step.ok),
+        duplicates=duplicates,
+        seconds=round(time.monotonic() - started, 2),
+        columns=COLUMNS,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the scenario's table (or ``--json``); exit 1 when an outcome is wrong."""
+    return scenario_main(NAME, run, COLUMNS, argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
