@@ -1,6 +1,7 @@
-"""Scenario: the closed GitHub loop. Failures become issues, issues become validated pull
-requests, a merge raises the capsule's confidence, and the next repository with the same
-failure is fixed by replay.
+"""Scenario: the GitHub loop turns failures into issues and issues into validated pull requests.
+
+A merge raises the capsule's confidence, and the next repository with the same failure is
+fixed by replay.
 
 The story, on a local GitHub-compatible server and the shop sample (built at run time):
 
@@ -25,6 +26,7 @@ import re
 import tempfile
 import time
 from collections import Counter
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
@@ -32,6 +34,7 @@ import httpx
 from evokernel import (
     DetectAction,
     EvoConfig,
+    GitHubLoop,
     GitHubLoopSettings,
     IssueAction,
     SampleRepo,
@@ -40,6 +43,7 @@ from evokernel import (
     build_shop,
     git,
     open_github_loop,
+    open_runtime,
 )
 from scenarios._report import ScenarioResult, ScenarioStep, scenario_main
 from scenarios.github_server import LocalGitHub, Role
@@ -85,8 +89,10 @@ def _publish(server: LocalGitHub, shop: SampleRepo, repo: str, rev: str) -> str:
     return url
 
 
-def _merge(server: LocalGitHub, repo: str, number: int) -> bool:
+def _merge(server: LocalGitHub, repo: str, number: int | None) -> bool:
     """Alice merges the pull request through the REST API, as she would on GitHub."""
+    if number is None:
+        return False
     answer = httpx.put(
         f"{server.api_url}/repos/{repo}/pulls/{number}/merge",
         headers={"Authorization": f"token {ALICE_TOKEN}"},
@@ -117,13 +123,17 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
         shop = build_shop(root / "shop")
         agent = _agent(shop)
         tokens = {BOT_TOKEN: "octo", ALICE_TOKEN: "alice"}
-        with LocalGitHub(root / "remotes", tokens=tokens) as server:
+        with (
+            LocalGitHub(root / "remotes", tokens=tokens) as server,
+            open_runtime(config, root / "store") as runtime,
+        ):
             urls = {
                 "octo/shop": _publish(server, shop, "octo/shop", shop.revs["cart_bug"]),
                 "octo/shop-eu": _publish(server, shop, "octo/shop-eu", shop.revs["cart_bug_moved"]),
             }
 
-            def loop(repo: str):  # type: ignore[no-untyped-def]
+            def loop(repo: str) -> AbstractContextManager[GitHubLoop]:
+                """The loop on ``repo``; both repositories share one store and sandbox."""
                 settings = GitHubLoopSettings(
                     repo=repo, clone_url=urls[repo], workdir=root / "github"
                 )
@@ -132,7 +142,7 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
                     settings,
                     token=BOT_TOKEN,
                     api_url=server.api_url,
-                    store_dir=root / "store",
+                    runtime=runtime,
                     agent=agent,
                 )
 
@@ -174,8 +184,7 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
             )
 
             # 3. alice merges it through the API
-            merged = first is not None and first.pr_number is not None
-            merged = merged and _merge(server, "octo/shop", first.pr_number)  # type: ignore[union-attr,arg-type]
+            merged = _merge(server, "octo/shop", first.pr_number if first else None)
             steps.append(
                 LoopStep(
                     name="alice merges the pull request",
@@ -213,8 +222,9 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
                 eu_found = eu_loop.detect()
                 eu_tick = eu_loop.tick()
             second = eu_tick.issues[0] if eu_tick.issues else None
+            replayed = sum(issue.replayed for issue in [*tick.issues, *eu_tick.issues])
             pulls = [i for i in server.issues("octo/shop-eu") if i.is_pull]
-            body = pulls[0].body or "" if pulls else ""
+            body = (pulls[0].body or "") if pulls else ""
             origin = first.run_id if first else None
             ok = (
                 eu_found.action is DetectAction.OPENED
@@ -262,7 +272,7 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
         steps=steps,
         issues_opened=sum(not item.is_pull for item in snapshots),
         prs_opened=sum(item.is_pull for item in snapshots),
-        replayed=sum(1 for step in steps if step.name.endswith("replayed") and step.ok),
+        replayed=replayed,
         duplicates=duplicates,
         seconds=round(time.monotonic() - started, 2),
         columns=COLUMNS,

@@ -99,7 +99,8 @@ def format_ts(moment: datetime) -> str:
     """RFC 3339 in UTC with microseconds and a ``Z``: ``2024-05-01T12:00:00.000000Z``."""
     if moment.tzinfo is not UTC:
         moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat of a UTC datetime ends in "+00:00"; it is faster than strftime on this path.
+    return moment.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def record_hash(record: Mapping[str, Any]) -> str:

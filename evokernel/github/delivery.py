@@ -193,6 +193,7 @@ def _new_change(tick: Tick, issue: GitHubIssue, branch: str, base: str) -> Chang
         created=("commit", "branch"),
     )
     tick.record(_delivery(tick, change, DeliveryState.COMMITTED, issue.number))
+    logger.info("issue #%d: %s, committed %s on %s", issue.number, solution.detail, commit, branch)
     loop.clone.push(branch, commit)
     tick.record(_delivery(tick, change, DeliveryState.PUSHED, issue.number))
     return change
@@ -215,7 +216,9 @@ def _unsolved(
         detail=solution.detail,
     )
     if solution.infra_failure:
+        logger.warning("issue #%d: the sandbox failed; trying again next pass", issue.number)
         return report.model_copy(update={"action": IssueAction.SKIPPED})
+    logger.info("issue #%d: nothing validated: %s", issue.number, solution.detail)
     failing = solution.detection.failing_tests
     body = needs_human(solved.reason_code.value, solved.feedback, failing, base, solved.run_id)
     comment = loop.client.create_comment(loop.repo, issue.number, body)
@@ -227,6 +230,7 @@ def _unsolved(
 def _open_pull(tick: Tick, issue: GitHubIssue, change: Change) -> GitHubPull:
     """Open the pull request (its absence was checked before solving)."""
     loop = tick.loop
+    logger.info("issue #%d: opening a pull request from %s", issue.number, change.branch)
     try:
         return loop.client.create_pull(
             loop.repo,
@@ -255,31 +259,9 @@ def _follow_up(
     """Record the pull request, comment on the issue once, and label it ``evo:pr-open``."""
     loop = tick.loop
     run_id = change.run_id if change else run_of(pull)
-    tick.record(
-        DeliveryUpdated(
-            run_id=run_id or UNKNOWN_RUN,
-            state=DeliveryState.PR_OPENED,
-            repo=loop.repo,
-            branch=pull.head_ref,
-            commit=pull.head_sha,
-            issue_number=issue.number,
-            pr_number=pull.number,
-            url=pull.html_url,
-        )
-    )
-    view = loop.kernel.view()
-    capsule = change.capsule_id if change else (capsule_of_run(view, run_id) if run_id else None)
-    replayed = (
-        change.replayed
-        if change
-        else bool(capsule and run_id in view.capsules[capsule].replay_run_ids)
-    )
-    comment = loop.client.find_comment_with_marker(loop.repo, issue.number, PR_OPENED)
-    if comment is None:
-        text = announcement(pull.number, replayed, run_id)
-        comment = loop.client.create_comment(loop.repo, issue.number, text)
-        created.append("comment")
-    tick.record(_commented(tick, issue, comment, run_id, pull.number))
+    tick.record(_pull_opened(tick, issue, pull, run_id))
+    capsule, replayed = _provenance(loop, run_id, change)
+    created += _announce(tick, issue, pull, run_id, replayed)
     settings = loop.settings
     created += ensure_labels(
         loop, issue, add=[settings.pr_open_label], remove=[settings.needs_human_label]
@@ -300,6 +282,47 @@ def _follow_up(
             "created": created,
             "detail": f"pull request #{pull.number} waits for review",
         }
+    )
+
+
+def _provenance(
+    loop: GitHubLoop, run_id: str | None, change: Change | None
+) -> tuple[str | None, bool]:
+    """The capsule and whether it was replayed: from the change, else from the store."""
+    if change is not None:
+        return change.capsule_id, change.replayed
+    view = loop.kernel.view()
+    capsule = capsule_of_run(view, run_id) if run_id else None
+    return capsule, bool(capsule and run_id in view.capsules[capsule].replay_run_ids)
+
+
+def _announce(
+    tick: Tick, issue: GitHubIssue, pull: GitHubPull, run_id: str | None, replayed: bool
+) -> list[str]:
+    """The one comment on the issue naming the pull request (looked up by its marker)."""
+    loop = tick.loop
+    created: list[str] = []
+    comment = loop.client.find_comment_with_marker(loop.repo, issue.number, PR_OPENED)
+    if comment is None:
+        text = announcement(pull.number, replayed, run_id)
+        comment = loop.client.create_comment(loop.repo, issue.number, text)
+        created.append("comment")
+    tick.record(_commented(tick, issue, comment, run_id, pull.number))
+    return created
+
+
+def _pull_opened(
+    tick: Tick, issue: GitHubIssue, pull: GitHubPull, run_id: str | None
+) -> DeliveryUpdated:
+    return DeliveryUpdated(
+        run_id=run_id or UNKNOWN_RUN,
+        state=DeliveryState.PR_OPENED,
+        repo=tick.loop.repo,
+        branch=pull.head_ref,
+        commit=pull.head_sha,
+        issue_number=issue.number,
+        pr_number=pull.number,
+        url=pull.html_url,
     )
 
 

@@ -22,6 +22,7 @@ import orjson
 import pytest
 
 import scenarios.github_server.server as server_module
+from scenarios.github_server.app import build_app
 from tests.github.cli_child import run_cli
 from tests.github.conftest import TOKEN, ServerFactory
 from tests.github.kill_switch import KillPlan, Moment, wrapping
@@ -126,7 +127,7 @@ def children(
     forkserver: ForkServerContext,
 ) -> Iterator[Children]:
     plan = KillPlan()
-    monkeypatch.setattr(server_module, "build_app", wrapping(server_module.build_app, plan))
+    monkeypatch.setattr(server_module, "build_app", wrapping(build_app, plan))
     # search lags behind writes, as on GitHub: lookups must not depend on the index
     world = make_world(start_server, tmp_path, search_delay=3600.0)
     yield Children(forkserver, plan, world, tmp_path)
@@ -202,7 +203,9 @@ def test_killed_at_every_step_boundary_the_loop_creates_nothing_twice(
     children.plain(run)
     assert [x.method for x in server.exchanges()[marker:] if x.method != "GET"] == []
     status = _json(children.plain(["github", "status", *common, "--json"]))
-    [row] = status["issues"]  # type: ignore[misc]
+    rows = status["issues"]
+    assert isinstance(rows, list)
+    [row] = rows
     assert row["verdict"] == "approve" and row["merged_by"] == "alice"
 
     # the token is in no log, no store file, no clone, no home directory

@@ -251,3 +251,23 @@ def test_the_clone_config_holds_neither_token_nor_credentials(world: LoopWorld) 
         check=True,
     ).stdout.strip()
     assert origin == world.remote.url
+
+
+def test_a_commit_made_but_not_pushed_is_pushed_by_the_next_pass(world: LoopWorld) -> None:
+    """The boundary between the local commit and the push: nothing is solved twice."""
+    repo, server = world.remote.repo, world.server
+    server.open_issue(repo, author="alice", title="cart discount", labels=["evo"])
+    hook = server.clone_url(repo) / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'remote is down' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    agent = world.remote.agent()
+    with world.loop(agent=agent) as loop:
+        [refused] = loop.tick().issues
+        hook.unlink()
+        [pushed] = loop.tick().issues
+
+    assert refused.action is IssueAction.FAILED and "remote is down" in refused.detail
+    assert pushed.action is IssueAction.PR_OPENED and pushed.created[0] == "branch"
+    assert agent.calls == 1 and len(store_events(world.store, "task_received")) == 1
+    assert bare_git(server, repo, "rev-list", "--count", "main..evo/issue-1") == "1"
+    assert duplicates(server, repo, world.store) == []
