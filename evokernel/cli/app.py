@@ -115,7 +115,7 @@ def main_options(
     """Make coding agents learn from verified experience: validate, capture, replay.
 
     Configuration comes from CLI flags, EVOKERNEL_* variables, evokernel.toml and
-    [tool.evokernel] in pyproject.toml, in that order (see `evokernel config show`).
+    the tool.evokernel table of pyproject.toml, in that order (see `evokernel config show`).
 
     \b
     Example:

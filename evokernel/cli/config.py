@@ -19,7 +19,7 @@ def show(ctx: typer.Context, json: JsonOption = False) -> None:
     """Every configuration key with its effective value and its source.
 
     Sources, highest first: cli, env EVOKERNEL_*, evokernel.toml,
-    pyproject.toml [tool.evokernel], default.
+    pyproject.toml (tool.evokernel), default.
 
     \b
     Example:
