@@ -30,6 +30,7 @@ from sandbox.errors import (
     WorkspaceError,
 )
 from sandbox.evaluate import Evaluation, evaluate
+from sandbox.globs import compile_glob
 from sandbox.images import (
     ImageAction,
     ImageBuildConfig,
@@ -127,6 +128,7 @@ __all__ = [
     "changed_by_run",
     "check_diff",
     "command_plan",
+    "compile_glob",
     "diff_paths",
     "ensure_configured_image",
     "ensure_image",

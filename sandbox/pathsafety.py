@@ -19,7 +19,6 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sandbox._globs import compile_glob
 from sandbox._unidiff import (
     DiffSyntaxError,
     Section,
@@ -28,6 +27,7 @@ from sandbox._unidiff import (
     strip_prefix,
 )
 from sandbox.errors import PatchRefusedError
+from sandbox.globs import compile_glob
 
 _MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 _SYMLINK_MODE = "120000"

@@ -139,3 +139,23 @@ def test_every_error_class_is_in_the_errors_page(module: ModuleType) -> None:
     ]
     missing = [name for name in classes if name not in text]
     assert not missing, f"{module.__name__} classes missing from docs/errors.md: {missing}"
+
+
+def test_every_evokernel_error_in_any_module_is_in_the_errors_page() -> None:
+    """Errors defined outside evokernel/errors.py (agents, devloop, github, network) too."""
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.walk_packages(evokernel.__path__, "evokernel."):
+        importlib.import_module(info.name)
+    text = (DOCS / "errors.md").read_text()
+    found: list[type] = []
+    pending: list[type] = [evokernel.errors.EvoKernelError]
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending += cls.__subclasses__()
+    missing = sorted({c.__name__ for c in found if c.__module__.startswith("evokernel")} - {
+        name for name in re.findall(r"\b([A-Z][A-Za-z]+Error)\b", text)
+    })
+    assert not missing, f"errors missing from docs/errors.md: {missing}"

@@ -22,7 +22,7 @@ from evokernel.globs import glob_match, match_any
         ("pkg/tests/test_a.py", "**/tests/**", True),
         ("x/test_foo.py", "test_*.py", True),
         ("x/foo_test.py", "*_test.py", True),
-        ("a/b/c.py", "a/*", False),
+        ("a/b/c.py", "a/*", True),  # a/b matches, and a matched directory covers its files
         ("a/b.py", "a/*", True),
         ("a/b.py", "[ab]/b.py", True),
         ("c/b.py", "[!ab]/b.py", True),
