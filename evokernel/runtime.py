@@ -30,6 +30,7 @@ def kernel_settings(config: EvoConfig) -> KernelSettings:
         economics=config.economics,
         max_attempts=config.policy.max_attempts,
         time_budget_s=config.policy.time_budget_s,
+        max_agent_tokens=config.policy.max_agent_tokens,
     )
 
 

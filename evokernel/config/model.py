@@ -80,6 +80,8 @@ class PolicyConfig(Section):
     """Agent proposals tried per run before giving up."""
     time_budget_s: float = Field(default=1800.0, gt=0)
     """Wall-clock budget of one run, replay and agent attempts included."""
+    max_agent_tokens: int | None = Field(default=None, ge=1)
+    """Agent tokens (in plus out, as reported) one run may spend; unset means no cap."""
     validation_plan: ValidationPlan | None = None
     """The project's validation plan; ``None`` runs pytest in the repository."""
 

@@ -7,6 +7,7 @@ flow records its events in one group commit at the end.
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import time
 from collections.abc import Callable
@@ -51,6 +52,8 @@ from sandbox.evaluate import Evaluation, evaluate
 from sandbox.pathsafety import RefusalReason, check_diff, diff_paths
 from sandbox.pipeline import validate_patch
 from sandbox.receipt import Receipt
+
+logger = logging.getLogger(__name__)
 
 
 class _Rejection(Exception):
@@ -155,6 +158,12 @@ def capture(
     except _Rejection as rejection:
         result = _reject(events, base, rejection, detection, time.monotonic() - started)
     ctx.record(events)
+    logger.info(
+        "proposal attempt %d: %s%s",
+        attempt,
+        result.reason_code.value,
+        f" as {result.capsule_id}" if result.capsule_id else f" ({result.detail})",
+    )
     return result
 
 

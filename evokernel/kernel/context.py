@@ -43,6 +43,8 @@ class KernelSettings(Model):
     """Agent proposals tried per run."""
     time_budget_s: float = Field(default=1800.0, gt=0)
     """Wall-clock budget of one run."""
+    max_agent_tokens: int | None = Field(default=None, ge=1)
+    """Agent tokens (in plus out, as agents report them) one run may spend; ``None``: no cap."""
     log_excerpt_chars: int = Field(default=3000, ge=200)
     """Cap on each log excerpt handed to agents and stored in feedback."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from evokernel.kernel.context import KernelContext
@@ -10,6 +11,8 @@ from evokernel.models import AgentTask
 from evokernel.signals import extract_signals, failure_signature
 from sandbox.pipeline import validate_baseline
 from sandbox.receipt import Receipt
+
+logger = logging.getLogger(__name__)
 
 _EXCERPT_LINES = 60
 
@@ -29,7 +32,14 @@ def detect(ctx: KernelContext, task: AgentTask, run_id: str) -> Detection:
         run_id=run_id,
         workspace_root=ctx.workspace_root,
     )
-    return detection_from_receipt(task, receipt, ctx.settings.log_excerpt_chars)
+    detection = detection_from_receipt(task, receipt, ctx.settings.log_excerpt_chars)
+    logger.info(
+        "baseline %s: %d failing test(s), signature %s",
+        receipt.verdict.value,
+        len(detection.failing_tests),
+        ", ".join(detection.signature) or "(none)",
+    )
+    return detection
 
 
 def detection_from_receipt(task: AgentTask, receipt: Receipt, excerpt_chars: int) -> Detection:

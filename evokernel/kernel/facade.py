@@ -36,6 +36,7 @@ from evokernel.kernel.results import (
 )
 from evokernel.kernel.solidify import governor_events
 from evokernel.kernel.solve import solve
+from evokernel.logs import bind_run
 from evokernel.models import AgentTask, EvidenceKind, MutationProposal
 from evokernel.models.feedback import AgentFeedback
 from evokernel.views import EvolutionView
@@ -97,7 +98,8 @@ class EvoKernel:
     ) -> CaptureResult:
         """Validate ``proposal`` (baseline vs patched) and solidify it, or record why not."""
         run_id = run_id or self._ctx.new_id()
-        return capture(self._ctx, task, proposal, run_id, self.detect(task, run_id))
+        with bind_run(run_id, task.task_id):
+            return capture(self._ctx, task, proposal, run_id, self.detect(task, run_id))
 
     def feedback_for_agent(
         self, result: CaptureResult | ReplayDecision | SolveResult
@@ -116,7 +118,8 @@ class EvoKernel:
         original ``run_id`` and this ``replay_run_id``); on a miss a reason code and a next
         action. No agent is called.
         """
-        return replay(self._ctx, task, run_id, self.detect(task, run_id))
+        with bind_run(run_id, task.task_id):
+            return replay(self._ctx, task, run_id, self.detect(task, run_id))
 
     def candidates(self, task: AgentTask, run_id: str) -> list[CandidateScore]:
         """The capsules replay would try on ``task`` now, best first, with their score factors.
@@ -137,9 +140,10 @@ class EvoKernel:
     ) -> SolveResult:
         """Replay first, then ``agent`` with feedback for at most ``max_attempts`` attempts."""
         run_id = run_id or self._ctx.new_id()
-        detection = self.detect(task, run_id)
-        decision = replay(self._ctx, task, run_id, detection)
-        return solve(self._ctx, task, agent, run_id, detection, decision, max_attempts)
+        with bind_run(run_id, task.task_id):
+            detection = self.detect(task, run_id)
+            decision = replay(self._ctx, task, run_id, detection)
+            return solve(self._ctx, task, agent, run_id, detection, decision, max_attempts)
 
     # -- supporting calls -------------------------------------------------------------------
 

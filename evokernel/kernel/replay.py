@@ -9,6 +9,7 @@ records its economics. This function never calls an agent.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,6 +41,8 @@ from sandbox.evaluate import evaluate
 from sandbox.pathsafety import diff_paths
 from sandbox.pipeline import validate_patch
 from sandbox.receipt import Receipt
+
+logger = logging.getLogger(__name__)
 
 _EVIDENCE_BY_OUTCOME = {
     ReplayOutcome.HIT: EvidenceKind.REPLAY_PASSED,
@@ -135,6 +138,7 @@ def replay(
         return decision
     view = ctx.view()
     scores = candidate_scores(ctx, view, task, detection.signature)
+    logger.info("replay: %d candidate(s) for the signature", len(scores))
     winner: tuple[CapsuleView, Receipt] | None = None
     for position, candidate in enumerate(scores):
         capsule_view = view.capsules[candidate.capsule_id]
@@ -142,6 +146,7 @@ def replay(
             ctx, task, replay_run_id, detection, capsule_view, candidate.score
         )
         events += attempt_events
+        logger.info("replay of %s: %s", candidate.capsule_id, outcome.value)
         scores[position] = candidate.model_copy(
             update={"outcome": outcome.value, "reason_code": reason}
         )

@@ -6,6 +6,7 @@ not estimated. The attempt budget and the run's time budget come from the settin
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
@@ -23,9 +24,11 @@ from evokernel.kernel.results import (
     SolveOutcome,
     SolveResult,
 )
-from evokernel.models import AgentTask, MutationProposal
+from evokernel.models import AgentTask, MutationProposal, Proposer
 from evokernel.models.feedback import AgentFeedback, ReasonCode
 from sandbox.workspace import Workspaces
+
+logger = logging.getLogger(__name__)
 
 
 def solve(
@@ -77,14 +80,17 @@ def solve(
     attempts = max_attempts or ctx.settings.max_attempts
     feedback: list[AgentFeedback] = []
     last: CaptureResult | None = None
-    calls = 0
+    calls = tokens = 0
     last_reason = ReasonCode.BUDGET_EXHAUSTED
+    failing_before = set(detection.failing_tests)
     for attempt in range(1, attempts + 1):
-        if time.monotonic() - started + decision.seconds > ctx.settings.time_budget_s:
+        if _over_budget(ctx, time.monotonic() - started + decision.seconds, tokens):
             last_reason = ReasonCode.BUDGET_EXHAUSTED
             break
         calls += 1
+        logger.info("asking agent %s (attempt %d of %d)", agent.name, attempt, attempts)
         proposal, error = _ask(ctx, task, agent, run_id, attempt, detection, feedback, failed)
+        tokens += _tokens(proposal.proposer if proposal else error.proposer if error else None)
         if proposal is None:
             assert error is not None
             code = _agent_reason(error)
@@ -101,7 +107,16 @@ def solve(
             last_reason = code
             continue
         last = capture(ctx, task, proposal, run_id, detection, attempt)
-        feedback.append(feedback_for_agent(last))
+        failing_now = set(last.failing_tests) if last.receipt is not None else failing_before
+        feedback.append(
+            feedback_for_agent(last).model_copy(
+                update={
+                    "fixed_since_last": sorted(failing_before - failing_now),
+                    "broken_since_last": sorted(failing_now - failing_before),
+                }
+            )
+        )
+        failing_before = failing_now
         last_reason = last.reason_code
         if last.accepted:
             break
@@ -187,6 +202,18 @@ def _ask(
         ]
     )
     return proposal, error
+
+
+def _over_budget(ctx: KernelContext, seconds: float, tokens: int) -> bool:
+    """Whether the run's time or agent-token budget is spent (checked before each attempt)."""
+    budget = ctx.settings.max_agent_tokens
+    return seconds > ctx.settings.time_budget_s or (budget is not None and tokens >= budget)
+
+
+def _tokens(proposer: Proposer | None) -> int:
+    if proposer is None:
+        return 0
+    return (proposer.tokens_in or 0) + (proposer.tokens_out or 0)
 
 
 def _agent_reason(error: AgentError) -> ReasonCode:

@@ -109,3 +109,7 @@ class AgentFeedback(Model):
     """Gene id, when known."""
     attempt: int = 0
     """Attempt number within a solve (1-based; 0 outside a solve)."""
+    fixed_since_last: list[str] = Field(default_factory=list)
+    """Tests failing before this attempt (baseline or previous attempt) that now pass."""
+    broken_since_last: list[str] = Field(default_factory=list)
+    """Tests that now fail and did not before this attempt."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from evokernel.agents.base import AgentContext, AgentError
 from evokernel.agents.scripted import ScriptedAgent, ScriptedRule
-from evokernel.kernel import EvoKernel, SolveOutcome
+from evokernel.kernel import EvoKernel, KernelSettings, SolveOutcome
 from evokernel.models import AgentTask, MutationProposal, Proposer
 from evokernel.models.feedback import ReasonCode
 from evokernel.samples import SampleRepo
@@ -40,6 +40,17 @@ def test_second_attempt_uses_the_feedback_and_passes(
     ]
     assert "tests/test_cart.py::test_total_with_discount" in seen[1].prior_feedback[0].failing_tests
     assert seen[1].attempt == 2 and seen[0].prior_feedback == []
+    # What changed since the previous attempt: the wrong fix also broke the no-discount test;
+    # the second attempt fixed both.
+    without, with_ = (
+        "tests/test_cart.py::test_total_without_discount",
+        "tests/test_cart.py::test_total_with_discount",
+    )
+    assert (result.feedback[0].fixed_since_last, result.feedback[0].broken_since_last) == (
+        [],
+        [without],
+    )
+    assert result.feedback[1].fixed_since_last == sorted([with_, without])
     assert kernel.view().counters.agent_calls == 2
 
 
@@ -91,3 +102,18 @@ def test_test_edits_end_as_rejected(make_kernel, shop: SampleRepo) -> None:
     result = kernel.solve(shop_task(shop, "cart_bug"), agent, max_attempts=1)
     assert result.outcome is SolveOutcome.REJECTED
     assert result.reason_code is ReasonCode.TESTS_MODIFIED
+
+
+def test_agent_token_budget_ends_the_run(
+    make_kernel, shop: SampleRepo, event_log: EventLog
+) -> None:
+    wrong = shop.fixes["cart"].replace("subtotal * (1 - discount)", "subtotal * discount")
+
+    def handler(task: AgentTask, context: AgentContext) -> MutationProposal:
+        return MutationProposal(diff=wrong, proposer=Proposer(agent="spender", tokens_in=600))
+
+    kernel: EvoKernel = make_kernel(KernelSettings(max_agent_tokens=1000))
+    result = kernel.solve(shop_task(shop, "cart_bug"), ScriptedAgent(handler), max_attempts=5)
+    assert result.outcome is SolveOutcome.FAILED
+    assert result.reason_code is ReasonCode.BUDGET_EXHAUSTED
+    assert result.agent_calls == _agent_calls(event_log) == 2  # 600, then 1,200 >= 1,000
