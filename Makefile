@@ -28,7 +28,7 @@ test: setup
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy --strict store sandbox
+	$(BIN)/mypy --strict store sandbox evokernel scenarios
 
 clean:
 	rm -rf $(VENV) .evokernel .pytest_cache .mypy_cache .ruff_cache

@@ -63,9 +63,15 @@ _COUNTERS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+def _go_float(value: float) -> str:
+    """Prometheus's bucket-label form of a bound (``floatToGoString`` is untyped)."""
+    text: str = floatToGoString(value)  # type: ignore[no-untyped-call]
+    return text
+
+
 def _histogram(name: str, doc: str, data: HistogramSnapshot) -> HistogramMetricFamily:
     pairs = zip(data.bounds, data.cumulative, strict=True)
-    buckets = [(floatToGoString(bound), float(count)) for bound, count in pairs]
+    buckets = [(_go_float(bound), float(count)) for bound, count in pairs]
     buckets.append(("+Inf", float(data.count)))
     return HistogramMetricFamily(name, doc, buckets=buckets, sum_value=data.sum)
 
