@@ -92,3 +92,14 @@ def task_for_repo(
         scope=config.policy.scope(),
         origin=origin or TaskOrigin(kind=OriginKind.CLI),
     )
+
+
+def with_task_signal(task: AgentTask, text: str) -> AgentTask:
+    """``task`` keyed by its own words: a declared ``task:<slug>`` signal and a new task id.
+
+    A task on a green tree (a feature, not a failure) has no failure signature; the signal
+    lets its validated change be captured and found again.
+    """
+    signal = f"task:{slugify(text)}"
+    task_id = content_id("task", {"task_id": task.task_id, "declared": [signal]})
+    return task.model_copy(update={"declared_signals": [signal], "task_id": task_id})

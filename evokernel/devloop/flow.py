@@ -42,14 +42,13 @@ from evokernel.events import (
     DeliveryUpdated,
     event_payload,
 )
-from evokernel.ids import content_id
 from evokernel.kernel import Detection, EvoKernel, SolveOutcome, SolveResult
 from evokernel.landing import commit_on_branch
 from evokernel.logs import bind_run
 from evokernel.models import AgentTask
 from evokernel.models.feedback import ReasonCode
 from evokernel.runtime import Runtime, open_runtime
-from evokernel.tasks import slugify, task_for_repo
+from evokernel.tasks import slugify, task_for_repo, with_task_signal
 from sandbox.receipt import FailureClass
 
 Progress = Callable[[DevloopStep, str], None]
@@ -189,7 +188,7 @@ def _supervise(
                 detail=f"HEAD passes its validation plan ({passed} tests pass); nothing to fix",
             )
         # A task on a green tree: the task itself is the signal its change is keyed by.
-        run.task = _declared_task(run, text)
+        run.task = with_task_signal(run.task, text)
         detection = run.kernel.detect(run.task, run.run_id)
     if run.branch is None:
         run.branch = f"evo/{slugify(describe_failure(detection))}"
@@ -250,43 +249,9 @@ def _decide(
     )
 
 
-def _declared_task(run: _Run, text: str) -> AgentTask:
-    signal = f"task:{slugify(text)}"
-    task = run.task
-    task_id = content_id("task", {"task_id": task.task_id, "declared": [signal]})
-    return task.model_copy(update={"declared_signals": [signal], "task_id": task_id})
-
-
 def _solve(run: _Run, agent: Agent | None, max_attempts: int | None) -> SolveResult:
-    if agent is not None:
-        return run.kernel.solve(run.task, agent, run_id=run.run_id, max_attempts=max_attempts)
-    # Replay only: the same shape ``solve`` gives, without an agent to fall back to.
-    decision = run.kernel.replay_or_fallback_for_run(run.task, run.run_id)
-    common = {
-        "run_id": run.run_id,
-        "task_id": run.task.task_id,
-        "reason_code": decision.reason_code,
-        "next_action": decision.next_action,
-        "base_rev": run.task.base_rev,
-        "replay": decision,
-        "signature": decision.signature,
-        "seconds": decision.seconds,
-    }
-    if not decision.hit:
-        return SolveResult.model_validate({"outcome": SolveOutcome.FAILED, **common})
-    return SolveResult.model_validate(
-        {
-            "outcome": SolveOutcome.REPLAYED,
-            "capsule_id": decision.capsule_id,
-            "gene_id": decision.gene_id,
-            "replay_run_id": run.run_id,
-            "original_run_id": decision.original_run_id,
-            "diff": decision.diff,
-            "receipt": decision.receipt,
-            "confidence": _confidence(run.kernel, decision.capsule_id),
-            **common,
-        }
-    )
+    """Stored capsules first, then the agent; replay only when no agent was given."""
+    return run.kernel.solve(run.task, agent, run_id=run.run_id, max_attempts=max_attempts)
 
 
 def _unsolved(run: _Run, solved: SolveResult, had_agent: bool) -> DevloopResult:

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from evokernel.github.models import GitHubIssue
-from evokernel.ids import content_id
 from evokernel.kernel import Detection, SolveOutcome, SolveResult
 from evokernel.logs import bind_run
 from evokernel.models import AgentTask, OriginKind, TaskOrigin
 from evokernel.models.feedback import NextAction, ReasonCode
-from evokernel.tasks import slugify, task_for_repo
+from evokernel.tasks import task_for_repo, with_task_signal
 from sandbox.receipt import FailureClass
 
 if TYPE_CHECKING:
@@ -70,48 +69,15 @@ def solve_issue(loop: GitHubLoop, issue: GitHubIssue, base: str) -> IssueSolutio
         if detection.receipt.failure_class is FailureClass.INFRA:
             return IssueSolution(task, detection, _infra_failure(task, run_id))
         if not detection.failing:
-            task = _declared(task, issue)
+            task = with_task_signal(task, issue.title)
             detection = loop.kernel.detect(task, run_id)
         return IssueSolution(task, detection, _solve(loop, task, run_id))
 
 
-def _declared(task: AgentTask, issue: GitHubIssue) -> AgentTask:
-    """A task on a green tree: the issue itself is the signal its change is keyed by."""
-    signal = f"task:{slugify(issue.title)}"
-    task_id = content_id("task", {"task_id": task.task_id, "declared": [signal]})
-    return task.model_copy(update={"declared_signals": [signal], "task_id": task_id})
-
-
 def _solve(loop: GitHubLoop, task: AgentTask, run_id: str) -> SolveResult:
+    """Stored capsules first, then the agent; replay only when the loop has no agent."""
     attempts = loop.settings.max_attempts
-    if loop.agent is not None:
-        return loop.kernel.solve(task, loop.agent, run_id=run_id, max_attempts=attempts)
-    # replay only: the shape ``solve`` gives, with no agent to fall back to
-    decision = loop.kernel.replay_or_fallback_for_run(task, run_id)
-    common = {
-        "run_id": run_id,
-        "task_id": task.task_id,
-        "reason_code": decision.reason_code,
-        "next_action": decision.next_action,
-        "base_rev": task.base_rev,
-        "replay": decision,
-        "signature": decision.signature,
-        "seconds": decision.seconds,
-    }
-    if not decision.hit:
-        return SolveResult.model_validate({"outcome": SolveOutcome.FAILED, **common})
-    return SolveResult.model_validate(
-        {
-            "outcome": SolveOutcome.REPLAYED,
-            "capsule_id": decision.capsule_id,
-            "gene_id": decision.gene_id,
-            "replay_run_id": run_id,
-            "original_run_id": decision.original_run_id,
-            "diff": decision.diff,
-            "receipt": decision.receipt,
-            **common,
-        }
-    )
+    return loop.kernel.solve(task, loop.agent, run_id=run_id, max_attempts=attempts)
 
 
 def _infra_failure(task: AgentTask, run_id: str) -> SolveResult:

@@ -134,11 +134,14 @@ class EvoKernel:
     def solve(
         self,
         task: AgentTask,
-        agent: Agent,
+        agent: Agent | None,
         run_id: str | None = None,
         max_attempts: int | None = None,
     ) -> SolveResult:
-        """Replay first, then ``agent`` with feedback for at most ``max_attempts`` attempts."""
+        """Replay first, then ``agent`` with feedback for at most ``max_attempts`` attempts.
+
+        ``agent=None`` makes the run replay only (the result has the same shape).
+        """
         run_id = run_id or self._ctx.new_id()
         with bind_run(run_id, task.task_id):
             detection = self.detect(task, run_id)

@@ -34,13 +34,16 @@ logger = logging.getLogger(__name__)
 def solve(
     ctx: KernelContext,
     task: AgentTask,
-    agent: Agent,
+    agent: Agent | None,
     run_id: str,
     detection: Detection,
     decision: ReplayDecision,
     max_attempts: int | None = None,
 ) -> SolveResult:
-    """After a replay ``decision`` on ``detection``, call ``agent`` until a proposal validates."""
+    """After a replay ``decision`` on ``detection``, call ``agent`` until a proposal validates.
+
+    With ``agent=None`` the run is replay only: a miss ends it with the replay's reason code.
+    """
     started = time.monotonic()
     common = {
         "run_id": run_id,
@@ -68,6 +71,14 @@ def solve(
         return SolveResult(
             outcome=SolveOutcome.FAILED,
             reason_code=ReasonCode.NOTHING_TO_FIX,
+            next_action=decision.next_action,
+            seconds=round(decision.seconds, 3),
+            **common,
+        )
+    if agent is None:  # replay only: nothing to fall back to
+        return SolveResult(
+            outcome=SolveOutcome.FAILED,
+            reason_code=decision.reason_code,
             next_action=decision.next_action,
             seconds=round(decision.seconds, 3),
             **common,
