@@ -196,6 +196,12 @@ class GitHubClient:
         with self._calling():
             return _issue(self._repo(repo).get_issue(number))
 
+    def closed_by(self, repo: str, number: int) -> str | None:
+        """Who closed issue or pull request ``number`` (``None`` when open or unknown)."""
+        with self._calling():
+            closer = self._repo(repo).get_issue(number).closed_by
+            return closer.login if closer is not None else None
+
     def list_labelled_issues(
         self, repo: str, label: str, *, state: IssueState = IssueState.OPEN
     ) -> list[GitHubIssue]:

@@ -57,7 +57,8 @@ def settle(
     if run_id is None:
         return None
     decision = ApprovalDecision.APPROVE if pull.merged else ApprovalDecision.REJECT
-    approver = pull.merged_by or UNKNOWN_APPROVER
+    closer = pull.merged_by if pull.merged else loop.client.closed_by(loop.repo, pull.number)
+    approver = closer or UNKNOWN_APPROVER
     kernel = loop.kernel
     capsule = capsule_of_run(kernel.view(), run_id)
     before = _confidence(loop, capsule)

@@ -153,6 +153,7 @@ def test_a_pull_request_closed_unmerged_records_a_rejection(world: LoopWorld) ->
 
     [verdict] = settled.verdicts
     assert verdict.decision.value == "reject" and verdict.recorded_now
+    assert verdict.approver == "alice"  # who closed it, read from the issue API
     assert verdict.confidence_before is not None and verdict.confidence_after is not None
     assert verdict.confidence_after < verdict.confidence_before
     [issue] = [i for i in server.issues(repo) if not i.is_pull]
