@@ -135,6 +135,29 @@ def reuse_entries(
     ]
 
 
+def false_replay_entries(
+    capsule: CapsuleView, run_id: str, config: EconomicsConfig
+) -> list[LedgerEntryRecorded]:
+    """A person rejected a change that reused ``capsule`` from a peer: its publisher pays.
+
+    Only a false replay counts (the rejected run is one that reused the capsule); a rejection
+    of a fresh capture says nothing about a publisher.
+    """
+    publisher = capsule.imported_from
+    if publisher is None or run_id not in capsule.replay_run_ids:
+        return []
+    return [
+        LedgerEntryRecorded(
+            entry_kind=LedgerEntryKind.PENALTY,
+            account=publisher,
+            amount=-config.penalty,
+            capsule_id=capsule.capsule.capsule_id,
+            run_id=run_id,
+            note="false replay: the reused change was rejected by a person",
+        )
+    ]
+
+
 def saving_entry(
     capsule: CapsuleView,
     replay_run_id: str,

@@ -14,6 +14,7 @@ from types import TracebackType
 
 from evokernel.agents.base import Agent
 from evokernel.assets import revoke_capsule
+from evokernel.economics.ledger import false_replay_entries
 from evokernel.events import (
     ApprovalDecision,
     ApprovalRecorded,
@@ -211,6 +212,8 @@ class EvoKernel:
             )
             changes, _state = governor_events(view, kind, self._ctx.clock(), self.settings, run_id)
             events += changes
+            if decision is ApprovalDecision.REJECT:
+                events += false_replay_entries(view, run_id, self.settings.economics)
         self._ctx.record(events)
 
     # -- lifecycle --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from evokernel.economics import (
     reuse_entries,
     saving_entry,
 )
+from evokernel.economics.ledger import false_replay_entries
 from evokernel.events import LedgerEntryKind, ReplayOutcome, event_payload
 from evokernel.views import CapsuleView
 from store import EventLog
@@ -123,3 +124,15 @@ def test_ledger_entries_can_be_read_for_one_account(tmp_path: Path) -> None:
         only_b = list(ledger_entries(log, "node-b"))
 
     assert [(e.entry_kind, e.amount) for e in only_b] == [("stake", -10.0), ("reward", 1.5)]
+
+
+def test_a_rejected_reuse_of_a_remote_capsule_penalises_its_publisher() -> None:
+    reused = remote(1, "node-a").model_copy(update={"replay_run_ids": ["run-reused"]})
+
+    [entry] = false_replay_entries(reused, "run-reused", CONFIG)
+    assert entry.entry_kind is LedgerEntryKind.PENALTY
+    assert (entry.account, entry.amount, entry.run_id) == ("node-a", -3.0, "run-reused")
+    # A rejection of a run that did not reuse it, or of a local capsule, moves nothing.
+    assert false_replay_entries(reused, "run-other", CONFIG) == []
+    local = CapsuleView(capsule=capsule(2, 1), replay_run_ids=["run-reused"])
+    assert false_replay_entries(local, "run-reused", CONFIG) == []
