@@ -16,12 +16,12 @@ from evokernel.events import EvolutionEvent, event_payload
 from evokernel.governor import GovernorConfig
 from evokernel.guards import GuardConfig
 from evokernel.models._base import Model
-from evokernel.projection import Projector
-from evokernel.selection import SelectionConfig
+from evokernel.projection import Projector, ViewBuilder, apply_record
+from evokernel.selection import SelectionConfig, SignalIndex
 from evokernel.views import EvolutionView
 from sandbox.pathsafety import PatchPolicy
 from sandbox.validator import Validator
-from store import EventLog, Record
+from store import EventLog, Position, Record
 
 
 class KernelSettings(Model):
@@ -77,9 +77,51 @@ class KernelContext:
     new_id: Callable[[], str] = new_run_id
     """Run id factory."""
 
+    _builder: ViewBuilder | None = field(default=None, init=False, repr=False)
+    _position: Position | None = field(default=None, init=False, repr=False)
+    _view: EvolutionView | None = field(default=None, init=False, repr=False)
+    _index: SignalIndex = field(default_factory=SignalIndex, init=False, repr=False)
+
+    def signal_index(self, view: EvolutionView) -> SignalIndex:
+        """The selector's inverted index over ``view``'s genes, kept across calls.
+
+        Genes are only ever added (a gene is its signature), so only new ones are indexed.
+        """
+        if len(self._index) > len(view.genes):  # the log was replaced: start again
+            self._index = SignalIndex()
+        if len(self._index) != len(view.genes):
+            for gene_id, gene in view.genes.items():
+                if gene_id not in self._index:
+                    self._index.add(gene_id, gene.gene.signature)
+        return self._index
+
     def view(self) -> EvolutionView:
-        """The evolution view as of now (read-only: never appends)."""
-        return Projector(self.log, self.snapshot_path).load()
+        """The evolution view as of now (read-only: never appends).
+
+        The first call loads it through the projector (snapshot plus catch-up, or cold);
+        later calls fold only the records appended since, so a long-lived kernel never
+        re-reads the whole log. If the chain no longer holds the position folded up to,
+        the view is rebuilt from the projector.
+        """
+        head = self.log.position()
+        if self._view is not None and head == self._position:
+            return self._view
+        if (
+            self._builder is None
+            or self._position is None
+            or head is None
+            or not (self.log.check_position(self._position))
+        ):
+            view = Projector(self.log, self.snapshot_path).load()
+            if head is not None and view.last_seq == head.seq:
+                self._builder, self._position, self._view = ViewBuilder.from_view(view), head, view
+            return view
+        for record in self.log.scan_after(self._position):
+            if record.seq > head.seq:
+                break  # appended by another process after we looked: the next call folds it
+            apply_record(record, self._builder)
+        self._position, self._view = head, self._builder.freeze()
+        return self._view
 
     def record(self, events: Sequence[EvolutionEvent]) -> list[Record]:
         """Append ``events`` in one group commit (eventsourcing's ``save()``)."""

@@ -34,7 +34,7 @@ from evokernel.kernel.solidify import governor_events
 from evokernel.models import AgentTask, EvidenceKind
 from evokernel.models.feedback import ReasonCode
 from evokernel.policy import check_scope
-from evokernel.selection import CandidateCapsule, RankedCandidate, SignalIndex, rank_candidates
+from evokernel.selection import CandidateCapsule, RankedCandidate, rank_candidates
 from evokernel.views import CapsuleView, EvolutionView
 from sandbox.errors import PatchApplyError, PatchRefusedError
 from sandbox.evaluate import evaluate
@@ -54,17 +54,19 @@ _EVIDENCE_BY_OUTCOME = {
 def rank(
     ctx: KernelContext, view: EvolutionView, task: AgentTask, signature: Sequence[str]
 ) -> list[RankedCandidate]:
-    """Candidates for ``signature`` from the view, best first (pure over the view).
+    """Candidates for ``signature`` from the view, best first (reads only).
 
     Confidence is computed only for capsules of genes that matched, not for the whole store.
     A capsule imported from a peer carries its publisher's reputation (from the ledger).
     """
-    index = signal_index(view)
+    index = ctx.signal_index(view)
     now = ctx.clock()
     economics = ctx.settings.economics
 
     def capsules_of(gene_id: str) -> list[CandidateCapsule]:
-        gene = view.genes[gene_id]
+        gene = view.genes.get(gene_id)
+        if gene is None:
+            return []
         return [
             CandidateCapsule(
                 capsule_id=c.capsule.capsule_id,
@@ -104,14 +106,6 @@ def candidate_scores(
         )
         for c in rank(ctx, view, task, signature)
     ]
-
-
-def signal_index(view: EvolutionView) -> SignalIndex:
-    """The selector's inverted index over the view's genes (IDF needs every signature)."""
-    index = SignalIndex()
-    for gene_id, gene in view.genes.items():
-        index.add(gene_id, gene.gene.signature)
-    return index
 
 
 def replay(
