@@ -136,6 +136,11 @@ def main_options(
     elif quiet:
         level = logging.ERROR
     configure_logging(level, loaded.config.log.format)
+    numeric = level if isinstance(level, int) else logging.getLevelName(level)
+    if not quiet and numeric == logging.WARNING:
+        # Progress on long work: the kernel's steps (baseline, replay candidates, agent
+        # attempts) are shown on stderr by default; -q hides them, -v shows everything.
+        logging.getLogger("evokernel.kernel").setLevel(logging.INFO)
     ctx.obj = CliState(loaded=loaded, verbose=verbose, quiet=quiet)
 
 
