@@ -1,186 +1,389 @@
 """EvoKernel: make coding agents learn from verified experience.
 
 Import from here (``from evokernel import Projector, load_config``); deep modules are not
-public API. Kernel, agent and loop names are added here by the packages that define them.
+public API. Names load on first use (PEP 562), so ``import evokernel`` is cheap and each command
+pays only for what it touches. A new public name gets its import under ``TYPE_CHECKING`` and an
+entry in ``_EXPORTS``; tests/test_meta.py checks the two agree with ``__all__``.
 """
 
 from __future__ import annotations
 
-from evokernel.agents import Agent, AgentContext, AgentError
-from evokernel.agents.config import AgentsConfig
-from evokernel.agents.factory import make_agent
-from evokernel.agents.scripted import ScriptedAgent, ScriptedRule
-from evokernel.assets import (
-    AssetDetail,
-    AssetListing,
-    RevokeResult,
-    list_assets,
-    revoke_asset,
-    show_asset,
-)
-from evokernel.config import EvoConfig, LoadedConfig, find_repo_root, load_config
-from evokernel.devloop import (
-    Approval,
-    ApprovalAbortedError,
-    ApprovalFileError,
-    Approver,
-    BranchNameError,
-    DevloopError,
-    DevloopResult,
-    DevloopStatus,
-    DevloopStep,
-    DirtyTreeError,
-    FileApprover,
-    FixedApprover,
-    PromptApprover,
-    Review,
-    approver_from_spec,
-    run_devloop,
-)
-from evokernel.economics import (
-    AccountReport,
-    EconomicsConfig,
-    LedgerEntry,
-    LedgerReport,
-    Reputation,
-    ledger_report,
-    read_ledger,
-    record_stake,
-    reputation_of,
-    stake_entries,
-)
-from evokernel.errors import (
-    AssetNotFoundError,
-    ConfigError,
-    EventPayloadError,
-    EvoKernelError,
-    ProposalError,
-    UnknownEventKindError,
-)
-from evokernel.events import (
-    AgentCalled,
-    ApprovalDecision,
-    ApprovalRecorded,
-    ApprovalSource,
-    AssetStateChanged,
-    AssetType,
-    BundleImported,
-    CapsuleCommitted,
-    CapsuleReused,
-    DeliveryState,
-    DeliveryUpdated,
-    Event,
-    EvolutionEvent,
-    GeneSolidified,
-    LedgerEntryKind,
-    LedgerEntryRecorded,
-    MutationProposed,
-    MutationRejected,
-    RemoteAssetImported,
-    RemoteRevocationReceived,
-    ReplayAttempted,
-    ReplayEconomicsRecorded,
-    ReplayLookupRecorded,
-    ReplayOutcome,
-    SignalsDetected,
-    TaskReceived,
-    ValidationCompleted,
-    ValidationPurpose,
-    event_payload,
-    parse_event,
-)
-from evokernel.github import (
-    DetectAction,
-    DetectReport,
-    GitHubLoop,
-    GitHubLoopSettings,
-    IssueAction,
-    TickReport,
-    open_github_loop,
-)
-from evokernel.kernel import (
-    CandidateScore,
-    CaptureResult,
-    Detection,
-    EvoKernel,
-    KernelSettings,
-    ReplayDecision,
-    SolveOutcome,
-    SolveResult,
-    feedback_for_agent,
-    new_run_id,
-)
-from evokernel.landing import LandingError, commit_on_branch
-from evokernel.logs import bind_run, current_run
-from evokernel.metrics import (
-    HealthReport,
-    HealthStatus,
-    MetricsSnapshot,
-    SandboxLatency,
-    check_health,
-    read_metrics,
-)
-from evokernel.models import (
-    AgentTask,
-    AssetState,
-    Capsule,
-    EnvFingerprint,
-    Evidence,
-    EvidenceKind,
-    Gene,
-    MutationProposal,
-    OriginKind,
-    Proposer,
-    ScopeConstraints,
-    TaskOrigin,
-    ValidationEvidence,
-)
-from evokernel.models.feedback import AgentFeedback, NextAction, ReasonCode
-from evokernel.network import (
-    Bundle,
-    BundleContentError,
-    BundleHashError,
-    BundleReplayError,
-    BundleSignatureError,
-    ImportReport,
-    MessageFormatError,
-    MessageRefusedError,
-    NetworkError,
-    NodeApiState,
-    NodeIdentity,
-    NotPublisherError,
-    PeerError,
-    Revocation,
-    RevocationReport,
-    SeedFile,
-    SyncReport,
-    TrustStore,
-    UntrustedSenderError,
-    apply_revocation,
-    export_bundle,
-    import_bundle,
-    import_seeds,
-    load_seed_file,
-    network_routes,
-    open_node_api,
-    sign_revocation,
-    sync_from_peer,
-)
-from evokernel.operations import (
-    CaptureReport,
-    capture_proposal,
-    parse_proposal,
-    replay_task,
-    run_task,
-)
-from evokernel.projection import Projector, ViewBuilder, default_snapshot_path
-from evokernel.runtime import Runtime, kernel_settings, open_runtime
-from evokernel.samples import SampleRepo, build_shop, commit, git, unified_diff
-from evokernel.schema import json_schemas
-from evokernel.server import build_app
-from evokernel.store_report import StoreStats, TailEntry, store_stats, tail_store
-from evokernel.tasks import RepositoryError, task_for_repo
-from evokernel.views import CapsuleView, Counters, EvolutionView, GeneView
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names, for type checkers; at run time they load on first use
+    from evokernel.agents import Agent, AgentContext, AgentError
+    from evokernel.agents.config import AgentsConfig
+    from evokernel.agents.factory import make_agent
+    from evokernel.agents.scripted import ScriptedAgent, ScriptedRule
+    from evokernel.assets import (
+        AssetDetail,
+        AssetListing,
+        RevokeResult,
+        list_assets,
+        revoke_asset,
+        show_asset,
+    )
+    from evokernel.config import EvoConfig, LoadedConfig, find_repo_root, load_config
+    from evokernel.devloop import (
+        Approval,
+        ApprovalAbortedError,
+        ApprovalFileError,
+        Approver,
+        BranchNameError,
+        DevloopError,
+        DevloopResult,
+        DevloopStatus,
+        DevloopStep,
+        DirtyTreeError,
+        FileApprover,
+        FixedApprover,
+        PromptApprover,
+        Review,
+        approver_from_spec,
+        run_devloop,
+    )
+    from evokernel.economics import (
+        AccountReport,
+        EconomicsConfig,
+        LedgerEntry,
+        LedgerReport,
+        Reputation,
+        ledger_report,
+        read_ledger,
+        record_stake,
+        reputation_of,
+        stake_entries,
+    )
+    from evokernel.errors import (
+        AssetNotFoundError,
+        ConfigError,
+        EventPayloadError,
+        EvoKernelError,
+        ProposalError,
+        UnknownEventKindError,
+    )
+    from evokernel.events import (
+        AgentCalled,
+        ApprovalDecision,
+        ApprovalRecorded,
+        ApprovalSource,
+        AssetStateChanged,
+        AssetType,
+        BundleImported,
+        CapsuleCommitted,
+        CapsuleReused,
+        DeliveryState,
+        DeliveryUpdated,
+        Event,
+        EvolutionEvent,
+        GeneSolidified,
+        LedgerEntryKind,
+        LedgerEntryRecorded,
+        MutationProposed,
+        MutationRejected,
+        RemoteAssetImported,
+        RemoteRevocationReceived,
+        ReplayAttempted,
+        ReplayEconomicsRecorded,
+        ReplayLookupRecorded,
+        ReplayOutcome,
+        SignalsDetected,
+        TaskReceived,
+        ValidationCompleted,
+        ValidationPurpose,
+        event_payload,
+        parse_event,
+    )
+    from evokernel.github import (
+        DetectAction,
+        DetectReport,
+        GitHubLoop,
+        GitHubLoopSettings,
+        IssueAction,
+        TickReport,
+        open_github_loop,
+    )
+    from evokernel.kernel import (
+        CandidateScore,
+        CaptureResult,
+        Detection,
+        EvoKernel,
+        KernelSettings,
+        ReplayDecision,
+        SolveOutcome,
+        SolveResult,
+        feedback_for_agent,
+        new_run_id,
+    )
+    from evokernel.landing import LandingError, commit_on_branch
+    from evokernel.logs import bind_run, current_run
+    from evokernel.metrics import (
+        HealthReport,
+        HealthStatus,
+        MetricsSnapshot,
+        SandboxLatency,
+        check_health,
+        read_metrics,
+    )
+    from evokernel.models import (
+        AgentTask,
+        AssetState,
+        Capsule,
+        EnvFingerprint,
+        Evidence,
+        EvidenceKind,
+        Gene,
+        MutationProposal,
+        OriginKind,
+        Proposer,
+        ScopeConstraints,
+        TaskOrigin,
+        ValidationEvidence,
+    )
+    from evokernel.models.feedback import AgentFeedback, NextAction, ReasonCode
+    from evokernel.network import (
+        Bundle,
+        BundleContentError,
+        BundleHashError,
+        BundleReplayError,
+        BundleSignatureError,
+        ImportReport,
+        MessageFormatError,
+        MessageRefusedError,
+        NetworkError,
+        NodeApiState,
+        NodeIdentity,
+        NotPublisherError,
+        PeerError,
+        Revocation,
+        RevocationReport,
+        SeedFile,
+        SyncReport,
+        TrustStore,
+        UntrustedSenderError,
+        apply_revocation,
+        export_bundle,
+        import_bundle,
+        import_seeds,
+        load_seed_file,
+        network_routes,
+        open_node_api,
+        sign_revocation,
+        sync_from_peer,
+    )
+    from evokernel.operations import (
+        CaptureReport,
+        capture_proposal,
+        parse_proposal,
+        replay_task,
+        run_task,
+    )
+    from evokernel.projection import Projector, ViewBuilder, default_snapshot_path
+    from evokernel.runtime import Runtime, kernel_settings, open_runtime
+    from evokernel.samples import SampleRepo, build_shop, commit, git, unified_diff
+    from evokernel.schema import json_schemas
+    from evokernel.server import build_app
+    from evokernel.store_report import StoreStats, TailEntry, store_stats, tail_store
+    from evokernel.tasks import RepositoryError, task_for_repo
+    from evokernel.views import CapsuleView, Counters, EvolutionView, GeneView
+
+# Every public name and the module that defines it. Importing ``evokernel`` loads none of
+# them: a command that needs the store does not pay for PyGithub, cryptography or starlette.
+_EXPORTS: dict[str, str] = {
+    "AccountReport": "evokernel.economics",
+    "Agent": "evokernel.agents",
+    "AgentCalled": "evokernel.events",
+    "AgentContext": "evokernel.agents",
+    "AgentError": "evokernel.agents",
+    "AgentFeedback": "evokernel.models.feedback",
+    "AgentTask": "evokernel.models",
+    "AgentsConfig": "evokernel.agents.config",
+    "Approval": "evokernel.devloop",
+    "ApprovalAbortedError": "evokernel.devloop",
+    "ApprovalDecision": "evokernel.events",
+    "ApprovalFileError": "evokernel.devloop",
+    "ApprovalRecorded": "evokernel.events",
+    "ApprovalSource": "evokernel.events",
+    "Approver": "evokernel.devloop",
+    "AssetDetail": "evokernel.assets",
+    "AssetListing": "evokernel.assets",
+    "AssetNotFoundError": "evokernel.errors",
+    "AssetState": "evokernel.models",
+    "AssetStateChanged": "evokernel.events",
+    "AssetType": "evokernel.events",
+    "BranchNameError": "evokernel.devloop",
+    "Bundle": "evokernel.network",
+    "BundleContentError": "evokernel.network",
+    "BundleHashError": "evokernel.network",
+    "BundleImported": "evokernel.events",
+    "BundleReplayError": "evokernel.network",
+    "BundleSignatureError": "evokernel.network",
+    "CandidateScore": "evokernel.kernel",
+    "Capsule": "evokernel.models",
+    "CapsuleCommitted": "evokernel.events",
+    "CapsuleReused": "evokernel.events",
+    "CapsuleView": "evokernel.views",
+    "CaptureReport": "evokernel.operations",
+    "CaptureResult": "evokernel.kernel",
+    "ConfigError": "evokernel.errors",
+    "Counters": "evokernel.views",
+    "DeliveryState": "evokernel.events",
+    "DeliveryUpdated": "evokernel.events",
+    "DetectAction": "evokernel.github",
+    "DetectReport": "evokernel.github",
+    "Detection": "evokernel.kernel",
+    "DevloopError": "evokernel.devloop",
+    "DevloopResult": "evokernel.devloop",
+    "DevloopStatus": "evokernel.devloop",
+    "DevloopStep": "evokernel.devloop",
+    "DirtyTreeError": "evokernel.devloop",
+    "EconomicsConfig": "evokernel.economics",
+    "EnvFingerprint": "evokernel.models",
+    "Event": "evokernel.events",
+    "EventPayloadError": "evokernel.errors",
+    "Evidence": "evokernel.models",
+    "EvidenceKind": "evokernel.models",
+    "EvoConfig": "evokernel.config",
+    "EvoKernel": "evokernel.kernel",
+    "EvoKernelError": "evokernel.errors",
+    "EvolutionEvent": "evokernel.events",
+    "EvolutionView": "evokernel.views",
+    "FileApprover": "evokernel.devloop",
+    "FixedApprover": "evokernel.devloop",
+    "Gene": "evokernel.models",
+    "GeneSolidified": "evokernel.events",
+    "GeneView": "evokernel.views",
+    "GitHubLoop": "evokernel.github",
+    "GitHubLoopSettings": "evokernel.github",
+    "HealthReport": "evokernel.metrics",
+    "HealthStatus": "evokernel.metrics",
+    "ImportReport": "evokernel.network",
+    "IssueAction": "evokernel.github",
+    "KernelSettings": "evokernel.kernel",
+    "LandingError": "evokernel.landing",
+    "LedgerEntry": "evokernel.economics",
+    "LedgerEntryKind": "evokernel.events",
+    "LedgerEntryRecorded": "evokernel.events",
+    "LedgerReport": "evokernel.economics",
+    "LoadedConfig": "evokernel.config",
+    "MessageFormatError": "evokernel.network",
+    "MessageRefusedError": "evokernel.network",
+    "MetricsSnapshot": "evokernel.metrics",
+    "MutationProposal": "evokernel.models",
+    "MutationProposed": "evokernel.events",
+    "MutationRejected": "evokernel.events",
+    "NetworkError": "evokernel.network",
+    "NextAction": "evokernel.models.feedback",
+    "NodeApiState": "evokernel.network",
+    "NodeIdentity": "evokernel.network",
+    "NotPublisherError": "evokernel.network",
+    "OriginKind": "evokernel.models",
+    "PeerError": "evokernel.network",
+    "Projector": "evokernel.projection",
+    "PromptApprover": "evokernel.devloop",
+    "ProposalError": "evokernel.errors",
+    "Proposer": "evokernel.models",
+    "ReasonCode": "evokernel.models.feedback",
+    "RemoteAssetImported": "evokernel.events",
+    "RemoteRevocationReceived": "evokernel.events",
+    "ReplayAttempted": "evokernel.events",
+    "ReplayDecision": "evokernel.kernel",
+    "ReplayEconomicsRecorded": "evokernel.events",
+    "ReplayLookupRecorded": "evokernel.events",
+    "ReplayOutcome": "evokernel.events",
+    "RepositoryError": "evokernel.tasks",
+    "Reputation": "evokernel.economics",
+    "Review": "evokernel.devloop",
+    "Revocation": "evokernel.network",
+    "RevocationReport": "evokernel.network",
+    "RevokeResult": "evokernel.assets",
+    "Runtime": "evokernel.runtime",
+    "SampleRepo": "evokernel.samples",
+    "SandboxLatency": "evokernel.metrics",
+    "ScopeConstraints": "evokernel.models",
+    "ScriptedAgent": "evokernel.agents.scripted",
+    "ScriptedRule": "evokernel.agents.scripted",
+    "SeedFile": "evokernel.network",
+    "SignalsDetected": "evokernel.events",
+    "SolveOutcome": "evokernel.kernel",
+    "SolveResult": "evokernel.kernel",
+    "StoreStats": "evokernel.store_report",
+    "SyncReport": "evokernel.network",
+    "TailEntry": "evokernel.store_report",
+    "TaskOrigin": "evokernel.models",
+    "TaskReceived": "evokernel.events",
+    "TickReport": "evokernel.github",
+    "TrustStore": "evokernel.network",
+    "UnknownEventKindError": "evokernel.errors",
+    "UntrustedSenderError": "evokernel.network",
+    "ValidationCompleted": "evokernel.events",
+    "ValidationEvidence": "evokernel.models",
+    "ValidationPurpose": "evokernel.events",
+    "ViewBuilder": "evokernel.projection",
+    "apply_revocation": "evokernel.network",
+    "approver_from_spec": "evokernel.devloop",
+    "bind_run": "evokernel.logs",
+    "build_app": "evokernel.server",
+    "build_shop": "evokernel.samples",
+    "capture_proposal": "evokernel.operations",
+    "check_health": "evokernel.metrics",
+    "commit": "evokernel.samples",
+    "commit_on_branch": "evokernel.landing",
+    "current_run": "evokernel.logs",
+    "default_snapshot_path": "evokernel.projection",
+    "event_payload": "evokernel.events",
+    "export_bundle": "evokernel.network",
+    "feedback_for_agent": "evokernel.kernel",
+    "find_repo_root": "evokernel.config",
+    "git": "evokernel.samples",
+    "import_bundle": "evokernel.network",
+    "import_seeds": "evokernel.network",
+    "json_schemas": "evokernel.schema",
+    "kernel_settings": "evokernel.runtime",
+    "ledger_report": "evokernel.economics",
+    "list_assets": "evokernel.assets",
+    "load_config": "evokernel.config",
+    "load_seed_file": "evokernel.network",
+    "make_agent": "evokernel.agents.factory",
+    "network_routes": "evokernel.network",
+    "new_run_id": "evokernel.kernel",
+    "open_github_loop": "evokernel.github",
+    "open_node_api": "evokernel.network",
+    "open_runtime": "evokernel.runtime",
+    "parse_event": "evokernel.events",
+    "parse_proposal": "evokernel.operations",
+    "read_ledger": "evokernel.economics",
+    "read_metrics": "evokernel.metrics",
+    "record_stake": "evokernel.economics",
+    "replay_task": "evokernel.operations",
+    "reputation_of": "evokernel.economics",
+    "revoke_asset": "evokernel.assets",
+    "run_devloop": "evokernel.devloop",
+    "run_task": "evokernel.operations",
+    "show_asset": "evokernel.assets",
+    "sign_revocation": "evokernel.network",
+    "stake_entries": "evokernel.economics",
+    "store_stats": "evokernel.store_report",
+    "sync_from_peer": "evokernel.network",
+    "tail_store": "evokernel.store_report",
+    "task_for_repo": "evokernel.tasks",
+    "unified_diff": "evokernel.samples",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
 
 __all__ = [
     "AccountReport",

@@ -178,22 +178,32 @@ def show_asset(
     )
 
 
-def revoke_capsule(log: EventLog, capsule_id: str, *, by: str, note: str = "") -> RevokeResult:
+def revoke_capsule(
+    log: EventLog,
+    capsule_id: str,
+    *,
+    by: str,
+    note: str = "",
+    view: EvolutionView | None = None,
+) -> RevokeResult:
     """Revoke a capsule in an open store: it is never replayed again.
+
+    ``view`` is the store's current view when the caller already holds one (the kernel
+    does); otherwise it is built from the log.
 
     Raises:
         AssetNotFoundError: no capsule with that id.
     """
-    view = Projector(log).load().capsules.get(capsule_id)
-    if view is None:
+    capsule = (view if view is not None else Projector(log).load()).capsules.get(capsule_id)
+    if capsule is None:
         raise AssetNotFoundError(capsule_id)
-    transition = revoke(view.state, by=by, note=note)
+    transition = revoke(capsule.state, by=by, note=note)
     if transition is None:
-        return RevokeResult(capsule_id=capsule_id, revoked=False, state=view.state)
+        return RevokeResult(capsule_id=capsule_id, revoked=False, state=capsule.state)
     event = AssetStateChanged(
         asset_id=capsule_id,
         asset_type=AssetType.CAPSULE,
-        from_state=view.state,
+        from_state=capsule.state,
         to_state=transition.to_state,
         reason_code=transition.reason_code,
         evidence=dict(transition.evidence),

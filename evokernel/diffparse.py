@@ -4,7 +4,8 @@ Enough for the pure checks that must look at a proposal before anything runs (th
 guard reads hunk contents to tell whether a test section of ``setup.cfg`` changed). It reads
 ``git diff`` output (headers, renames, modes, binary markers, C-quoted paths) and plain
 ``diff -u`` output. Hunk lengths are taken from the ``@@`` headers, so a removed line that
-starts with ``--`` is never mistaken for a file header.
+starts with ``--`` is never mistaken for a file header. File names are read as the sandbox's
+path check reads them (``sandbox.read_name``: git's C-quoting), so both see the same names.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from pydantic import Field
 
 from evokernel.errors import ProposalError
 from evokernel.models._base import Model
+from sandbox import DiffSyntaxError, git_line_names, read_name
 
+_DEV_NULL = "/dev/null"
+"""How a diff names the missing side of an added or deleted file."""
 _HUNK_HEADER = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)$")
-_OCTAL = re.compile(r"\\([0-7]{3})|\\(.)")
-_C_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\", "a": "\a", "b": "\b", "f": "\f"}
 
 
 class DiffParseError(ProposalError):
@@ -95,33 +97,30 @@ class DiffFileChange(Model):
         return sorted({p for p in sides if p})
 
 
-def _unquote(token: str) -> str:
-    token = token.strip()
-    if len(token) >= 2 and token[0] == token[-1] == '"':
+def _name(token: str) -> str:
+    """A header's file name: git's C-quoting undone, else up to a tab; blanks around it dropped.
 
-        def replace(match: re.Match[str]) -> str:
-            if match.group(1):
-                return chr(int(match.group(1), 8))
-            return _C_ESCAPES.get(match.group(2), match.group(2))
+    Raises:
+        DiffSyntaxError: the quoting is malformed.
+    """
+    if token.lstrip().startswith('"'):
+        return read_name(token.strip())
+    return token.split("\t", 1)[0].strip()
 
-        raw = _OCTAL.sub(replace, token[1:-1])
-        # git writes non-ASCII bytes as octal escapes of their UTF-8 encoding
-        return raw.encode("latin-1", errors="ignore").decode("utf-8", errors="replace")
-    return token
+
+def _repo_path(name: str, prefix: str) -> str | None:
+    return None if name == _DEV_NULL else name.removeprefix(prefix)
 
 
 def _side_path(token: str, prefix: str) -> str | None:
-    token = _unquote(token.split("\t", 1)[0] if not token.startswith('"') else token)
-    if token == "/dev/null":
-        return None
-    return token[len(prefix) :] if token.startswith(prefix) else token
+    return _repo_path(_name(token), prefix)
 
 
 def _git_header_paths(rest: str) -> tuple[str | None, str | None]:
     if rest.startswith('"'):
-        close = rest.find('" ', 1)
-        if close != -1:
-            return _side_path(rest[: close + 1], "a/"), _side_path(rest[close + 2 :], "b/")
+        pair = git_line_names(rest)  # split after the closing quote, escapes and all
+        if pair is not None and all(pair):
+            return _repo_path(pair[0], "a/"), _repo_path(pair[1], "b/")
     half = (len(rest) - 1) // 2
     left, right = rest[:half], rest[half + 1 :]
     if left.startswith("a/") and right.startswith("b/") and left[2:] == right[2:]:
@@ -202,30 +201,37 @@ def parse_diff(diff: str) -> list[DiffFileChange]:
     changes: list[DiffFileChange] = []
     current: _Builder | None = None
     index = 0
-    while index < len(lines):
-        line = lines[index]
-        if line.startswith("diff --git "):
-            if current:
-                changes.append(current.build(index))
-            current = _Builder(*_git_header_paths(line[len("diff --git ") :]), git=True)
-        elif line.startswith("--- ") and index + 1 < len(lines) and lines[index + 1][:4] == "+++ ":
-            if current is None or current.hunks or not current.git:
+    try:
+        while index < len(lines):
+            line = lines[index]
+            if line.startswith("diff --git "):
                 if current:
                     changes.append(current.build(index))
-                current = _Builder()
-            current.old = _side_path(line[4:], "a/")
-            current.new = _side_path(lines[index + 1][4:], "b/")
-            index += 2
-            continue
-        elif line.startswith("@@"):
-            if current is None:
-                raise DiffParseError("hunk before any file header", index + 1)
-            hunk, index = _read_hunk(lines, index)
-            current.hunks.append(hunk)
-            continue
-        elif current is not None and current.git:
-            _read_git_extended_header(current, line)
-        index += 1
+                current = _Builder(*_git_header_paths(line[len("diff --git ") :]), git=True)
+            elif (
+                line.startswith("--- ")
+                and index + 1 < len(lines)
+                and lines[index + 1][:4] == "+++ "
+            ):
+                if current is None or current.hunks or not current.git:
+                    if current:
+                        changes.append(current.build(index))
+                    current = _Builder()
+                current.old = _side_path(line[4:], "a/")
+                current.new = _side_path(lines[index + 1][4:], "b/")
+                index += 2
+                continue
+            elif line.startswith("@@"):
+                if current is None:
+                    raise DiffParseError("hunk before any file header", index + 1)
+                hunk, index = _read_hunk(lines, index)
+                current.hunks.append(hunk)
+                continue
+            elif current is not None and current.git:
+                _read_git_extended_header(current, line)
+            index += 1
+    except DiffSyntaxError as exc:  # a quoted name git could not read either
+        raise DiffParseError(str(exc), index + 1) from exc
     if current:
         changes.append(current.build(index))
     return changes
@@ -239,11 +245,11 @@ def _read_git_extended_header(current: _Builder, line: str) -> None:
     elif line.startswith(("old mode", "new mode")):
         current.mode_changed = True
     elif line.startswith(("rename from ", "copy from ")):
-        current.old = _unquote(line.split(" ", 2)[2])
+        current.old = _name(line.split(" ", 2)[2])
         current.renamed = True
         current.copied = line.startswith("copy")
     elif line.startswith(("rename to ", "copy to ")):
-        current.new = _unquote(line.split(" ", 2)[2])
+        current.new = _name(line.split(" ", 2)[2])
         current.renamed = True
     elif line.startswith("Binary files ") or line == "GIT binary patch":
         current.binary = True

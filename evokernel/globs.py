@@ -33,7 +33,7 @@ def normalize_repo_path(path: str) -> str:
 
 def glob_match(path: str, pattern: str) -> bool:
     """Whether the repository-relative ``path`` matches ``pattern``."""
-    return compile_glob(pattern).match(normalize_repo_path(path)) is not None
+    return compile_glob(pattern).fullmatch(normalize_repo_path(path)) is not None
 
 
 def match_any(path: str, patterns: Iterable[str]) -> str | None:

@@ -29,7 +29,7 @@ from pydantic import Field, model_validator
 
 from evokernel.confidence import ConfidenceConfig, ConfidenceSummary, summarize
 from evokernel.models._base import Model
-from evokernel.models.assets import AssetState
+from evokernel.models.assets import AssetState, TransitionReason
 from evokernel.models.evidence import Evidence
 from sandbox import BlastRadius
 
@@ -37,23 +37,6 @@ EvidenceValue = str | int | float | bool | None
 """A JSON scalar recorded with a transition."""
 
 _LIVE = frozenset({AssetState.CANDIDATE, AssetState.PROMOTED, AssetState.QUARANTINED})
-
-
-class TransitionReason(StrEnum):
-    """Why an asset changed state (stable codes: stored in events)."""
-
-    PROMOTED_BY_EVIDENCE = "promoted_by_evidence"
-    """Enough successes and confidence, blast radius within caps."""
-    QUARANTINED_REPEATED_FAILURES = "quarantined_repeated_failures"
-    """Replays failed (or humans rejected) several times in a row."""
-    QUARANTINED_LOW_CONFIDENCE = "quarantined_low_confidence"
-    """Confidence fell below the floor."""
-    RESTORED_BY_VALIDATION = "restored_by_validation"
-    """A quarantined asset validated again."""
-    REVOKED_BY_COMMAND = "revoked_by_command"
-    """Someone revoked it explicitly."""
-    ARCHIVED_SUPERSEDED = "archived_superseded"
-    """Replaced by a newer asset."""
 
 
 class Transition(Model):

@@ -46,6 +46,22 @@ def _git(
     return done.stdout.strip()
 
 
+def evo_trailers(
+    run_id: str,
+    capsule_id: str | None,
+    *,
+    replay_run_id: str | None = None,
+    original_run_id: str | None = None,
+) -> dict[str, str]:
+    """The ``Evo-*`` trailers of a landed change: the run and capsule, and for a replay the
+    replaying run and the run that produced the capsule (read back by the GitHub loop)."""
+    trailers = {"Evo-Run": run_id, "Evo-Capsule": capsule_id or ""}
+    if replay_run_id:
+        trailers["Evo-Replay-Run"] = replay_run_id
+        trailers["Evo-Origin-Run"] = original_run_id or ""
+    return trailers
+
+
 def current_branch(repo: Path) -> str | None:
     """The checked-out branch, or ``None`` on a detached HEAD."""
     done = subprocess.run(

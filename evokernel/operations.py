@@ -14,8 +14,8 @@ from pydantic import ValidationError
 from evokernel.agents.factory import make_agent
 from evokernel.config import EvoConfig
 from evokernel.errors import ProposalError
-from evokernel.kernel import CaptureResult, ReplayDecision, SolveResult
-from evokernel.landing import commit_on_branch
+from evokernel.kernel import CaptureResult, ReplayDecision, SolveOutcome, SolveResult
+from evokernel.landing import commit_on_branch, evo_trailers
 from evokernel.models import MutationProposal
 from evokernel.models._base import Model
 from evokernel.models.feedback import AgentFeedback
@@ -70,11 +70,17 @@ def run_task(
     task = task_for_repo(repo, config, description, base_rev=base_rev)
     with open_runtime(config, store_dir) as runtime:
         result = runtime.kernel.solve(task, agent, run_id=run_id)
-    if apply_branch and result.diff and result.outcome.value in {"captured", "replayed"}:
-        trailers = {"Evo-Run": result.run_id, "Evo-Capsule": result.capsule_id or ""}
-        if result.original_run_id:
-            trailers["Evo-Replay-Run"] = result.run_id
-            trailers["Evo-Origin-Run"] = result.original_run_id
+    if (
+        apply_branch
+        and result.diff
+        and result.outcome in {SolveOutcome.CAPTURED, SolveOutcome.REPLAYED}
+    ):
+        trailers = evo_trailers(
+            result.run_id,
+            result.capsule_id,
+            replay_run_id=result.replay_run_id,
+            original_run_id=result.original_run_id,
+        )
         sha = commit_on_branch(
             Path(task.repo_path),
             task.base_rev,

@@ -8,6 +8,7 @@ this package does not import the Docker SDK.
 
 from __future__ import annotations
 
+from sandbox._unidiff import DiffSyntaxError, git_line_names, read_name
 from sandbox.base import Sandbox, SandboxSession
 from sandbox.classify import Judgement, judge_run, judge_stage
 from sandbox.config import (
@@ -79,6 +80,7 @@ __all__ = [
     "ChangeKind",
     "CheckStatus",
     "DiffFile",
+    "DiffSyntaxError",
     "DockerSandboxConfig",
     "DoctorCheck",
     "DoctorReport",
@@ -133,10 +135,12 @@ __all__ = [
     "ensure_configured_image",
     "ensure_image",
     "evaluate",
+    "git_line_names",
     "judge_run",
     "judge_stage",
     "make_sandbox",
     "parse_junit",
+    "read_name",
     "run_doctor",
     "snapshot",
     "validate_baseline",

@@ -1,4 +1,7 @@
-"""Running git: the one place the sandbox talks to GitPython, with a deadline on every call."""
+"""Running git: the one place the sandbox talks to GitPython, with a deadline on every call.
+
+GitPython is imported on first use, so that ``import sandbox`` does not pay for it.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO, cast
-
-import git
-import git.exc
 
 from sandbox.errors import WorkspaceError
 
@@ -44,6 +44,9 @@ def run_git(
     Raises:
         WorkspaceError: git is not installed or could not be started.
     """
+    import git  # GitPython costs ~70 ms to import; only validations need it
+    import git.exc
+
     command: Sequence[str] = ["git", *args]
     try:
         result = git.Git(str(cwd)).execute(
@@ -61,6 +64,24 @@ def run_git(
         raise WorkspaceError(f"could not run git {' '.join(args)}: {exc}") from exc
     status, stdout, stderr = cast("tuple[int, str | bytes | None, str | bytes | None]", result)
     return GitResult(int(status), _text(stdout), _text(stderr))
+
+
+def working_tree(repo_path: Path) -> Path:
+    """The working tree of the repository at ``repo_path`` (its main checkout or a worktree).
+
+    Raises:
+        WorkspaceError: ``repo_path`` is not a git repository.
+    """
+    import git
+    import git.exc
+
+    try:
+        repo = git.Repo(repo_path, search_parent_directories=False)
+    except (git.exc.InvalidGitRepositoryError, git.exc.NoSuchPathError) as exc:
+        raise WorkspaceError(f"not a git repository: {repo_path}") from exc
+    root = Path(repo.working_tree_dir or repo_path)
+    repo.close()
+    return root
 
 
 def check_git(

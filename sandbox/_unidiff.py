@@ -84,13 +84,22 @@ def unquote(name: str) -> str:
     return out.decode("utf-8", errors="surrogateescape")
 
 
-def _name_after(line: str, prefix: str) -> str:
-    """The file name on a ``---``/``+++``/``rename from`` line (unquoted, timestamp cut)."""
-    rest = line[len(prefix) :].rstrip("\r")
+def read_name(rest: str) -> str:
+    """The file name that starts ``rest``: C-quoted, or up to a tab (a timestamp may follow).
+
+    Raises:
+        DiffSyntaxError: the quoting is malformed.
+    """
+    rest = rest.rstrip("\r")
     if rest.startswith('"'):
         end = _closing_quote(rest)
         return unquote(rest[: end + 1])
     return rest.split("\t", 1)[0]
+
+
+def _name_after(line: str, prefix: str) -> str:
+    """The file name on a ``---``/``+++``/``rename from`` line (unquoted, timestamp cut)."""
+    return read_name(line[len(prefix) :])
 
 
 def _closing_quote(text: str) -> int:

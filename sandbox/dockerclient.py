@@ -3,6 +3,9 @@
 A ``ClientFactory`` makes a client with a given timeout, so a pull can fail fast while an
 import may take minutes. A unix socket is probed first: where nothing listens, the SDK's own
 version check would leak its socket.
+
+The SDK is imported on first use, so that ``import sandbox`` stays free of it; the Docker
+backend (``sandbox.docker``) has its own, finer translation in ``sandbox.docker._engine``.
 """
 
 from __future__ import annotations
@@ -19,6 +22,20 @@ DEFAULT_UNIX_SOCKET = "unix:///var/run/docker.sock"
 ClientFactory = Callable[[float], Any]
 """Returns a ``docker.DockerClient`` whose calls time out after the given seconds."""
 
+_UNIX_PREFIXES = ("unix://", "http+unix://")
+
+
+def sdk_errors() -> tuple[type[BaseException], ...]:
+    """What a call through the SDK raises when the engine cannot do it (SDK or transport).
+
+    On this path every one of them means "the engine did not do it"; the backend's
+    ``sandbox.docker._engine.translate`` tells an engine's refusal from no answer.
+    """
+    import docker.errors
+    import requests
+
+    return (docker.errors.DockerException, requests.RequestException, OSError)
+
 
 def docker_client_factory(base_url: str | None = None) -> ClientFactory:
     """A factory of Docker SDK clients for ``base_url`` (``None``: the SDK's environment).
@@ -29,33 +46,37 @@ def docker_client_factory(base_url: str | None = None) -> ClientFactory:
 
     def make(timeout_s: float) -> Any:
         import docker
-        import docker.errors
-        import requests
 
         try:
             # The SDK's own reading of DOCKER_HOST and friends, as docker.from_env does.
             kwargs: dict[str, Any] = docker.utils.kwargs_from_env()
             kwargs["base_url"] = base_url or kwargs.get("base_url") or DEFAULT_UNIX_SOCKET
-            for prefix in ("unix://", "http+unix://"):
-                if kwargs["base_url"].startswith(prefix):
-                    _probe_unix_socket(kwargs["base_url"].removeprefix(prefix), timeout_s)
+            try:
+                probe_unix_socket(kwargs["base_url"], timeout_s)
+            except OSError as exc:
+                raise EngineUnavailableError(
+                    f"Docker engine not reachable at {kwargs['base_url']}: {exc.strerror or exc}"
+                ) from exc
             return docker.DockerClient(timeout=timeout_s, **kwargs)
-        except (docker.errors.DockerException, requests.RequestException, OSError) as exc:
+        except sdk_errors() as exc:
             raise EngineUnavailableError(f"Docker engine not reachable: {exc}") from exc
 
     return make
 
 
-def _probe_unix_socket(path: str, timeout_s: float) -> None:
-    """Fail early, and without leaking a socket as the SDK does, when nothing listens."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-        probe.settimeout(timeout_s)
-        try:
-            probe.connect(path)
-        except OSError as exc:
-            raise EngineUnavailableError(
-                f"Docker engine not reachable at unix://{path}: {exc.strerror or exc}"
-            ) from exc
+def probe_unix_socket(address: str, timeout_s: float) -> None:
+    """Connect once to ``address`` if it is a unix socket, so that "nothing listens" fails
+    here: the SDK fails too, but leaks its socket while doing so.
+
+    Raises:
+        OSError: nothing accepts connections on that socket.
+    """
+    for prefix in _UNIX_PREFIXES:
+        if address.startswith(prefix):
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                probe.settimeout(timeout_s)
+                probe.connect(address.removeprefix(prefix))
+            return
 
 
 def inspect_image(client: Any, image: str) -> dict[str, Any] | None:
@@ -65,12 +86,11 @@ def inspect_image(client: Any, image: str) -> dict[str, Any] | None:
         EngineUnavailableError: the engine did not answer.
     """
     import docker.errors
-    import requests
 
     try:
         data: dict[str, Any] = client.api.inspect_image(image)
     except docker.errors.ImageNotFound:
         return None
-    except (docker.errors.DockerException, requests.RequestException, OSError) as exc:
+    except sdk_errors() as exc:
         raise EngineUnavailableError(f"could not inspect image {image}: {exc}") from exc
     return data

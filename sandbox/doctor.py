@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.base import Sandbox
 from sandbox.config import DockerSandboxConfig, LocalSandboxConfig
-from sandbox.dockerclient import ClientFactory, docker_client_factory, inspect_image
+from sandbox.dockerclient import ClientFactory, docker_client_factory, inspect_image, sdk_errors
 from sandbox.errors import EngineUnavailableError, SandboxError
 from sandbox.models import ExecRequest, SessionSpec
 
@@ -163,13 +163,10 @@ def _report(backend: str, image: str | None, checks: list[DoctorCheck]) -> Docto
 
 def _engine_check(client: Any, checks: list[DoctorCheck]) -> dict[str, Any] | None:
     """Append the engine check; return the engine's info document when it answered."""
-    import docker.errors
-    import requests
-
     try:
         version = client.version()
         info: dict[str, Any] = client.info()
-    except (docker.errors.DockerException, requests.RequestException, OSError) as exc:
+    except sdk_errors() as exc:
         checks.append(
             DoctorCheck(
                 name="engine", status=CheckStatus.FAILING, reason=f"engine did not answer: {exc}"

@@ -21,15 +21,14 @@ from typing import Any
 from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict, Field
 
+from sandbox._environment import DEFAULT_PATH
 from sandbox.aptsources import AptSource, find_base_source
 from sandbox.config import DockerSandboxConfig, LocalSandboxConfig
-from sandbox.dockerclient import ClientFactory, docker_client_factory, inspect_image
+from sandbox.dockerclient import ClientFactory, docker_client_factory, inspect_image, sdk_errors
 from sandbox.errors import EngineUnavailableError, ImageBuildError, ImageNotFoundError
 from sandbox.rootfs import Progress, RootfsSpec, build_rootfs, remove_rootfs, stream_tar
 
 _MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
-
-_IMAGE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 class ImageAction(StrEnum):
@@ -263,8 +262,6 @@ def _pull_or_build(
 
 def _try_pull(client_factory: ClientFactory, image: str, timeout_s: float) -> str | None:
     """Pull ``image``; return ``None`` on success, else why it failed (never raises)."""
-    import docker.errors
-    import requests
     from docker.utils import parse_repository_tag
 
     repository, tag = parse_repository_tag(image)
@@ -275,7 +272,7 @@ def _try_pull(client_factory: ClientFactory, image: str, timeout_s: float) -> st
                     return str(event["error"])
     except EngineUnavailableError as exc:
         return str(exc)
-    except (docker.errors.DockerException, requests.RequestException, OSError) as exc:
+    except sdk_errors() as exc:
         explanation = getattr(exc, "explanation", None)
         return str(explanation or exc)
     return None
@@ -286,7 +283,7 @@ def import_changes(image_source: AptSource, spec: RootfsSpec) -> list[str]:
     return [
         f"USER {spec.uid}:{spec.gid}",
         f"WORKDIR {spec.workdir}",
-        f"ENV PATH={_IMAGE_PATH} LANG=C.UTF-8",
+        f"ENV PATH={DEFAULT_PATH} LANG=C.UTF-8",
         'CMD ["/bin/sh"]',
         f'LABEL io.evokernel.image.suite="{image_source.suite}" '
         f'io.evokernel.image.mirror="{image_source.uri}" '
@@ -301,8 +298,6 @@ def _import_rootfs(
     source: AptSource,
     config: ImageBuildConfig,
 ) -> None:
-    import docker.errors
-    import requests
     from docker.utils import parse_repository_tag
 
     repository, tag = parse_repository_tag(image)
@@ -317,7 +312,7 @@ def _import_rootfs(
             )
     except ImageBuildError:
         raise
-    except (docker.errors.DockerException, requests.RequestException, OSError) as exc:
+    except sdk_errors() as exc:
         raise ImageBuildError(f"the engine refused the import: {exc}", step="import") from exc
 
 

@@ -8,8 +8,11 @@ is, so the run says nothing about the code). Its ``content_hash()`` goes into ev
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -183,5 +186,20 @@ class Receipt(BaseModel):
         return sorted(t for t, outcome in self.tests.items() if outcome is TestOutcome.PASSED)
 
     def content_hash(self) -> str:
-        """sha256 of the receipt's canonical JSON (sorted keys), for evidence records."""
+        """sha256 of the receipt's canonical JSON (sorted keys), for evidence records.
+
+        Computed once per receipt: a receipt carries up to a megabyte of log per stream and
+        stage, and one validation's receipt is hashed into several events.
+        """
+        return self._digest
+
+    @cached_property
+    def _digest(self) -> str:
+        # Kept in the instance __dict__, which pydantic leaves out of dumps and equality.
         return _content_hash(self.model_dump(mode="json"))
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy, as ``BaseModel.model_copy``; the copy hashes its own content."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("_digest", None)
+        return copied

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sandbox._environment import DEFAULT_PATH
 from sandbox.aptsources import AptSource
 from sandbox.errors import ImageBuildError
 
@@ -29,7 +30,6 @@ Progress = Callable[[str], None]
 
 _TAIL_LINES = 40
 _CHUNK = 1 << 20
-_BASE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # debootstrap prints one "I: Retrieving/Validating/Unpacking/Configuring <pkg>" line per
 # package; the remaining "I:" lines are its phases, which are what a human wants to see.
 _CHATTY = ("I: Retrieving", "I: Validating", "I: Unpacking", "I: Configuring", "I: Extracting")
@@ -125,7 +125,12 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
 
 
 def _base_env(spec: RootfsSpec) -> dict[str, str]:
-    return {"PATH": _BASE_PATH, "LANG": "C", "DEBIAN_FRONTEND": "noninteractive", **spec.extra_env}
+    return {
+        "PATH": DEFAULT_PATH,
+        "LANG": "C",
+        "DEBIAN_FRONTEND": "noninteractive",
+        **spec.extra_env,
+    }
 
 
 def debootstrap_argv(
@@ -151,7 +156,7 @@ def build_rootfs(
     Raises:
         ImageBuildError: debootstrap is missing or not runnable, or a step failed.
     """
-    debootstrap = shutil.which(spec.debootstrap, path=_BASE_PATH)
+    debootstrap = shutil.which(spec.debootstrap, path=DEFAULT_PATH)
     if debootstrap is None:
         raise ImageBuildError(
             f"{spec.debootstrap} is not installed; install it with `apt-get install debootstrap` "
@@ -175,7 +180,7 @@ def build_rootfs(
         progress=progress,
         show=lambda line: line.startswith(("I:", "W:", "E:")) and not line.startswith(_CHATTY),
     )
-    chroot = [shutil.which("chroot", path=_BASE_PATH) or "chroot", str(target)]
+    chroot = [shutil.which("chroot", path=DEFAULT_PATH) or "chroot", str(target)]
     useradd = ["useradd", "-u", str(spec.uid), "-g", str(spec.gid), "-m", "-s", "/bin/sh"]
     for step, argv in (
         ("add-user", [*chroot, "groupadd", "-g", str(spec.gid), spec.user]),
@@ -208,13 +213,13 @@ def stream_tar(rootfs: Path, timeout_s: float = 600.0) -> Iterator[bytes]:
     Raises:
         ImageBuildError: tar failed (step ``import``).
     """
-    tar = shutil.which("tar", path=_BASE_PATH) or "tar"
+    tar = shutil.which("tar", path=DEFAULT_PATH) or "tar"
     with subprocess.Popen(
         [tar, "--numeric-owner", "-C", str(rootfs), "-cf", "-", "."],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env={"PATH": _BASE_PATH, "LANG": "C"},
+        env={"PATH": DEFAULT_PATH, "LANG": "C"},
     ) as proc:
         assert proc.stdout is not None and proc.stderr is not None
         stdout, stderr = proc.stdout, proc.stderr

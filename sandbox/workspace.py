@@ -21,11 +21,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 
-import git
-import git.exc
 from pydantic import BaseModel, ConfigDict, Field
 
-from sandbox._git import NO_HOOKS, check_git, run_git
+from sandbox._git import NO_HOOKS, check_git, run_git, working_tree
 from sandbox.errors import WorkspaceError
 from sandbox.models import BlastRadius
 
@@ -93,12 +91,7 @@ class Workspaces:
     """
 
     def __init__(self, repo_path: Path, root: Path | None = None) -> None:
-        try:
-            repo = git.Repo(repo_path, search_parent_directories=False)
-        except (git.exc.InvalidGitRepositoryError, git.exc.NoSuchPathError) as exc:
-            raise WorkspaceError(f"not a git repository: {repo_path}") from exc
-        self.repo_path = Path(repo.working_tree_dir or repo_path)
-        repo.close()
+        self.repo_path = working_tree(repo_path)
         self._root = root
 
     def resolve(self, rev: str) -> str:
@@ -217,17 +210,16 @@ def _untracked(worktree: Path) -> list[str]:
 def _blob_id(path: Path) -> str | None:
     """The git blob id of a file's content, without following a symlink."""
     try:
-        mode = os.lstat(path).st_mode
+        info = os.lstat(path)
     except OSError:
         return None
-    if stat.S_ISLNK(mode):
+    if stat.S_ISLNK(info.st_mode):
         data = os.readlink(path).encode("utf-8", errors="surrogateescape")
         return _git_blob_hash([data], len(data))
-    if not stat.S_ISREG(mode):
+    if not stat.S_ISREG(info.st_mode):
         return None
-    size = os.lstat(path).st_size
     with open(path, "rb") as handle:
-        return _git_blob_hash(iter(lambda: handle.read(1 << 20), b""), size)
+        return _git_blob_hash(iter(lambda: handle.read(1 << 20), b""), info.st_size)
 
 
 def _git_blob_hash(chunks: Iterable[bytes], size: int) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
@@ -42,6 +43,34 @@ class ScenarioResult(BaseModel):
     """Wall-clock seconds."""
     columns: list[str] = Field(default_factory=lambda: ["name", "detail"], exclude=True)
     """Step fields shown in the human table (not part of the JSON)."""
+
+    @classmethod
+    def of_steps(
+        cls,
+        scenario: str,
+        steps: Sequence[ScenarioStep],
+        *,
+        started: float,
+        columns: list[str],
+        **extra: Any,
+    ) -> ScenarioResult:
+        """The result of a finished scenario: ok only when every step's check held.
+
+        Args:
+            scenario: the scenario's name.
+            steps: its steps, in order.
+            started: ``time.monotonic()`` when it started.
+            columns: step fields shown in the human table.
+            extra: more documented JSON keys (figures the scenario reports).
+        """
+        return cls(
+            scenario=scenario,
+            ok=all(step.ok for step in steps),
+            steps=list(steps),
+            seconds=round(time.monotonic() - started, 2),
+            columns=columns,
+            **extra,
+        )
 
     def print_table(self) -> None:
         """Print the readable table (what ``evokernel scenario run NAME`` shows)."""
@@ -88,7 +117,7 @@ def _cell(value: Any) -> str:
 
 
 def scenario_main(
-    name: str, run: Callable[[], ScenarioResult], columns: list[str], argv: list[str] | None = None
+    name: str, run: Callable[[], ScenarioResult], argv: list[str] | None = None
 ) -> int:
     """``main()`` for a scenario: run it, print a table or ``--json``, exit non-zero if not ok."""
     parser = argparse.ArgumentParser(prog=f"python -m scenarios.{name.replace('-', '_')}")
@@ -98,5 +127,5 @@ def scenario_main(
     if args.json:
         sys.stdout.write(orjson.dumps(result.to_json(), option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
-        print_result(result, columns or result.columns)
+        result.print_table()
     return 0 if result.ok else 1

@@ -25,15 +25,13 @@ from pathlib import Path
 from evokernel import (
     EvoConfig,
     EvoKernel,
-    ScriptedAgent,
-    ScriptedRule,
     import_seeds,
     load_seed_file,
     open_runtime,
     task_for_repo,
 )
 from scenarios._report import ScenarioResult, ScenarioStep, scenario_main
-from scenarios.sample_repos import SampleRepo, build_shop
+from scenarios.sample_repos import build_shop, shop_agent
 
 NAME = "bootstrap"
 COLUMNS = ["name", "outcome", "agent_calls", "capsule_id", "state"]
@@ -52,23 +50,6 @@ class BootstrapStep(ScenarioStep):
     """The seed capsule the step is about."""
     state: str | None = None
     """That capsule's state after the step."""
-
-
-def _agent(shop: SampleRepo) -> ScriptedAgent:
-    return ScriptedAgent.from_rules(
-        [
-            ScriptedRule(
-                signals_include=["test-failed:tests/test_cart.py::test_total_with_discount"],
-                diff=shop.fixes["cart"],
-                intent="apply the discount as a fraction of the subtotal",
-            ),
-            ScriptedRule(
-                signals_include=["test-failed:tests/test_slug.py::test_slugify_lowercases"],
-                diff=shop.fixes["slug"],
-                intent="lower-case slugs",
-            ),
-        ]
-    )
 
 
 def _seed_of(kernel: EvoKernel, signal: str) -> str | None:
@@ -92,7 +73,7 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
     ):
         seeds = load_seed_file(path)
         shop = build_shop(Path(tmp) / "shop")
-        agent = _agent(shop)
+        agent = shop_agent(shop)
         with open_runtime(config, Path(tmp) / "store") as runtime:
             kernel = runtime.kernel
 
@@ -179,18 +160,12 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
                     state=state(slug),
                 )
             )
-    return ScenarioResult(
-        scenario=NAME,
-        ok=all(s.ok for s in steps),
-        steps=steps,
-        seconds=round(time.monotonic() - started, 2),
-        columns=COLUMNS,
-    )
+    return ScenarioResult.of_steps(NAME, steps, started=started, columns=COLUMNS)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Print the scenario's table (or ``--json``); exit 1 when an outcome is wrong."""
-    return scenario_main(NAME, run, COLUMNS, argv)
+    return scenario_main(NAME, run, argv)
 
 
 if __name__ == "__main__":

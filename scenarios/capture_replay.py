@@ -22,14 +22,12 @@ from pathlib import Path
 from evokernel import (
     AgentTask,
     EvoConfig,
-    ScriptedAgent,
-    ScriptedRule,
     SolveResult,
     open_runtime,
     task_for_repo,
 )
 from scenarios._report import ScenarioResult, ScenarioStep, scenario_main
-from scenarios.sample_repos import SampleRepo, build_shop
+from scenarios.sample_repos import build_shop, shop_agent
 
 NAME = "capture-replay"
 COLUMNS = ["name", "outcome", "agent_calls", "capsule_id", "run_id", "original_run_id", "seconds"]
@@ -52,24 +50,6 @@ class TaskStep(ScenarioStep):
     """The run that produced the reused capsule."""
     seconds: float = 0.0
     """Seconds the task took."""
-
-
-def _agent(shop: SampleRepo) -> ScriptedAgent:
-    """Knows the fix for each bug: keyed by the failing test the signals name."""
-    return ScriptedAgent.from_rules(
-        [
-            ScriptedRule(
-                signals_include=["test-failed:tests/test_cart.py::test_total_with_discount"],
-                diff=shop.fixes["cart"],
-                intent="apply the discount as a fraction of the subtotal",
-            ),
-            ScriptedRule(
-                signals_include=["test-failed:tests/test_slug.py::test_slugify_lowercases"],
-                diff=shop.fixes["slug"],
-                intent="lower-case slugs",
-            ),
-        ]
-    )
 
 
 def _step(
@@ -95,7 +75,7 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="evokernel-capture-replay-", dir=workdir) as tmp:
         shop = build_shop(Path(tmp) / "shop")
-        agent = _agent(shop)
+        agent = shop_agent(shop)
         steps: list[ScenarioStep] = []
         with open_runtime(config, Path(tmp) / "store") as runtime:
             kernel = runtime.kernel
@@ -163,19 +143,18 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
                     "expected a replay miss, then 1 agent call and a new capsule",
                 )
             )
-    return ScenarioResult(
-        scenario=NAME,
-        ok=all(s.ok for s in steps),
-        steps=steps,
-        tasks=[s.model_dump(mode="json") for s in steps],
-        seconds=round(time.monotonic() - started, 2),
+    return ScenarioResult.of_steps(
+        NAME,
+        steps,
+        started=started,
         columns=COLUMNS,
+        tasks=[s.model_dump(mode="json") for s in steps],
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     """Print the scenario's table (or ``--json``); exit 1 when an outcome is wrong."""
-    return scenario_main(NAME, run, COLUMNS, argv)
+    return scenario_main(NAME, run, argv)
 
 
 if __name__ == "__main__":

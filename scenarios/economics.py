@@ -226,18 +226,12 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
                 reputation=reopened[1],
             )
         )
-    return ScenarioResult(
-        scenario=NAME,
-        ok=all(s.ok for s in steps),
-        steps=steps,
-        seconds=round(time.monotonic() - started, 2),
-        columns=COLUMNS,
-    )
+    return ScenarioResult.of_steps(NAME, steps, started=started, columns=COLUMNS)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Print the scenario's table (or ``--json``); exit 1 when an outcome is wrong."""
-    return scenario_main(NAME, run, COLUMNS, argv)
+    return scenario_main(NAME, run, argv)
 
 
 if __name__ == "__main__":

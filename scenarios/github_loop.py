@@ -38,8 +38,6 @@ from evokernel import (
     GitHubLoopSettings,
     IssueAction,
     SampleRepo,
-    ScriptedAgent,
-    ScriptedRule,
     build_shop,
     git,
     open_github_loop,
@@ -47,12 +45,13 @@ from evokernel import (
 )
 from scenarios._report import ScenarioResult, ScenarioStep, scenario_main
 from scenarios.github_server import LocalGitHub, Role
+from scenarios.sample_repos import SHOP_BUGS, shop_agent
 
 NAME = "github-loop"
 COLUMNS = ["name", "repo", "issue", "pull", "agent_calls", "confidence"]
 BOT_TOKEN = "ghp_scenarioBot000000000000000000000000000"
 ALICE_TOKEN = "ghp_scenarioAlice00000000000000000000000000"
-FAILING_TEST = "tests/test_cart.py::test_total_with_discount"
+FAILING_TEST = SHOP_BUGS["cart"][0]
 _STEP_MARKER = re.compile(r"<!-- evokernel:step=(\S+) -->")
 
 
@@ -69,16 +68,6 @@ class LoopStep(ScenarioStep):
     """Agent calls the step made."""
     confidence: float | None = None
     """The capsule's confidence after the step, when it moved it."""
-
-
-def _agent(shop: SampleRepo) -> ScriptedAgent:
-    """Knows the cart fix, keyed by the failing test."""
-    rule = ScriptedRule(
-        signals_include=[f"test-failed:{FAILING_TEST}"],
-        diff=shop.fixes["cart"],
-        intent="apply the discount as a fraction of the subtotal",
-    )
-    return ScriptedAgent.from_rules([rule])
 
 
 def _publish(server: LocalGitHub, shop: SampleRepo, repo: str, rev: str) -> str:
@@ -121,7 +110,7 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
     with tempfile.TemporaryDirectory(prefix="evokernel-github-loop-", dir=workdir) as tmp:
         root = Path(tmp)
         shop = build_shop(root / "shop")
-        agent = _agent(shop)
+        agent = shop_agent(shop, ["cart"])
         tokens = {BOT_TOKEN: "octo", ALICE_TOKEN: "alice"}
         with (
             LocalGitHub(root / "remotes", tokens=tokens) as server,
@@ -266,22 +255,21 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
                 )
             )
             snapshots = [item for repo in urls for item in server.issues(repo)]
-    return ScenarioResult(
-        scenario=NAME,
-        ok=all(step.ok for step in steps),
-        steps=steps,
+    return ScenarioResult.of_steps(
+        NAME,
+        steps,
+        started=started,
+        columns=COLUMNS,
         issues_opened=sum(not item.is_pull for item in snapshots),
         prs_opened=sum(item.is_pull for item in snapshots),
         replayed=replayed,
         duplicates=duplicates,
-        seconds=round(time.monotonic() - started, 2),
-        columns=COLUMNS,
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     """Print the scenario's table (or ``--json``); exit 1 when an outcome is wrong."""
-    return scenario_main(NAME, run, COLUMNS, argv)
+    return scenario_main(NAME, run, argv)
 
 
 if __name__ == "__main__":

@@ -28,8 +28,6 @@ from evokernel import (
     ApprovalSource,
     EvoConfig,
     HealthStatus,
-    ScriptedAgent,
-    ScriptedRule,
     build_shop,
     check_health,
     commit,
@@ -39,6 +37,7 @@ from evokernel import (
     task_for_repo,
 )
 from scenarios._report import ScenarioResult, ScenarioStep, scenario_main
+from scenarios.sample_repos import shop_agent
 
 NAME = "metrics"
 COLUMNS = ["name", "outcome", "agent_calls", "detail"]
@@ -92,20 +91,7 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
             "a stricter discount test",
         )
         git(shop.path, "checkout", "-q", "main")
-        agent = ScriptedAgent.from_rules(
-            [
-                ScriptedRule(
-                    signals_include=["test-failed:tests/test_cart.py::test_total_with_discount"],
-                    diff=shop.fixes["cart"],
-                    intent="apply the discount as a fraction of the subtotal",
-                ),
-                ScriptedRule(
-                    signals_include=["test-failed:tests/test_slug.py::test_slugify_lowercases"],
-                    diff=shop.fixes["slug"],
-                    intent="lower-case slugs",
-                ),
-            ]
-        )
+        agent = shop_agent(shop)
         store_dir = Path(tmp) / "store"
         with open_runtime(config, store_dir) as runtime:
             kernel = runtime.kernel
@@ -183,11 +169,10 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
             detail=", ".join(f"{c.name} {c.status.value}" for c in health.checks),
         )
         figures["health"] = health.model_dump(mode="json")
-    return ScenarioResult(
-        scenario=NAME,
-        ok=all(s.ok for s in steps),
-        steps=steps,
-        seconds=round(time.monotonic() - started, 2),
+    return ScenarioResult.of_steps(
+        NAME,
+        steps,
+        started=started,
         columns=COLUMNS,
         **figures,
     )
@@ -195,7 +180,7 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
 
 def main(argv: list[str] | None = None) -> int:
     """Print the scenario's table (or ``--json``); exit 1 when an outcome is wrong."""
-    return scenario_main(NAME, run, COLUMNS, argv)
+    return scenario_main(NAME, run, argv)
 
 
 if __name__ == "__main__":

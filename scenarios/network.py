@@ -31,8 +31,6 @@ from evokernel import (
     EvoConfig,
     NodeIdentity,
     NotPublisherError,
-    ScriptedAgent,
-    ScriptedRule,
     TrustStore,
     apply_revocation,
     export_bundle,
@@ -42,7 +40,7 @@ from evokernel import (
     task_for_repo,
 )
 from scenarios._report import ScenarioResult, ScenarioStep, scenario_main
-from scenarios.sample_repos import SampleRepo, build_shop
+from scenarios.sample_repos import SampleRepo, build_shop, shop_agent
 
 NAME = "network"
 COLUMNS = ["name", "node", "outcome", "agent_calls", "capsule_id", "state"]
@@ -61,18 +59,6 @@ class NetworkStep(ScenarioStep):
     """The capsule the step is about."""
     state: str | None = None
     """That capsule's state on node B after the step."""
-
-
-def _agent(shop: SampleRepo) -> ScriptedAgent:
-    return ScriptedAgent.from_rules(
-        [
-            ScriptedRule(
-                signals_include=["test-failed:tests/test_cart.py::test_total_with_discount"],
-                diff=shop.fixes["cart"],
-                intent="apply the discount as a fraction of the subtotal",
-            )
-        ]
-    )
 
 
 def _events_bytes(store_dir: Path) -> bytes:
@@ -97,7 +83,7 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
 
         # 1. Node A captures a validated fix.
         with open_runtime(config, root / "a" / "store") as runtime_a:
-            agent_a = _agent(shop_a)
+            agent_a = shop_agent(shop_a, ["cart"])
             captured = runtime_a.kernel.solve(task(shop_a), agent_a)
             capsule_id = captured.capsule_id
             ok = captured.outcome.value == "captured" and agent_a.calls == 1 and capsule_id
@@ -155,7 +141,7 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
             )
 
             # 4. Same failure on B: replay shadow-validates the capsule, no agent call.
-            agent_b = _agent(shop_b)
+            agent_b = shop_agent(shop_b, ["cart"])
             reused = kernel_b.solve(task(shop_b), agent_b)
             steps.append(
                 NetworkStep(
@@ -229,13 +215,7 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
                     state=state_on_b(),
                 )
             )
-    return ScenarioResult(
-        scenario=NAME,
-        ok=all(s.ok for s in steps),
-        steps=steps,
-        seconds=round(time.monotonic() - started, 2),
-        columns=COLUMNS,
-    )
+    return ScenarioResult.of_steps(NAME, steps, started=started, columns=COLUMNS)
 
 
 def _refusal(
@@ -276,7 +256,7 @@ def _refusal(
 
 def main(argv: list[str] | None = None) -> int:
     """Print the scenario's table (or ``--json``); exit 1 when an outcome is wrong."""
-    return scenario_main(NAME, run, COLUMNS, argv)
+    return scenario_main(NAME, run, argv)
 
 
 if __name__ == "__main__":

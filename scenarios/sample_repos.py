@@ -1,4 +1,4 @@
-"""Sample repositories for the scenarios.
+"""Sample repositories for the scenarios, and the scripted agent that knows their fixes.
 
 The bundled shop repository lives in ``evokernel.samples`` (benchmarks use it too); scenario-
 specific builders go here, next to the scenarios that use them.
@@ -6,6 +6,47 @@ specific builders go here, next to the scenarios that use them.
 
 from __future__ import annotations
 
-from evokernel import SampleRepo, build_shop, commit, git, unified_diff
+from collections.abc import Sequence
 
-__all__ = ["SampleRepo", "build_shop", "commit", "git", "unified_diff"]
+from evokernel import (
+    SampleRepo,
+    ScriptedAgent,
+    ScriptedRule,
+    build_shop,
+    commit,
+    git,
+    unified_diff,
+)
+
+__all__ = [
+    "SHOP_BUGS",
+    "SampleRepo",
+    "build_shop",
+    "commit",
+    "fix_rule",
+    "git",
+    "shop_agent",
+    "unified_diff",
+]
+
+SHOP_BUGS = {
+    "cart": (
+        "tests/test_cart.py::test_total_with_discount",
+        "apply the discount as a fraction of the subtotal",
+    ),
+    "slug": ("tests/test_slug.py::test_slugify_lowercases", "lower-case slugs"),
+}
+"""The shop's bugs: the test that fails on each, and what its fix does."""
+
+
+def fix_rule(failing_test: str, diff: str, intent: str) -> ScriptedRule:
+    """A scripted agent's rule: answer ``diff`` when ``failing_test`` is among the signals."""
+    return ScriptedRule(signals_include=[f"test-failed:{failing_test}"], diff=diff, intent=intent)
+
+
+def shop_agent(shop: SampleRepo, bugs: Sequence[str] = ("cart", "slug")) -> ScriptedAgent:
+    """A scripted agent that knows the shop's fix for each of ``bugs``, keyed by its failing
+    test (what a real agent would propose)."""
+    return ScriptedAgent.from_rules(
+        [fix_rule(SHOP_BUGS[bug][0], shop.fixes[bug], SHOP_BUGS[bug][1]) for bug in bugs]
+    )

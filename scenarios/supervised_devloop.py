@@ -28,12 +28,19 @@ from evokernel import (
     EvoConfig,
     FileApprover,
     ScriptedAgent,
-    ScriptedRule,
     run_devloop,
     show_asset,
 )
 from scenarios._report import ScenarioResult, ScenarioStep, scenario_main
-from scenarios.sample_repos import SampleRepo, build_shop, commit, git, unified_diff
+from scenarios.sample_repos import (
+    SampleRepo,
+    build_shop,
+    commit,
+    fix_rule,
+    git,
+    shop_agent,
+    unified_diff,
+)
 
 NAME = "supervised-devloop"
 COLUMNS = ["name", "status", "branch", "commit", "seconds"]
@@ -66,12 +73,6 @@ class RunStep(ScenarioStep):
     """That commit, if any."""
     seconds: float = 0.0
     """Seconds the run took."""
-
-
-def _agent(diff: str, failing_test: str, intent: str) -> ScriptedAgent:
-    """Knows the fix for one failure, keyed by the failing test."""
-    rule = ScriptedRule(signals_include=[f"test-failed:{failing_test}"], diff=diff, intent=intent)
-    return ScriptedAgent.from_rules([rule])
 
 
 def _approval(directory: Path, name: str, decision: str, note: str) -> FileApprover:
@@ -108,11 +109,7 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
     with tempfile.TemporaryDirectory(prefix="evokernel-devloop-", dir=workdir) as tmp:
         root = Path(tmp)
         shop = build_shop(root / "shop")
-        agent = _agent(
-            shop.fixes["cart"],
-            "tests/test_cart.py::test_total_with_discount",
-            "apply the discount as a fraction of the subtotal",
-        )
+        agent = shop_agent(shop, ["cart"])
         store = root / "store"
         head = git(shop.path, "rev-parse", "HEAD")
 
@@ -179,12 +176,11 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
         # 3. Merged; a new failure outside the allowed paths: refused by policy, nobody asked.
         git(shop.path, "merge", "-q", "--ff-only", second.branch or "HEAD")
         prices_fix = _add_prices_bug(shop)
+        prices_test = "tests/test_prices.py::test_tag_has_two_decimals"
         third = run_devloop(
             config,
             shop.path,
-            agent=_agent(
-                prices_fix, "tests/test_prices.py::test_tag_has_two_decimals", "two decimals"
-            ),
+            agent=ScriptedAgent.from_rules([fix_rule(prices_test, prices_fix, "two decimals")]),
             approver=_approval(root, "never", "approve", "should not be asked"),
             max_attempts=1,
             store_dir=store,
@@ -205,13 +201,7 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
                 f"{third.status.value} ({third.limit}), branches {_branches(shop.path)}",
             )
         )
-    return ScenarioResult(
-        scenario=NAME,
-        ok=all(s.ok for s in steps),
-        steps=steps,
-        seconds=round(time.monotonic() - started, 2),
-        columns=COLUMNS,
-    )
+    return ScenarioResult.of_steps(NAME, steps, started=started, columns=COLUMNS)
 
 
 def _add_prices_bug(shop: SampleRepo) -> str:
@@ -234,7 +224,7 @@ def _trailers(repo: Path, branch: str) -> dict[str, str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Print the scenario's table (or ``--json``); exit 1 when an outcome is wrong."""
-    return scenario_main(NAME, run, COLUMNS, argv)
+    return scenario_main(NAME, run, argv)
 
 
 if __name__ == "__main__":

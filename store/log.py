@@ -282,7 +282,7 @@ class EventLog:
         self._offset = reader.end
         if reader.torn_start is not None:
             self.recovery = move_torn_tail(
-                fd, self.directory, reader.torn_start, size, self._seq, self._clock()
+                fd, self.path, reader.torn_start, size, self._seq, self._clock()
             )
 
     def _recover_tail(self) -> None:
@@ -293,7 +293,7 @@ class EventLog:
         self._offset = tail.end
         if tail.torn_start is not None:
             self.recovery = move_torn_tail(
-                fd, self.directory, tail.torn_start, tail.size, self._seq, self._clock()
+                fd, self.path, tail.torn_start, tail.size, self._seq, self._clock()
             )
 
     def _writer_lock(self) -> WriterLock:

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from store.canonical import canonical_json
+from store.canonical import canonical_json, content_hash
 from store.errors import StoreEncodeError
 
 GENESIS_HASH = "0" * 64
@@ -105,8 +105,7 @@ def format_ts(moment: datetime) -> str:
 
 def record_hash(record: Mapping[str, Any]) -> str:
     """The hash a record must carry: SHA-256 of its canonical JSON without ``hash``."""
-    body = {name: value for name, value in record.items() if name != "hash"}
-    return hashlib.sha256(canonical_json(body)).hexdigest()
+    return content_hash({name: value for name, value in record.items() if name != "hash"})
 
 
 def encode_line(
@@ -242,7 +241,7 @@ def strict_problem(record: Record) -> str | None:
         "seq": record.seq,
         "ts": record.ts,
     }
-    if hashlib.sha256(canonical_json(body)).hexdigest() != record.hash:
+    if content_hash(body) != record.hash:
         return "hash does not match the record's content"
     return None
 

@@ -40,19 +40,19 @@ class TornTailRecovery(BaseModel):
 
 
 def move_torn_tail(
-    fd: int, directory: Path, start: int, size: int, after_seq: int, moment: datetime
+    fd: int, log_path: Path, start: int, size: int, after_seq: int, moment: datetime
 ) -> TornTailRecovery:
     """Copy bytes ``[start, size)`` of the log into a side file, then cut them off the log.
 
-    The caller holds the writer lock, so no other writer is in the middle of a write.
+    The caller holds the writer lock, so no other writer is in the middle of a write. The
+    side file goes to ``torn/`` next to ``log_path``.
 
     Raises:
         StoreWriteError: the side file could not be written or the log not truncated.
     """
-    log_path = directory / "events.jsonl"
     try:
         data = os.pread(fd, size - start, start)
-        side_file = _write_side_file(directory / TORN_DIR, data, moment)
+        side_file = _write_side_file(log_path.parent / TORN_DIR, data, moment)
         os.ftruncate(fd, start)
         os.fsync(fd)
     except OSError as exc:

@@ -71,6 +71,13 @@ def task_text(task: AgentTask) -> str:
     return task.description.strip() or f"Fix the failing checks for task {task.task_id}."
 
 
+def expected_effect(context: AgentContext) -> str:
+    """What a proposal is expected to do when nobody said: make the failing tests pass."""
+    if not context.failing_tests:
+        return ""
+    return "These tests pass: " + ", ".join(context.failing_tests)
+
+
 def render_prompt(task: AgentTask, context: AgentContext) -> str:
     """The task and its context as Markdown prose, most important first."""
     parts = [f"# Task\n\n{task_text(task)}\n"]

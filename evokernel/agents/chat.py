@@ -28,7 +28,7 @@ from evokernel.agents._diff import (
 )
 from evokernel.agents._relevant import RelevantFile, select_files
 from evokernel.agents.base import AgentContext, AgentError
-from evokernel.agents.briefing import render_prompt, task_text
+from evokernel.agents.briefing import expected_effect, render_prompt, task_text
 from evokernel.agents.config import ChatAgentConfig
 from evokernel.errors import ConfigError
 from evokernel.models import AgentTask, MutationProposal, Proposer
@@ -232,7 +232,7 @@ class ChatAgent:
         return MutationProposal(
             diff=diff,
             intent=_intent(answer) or task_text(task),
-            expected_effect=_expected(context),
+            expected_effect=expected_effect(context),
             touched_files=touched,
             proposer=proposer,
         )
@@ -258,7 +258,3 @@ def _intent(answer: str) -> str:
     """The model's own sentence before its diff, when it wrote one."""
     before = answer.split("```", 1)[0].strip()
     return before[:_INTENT_CHARS] if before and "--- " not in before else ""
-
-
-def _expected(context: AgentContext) -> str:
-    return "These tests pass: " + ", ".join(context.failing_tests) if context.failing_tests else ""

@@ -33,7 +33,7 @@ from evokernel.agents._diff import (
 )
 from evokernel.agents._process import ProcessOutcome, run_process
 from evokernel.agents.base import AgentContext, AgentError
-from evokernel.agents.briefing import make_briefing, task_text
+from evokernel.agents.briefing import expected_effect, make_briefing, task_text
 from evokernel.agents.config import CommandAgentConfig
 from evokernel.models import AgentTask, MutationProposal, Proposer
 from evokernel.models._base import Model
@@ -177,11 +177,10 @@ class CommandAgent:
             update={"model": note.model, "tokens_in": note.tokens_in, "tokens_out": note.tokens_out}
         )
         diff, touched = self._take_diff(task, worktree, run, proposer)
-        expected = "These tests pass: " + ", ".join(context.failing_tests)
         return MutationProposal(
             diff=diff,
             intent=note.intent or task_text(task),
-            expected_effect=note.expected_effect or (expected if context.failing_tests else ""),
+            expected_effect=note.expected_effect or expected_effect(context),
             touched_files=touched,
             proposer=proposer,
         )

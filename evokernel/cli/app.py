@@ -1,36 +1,26 @@
-"""The ``evokernel`` command: global options, error mapping, and the list of command groups.
+"""The ``evokernel`` command: global options, error mapping, and the list of commands.
 
-Each group lives in its own module and is registered below with one ``add_typer`` line.
+Each command or group lives in its own module and is listed in ``COMMANDS`` with one line. A
+module is imported only when its command is looked up, so ``evokernel store verify`` does not
+import what only other commands need (PyGithub, cryptography, starlette, prometheus_client);
+``--help`` imports them all, since it shows every command's summary.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
 import logging
 import os
+from collections.abc import Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import typer.main
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
-from evokernel.cli import (
-    assets,
-    bench,
-    config,
-    devloop,
-    github,
-    ledger,
-    metrics,
-    network,
-    run,
-    scenario,
-    schema,
-    serve,
-    store,
-)
-from evokernel.cli import sandbox as sandbox_cli
 from evokernel.cli.errors import report_error
 from evokernel.cli.state import CliState
 from evokernel.config import LogFormat, find_repo_root, load_config
@@ -38,9 +28,82 @@ from evokernel.logs import configure_logging
 
 DISTRIBUTION = "evokernel-runtime"
 
+COMMANDS: Mapping[str, str] = {
+    "schema": "evokernel.cli.schema:schema",
+    "devloop": "evokernel.cli.devloop:devloop",
+    "run": "evokernel.cli.run:run",
+    "replay": "evokernel.cli.run:replay",
+    "capture": "evokernel.cli.run:capture",
+    "metrics": "evokernel.cli.metrics:metrics",
+    "serve": "evokernel.cli.serve:serve",
+    "store": "evokernel.cli.store:app",
+    "config": "evokernel.cli.config:app",
+    "bench": "evokernel.cli.bench:app",
+    "sandbox": "evokernel.cli.sandbox:app",
+    "assets": "evokernel.cli.assets:app",
+    "scenario": "evokernel.cli.scenario:app",
+    "github": "evokernel.cli.github:app",
+    "network": "evokernel.cli.network:app",
+    "ledger": "evokernel.cli.ledger:app",
+}
+"""Every command by name, and where it is defined: ``module:attribute``, a command function or
+a group's ``Typer``. ``--help`` lists them in this order."""
+
+
+def _load_command(name: str, target: str) -> Any:  # typer's (vendored click) Command
+    """Import ``target`` (``module:attribute``) and build its command, as ``add_typer`` (for a
+    Typer) or ``command`` (for a function) on the root app would."""
+    module, _, attribute = target.partition(":")
+    found = getattr(importlib.import_module(module), attribute)
+    holder = typer.Typer(
+        rich_markup_mode=app.rich_markup_mode, pretty_exceptions_short=app.pretty_exceptions_short
+    )
+    if isinstance(found, typer.Typer):
+        holder.add_typer(found, name=name)
+    else:
+        holder.command(name=name)(found)
+    return typer.main.get_group(holder).commands[name]
+
+
+class _LazyCommands(MutableMapping[str, Any]):
+    """The root group's commands by name, each built by ``_load_command`` on first lookup.
+
+    Listing the names (typer's "did you mean" hint does) imports nothing.
+    """
+
+    def __init__(self, targets: Mapping[str, str], built: Mapping[str, Any]) -> None:
+        self._targets = dict(targets)
+        self._built = dict(built)
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            self._built[name] = _load_command(name, self._targets[name])
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        if name not in self._targets and name not in self._built:
+            raise KeyError(name)
+        self._targets.pop(name, None)
+        self._built.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._targets
+        yield from (name for name in self._built if name not in self._targets)
+
+    def __len__(self) -> int:
+        return len(self._targets.keys() | self._built.keys())
+
 
 class EvoGroup(TyperGroup):
-    """The root group: maps every error a command raises to a message and an exit code."""
+    """The root group: loads ``COMMANDS`` on demand, and maps every error a command raises to a
+    message and an exit code."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = _LazyCommands(COMMANDS, built=self.commands)
 
     def invoke(self, ctx: Any) -> Any:  # typer's (vendored click) Context
         try:
@@ -59,24 +122,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-# -- command groups: one line each ----------------------------------------------------------
-app.add_typer(store.app, name="store")
-app.add_typer(config.app, name="config")
-app.add_typer(bench.app, name="bench")
-app.add_typer(sandbox_cli.app, name="sandbox", help="Sandbox image, doctor, one validation.")
-app.command(name="schema")(schema.schema)
-app.command(name="devloop")(devloop.devloop)
-app.command(name="run")(run.run)
-app.command(name="replay")(run.replay)
-app.command(name="capture")(run.capture)
-app.add_typer(assets.app, name="assets")
-app.add_typer(scenario.app, name="scenario")
-app.add_typer(github.app, name="github")
-app.add_typer(network.app, name="network")
-app.add_typer(ledger.app, name="ledger")
-app.command(name="metrics")(metrics.metrics)
-app.command(name="serve")(serve.serve)
 
 
 def _version(value: bool) -> None:
@@ -124,11 +169,8 @@ def main_options(
     """
     if verbose and quiet:
         raise typer.BadParameter("use either -v or -q", param_hint="-v/-q")
-    loaded = load_config(
-        find_repo_root(Path.cwd()),
-        cli={"store.path": store_path, "log.format": log_format},
-        environ=os.environ,
-    )
+    flags = {"store.path": store_path, "log.format": log_format}
+    loaded = load_config(find_repo_root(Path.cwd()), cli=flags, environ=os.environ)
     # The CLI is the one place logging is configured (library code never does it).
     level: int | str = loaded.config.log.level.value
     if verbose:
@@ -141,7 +183,7 @@ def main_options(
         # Progress on long work: the kernel's steps (baseline, replay candidates, agent
         # attempts) are shown on stderr by default; -q hides them, -v shows everything.
         logging.getLogger("evokernel.kernel").setLevel(logging.INFO)
-    ctx.obj = CliState(loaded=loaded, verbose=verbose, quiet=quiet)
+    ctx.obj = CliState(loaded=loaded, verbose=verbose, quiet=quiet, flags=flags)
 
 
 def main() -> None:

@@ -7,6 +7,8 @@ Other groups add their benchmark here as one more command (``bench sandbox``,
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -121,20 +123,12 @@ def replay_bench(
     emit(result, json, lambda r: model_table("bench replay", r))
 
 
-class _workdir:
+@contextmanager
+def _workdir(given: Path | None) -> Iterator[Path]:
     """The given directory, or a temporary one removed on exit."""
-
-    def __init__(self, given: Path | None) -> None:
-        self._given = given
-        self._temp: tempfile.TemporaryDirectory[str] | None = None
-
-    def __enter__(self) -> Path:
-        if self._given is not None:
-            self._given.mkdir(parents=True, exist_ok=True)
-            return self._given
-        self._temp = tempfile.TemporaryDirectory(prefix="evokernel-bench-")
-        return Path(self._temp.name)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._temp is not None:
-            self._temp.cleanup()
+    if given is not None:
+        given.mkdir(parents=True, exist_ok=True)
+        yield given
+        return
+    with tempfile.TemporaryDirectory(prefix="evokernel-bench-") as temporary:
+        yield Path(temporary)

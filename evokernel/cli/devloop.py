@@ -15,10 +15,9 @@ from rich.table import Table
 from rich.text import Text
 
 from evokernel.cli.errors import ExitCode
-from evokernel.cli.options import JsonOption, StoreOption
+from evokernel.cli.options import AgentOption, GitRepoOption, JsonOption, StoreOption
 from evokernel.cli.render import emit, stderr
 from evokernel.cli.state import cli_state
-from evokernel.config import EvoConfig, find_repo_root, load_config
 from evokernel.devloop import (
     DevloopResult,
     DevloopStatus,
@@ -36,28 +35,17 @@ _STATUS_STYLE = {
     DevloopStatus.REJECTED_BY_POLICY: "bold red",
     DevloopStatus.FAILED: "bold red",
 }
-INTERRUPTED = 130
-"""Exit code after Ctrl-C (128 + SIGINT), as shells report it."""
+INTERRUPTED = ExitCode.INTERRUPTED
 
 
 def devloop(
     ctx: typer.Context,
-    repo: Annotated[
-        Path,
-        typer.Option("--repo", help="The git repository to work on.", file_okay=False, exists=True),
-    ] = Path("."),
+    repo: GitRepoOption = Path("."),
     task: Annotated[
         str | None,
         typer.Option("--task", help="What to do; without it: make the failing tests pass."),
     ] = None,
-    agent: Annotated[
-        str | None,
-        typer.Option(
-            "--agent",
-            help='scripted:FILE, cmd:"COMMAND" or chat:MODEL; without it only stored '
-            "capsules are tried (replay only).",
-        ),
-    ] = None,
+    agent: AgentOption = None,
     approve: Annotated[
         str,
         typer.Option(
@@ -100,7 +88,7 @@ def devloop(
             --approve approval.json --json
     """
     state = cli_state(ctx)
-    config = _config_for(ctx, repo)
+    config = state.config_for(repo, os.environ)
     if approve.strip().lower() == "prompt" and not sys.stdin.isatty():
         raise typer.BadParameter(
             "the approval prompt needs a terminal; use --approve yes, no or FILE",
@@ -129,17 +117,6 @@ def devloop(
     emit(result, json, lambda r: _result_view(r, with_review=not prompted))
     if not result.ok:
         raise typer.Exit(ExitCode.CHECK_FAILED)
-
-
-def _config_for(ctx: typer.Context, repo: Path) -> EvoConfig:
-    """The configuration of ``repo`` (its pyproject.toml / evokernel.toml), not of the cwd."""
-    loaded = cli_state(ctx).loaded
-    root = find_repo_root(repo)
-    if root == loaded.repo:
-        return loaded.config
-    flags = ctx.find_root().params
-    cli = {"store.path": flags.get("store_path"), "log.format": flags.get("log_format")}
-    return load_config(root, cli=cli, environ=os.environ).config
 
 
 def _approver_name(repo: Path) -> str:

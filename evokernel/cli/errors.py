@@ -4,6 +4,7 @@
     1  a check failed (verify found a bad record, a scenario's outcome was wrong) or the job
        could not be done (engine unreachable, store corrupt)
     2  usage error or bad input (unknown option, bad config key, hostile diff, no such store)
+  130  interrupted (Ctrl-C) during ``devloop`` or ``github run``
 
 Only the three families (``StoreError``, ``SandboxError``, ``EvoKernelError``) are expected;
 anything else is a bug, reported the same way with a hint to run with ``-v``.
@@ -31,6 +32,8 @@ class ExitCode(IntEnum):
     """A check failed, or the job could not be done."""
     BAD_INPUT = 2
     """Usage error or bad input."""
+    INTERRUPTED = 130
+    """Interrupted by Ctrl-C (128 + SIGINT, as shells report it)."""
 
 
 FAMILIES: tuple[type[Exception], ...] = (StoreError, SandboxError, EvoKernelError)

@@ -18,7 +18,7 @@ from rich.table import Table
 from evokernel.agents.base import Agent
 from evokernel.agents.factory import make_agent
 from evokernel.cli.errors import ExitCode
-from evokernel.cli.options import JsonOption, StoreOption
+from evokernel.cli.options import AgentOption, JsonOption, StoreOption, TokenEnvOption
 from evokernel.cli.render import emit, key_value_table
 from evokernel.cli.state import CliState, cli_state
 from evokernel.github import (
@@ -36,8 +36,7 @@ from evokernel.github import (
     token_from_environ,
 )
 
-INTERRUPTED = 130
-"""Exit code after Ctrl-C (128 + SIGINT)."""
+INTERRUPTED = ExitCode.INTERRUPTED
 
 app = typer.Typer(
     help="The GitHub loop: failures become issues, labelled issues become validated pull "
@@ -55,9 +54,6 @@ CloneOption = Annotated[
 ApiUrlOption = Annotated[
     str,
     typer.Option("--api-url", help="REST base URL; GitHub Enterprise: https://HOST/api/v3."),
-]
-TokenEnvOption = Annotated[
-    str, typer.Option("--token-env", help="Environment variable that holds the token.")
 ]
 LabelOption = Annotated[
     str, typer.Option("--label", help="Intake label; the loop's own labels add :pr-open etc.")
@@ -138,14 +134,7 @@ def run(
     label: LabelOption = DEFAULT_LABEL,
     api_url: ApiUrlOption = DEFAULT_API_URL,
     token_env: TokenEnvOption = DEFAULT_TOKEN_ENV,
-    agent: Annotated[
-        str | None,
-        typer.Option(
-            "--agent",
-            help='scripted:FILE, cmd:"COMMAND" or chat:MODEL; without it only stored '
-            "capsules are tried (replay only).",
-        ),
-    ] = None,
+    agent: AgentOption = None,
     max_attempts: Annotated[
         int | None,
         typer.Option("--max-attempts", min=1, help="Agent attempts per issue."),

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from evokernel.cli.options import JsonOption, StoreOption
+from evokernel.cli.options import JsonOption, StoreOption, TokenEnvOption
 from evokernel.cli.render import emit, key_value_table
 from evokernel.cli.state import cli_state
 from evokernel.network import (
@@ -66,9 +66,6 @@ SignalsOption = Annotated[
     typer.Option("--signals", help="Only genes whose signature holds this signal (repeatable)."),
 ]
 PeerOption = Annotated[str, typer.Option("--peer", help="The peer's base URL.")]
-TokenEnvOption = Annotated[
-    str, typer.Option("--token-env", help="Environment variable holding the peer's token.")
-]
 
 
 def _dirs(ctx: typer.Context, store: Path | None, node_dir: Path | None) -> tuple[Path, Path]:

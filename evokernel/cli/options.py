@@ -21,3 +21,27 @@ StoreOption = Annotated[
     ),
 ]
 """``--store PATH`` on a command; overrides the global ``--store`` and the configuration."""
+
+GitRepoOption = Annotated[
+    Path,
+    typer.Option("--repo", help="The git repository to work on.", file_okay=False, exists=True),
+]
+"""``--repo PATH``: a local git repository (``run``, ``replay``, ``capture``, ``devloop``...)."""
+
+RevOption = Annotated[str, typer.Option("--rev", help="Base revision.")]
+"""``--rev REV``: the commit a task or a validation starts from."""
+
+AgentOption = Annotated[
+    str | None,
+    typer.Option(
+        "--agent",
+        help='scripted:FILE, cmd:"COMMAND" or chat:MODEL; without it only stored '
+        "capsules are tried (replay only).",
+    ),
+]
+"""``--agent SPEC`` where an agent is optional (``devloop``, ``github run``)."""
+
+TokenEnvOption = Annotated[
+    str, typer.Option("--token-env", help="Environment variable that holds the token.")
+]
+"""``--token-env NAME``: a token is read from the environment, never from the command line."""

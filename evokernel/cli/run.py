@@ -12,7 +12,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from evokernel.cli.errors import ExitCode
-from evokernel.cli.options import JsonOption, StoreOption
+from evokernel.cli.options import GitRepoOption, JsonOption, RevOption, StoreOption
 from evokernel.cli.render import emit, key_value_table
 from evokernel.cli.state import cli_state
 from evokernel.kernel import ReplayDecision, SolveResult
@@ -24,20 +24,15 @@ from evokernel.operations import (
     run_task,
 )
 
-RepoOption = Annotated[
-    Path,
-    typer.Option("--repo", help="The git repository to work on.", file_okay=False, exists=True),
-]
 TaskOption = Annotated[str, typer.Option("--task", help="What must be done, in words.")]
 RunIdOption = Annotated[
     str | None, typer.Option("--run-id", help="Use this run id instead of a generated one.")
 ]
-RevOption = Annotated[str, typer.Option("--rev", help="Base revision (default HEAD).")]
 
 
 def run(
     ctx: typer.Context,
-    repo: RepoOption,
+    repo: GitRepoOption,
     task: TaskOption = "",
     agent: Annotated[
         str,
@@ -112,7 +107,7 @@ def _solve_view(result: SolveResult) -> RenderableType:
 
 def replay(
     ctx: typer.Context,
-    repo: RepoOption,
+    repo: GitRepoOption,
     task: TaskOption = "",
     run_id: RunIdOption = None,
     rev: RevOption = "HEAD",
@@ -159,7 +154,7 @@ def _replay_view(decision: ReplayDecision) -> RenderableType:
 
 def capture(
     ctx: typer.Context,
-    repo: RepoOption,
+    repo: GitRepoOption,
     proposal: Annotated[
         str,
         typer.Option(

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from evokernel.cli.errors import ExitCode
-from evokernel.cli.options import JsonOption
+from evokernel.cli.options import GitRepoOption, JsonOption, RevOption
 from evokernel.cli.render import emit, key_value_table, stderr
 from evokernel.cli.state import cli_state
 from sandbox import Receipt
@@ -19,7 +19,7 @@ from sandbox.doctor import CheckStatus, DoctorReport, run_doctor
 from sandbox.images import ImageAction, ImageReport, ensure_configured_image
 
 app = typer.Typer(
-    help="The sandbox: build its image, check the engine, run one validation.",
+    help="Sandbox image, doctor, one validation.",
     no_args_is_help=True,
 )
 
@@ -120,15 +120,12 @@ def _doctor_table(report: DoctorReport) -> Table:
 @app.command()
 def run(
     ctx: typer.Context,
-    repo: Annotated[
-        Path,
-        typer.Option("--repo", help="The git repository.", exists=True, file_okay=False),
-    ],
+    repo: GitRepoOption,
     command: Annotated[
         list[str] | None,
         typer.Argument(help="Command to run after `--` (default: pytest).", show_default=False),
     ] = None,
-    rev: Annotated[str, typer.Option("--rev", help="Base revision.")] = "HEAD",
+    rev: RevOption = "HEAD",
     patch: Annotated[
         Path | None,
         typer.Option("--patch", help="Unified diff to apply first.", exists=True, dir_okay=False),

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from starlette.routing import BaseRoute
 
-from evokernel.cli.network import DEFAULT_TOKEN_ENV
-from evokernel.cli.options import StoreOption
+from evokernel.cli.network import DEFAULT_TOKEN_ENV, NodeDirOption, TofuOption
+from evokernel.cli.options import StoreOption, TokenEnvOption
 from evokernel.cli.render import stderr
 from evokernel.cli.state import cli_state
 from evokernel.metrics import SandboxLatency
@@ -29,25 +28,9 @@ def serve(
     port: Annotated[
         int, typer.Option("--port", min=0, max=65535, help="Port to listen on.")
     ] = DEFAULT_PORT,
-    token_env: Annotated[
-        str,
-        typer.Option("--token-env", help="Environment variable holding the node API's token."),
-    ] = DEFAULT_TOKEN_ENV,
-    node_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--node-dir",
-            help="Node directory: key and trusted peers (default: <store>/node).",
-            file_okay=False,
-        ),
-    ] = None,
-    tofu: Annotated[
-        bool,
-        typer.Option(
-            "--trust-on-first-use",
-            help="Accept publishes from unknown senders once their bundle passes every check.",
-        ),
-    ] = False,
+    token_env: TokenEnvOption = DEFAULT_TOKEN_ENV,
+    node_dir: NodeDirOption = None,
+    tofu: TofuOption = False,
     no_node_api: Annotated[
         bool,
         typer.Option("--no-node-api", help="Serve only /metrics and /healthz (no token needed)."),

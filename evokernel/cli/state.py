@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from evokernel.config import EvoConfig, LoadedConfig
+from evokernel.config import EvoConfig, LoadedConfig, find_repo_root, load_config
 
 
 @dataclass(frozen=True)
@@ -20,11 +22,21 @@ class CliState:
     """How many ``-v`` were given."""
     quiet: bool = False
     """``-q`` was given."""
+    flags: Mapping[str, Any] = field(default_factory=dict)
+    """The global flags as configuration keys (``{"store.path": ...}``; ``None``: not given)."""
 
     @property
     def config(self) -> EvoConfig:
         """The effective configuration."""
         return self.loaded.config
+
+    def config_for(self, repo: Path, environ: Mapping[str, str]) -> EvoConfig:
+        """The configuration of the repository ``repo`` is in (its pyproject.toml /
+        evokernel.toml), under the same flags: the loaded one when that is the current one."""
+        root = find_repo_root(repo)
+        if root == self.loaded.repo:
+            return self.loaded.config
+        return load_config(root, cli=self.flags, environ=environ).config
 
     def store_dir(self, override: Path | None = None) -> Path:
         """The store directory: a command's own ``--store``, else the configured one."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from evokernel.agents.config import AgentsConfig
 from evokernel.confidence import ConfidenceConfig
@@ -18,16 +18,15 @@ from evokernel.governor import GovernorConfig
 from evokernel.guards import GuardConfig
 from evokernel.logs import LogFormat
 from evokernel.models import ScopeConstraints
+from evokernel.models._base import Model
 from evokernel.selection import SelectionConfig
 from sandbox import ValidationPlan
 from sandbox.config import DockerSandboxConfig, SandboxConfig
 from store import Durability
 
 
-class Section(BaseModel):
+class Section(Model):
     """Base of every configuration section: frozen, documented, unknown keys are errors."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
 
 class LogLevel(StrEnum):

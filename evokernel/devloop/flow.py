@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from evokernel.agents.base import Agent
-from evokernel.agents.config import AgentsConfig
 from evokernel.agents.factory import make_agent
 from evokernel.confidence import confidence
 from evokernel.config import EvoConfig
@@ -163,9 +162,7 @@ def _make_agent(
 ) -> Agent | None:
     if not spec:
         return None
-    found = getattr(config, "agents", None)
-    agents = found if isinstance(found, AgentsConfig) else AgentsConfig()
-    return make_agent(spec, agents, environ=environ)
+    return make_agent(spec, config.agents, environ=environ)
 
 
 def _supervise(

@@ -8,8 +8,7 @@ from pydantic import Field, model_validator
 
 from evokernel.events._base import EvolutionEvent
 from evokernel.events._enums import AssetType
-from evokernel.governor import TransitionReason
-from evokernel.models import AssetState, Capsule, Gene
+from evokernel.models import AssetState, Capsule, Gene, TransitionReason
 from evokernel.models.feedback import ReasonCode
 
 StateReason = TransitionReason | ReasonCode

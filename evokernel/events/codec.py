@@ -8,7 +8,7 @@ against that one model (cheaper than trying the union, and it names the seq on f
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Protocol, Union
+from typing import Annotated, Any, Protocol, Union, get_args
 
 from pydantic import Field, TypeAdapter, ValidationError
 
@@ -39,6 +39,7 @@ from evokernel.events.run import (
 )
 
 # Union[...] rather than X | Y: the members are classes and the union is built once here.
+# This is the one list of event models; ``EVENT_TYPES`` is read from it.
 Event = Annotated[
     Union[  # noqa: UP007
         TaskReceived,
@@ -76,30 +77,11 @@ def _kind_of(model: type[EvolutionEvent]) -> str:
 
 
 EVENT_TYPES: Mapping[str, type[EvolutionEvent]] = {
-    _kind_of(model): model
-    for model in (
-        TaskReceived,
-        SignalsDetected,
-        MutationProposed,
-        ValidationCompleted,
-        MutationRejected,
-        AgentCalled,
-        GeneSolidified,
-        CapsuleCommitted,
-        AssetStateChanged,
-        RemoteAssetImported,
-        ReplayLookupRecorded,
-        ReplayAttempted,
-        CapsuleReused,
-        ReplayEconomicsRecorded,
-        ApprovalRecorded,
-        DeliveryUpdated,
-        LedgerEntryRecorded,
-        BundleImported,
-        RemoteRevocationReceived,
-    )
+    _kind_of(model): model for model in get_args(get_args(Event)[0])
 }
 """Event model by kind; the one table that says which kinds this version knows."""
+
+_KINDS: Mapping[type[EvolutionEvent], str] = {model: kind for kind, model in EVENT_TYPES.items()}
 
 
 class RecordLike(Protocol):
@@ -146,8 +128,8 @@ def event_payload(event: EvolutionEvent) -> tuple[str, dict[str, Any]]:
     The payload is the event's JSON form without ``kind`` (the record carries it), with
     defaults included so a reader never depends on this version's defaults.
     """
-    kind = _kind_of(type(event))
-    if EVENT_TYPES.get(kind) is not type(event):
+    kind = _KINDS.get(type(event))
+    if kind is None:
         raise TypeError(f"{type(event).__name__} is not a registered evolution event")
     return kind, event.model_dump(mode="json", exclude={"kind"})
 

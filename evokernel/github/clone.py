@@ -8,13 +8,12 @@ plain URL only because the repository's identity (``repo_identity``) is read fro
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from evokernel.github.credentials import credential_args, credential_env
+from evokernel.github.credentials import credential_args, credential_env, isolated_env
 from evokernel.github.errors import GitHubError
 from evokernel.github.push import git_push
 from evokernel.github.redact import redact
@@ -116,7 +115,7 @@ class LocalClone:
         return done.stdout.strip()
 
     def _run(self, *args: str, remote: bool = False) -> subprocess.CompletedProcess[str]:
-        env = _isolated_env()
+        env = isolated_env()
         if remote:
             env.update(credential_env(self.token))
         try:
@@ -132,14 +131,3 @@ class LocalClone:
             )
         except subprocess.TimeoutExpired as exc:
             raise CloneError(f"git timed out after {GIT_TIMEOUT}s", returncode=-1) from exc
-
-
-def _isolated_env() -> dict[str, str]:
-    """No user or system git config: nothing configured can store or print the token."""
-    return {
-        "PATH": os.defpath,
-        "HOME": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "LC_ALL": "C",
-    }

@@ -8,6 +8,7 @@ into the child process's environment under a private name, and an inline credent
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 
 from evokernel.github.errors import GitHubAuthError
@@ -46,3 +47,15 @@ def credential_env(token: str | None) -> dict[str, str]:
     if token:
         env[TOKEN_VARIABLE] = token
     return env
+
+
+def isolated_env() -> dict[str, str]:
+    """A base environment for git without user or system config: nothing configured can store
+    or print the token."""
+    return {
+        "PATH": os.defpath,
+        "HOME": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "LC_ALL": "C",
+    }

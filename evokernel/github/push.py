@@ -8,13 +8,12 @@ and system's git config are not read unless the caller passes an environment tha
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from evokernel.github.credentials import credential_args, credential_env
+from evokernel.github.credentials import credential_args, credential_env, isolated_env
 from evokernel.github.errors import GitPushError
 from evokernel.github.redact import redact
 
@@ -51,7 +50,7 @@ def git_push(
         raise ValueError("remote_url must not carry credentials; pass the token instead")
     source = local_ref or f"refs/heads/{branch}"
     refspec = f"{'+' if force else ''}{source}:refs/heads/{branch}"
-    child_env = dict(env) if env is not None else _isolated_env()
+    child_env = dict(env) if env is not None else isolated_env()
     child_env.update(credential_env(token))
     secrets = [token] if token else []
     command = ["git", *credential_args(), "push", "--porcelain", remote_url, refspec]
@@ -76,14 +75,3 @@ def git_push(
             returncode=done.returncode,
             stderr=stderr,
         )
-
-
-def _isolated_env() -> dict[str, str]:
-    """No user or system git config: nothing configured can store or print the token."""
-    return {
-        "PATH": os.defpath,
-        "HOME": os.devnull,
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_CONFIG_GLOBAL": os.devnull,
-        "LC_ALL": "C",
-    }

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from evokernel.events import ApprovalDecision, ApprovalSource, DeliveryState, DeliveryUpdated
-from evokernel.github.facts import StoreFacts, capsule_confidence, capsule_of_run
+from evokernel.github.facts import StoreFacts, capsule_of_run
 from evokernel.github.labels import ensure_labels
 from evokernel.github.models import GitHubIssue, GitHubPull, IssueState
 from evokernel.github.reports import VerdictReport
@@ -61,7 +61,7 @@ def settle(
     approver = closer or UNKNOWN_APPROVER
     kernel = loop.kernel
     capsule = capsule_of_run(kernel.view(), run_id)
-    before = _confidence(loop, capsule)
+    before = loop.confidence_of(capsule)
     recorded_now = run_id not in facts.verdicts
     if recorded_now:
         kernel.record_approval(
@@ -103,11 +103,6 @@ def settle(
         capsule_id=capsule,
         recorded_now=recorded_now,
         confidence_before=before,
-        confidence_after=_confidence(loop, capsule),
+        confidence_after=loop.confidence_of(capsule),
         created=changed,
     )
-
-
-def _confidence(loop: GitHubLoop, capsule_id: str | None) -> float | None:
-    kernel = loop.kernel
-    return capsule_confidence(kernel.view(), capsule_id, kernel.settings.confidence, loop.clock())

@@ -8,7 +8,6 @@ flow records its events in one group commit at the end.
 from __future__ import annotations
 
 import logging
-import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +20,6 @@ from evokernel.events import (
     GeneSolidified,
     MutationProposed,
     MutationRejected,
-    ValidationCompleted,
     ValidationPurpose,
 )
 from evokernel.governor import RecaptureDecision, on_recapture
@@ -29,7 +27,8 @@ from evokernel.guards import check_diff_test_edits
 from evokernel.ids import content_id
 from evokernel.kernel.context import KernelContext
 from evokernel.kernel.detect import log_excerpts
-from evokernel.kernel.fingerprint import diff_hash, env_fingerprint
+from evokernel.kernel.evidence import validation_completed
+from evokernel.kernel.fingerprint import diff_hash, env_fingerprint, file_at
 from evokernel.kernel.reasons import next_action_for, reason_for
 from evokernel.kernel.results import CaptureResult, Detection
 from evokernel.kernel.solidify import governor_events
@@ -49,7 +48,7 @@ from evokernel.views import CapsuleView
 from sandbox import BlastRadius
 from sandbox.errors import PatchApplyError, PatchRefusedError
 from sandbox.evaluate import Evaluation, evaluate
-from sandbox.pathsafety import RefusalReason, check_diff, diff_paths
+from sandbox.pathsafety import RefusalReason, check_diff
 from sandbox.pipeline import validate_patch
 from sandbox.receipt import Receipt
 
@@ -99,22 +98,14 @@ def capture(
     ]
     base = _Base(run_id, task.task_id, attempt, proposal.diff)
     try:
-        _refuse_early(ctx, task, proposal)
+        touched = _refuse_early(ctx, task, proposal)
         receipt = _validate(ctx, task, proposal, run_id)
         evaluation = evaluate(detection.receipt, receipt, task.plan.expectations)
         reason = reason_for(evaluation)
-        events.append(
-            _validation_event(
-                task,
-                run_id,
-                attempt,
-                receipt,
-                evaluation.verdict.value,
-                reason,
-                evaluation.fail_to_pass,
-                evaluation.pass_to_pass,
-            )
+        validated = validation_completed(
+            task, run_id, ValidationPurpose.PATCHED, receipt, evaluation, reason, attempt=attempt
         )
+        events.append(validated)
         failing = sorted({*evaluation.still_failing, *evaluation.regressions})
         if reason is not ReasonCode.ACCEPTED:
             raise _Rejection(
@@ -125,7 +116,7 @@ def capture(
                 failing_tests=failing,
             )
         radius = receipt.blast_radius
-        verdict = check_scope(radius, task.scope, diff_paths(proposal.diff)) if radius else None
+        verdict = check_scope(radius, task.scope, touched) if radius else None
         if verdict is not None and not verdict.ok:
             raise _Rejection(
                 ReasonCode.REJECTED_BY_POLICY,
@@ -150,13 +141,19 @@ def capture(
             detection,
             receipt,
             events,
-            evaluation.fail_to_pass,
-            evaluation.pass_to_pass,
+            validated.evidence,
             time.monotonic() - started,
         )
         result = result.model_copy(update={"evaluation": evaluation})
     except _Rejection as rejection:
-        result = _reject(events, base, rejection, detection, time.monotonic() - started)
+        result = _reject(
+            events,
+            base,
+            rejection,
+            detection,
+            time.monotonic() - started,
+            ctx.settings.log_excerpt_chars,
+        )
     ctx.record(events)
     logger.info(
         "proposal attempt %d: %s%s",
@@ -167,20 +164,21 @@ def capture(
     return result
 
 
-def _refuse_early(ctx: KernelContext, task: AgentTask, proposal: MutationProposal) -> None:
-    """Refusals that need no sandbox: empty, unparsable, hostile, or editing existing tests."""
+def _refuse_early(ctx: KernelContext, task: AgentTask, proposal: MutationProposal) -> list[str]:
+    """Refusals that need no sandbox: empty, unparsable, hostile, or editing existing tests.
+
+    Returns every path the diff names (old and new), for the scope check after validation.
+    """
     if not proposal.diff.strip():
         raise _Rejection(ReasonCode.EMPTY_DIFF, "the proposal's diff is empty")
     repo = Path(task.repo_path)
     try:
-        check_diff(proposal.diff, repo, ctx.settings.patch)
+        files = check_diff(proposal.diff, repo, ctx.settings.patch)
     except PatchRefusedError as exc:
         # A text with no file headers (or headers git cannot read) is not a diff at all.
         unreadable = exc.reason in {RefusalReason.UNPARSABLE, RefusalReason.EMPTY_DIFF}
         code = ReasonCode.UNPARSABLE_DIFF if unreadable else ReasonCode.PATCH_REFUSED
         raise _Rejection(code, str(exc)) from exc
-    if not diff_paths(proposal.diff):
-        raise _Rejection(ReasonCode.UNPARSABLE_DIFF, "no file headers found in the diff")
     guard = ctx.settings.guard
     if task.scope.allow_test_edits:
         guard = guard.model_copy(update={"enabled": False})
@@ -190,18 +188,13 @@ def _refuse_early(ctx: KernelContext, task: AgentTask, proposal: MutationProposa
         raise _Rejection(ReasonCode.UNPARSABLE_DIFF, str(exc)) from exc
     if not verdict.ok:
         raise _Rejection(ReasonCode.TESTS_MODIFIED, verdict.detail)
+    return sorted({p for f in files for p in (f.old_path, f.new_path) if p is not None})
 
 
 def _base_reader(repo: Path, rev: str) -> Callable[[str], str | None]:
     def read(path: str) -> str | None:
-        done = subprocess.run(
-            ["git", "show", f"{rev}:{path}"],
-            cwd=repo,
-            capture_output=True,
-            timeout=30,
-            check=False,
-        )
-        return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else None
+        content = file_at(repo, rev, path)
+        return content.decode("utf-8", "replace") if content is not None else None
 
     return read
 
@@ -226,44 +219,6 @@ def _validate(
         raise _Rejection(ReasonCode.PATCH_APPLY_FAILED, str(exc)) from exc
 
 
-def _validation_event(
-    task: AgentTask,
-    run_id: str,
-    attempt: int,
-    receipt: Receipt,
-    verdict: str,
-    reason: ReasonCode,
-    fail_to_pass: list[str],
-    pass_to_pass: list[str],
-) -> ValidationCompleted:
-    return ValidationCompleted(
-        run_id=run_id,
-        task_id=task.task_id,
-        purpose=ValidationPurpose.PATCHED,
-        attempt=attempt,
-        passed=reason is ReasonCode.ACCEPTED,
-        infra_failure=reason is ReasonCode.INFRA_FAILURE,
-        reason_code=reason,
-        duration_s=receipt.duration_s,
-        receipt_hash=receipt.content_hash(),
-        evidence=evidence_of(receipt, fail_to_pass, pass_to_pass),
-    )
-
-
-def evidence_of(
-    receipt: Receipt, fail_to_pass: list[str], pass_to_pass: list[str]
-) -> ValidationEvidence:
-    """The digest of a receipt a capsule carries."""
-    return ValidationEvidence(
-        fail_to_pass=fail_to_pass,
-        pass_to_pass=pass_to_pass,
-        stages={stage.name: stage.exit_code for stage in receipt.stages},
-        duration_s=receipt.duration_s,
-        apply_step=receipt.apply_step.value if receipt.apply_step else None,
-        receipt_hash=receipt.content_hash(),
-    )
-
-
 def _solidify(
     ctx: KernelContext,
     task: AgentTask,
@@ -273,10 +228,10 @@ def _solidify(
     detection: Detection,
     receipt: Receipt,
     events: list[EvolutionEvent],
-    fail_to_pass: list[str],
-    pass_to_pass: list[str],
+    evidence: ValidationEvidence | None,
     seconds: float,
 ) -> CaptureResult:
+    assert evidence is not None  # validation_completed always sets it
     gene_id = gene_id_for(detection.signature)
     digest = diff_hash(proposal.diff)
     capsule_id = content_id("capsule", {"gene_id": gene_id, "diff_hash": digest})
@@ -295,26 +250,21 @@ def _solidify(
     if intent and intent not in summaries:
         summaries.append(intent)
     gene = Gene(gene_id=gene_id, signature=detection.signature, strategy_summaries=summaries)
-    tokens = (proposal.proposer.tokens_in or 0) + (proposal.proposer.tokens_out or 0)
-    capsule = Capsule(
-        capsule_id=capsule_id,
-        gene_id=gene_id,
-        diff=proposal.diff,
-        diff_hash=digest,
-        base_rev=task.base_rev,
-        repo_identity=task.repo_identity,
-        env=env_fingerprint(Path(task.repo_path), task.base_rev, receipt),
-        blast_radius=receipt.blast_radius or BlastRadius(),
-        evidence=evidence_of(receipt, fail_to_pass, pass_to_pass),
-        origin_run_id=known.capsule.origin_run_id if known else run_id,
-        intent=proposal.intent,
-        capture_seconds=round(
-            (proposal.proposer.latency_s or 0.0) + seconds + detection.receipt.duration_s, 3
-        ),
-        capture_tokens=tokens or None,
+    capsule = (
+        known.capsule
+        if known
+        else _new_capsule(
+            task,
+            proposal,
+            run_id,
+            capsule_id,
+            gene_id,
+            digest,
+            receipt,
+            evidence,
+            seconds + detection.receipt.duration_s,
+        )
     )
-    if known is not None:
-        capsule = known.capsule
     events += [GeneSolidified(run_id=run_id, gene=gene), CapsuleCommitted(capsule=capsule)]
     now = ctx.clock()
     current = known or CapsuleView(capsule=capsule, state=AssetState.CANDIDATE)
@@ -340,12 +290,44 @@ def _solidify(
     )
 
 
+def _new_capsule(
+    task: AgentTask,
+    proposal: MutationProposal,
+    run_id: str,
+    capsule_id: str,
+    gene_id: str,
+    digest: str,
+    receipt: Receipt,
+    evidence: ValidationEvidence,
+    seconds: float,
+) -> Capsule:
+    """A capsule for a first capture: what it cost (agent time plus validation) is recorded
+    so replay economics can compare against it."""
+    tokens = (proposal.proposer.tokens_in or 0) + (proposal.proposer.tokens_out or 0)
+    return Capsule(
+        capsule_id=capsule_id,
+        gene_id=gene_id,
+        diff=proposal.diff,
+        diff_hash=digest,
+        base_rev=task.base_rev,
+        repo_identity=task.repo_identity,
+        env=env_fingerprint(Path(task.repo_path), task.base_rev, receipt),
+        blast_radius=receipt.blast_radius or BlastRadius(),
+        evidence=evidence,
+        origin_run_id=run_id,
+        intent=proposal.intent,
+        capture_seconds=round((proposal.proposer.latency_s or 0.0) + seconds, 3),
+        capture_tokens=tokens or None,
+    )
+
+
 def _reject(
     events: list[EvolutionEvent],
     base: _Base,
     rejection: _Rejection,
     detection: Detection,
     seconds: float,
+    excerpt_chars: int,
 ) -> CaptureResult:
     receipt = rejection.receipt
     events.append(
@@ -371,7 +353,7 @@ def _reject(
         evaluation=rejection.evaluation,
         blast_radius=receipt.blast_radius if receipt else None,
         failing_tests=rejection.failing_tests,
-        log_excerpts=log_excerpts(receipt, 3000) if receipt else [],
+        log_excerpts=log_excerpts(receipt, excerpt_chars) if receipt else [],
         signature=detection.signature,
         seconds=round(seconds, 3),
         limit=rejection.limit,

@@ -7,6 +7,7 @@ project so its users recognise them.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +26,7 @@ from evokernel.events import (
 )
 from evokernel.kernel.capture import capture
 from evokernel.kernel.context import KernelContext, KernelSettings
-from evokernel.kernel.detect import detect
+from evokernel.kernel.detect import detect, detection_from_receipt
 from evokernel.kernel.feedback import feedback_for_agent
 from evokernel.kernel.replay import candidate_scores, replay
 from evokernel.kernel.results import (
@@ -43,6 +44,9 @@ from evokernel.models.feedback import AgentFeedback
 from evokernel.views import EvolutionView
 from sandbox.validator import Validator
 from store import EventLog
+
+_RECENT_DETECTIONS = 8
+"""Detections kept for reuse: a run detects once and reuses it for replay and capture."""
 
 
 class EvoKernel:
@@ -77,7 +81,9 @@ class EvoKernel:
         if new_id is not None:
             ctx.new_id = new_id
         self._ctx = ctx
-        self._detections: dict[tuple[str, str], Detection] = {}
+        # Detections of recent runs (each holds a baseline receipt with its logs); bounded so a
+        # long-lived kernel (the GitHub loop ticks for days) does not keep every one.
+        self._detections: OrderedDict[tuple[str, str], tuple[AgentTask, Detection]] = OrderedDict()
 
     @property
     def settings(self) -> KernelSettings:
@@ -156,8 +162,16 @@ class EvoKernel:
         key = (run_id, task.task_id)
         found = self._detections.get(key)
         if found is not None:
-            return found
-        detection = detect(self._ctx, task, run_id)
+            return found[1]
+        baseline = self._baseline_of(task, run_id)
+        if baseline is not None:
+            # The same code and plan in the same run (a task re-keyed with a declared signal):
+            # the baseline does not change, only the signals read from it.
+            detection = detection_from_receipt(
+                task, baseline.receipt, self._ctx.settings.log_excerpt_chars
+            )
+        else:
+            detection = detect(self._ctx, task, run_id)
         self._ctx.record(
             [
                 TaskReceived(run_id=run_id, task=task),
@@ -171,8 +185,22 @@ class EvoKernel:
                 ),
             ]
         )
-        self._detections[key] = detection
+        self._detections[key] = (task, detection)
+        while len(self._detections) > _RECENT_DETECTIONS:
+            self._detections.popitem(last=False)
         return detection
+
+    def _baseline_of(self, task: AgentTask, run_id: str) -> Detection | None:
+        """A detection this run already made of the same repository, revision and plan."""
+        for (run, _task_id), (seen, found) in self._detections.items():
+            same_code = (seen.repo_path, seen.base_rev, seen.plan) == (
+                task.repo_path,
+                task.base_rev,
+                task.plan,
+            )
+            if run == run_id and same_code:
+                return found
+        return None
 
     def revoke(self, capsule_id: str, *, by: str, note: str = "") -> bool:
         """Revoke a capsule: it is never replayed again. False when it already was.
@@ -180,7 +208,9 @@ class EvoKernel:
         Raises:
             AssetNotFoundError: no capsule with that id.
         """
-        return revoke_capsule(self._ctx.log, capsule_id, by=by, note=note).revoked
+        return revoke_capsule(
+            self._ctx.log, capsule_id, by=by, note=note, view=self._ctx.view()
+        ).revoked
 
     def record_approval(
         self,

@@ -36,15 +36,34 @@ def diff_hash(diff: str) -> str:
     return sha256_hex(normalized_diff(diff).encode())
 
 
+def file_at(repo: Path, rev: str, path: str) -> bytes | None:
+    """The content of ``path`` at ``rev`` (``None`` when absent), without touching the tree."""
+    done = subprocess.run(
+        ["git", "show", f"{rev}:{path}"], cwd=repo, capture_output=True, timeout=30, check=False
+    )
+    return done.stdout if done.returncode == 0 else None
+
+
 def lockfile_hashes(repo: Path, rev: str) -> dict[str, str]:
-    """sha256 of each known lockfile at the repository root at ``rev`` (absent ones skipped)."""
+    """sha256 of each known lockfile at the repository root at ``rev`` (absent ones skipped).
+
+    One ``git ls-tree`` says which are there, so a repository without lockfiles costs one
+    process, not one per known lockfile name.
+    """
+    listed = subprocess.run(
+        ["git", "ls-tree", "--name-only", rev, "--", *LOCKFILES],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    present = set(listed.stdout.split()) if listed.returncode == 0 else set(LOCKFILES)
     hashes: dict[str, str] = {}
     for name in LOCKFILES:
-        done = subprocess.run(
-            ["git", "show", f"{rev}:{name}"], cwd=repo, capture_output=True, timeout=30, check=False
-        )
-        if done.returncode == 0:
-            hashes[name] = sha256_hex(done.stdout)
+        content = file_at(repo, rev, name) if name in present else None
+        if content is not None:
+            hashes[name] = sha256_hex(content)
     return hashes
 
 

@@ -23,11 +23,10 @@ from evokernel.events import (
     ReplayEconomicsRecorded,
     ReplayLookupRecorded,
     ReplayOutcome,
-    ValidationCompleted,
     ValidationPurpose,
 )
-from evokernel.kernel.capture import evidence_of
 from evokernel.kernel.context import KernelContext
+from evokernel.kernel.evidence import validation_completed
 from evokernel.kernel.reasons import next_action_for, reason_for
 from evokernel.kernel.results import CandidateScore, Detection, ReplayDecision
 from evokernel.kernel.solidify import governor_events
@@ -234,6 +233,7 @@ def _attempt(
     capsule = capsule_view.capsule
     started = time.monotonic()
     receipt: Receipt | None = None
+    receipt_hash: str | None = None
     reason: ReasonCode | None
     events: list[EvolutionEvent] = []
     try:
@@ -264,20 +264,17 @@ def _attempt(
             outcome, reason = ReplayOutcome.INFRA_FAILED, code
         else:
             outcome, reason = ReplayOutcome.VALIDATION_FAILED, code
-        events.append(
-            ValidationCompleted(
-                run_id=replay_run_id,
-                task_id=task.task_id,
-                purpose=ValidationPurpose.REPLAY,
-                passed=code is ReasonCode.ACCEPTED,
-                infra_failure=code is ReasonCode.INFRA_FAILURE,
-                reason_code=code,
-                capsule_id=capsule.capsule_id,
-                duration_s=receipt.duration_s,
-                receipt_hash=receipt.content_hash(),
-                evidence=evidence_of(receipt, evaluation.fail_to_pass, evaluation.pass_to_pass),
-            )
+        validated = validation_completed(
+            task,
+            replay_run_id,
+            ValidationPurpose.REPLAY,
+            receipt,
+            evaluation,
+            code,
+            capsule_id=capsule.capsule_id,
         )
+        receipt_hash = validated.receipt_hash
+        events.append(validated)
     events.append(
         ReplayAttempted(
             capsule_id=capsule.capsule_id,
@@ -286,7 +283,7 @@ def _attempt(
             task_id=task.task_id,
             outcome=outcome,
             reason_code=reason,
-            receipt_hash=receipt.content_hash() if receipt else None,
+            receipt_hash=receipt_hash,
             score=round(score, 6),
             apply_step=receipt.apply_step.value if receipt and receipt.apply_step else None,
             duration_s=round(time.monotonic() - started, 3),

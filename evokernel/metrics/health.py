@@ -26,9 +26,8 @@ from pathlib import Path
 from pydantic import Field
 
 from evokernel.models._base import Model
-from sandbox import DockerSandboxConfig, EngineUnavailableError, LocalSandboxConfig
+from sandbox import DockerSandboxConfig, EngineUnavailableError, LocalSandboxConfig, run_doctor
 from sandbox.dockerclient import ClientFactory, docker_client_factory, inspect_image
-from sandbox.doctor import run_doctor
 from store import EventLog, StoreCorruptError, StoreError, StoreNotFoundError, content_hash
 
 TAIL_RECORDS = 64

@@ -7,6 +7,7 @@ from evokernel.models.assets import (
     Capsule,
     EnvFingerprint,
     Gene,
+    TransitionReason,
     ValidationEvidence,
 )
 from evokernel.models.evidence import Evidence, EvidenceKind
@@ -28,5 +29,6 @@ __all__ = [
     "Proposer",
     "ScopeConstraints",
     "TaskOrigin",
+    "TransitionReason",
     "ValidationEvidence",
 ]

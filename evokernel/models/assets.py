@@ -25,6 +25,23 @@ class AssetState(StrEnum):
     """Superseded; kept for audit, not replayed."""
 
 
+class TransitionReason(StrEnum):
+    """Why an asset changed state (stable codes: stored in events)."""
+
+    PROMOTED_BY_EVIDENCE = "promoted_by_evidence"
+    """Enough successes and confidence, blast radius within caps."""
+    QUARANTINED_REPEATED_FAILURES = "quarantined_repeated_failures"
+    """Replays failed (or humans rejected) several times in a row."""
+    QUARANTINED_LOW_CONFIDENCE = "quarantined_low_confidence"
+    """Confidence fell below the floor."""
+    RESTORED_BY_VALIDATION = "restored_by_validation"
+    """A quarantined asset validated again."""
+    REVOKED_BY_COMMAND = "revoked_by_command"
+    """Someone revoked it explicitly."""
+    ARCHIVED_SUPERSEDED = "archived_superseded"
+    """Replaced by a newer asset."""
+
+
 class EnvFingerprint(Model):
     """The environment a capsule was validated in."""
 

@@ -34,6 +34,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from evokernel.errors import AssetNotFoundError
+from evokernel.network.client import FETCH_PATH, PUBLISH_PATH, REVOKE_PATH
 from evokernel.network.errors import (
     BundleContentError,
     BundleHashError,
@@ -44,8 +45,8 @@ from evokernel.network.errors import (
 )
 from evokernel.network.export import export_store
 from evokernel.network.identity import NodeIdentity, default_node_dir
-from evokernel.network.importer import ImportReport, import_bundle
-from evokernel.network.revocation import RevocationReport, apply_revocation
+from evokernel.network.importer import import_bundle
+from evokernel.network.revocation import apply_revocation
 from evokernel.network.trust import PEERS_NAME, TrustStore
 from store import EventLog, StoreError
 
@@ -102,9 +103,9 @@ def network_routes(state: NodeApiState) -> list[Route]:
     if not state.token:
         raise ValueError("the node API needs a non-empty bearer token")
     return [
-        Route("/v1/network/fetch", _guarded(state, _fetch), methods=["GET"]),
-        Route("/v1/network/publish", _guarded(state, _publish), methods=["POST"]),
-        Route("/v1/network/revoke", _guarded(state, _revoke), methods=["POST"]),
+        Route(FETCH_PATH, _guarded(state, _fetch), methods=["GET"]),
+        Route(PUBLISH_PATH, _guarded(state, _publish), methods=["POST"]),
+        Route(REVOKE_PATH, _guarded(state, _revoke), methods=["POST"]),
     ]
 
 
@@ -153,29 +154,31 @@ async def _fetch(state: NodeApiState, request: Request) -> Response:
 
 
 async def _publish(state: NodeApiState, request: Request) -> Response:
-    body = await _body(request, state.max_body_bytes)
-    if body is None:
-        return _error(413, "PayloadTooLarge", f"body exceeds {state.max_body_bytes} bytes")
-    report = await run_in_threadpool(_import, state, body)
-    return _json(report)
-
-
-def _import(state: NodeApiState, body: bytes) -> ImportReport:
-    with EventLog.open(state.store_dir) as log:
-        return import_bundle(log, body, state.trust, tofu=state.tofu)
+    return await _apply_body(
+        state, request, lambda log, body: import_bundle(log, body, state.trust, tofu=state.tofu)
+    )
 
 
 async def _revoke(state: NodeApiState, request: Request) -> Response:
+    return await _apply_body(
+        state, request, lambda log, body: apply_revocation(log, body, state.trust)
+    )
+
+
+async def _apply_body(
+    state: NodeApiState, request: Request, apply: Callable[[EventLog, bytes], BaseModel]
+) -> Response:
+    """Read the body (413 past the limit), ``apply`` it to the store in the thread pool,
+    answer its report."""
     body = await _body(request, state.max_body_bytes)
     if body is None:
         return _error(413, "PayloadTooLarge", f"body exceeds {state.max_body_bytes} bytes")
-    report = await run_in_threadpool(_apply_revocation, state, body)
-    return _json(report)
 
+    def in_store() -> BaseModel:
+        with EventLog.open(state.store_dir) as log:
+            return apply(log, body)
 
-def _apply_revocation(state: NodeApiState, body: bytes) -> RevocationReport:
-    with EventLog.open(state.store_dir) as log:
-        return apply_revocation(log, body, state.trust)
+    return _json(await run_in_threadpool(in_store))
 
 
 async def _body(request: Request, limit: int) -> bytes | None:

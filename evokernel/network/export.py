@@ -60,9 +60,10 @@ def export_bundle(
     """
     view = Projector(log, snapshot_path).load()
     chosen = _exportable(view, set(signals or ()))
-    history, touched = _scan(log, set(chosen), view.last_seq, after_seq, max_events_per_asset)
     if after_seq > 0:
+        touched = _touched(log, set(chosen), after_seq, view.last_seq)
         chosen = {cid: c for cid, c in chosen.items() if cid in touched}
+    history = _history(log, set(chosen), view.last_seq, max_events_per_asset)
     capsules = [chosen[cid] for cid in sorted(chosen)]
     gene_ids = sorted({c.gene_id for c in capsules})
     genes: list[Gene] = [view.genes[gid].gene for gid in gene_ids]
@@ -126,29 +127,38 @@ def _subjects(kind: str, payload: dict[str, Any]) -> Iterable[str]:
     return [subject] if isinstance(subject, str) else []
 
 
-def _scan(
-    log: EventLog, capsule_ids: set[str], last_seq: int, after_seq: int, keep: int
-) -> tuple[dict[str, deque[BundleEvent]], set[str]]:
-    """One pass over the log: each capsule's latest justifying events, and the capsules a
-    record after ``after_seq`` touched. Records past ``last_seq`` (the view's) are left out."""
-    history: dict[str, deque[BundleEvent]] = {}
+def _touched(log: EventLog, capsule_ids: set[str], after_seq: int, last_seq: int) -> set[str]:
+    """The capsules a record in ``(after_seq, last_seq]`` touched. Reads only those records
+    (the ones before are skipped unparsed), so a sync with nothing new stays cheap."""
     touched: set[str] = set()
+    if not capsule_ids or after_seq >= last_seq:
+        return touched
+    for record in log.scan(after_seq + 1):
+        if record.seq > last_seq:
+            break
+        if record.kind in _TOUCHING_KINDS:
+            touched.update(s for s in _subjects(record.kind, record.payload) if s in capsule_ids)
+    return touched
+
+
+def _history(
+    log: EventLog, capsule_ids: set[str], last_seq: int, keep: int
+) -> dict[str, deque[BundleEvent]]:
+    """Each capsule's latest ``keep`` justifying events, from one pass over the log up to
+    ``last_seq`` (the view's: later records are left out)."""
+    history: dict[str, deque[BundleEvent]] = {}
     if not capsule_ids:
-        return history, touched
+        return history
     for record in log.scan():
         if record.seq > last_seq:
             break
-        if record.kind not in _TOUCHING_KINDS:
+        if record.kind not in JUSTIFYING_KINDS:
             continue
         for subject in _subjects(record.kind, record.payload):
-            if subject not in capsule_ids:
-                continue
-            if record.seq > after_seq:
-                touched.add(subject)
-            if record.kind in JUSTIFYING_KINDS:
+            if subject in capsule_ids:
                 history.setdefault(subject, deque(maxlen=keep)).append(
                     BundleEvent(
                         seq=record.seq, ts=record.ts, kind=record.kind, payload=record.payload
                     )
                 )
-    return history, touched
+    return history

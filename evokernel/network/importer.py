@@ -40,7 +40,7 @@ from evokernel.network.bundle import Bundle
 from evokernel.network.errors import BundleReplayError, NetworkError
 from evokernel.network.integrity import recomputed_blast_radius
 from evokernel.network.trust import TrustSource, TrustStore
-from evokernel.network.verify import RawMessage, verify_bundle
+from evokernel.network.verify import RawMessage, VerifiedBundle, verify_bundle
 from evokernel.projection import Projector, default_snapshot_path
 from evokernel.views import EvolutionView
 from store import EventLog
@@ -97,7 +97,22 @@ def import_bundle(
         BundleContentError, BundleReplayError: refused; the store is unchanged.
     """
     raw = bundle.model_dump(mode="json") if isinstance(bundle, Bundle) else bundle
-    verified = verify_bundle(raw, trust, tofu=tofu)
+    return import_verified(log, verify_bundle(raw, trust, tofu=tofu), trust, economics=economics)
+
+
+def import_verified(
+    log: EventLog,
+    verified: VerifiedBundle,
+    trust: TrustStore,
+    *,
+    economics: EconomicsConfig | None = None,
+) -> ImportReport:
+    """What ``import_bundle`` does once ``verify_bundle`` passed: record the new assets and,
+    for a new sender (TOFU), trust it. For a caller that verified the bundle itself.
+
+    Raises:
+        BundleReplayError: refused; the store is unchanged.
+    """
     manifest = verified.bundle.manifest
     report = record_import(
         log,

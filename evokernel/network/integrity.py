@@ -10,7 +10,7 @@ The blast radius a sender reports is never used: it is recomputed from the diff.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import PurePosixPath
 
 from evokernel.diffparse import DiffParseError, parse_diff
@@ -42,11 +42,11 @@ def check_gene(gene: Gene) -> None:
         raise BundleContentError(gene.gene_id, f"gene id does not match its signature ({expected})")
 
 
-def check_capsule(capsule: Capsule, gene_ids: Iterable[str]) -> None:
+def check_capsule(capsule: Capsule, gene_ids: Collection[str]) -> None:
     """Raises ``BundleContentError`` unless the capsule's ids match its content, its gene
     travels with it, and its diff parses and stays inside the repository."""
     cid = capsule.capsule_id
-    if capsule.gene_id not in set(gene_ids):
+    if capsule.gene_id not in gene_ids:
         raise BundleContentError(cid, f"its gene {capsule.gene_id} is not in the bundle")
     digest = diff_hash(capsule.diff)
     if digest != capsule.diff_hash:

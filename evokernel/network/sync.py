@@ -10,7 +10,6 @@ If the peer answers with another node id than last time, its cursor starts again
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +21,8 @@ from pydantic import Field, ValidationError
 from evokernel.models._base import Model
 from evokernel.network.client import PeerClient
 from evokernel.network.errors import NetworkError
-from evokernel.network.importer import ImportReport, import_bundle
+from evokernel.network.importer import ImportReport, import_verified
+from evokernel.network.nodefiles import make_node_dir, replace_json
 from evokernel.network.trust import TrustStore
 from evokernel.network.verify import verify_bundle
 from store import EventLog
@@ -66,20 +66,11 @@ class CursorStore:
 
     def set(self, cursor: PeerCursor) -> None:
         """Save ``cursor`` (replaces that peer's)."""
-        try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        except OSError as exc:
-            raise NetworkError(f"{self.path.parent}: cannot create: {exc}") from exc
+        make_node_dir(self.path.parent)
         with self._lock:
             current = self._read()
             updated = _CursorsFile(cursors={**current.cursors, cursor.peer: cursor})
-            temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            try:
-                temporary.write_text(updated.model_dump_json(indent=2) + "\n")
-                os.replace(temporary, self.path)
-            except OSError as exc:
-                temporary.unlink(missing_ok=True)
-                raise NetworkError(f"{self.path}: cannot write the sync cursors: {exc}") from exc
+            replace_json(self.path, updated, "sync cursors")
 
     def _read(self) -> _CursorsFile:
         try:
@@ -151,7 +142,7 @@ def sync_from_peer(
             manifest = verified.bundle.manifest
     imported: ImportReport | None = None
     if verified.bundle.asset_ids:
-        imported = import_bundle(log, body, trust, tofu=tofu)
+        imported = import_verified(log, verified, trust)
     cursors.set(
         PeerCursor(
             peer=base, node_id=manifest.sender_id, seq=manifest.cursor, synced_at=datetime.now(UTC)

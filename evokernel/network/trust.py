@@ -8,7 +8,6 @@ never replaced by TOFU: a known node id arriving with another key is refused.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -19,6 +18,7 @@ from pydantic import Field, ValidationError
 from evokernel.models._base import Model
 from evokernel.network.errors import MessageFormatError, NetworkError
 from evokernel.network.identity import node_id_for
+from evokernel.network.nodefiles import make_node_dir, replace_json
 
 PEERS_NAME = "peers.json"
 """File name of the trusted-peers file inside a node directory."""
@@ -86,7 +86,8 @@ class TrustStore:
             node_id = node_id_for(public_key)
         except ValueError as exc:
             raise MessageFormatError(f"not an Ed25519 public key: {exc}") from exc
-        self._make_parent()
+        # The node directory is made private before the lock file lands in it.
+        make_node_dir(self.path.parent)
         with self._lock:
             current = self._read()
             known = current.peers.get(node_id)
@@ -101,15 +102,9 @@ class TrustStore:
                 added_at=datetime.now(UTC),
                 note=note,
             )
-            self._write(_PeersFile(peers={**current.peers, node_id: peer}))
+            updated = _PeersFile(peers={**current.peers, node_id: peer})
+            replace_json(self.path, updated, "trusted peers")
         return peer
-
-    def _make_parent(self) -> None:
-        """Create the node directory private (0700) before the lock file lands in it."""
-        try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        except OSError as exc:
-            raise NetworkError(f"{self.path.parent}: cannot create: {exc}") from exc
 
     def _read(self) -> _PeersFile:
         try:
@@ -122,12 +117,3 @@ class TrustStore:
             return _PeersFile.model_validate_json(data)
         except ValidationError as exc:
             raise NetworkError(f"{self.path}: not a trusted-peers file: {exc}") from exc
-
-    def _write(self, peers: _PeersFile) -> None:
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        try:
-            temporary.write_text(peers.model_dump_json(indent=2) + "\n")
-            os.replace(temporary, self.path)
-        except OSError as exc:
-            temporary.unlink(missing_ok=True)
-            raise NetworkError(f"{self.path}: cannot write the trusted peers: {exc}") from exc

@@ -159,7 +159,7 @@ def verify_bundle(data: RawMessage, trust: TrustStore, *, tofu: bool = False) ->
         raise MessageFormatError("bundle counts do not match its content", message_id=message_id)
     for gene in bundle.genes:
         check_gene(gene)
-    gene_ids = [g.gene_id for g in bundle.genes]
+    gene_ids = {g.gene_id for g in bundle.genes}
     for capsule in bundle.capsules:
         check_capsule(capsule, gene_ids)
     check_events(bundle.events, bundle.asset_ids)

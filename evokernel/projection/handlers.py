@@ -45,8 +45,7 @@ from evokernel.events import (
     parse_event,
 )
 from evokernel.events.assets import StateReason
-from evokernel.governor import TransitionReason
-from evokernel.models import AssetState
+from evokernel.models import AssetState, TransitionReason
 from evokernel.models.feedback import ReasonCode
 from evokernel.projection.builder import ViewBuilder
 

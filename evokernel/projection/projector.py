@@ -14,6 +14,7 @@ import gc
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -49,7 +50,9 @@ class _SnapshotBody(Model):
     """The view at the snapshot's position."""
 
 
+@cache
 def _schema_hash() -> str:
+    # The schema is fixed for the life of the process, and building it takes tens of ms.
     return content_hash(EvolutionView.model_json_schema())[:16]
 
 
@@ -84,7 +87,6 @@ class Projector:
     def __init__(self, log: EventLog, snapshot_path: Path | None = None) -> None:
         self._log = log
         self._snapshot_path = snapshot_path
-        self._schema = _schema_hash()
         self._position: Position | None = None
 
     def load(self) -> EvolutionView:
@@ -126,7 +128,7 @@ class Projector:
         position = self._position_of(view)
         if position is None:
             return  # an empty log: nothing to snapshot
-        body = _SnapshotBody(version=VIEW_VERSION, schema_hash=self._schema, view=view)
+        body = _SnapshotBody(version=VIEW_VERSION, schema_hash=_schema_hash(), view=view)
         SnapshotFile(self._snapshot_path).write(position, body.model_dump_json().encode())
 
     def _position_of(self, view: EvolutionView) -> Position | None:
@@ -164,7 +166,7 @@ class Projector:
                 "ignoring view snapshot %s written by another version", self._snapshot_path
             )
             return cold
-        if body.version != VIEW_VERSION or body.schema_hash != self._schema:
+        if body.version != VIEW_VERSION or body.schema_hash != _schema_hash():
             logger.info("ignoring view snapshot %s from another view version", self._snapshot_path)
             return cold
         if body.view.last_seq != position.seq:

@@ -27,6 +27,7 @@ import requests
 import urllib3
 from docker.types.daemon import CancellableStream
 
+from sandbox.dockerclient import probe_unix_socket
 from sandbox.errors import (
     EngineUnavailableError,
     ImageBuildError,
@@ -49,6 +50,13 @@ _BAD_INPUT = (
 )
 _SESSION = (docker.errors.ContainerError, docker.errors.StreamParseError)
 _IMAGE_BUILD = (docker.errors.BuildError, docker.errors.ImageLoadError)
+
+FRAME_HEADER_SIZE = 8
+"""An exec stream is frames: ``[stream, 0, 0, 0, size (big-endian u32)]``, then ``size`` bytes."""
+STDERR_FRAME = 2
+"""Stream id of a frame of stderr (1 is stdout)."""
+SYSERR_FRAME = 3
+"""Stream id of a frame of the engine's own error output, shown as stderr."""
 
 
 def translate(exc: BaseException, *, action: str, image: str | None = None) -> SandboxError:
@@ -195,7 +203,7 @@ class Engine:
         params = {"base_url": base_url} if base_url else docker.utils.kwargs_from_env()
         address = params.get("base_url") or docker.constants.DEFAULT_UNIX_SOCKET
         with engine_errors(f"connect to {address}"):
-            _probe_unix_socket(address, timeout_s)
+            probe_unix_socket(address, timeout_s)
             client = docker.DockerClient(timeout=max(1, math.ceil(timeout_s)), **params)
             try:
                 client.ping()
@@ -369,14 +377,3 @@ class Engine:
         """Close the client if this engine created it."""
         if self._owned:
             self._client.close()
-
-
-def _probe_unix_socket(address: str, timeout_s: float) -> None:
-    """Connect once to a unix socket address, so that "nothing listens" fails here: the SDK
-    fails too, but leaks its socket while doing so."""
-    for prefix in ("unix://", "http+unix://"):
-        if address.startswith(prefix):
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
-                probe.settimeout(timeout_s)
-                probe.connect(address.removeprefix(prefix))
-            return

@@ -147,11 +147,10 @@ def _run_stage(
                 "User": config.get("User") or "",
                 "WorkingDir": config.get("WorkingDir") or "",
             }
-            repository, _, tag_name = f"{ENV_REPOSITORY}:{key[:24]}".partition(":")
             return sandbox.engine.commit(
                 session.container_id,
-                repository=repository if tag else "",
-                tag=tag_name if tag else "",
+                repository=ENV_REPOSITORY if tag else "",
+                tag=key[:24] if tag else "",
                 conf=conf,
             )
 

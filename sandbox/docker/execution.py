@@ -19,7 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sandbox._output import HeadTailBuffer
-from sandbox.docker._engine import Engine, ExecStream
+from sandbox.docker._engine import (
+    FRAME_HEADER_SIZE,
+    STDERR_FRAME,
+    SYSERR_FRAME,
+    Engine,
+    ExecStream,
+)
 from sandbox.docker.events import ContainerEvents
 from sandbox.docker.primer import PrimedExec
 from sandbox.errors import SandboxError
@@ -31,9 +37,6 @@ _OOM_EVENT_WAIT_S = 1.0
 """How long a SIGKILLed command waits for the engine's ``oom`` event to arrive."""
 _DRAIN_AFTER_KILL_S = 10.0
 """How long the reader may take to see end-of-stream after the container was killed."""
-
-_STDOUT, _STDERR, _SYSERR = 1, 2, 3
-_HEADER_SIZE = 8
 
 
 @dataclass(frozen=True)
@@ -76,11 +79,12 @@ class _Drain(threading.Thread):
             pos = 0
             while pos < len(view):
                 if remaining == 0:
-                    take = _HEADER_SIZE - len(header)
+                    take = FRAME_HEADER_SIZE - len(header)
                     header += view[pos : pos + take]
                     pos += take
-                    if len(header) == _HEADER_SIZE:
-                        sink = self.stderr if header[0] in (_STDERR, _SYSERR) else self.stdout
+                    if len(header) == FRAME_HEADER_SIZE:
+                        is_err = header[0] in (STDERR_FRAME, SYSERR_FRAME)
+                        sink = self.stderr if is_err else self.stdout
                         remaining = int.from_bytes(header[4:8], "big")
                         header.clear()
                     continue

@@ -21,7 +21,7 @@ import threading
 from dataclasses import dataclass
 
 from sandbox._environment import minimal_env
-from sandbox.docker._engine import Engine, ExecStream
+from sandbox.docker._engine import FRAME_HEADER_SIZE, STDERR_FRAME, Engine, ExecStream
 from sandbox.errors import SandboxError
 
 READY_MARKER = b"evokernel-waiter-ready\n"
@@ -55,9 +55,6 @@ except OSError as exc:
 """The waiter. Reads one JSON line ``{argv, env, cwd}``; never returns to Python after it."""
 
 WAITER_ARGV = ["python3", "-I", "-S", "-c", WAITER_SOURCE]
-
-_HEADER_SIZE = 8
-_STDERR = 2
 
 
 @dataclass
@@ -113,8 +110,8 @@ def prime(engine: Engine, container_id: str, *, user: str, timeout_s: float) -> 
 def _read_marker(stream: ExecStream) -> bool:
     """Whether the first stream frame is the waiter's marker on stderr."""
     try:
-        header = stream.read_exact(_HEADER_SIZE)
-        if len(header) < _HEADER_SIZE or header[0] != _STDERR:
+        header = stream.read_exact(FRAME_HEADER_SIZE)
+        if len(header) < FRAME_HEADER_SIZE or header[0] != STDERR_FRAME:
             return False
         size = int.from_bytes(header[4:8], "big")
         return size == len(READY_MARKER) and stream.read_exact(size) == READY_MARKER

@@ -75,11 +75,12 @@ def update_issue(call: Call) -> Answer:
     if body is not None:
         issue.body = body
     if isinstance(call.body, dict) and "labels" in call.body:
-        names = {name.lower() for name in _label_names(call.body["labels"] or [])}
+        names = _label_names(call.body["labels"] or [])
+        wanted = {name.lower() for name in names}
         for have in list(issue.labels):
-            if have.name.lower() not in names:
+            if have.name.lower() not in wanted:
                 call.world.remove_label(repo, issue, have.name, call.user)
-        call.world.add_labels(repo, issue, _label_names(call.body["labels"] or []), call.user)
+        call.world.add_labels(repo, issue, names, call.user)
     if state is not None:
         call.world.set_state(issue, state, call.user, call.field("state_reason", str))
     issue.updated_at = call.world.clock()

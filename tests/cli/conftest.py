@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -11,8 +10,8 @@ from typer.testing import CliRunner, Result
 
 from evokernel.cli.app import app
 from evokernel.events import event_payload
-from evokernel.logs import OUR_LOGGERS
 from store import EventLog
+from tests.cli.logging_state import logging_restored
 from tests.evokernel.samples import mixed_stream
 
 Invoke = Callable[..., Result]
@@ -22,17 +21,11 @@ Invoke = Callable[..., Result]
 def isolated_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Run each command in an empty repository so no project's configuration leaks in, and
     undo the logging setup the CLI entry point performs."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    ours = {name: logging.getLogger(name).level for name in OUR_LOGGERS}
     repo = tmp_path / "repo"
     (repo / ".git").mkdir(parents=True)
     monkeypatch.chdir(repo)
-    yield repo
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    for name, old in ours.items():
-        logging.getLogger(name).setLevel(old)
+    with logging_restored():
+        yield repo
 
 
 @pytest.fixture

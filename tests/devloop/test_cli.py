@@ -7,7 +7,6 @@ store.
 
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 import sys
@@ -21,8 +20,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from evokernel.cli.app import app
-from evokernel.logs import OUR_LOGGERS
 from store import EventLog
+from tests.cli.logging_state import logging_restored
 from tests.conftest import GitRepoFactory, commit_files
 from tests.devloop.conftest import Shop, evo_branches, repo_state, store_ok, trailers
 
@@ -195,20 +194,14 @@ def test_policy_of_the_repository_refuses_the_change_and_json_names_the_limit(
 def invoke(monkeypatch: pytest.MonkeyPatch, shop: Shop) -> Iterator[Callable[..., Result]]:
     """The command in-process (typer's CliRunner: stdin is not a terminal), from the shop
     repository; the logging setup the entry point makes is undone afterwards."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    ours = {name: logging.getLogger(name).level for name in OUR_LOGGERS}
     monkeypatch.chdir(shop.path)
 
     def run(*args: str) -> Result:
         argv = ["devloop", "--repo", str(shop.path), "--store", str(shop.store), *args]
         return CliRunner().invoke(app, argv, catch_exceptions=False)
 
-    yield run
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    for name, old in ours.items():
-        logging.getLogger(name).setLevel(old)
+    with logging_restored():
+        yield run
 
 
 def test_malformed_approval_file_exits_2_before_anything_runs(

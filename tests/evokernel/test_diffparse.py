@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -11,18 +10,7 @@ import pytest
 from evokernel.diffparse import DiffParseError, parse_diff
 from evokernel.errors import ProposalError
 from tests.conftest import GitRepoFactory
-
-
-def _git(root: Path, *args: str) -> str:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(root),
-        "GIT_CONFIG_NOSYSTEM": "1",
-    }
-    done = subprocess.run(
-        ["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True, timeout=60
-    )
-    return done.stdout
+from tests.evokernel.conftest import git_stdout
 
 
 def test_real_git_diff_with_every_kind_of_change(git_repo: GitRepoFactory) -> None:
@@ -37,10 +25,10 @@ def test_real_git_diff_with_every_kind_of_change(git_repo: GitRepoFactory) -> No
     (root / "keep.sql").write_text("select 1;\n")  # removes a line starting with "--"
     (root / "gone.py").unlink()
     (root / "new.py").write_text("y = 2\n")
-    _git(root, "mv", "old name.py", "new name.py")
+    git_stdout(root, "mv", "old name.py", "new name.py")
     (root / "münze.py").write_text("a = 2\n")
-    _git(root, "add", "-A")
-    changes = {c.path: c for c in parse_diff(_git(root, "diff", "--cached", "-M", "HEAD"))}
+    git_stdout(root, "add", "-A")
+    changes = {c.path: c for c in parse_diff(git_stdout(root, "diff", "--cached", "-M", "HEAD"))}
     assert sorted(changes) == ["gone.py", "keep.sql", "münze.py", "new name.py", "new.py"]
     assert changes["gone.py"].deleted and changes["gone.py"].new_path is None
     assert changes["new.py"].added and changes["new.py"].old_path is None
@@ -82,3 +70,17 @@ def test_malformed_diffs_raise_a_proposal_error(diff: str) -> None:
         parse_diff(diff)
     assert isinstance(caught.value, ProposalError)
     assert caught.value.line >= 1
+
+
+def test_quoted_names_are_read_as_git_writes_them() -> None:
+    # An escaped quote followed by a space, and a control character git writes as ``\v``.
+    diff = 'diff --git "a/q\\" x\\v.py" "b/q\\" x\\v.py"\nold mode 100644\nnew mode 100755\n'
+    (change,) = parse_diff(diff)
+    assert (change.old_path, change.new_path) == ('q" x\v.py', 'q" x\v.py')
+    assert change.mode_changed
+
+
+def test_badly_quoted_name_is_a_parse_error() -> None:
+    with pytest.raises(DiffParseError) as caught:
+        parse_diff('--- "a/x\\q"\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n')
+    assert caught.value.line == 1

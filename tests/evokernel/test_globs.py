@@ -40,6 +40,15 @@ def test_glob_semantics(path: str, pattern: str, expected: bool) -> None:
     assert glob_match(path, pattern) is expected
 
 
+@pytest.mark.parametrize(
+    ("path", "pattern"),
+    [("src/abc.py", "src/a"), ("foo.pyc", "*.py"), ("secrets_x/db.txt", "secrets")],
+)
+def test_a_pattern_matches_whole_segments_not_a_prefix(path: str, pattern: str) -> None:
+    """Same meaning as the sandbox's patch policy: a match covers the whole path."""
+    assert not glob_match(path, pattern)
+
+
 def test_match_any_returns_the_first_matching_pattern() -> None:
     assert match_any("a/b.lock", ["*.py", "*.lock", "a/**"]) == "*.lock"
     assert match_any("a/b.txt", ["*.py"]) is None

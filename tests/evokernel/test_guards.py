@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,6 +12,7 @@ from evokernel.diffparse import DiffFileChange, parse_diff
 from evokernel.guards import GuardConfig, check_diff_test_edits, check_test_edits
 from evokernel.models.feedback import NextAction, ReasonCode
 from tests.conftest import GitRepoFactory
+from tests.evokernel.conftest import git_stdout
 
 BASE_FILES = {
     "app/__init__.py": "",
@@ -38,18 +38,6 @@ BASE_FILES = {
 }
 
 
-def _git(root: Path, *args: str) -> str:
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(root),
-        "GIT_CONFIG_NOSYSTEM": "1",
-    }
-    done = subprocess.run(
-        ["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True, timeout=60
-    )
-    return done.stdout
-
-
 class Repo:
     """A real repository at its first commit; ``diff`` returns a real ``git diff`` of edits."""
 
@@ -60,7 +48,7 @@ class Repo:
         self, changes: Mapping[str, str | None], renames: Mapping[str, str] | None = None
     ) -> str:
         for old, new in (renames or {}).items():
-            _git(self.root, "mv", old, new)
+            git_stdout(self.root, "mv", old, new)
         for rel, text in changes.items():
             path = self.root / rel
             if text is None:
@@ -68,12 +56,12 @@ class Repo:
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text)
-        _git(self.root, "add", "-A")
-        return _git(self.root, "diff", "--cached", "-M", "HEAD")
+        git_stdout(self.root, "add", "-A")
+        return git_stdout(self.root, "diff", "--cached", "-M", "HEAD")
 
     def read_base(self, path: str) -> str | None:
         try:
-            return _git(self.root, "show", f"HEAD:{path}")
+            return git_stdout(self.root, "show", f"HEAD:{path}")
         except subprocess.CalledProcessError:
             return None
 
@@ -155,8 +143,8 @@ def test_test_files_and_test_config_may_not_change(
 
 def test_mode_change_of_a_test_file_is_rejected(repo: Repo) -> None:
     (repo.root / "tests/test_cart.py").chmod(0o755)
-    _git(repo.root, "add", "-A")
-    diff = _git(repo.root, "diff", "--cached", "HEAD")
+    git_stdout(repo.root, "add", "-A")
+    diff = git_stdout(repo.root, "diff", "--cached", "HEAD")
     assert "new mode 100755" in diff
     verdict = check_diff_test_edits(diff, DEFAULT)
     assert [(f.path, f.change) for f in verdict.findings] == [("tests/test_cart.py", "mode")]
@@ -228,10 +216,10 @@ def test_findings_cover_every_offending_file_sorted(repo: Repo) -> None:
 
 def test_copying_a_test_file_into_a_new_one_is_adding(repo: Repo) -> None:
     source = BASE_FILES["tests/test_cart.py"]
-    _git(repo.root, "add", "-A")
+    git_stdout(repo.root, "add", "-A")
     (repo.root / "tests/test_cart_more.py").write_text(source + "\n\ndef test_more():\n    pass\n")
-    _git(repo.root, "add", "-A")
-    diff = _git(repo.root, "diff", "--cached", "-C", "--find-copies-harder", "HEAD")
+    git_stdout(repo.root, "add", "-A")
+    diff = git_stdout(repo.root, "diff", "--cached", "-C", "--find-copies-harder", "HEAD")
     assert "copy from tests/test_cart.py" in diff
     (change,) = parse_diff(diff)
     assert change.copied and change.paths == ["tests/test_cart_more.py"]

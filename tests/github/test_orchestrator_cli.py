@@ -3,7 +3,6 @@ the token never shows, ``status`` reads GitHub and the store, ``run --interval``
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from evokernel.cli.app import app
-from evokernel.logs import OUR_LOGGERS
+from tests.cli.logging_state import logging_restored
 from tests.github.conftest import TOKEN, ServerFactory
 from tests.github.loop_support import LoopWorld, make_world
 
@@ -20,17 +19,11 @@ from tests.github.loop_support import LoopWorld, make_world
 @pytest.fixture(autouse=True)
 def isolated_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """An empty repository as the working directory; the CLI's logging setup is undone."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    ours = {name: logging.getLogger(name).level for name in OUR_LOGGERS}
     cwd = tmp_path / "cwd"
     (cwd / ".git").mkdir(parents=True)
     monkeypatch.chdir(cwd)
-    yield cwd
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    for name, old in ours.items():
-        logging.getLogger(name).setLevel(old)
+    with logging_restored():
+        yield cwd
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> Result:

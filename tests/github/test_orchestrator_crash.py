@@ -44,7 +44,9 @@ CHILD_DEADLINE = 240.0
 def forkserver() -> ForkServerContext:
     """Children forked from a server that imported the CLI once."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["evokernel.cli.app", "tests.github.cli_child"])
+    context.set_forkserver_preload(
+        ["evokernel.cli.app", "evokernel.cli.github", "tests.github.cli_child"]
+    )
     return context
 
 

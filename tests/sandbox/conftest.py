@@ -1,15 +1,20 @@
-"""Fixtures for the sandbox suite: a real local backend and a real sample repository."""
+"""Fixtures for the sandbox suite: real local and Docker backends, a real sample repository."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from sandbox import LocalSandbox, LocalSandboxConfig, Validator
 from tests.conftest import GitRepoFactory
+from tests.sandbox.docker_support import SUITE_RUN_ID, containers_with_label
+
+if TYPE_CHECKING:
+    from sandbox.docker import DockerSandbox
 
 VENV_BIN = str(Path(sys.executable).parent)
 """The test interpreter's bin directory: it has python3 with pytest, which the host's may not."""
@@ -55,3 +60,43 @@ def calc_repo(git_repo: GitRepoFactory) -> Path:
             "pytest.ini": "[pytest]\n",
         }
     )
+
+
+@pytest.fixture(scope="session")
+def _docker_backends(docker_engine: object) -> Iterator[dict[str, DockerSandbox]]:
+    """The shared Docker backends by transfer mode, each built on first use.
+
+    At the end of the run they are closed together (both start containers labelled with
+    ``SUITE_RUN_ID``); then nothing of the suite may be left in the engine.
+    """
+    backends: dict[str, DockerSandbox] = {}
+    yield backends
+    slot_roots = [getattr(s._transfer, "root", None) for s in backends.values()]
+    for backend in backends.values():
+        backend.close()
+    left = containers_with_label(f"evokernel.run_id={SUITE_RUN_ID}")
+    assert left == [], f"containers left behind after the suite: {left}"
+    for root in slot_roots:
+        assert root is None or not Path(root).exists(), f"slot directory {root} left behind"
+
+
+def _shared_backend(backends: dict[str, DockerSandbox], transfer: str) -> DockerSandbox:
+    from sandbox.config import DockerSandboxConfig
+    from sandbox.docker import DockerSandbox
+
+    if transfer not in backends:
+        settings = DockerSandboxConfig(transfer=transfer, pool_size=2)  # type: ignore[arg-type]
+        backends[transfer] = DockerSandbox(settings, run_id=SUITE_RUN_ID)
+    return backends[transfer]
+
+
+@pytest.fixture(scope="session")
+def docker_sandbox(_docker_backends: dict[str, DockerSandbox]) -> DockerSandbox:
+    """The shared Docker backend with the automatic transfer (bind mounts on this engine)."""
+    return _shared_backend(_docker_backends, "auto")
+
+
+@pytest.fixture(scope="session")
+def docker_archive_sandbox(_docker_backends: dict[str, DockerSandbox]) -> DockerSandbox:
+    """The shared Docker backend forced to upload workspaces with ``put_archive``."""
+    return _shared_backend(_docker_backends, "archive")

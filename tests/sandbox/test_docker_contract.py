@@ -7,9 +7,6 @@ import pytest
 from sandbox import Sandbox
 from sandbox.docker import DockerSandbox
 from tests.sandbox.contract import SandboxContract
-from tests.sandbox.docker_support import docker_archive_sandbox, docker_sandbox
-
-__all__ = ["docker_archive_sandbox", "docker_sandbox"]  # fixtures, imported for pytest
 
 pytestmark = pytest.mark.docker
 

@@ -14,9 +14,6 @@ from sandbox import ExecRequest, SessionSpec
 from sandbox.config import DockerSandboxConfig
 from sandbox.docker import DockerSandbox, DockerSession
 from sandbox.docker.isolation import IdleProcess
-from tests.sandbox.docker_support import docker_sandbox
-
-__all__ = ["docker_sandbox"]  # fixture, imported for pytest
 
 pytestmark = pytest.mark.docker
 

@@ -18,9 +18,7 @@ import pytest
 
 from sandbox import ExecRequest, ExecResult, SessionError, SessionSpec
 from sandbox.docker import DockerSandbox, DockerSession
-from tests.sandbox.docker_support import BOMB_LIMITS, docker_sandbox, inspect_container
-
-__all__ = ["docker_sandbox"]  # fixture, imported for pytest
+from tests.sandbox.docker_support import BOMB_LIMITS, inspect_container
 
 pytestmark = pytest.mark.docker
 

@@ -20,14 +20,7 @@ from sandbox import ExecRequest, ImageNotFoundError, SandboxConfigError, Session
 from sandbox.config import DockerSandboxConfig
 from sandbox.docker import DockerSandbox
 from sandbox.docker.isolation import PoolKey
-from tests.sandbox.docker_support import (
-    SUITE_RUN_ID,
-    containers_with_label,
-    docker_sandbox,
-    inspect_container,
-)
-
-__all__ = ["docker_sandbox"]  # fixture, imported for pytest
+from tests.sandbox.docker_support import SUITE_RUN_ID, containers_with_label, inspect_container
 
 pytestmark = pytest.mark.docker
 

@@ -9,9 +9,6 @@ import pytest
 
 from sandbox import ExecRequest, SessionSpec
 from sandbox.docker import DockerSandbox
-from tests.sandbox.docker_support import docker_archive_sandbox, docker_sandbox
-
-__all__ = ["docker_archive_sandbox", "docker_sandbox"]  # fixtures, imported for pytest
 
 pytestmark = pytest.mark.docker
 
