@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 # without --no-pull pulls the configured image first, for machines that have a registry.)
 setup: $(STAMP)
 	@scripts/ensure-docker
+	@scripts/ensure-tools
 	@$(BIN)/evokernel sandbox build-image --quiet --no-pull
 
 demo: setup

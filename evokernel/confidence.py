@@ -128,3 +128,35 @@ def summarize(
 def confidence(evidence: Sequence[Evidence], now: datetime, config: ConfidenceConfig) -> float:
     """Confidence in [0, 1] from ``evidence`` at ``now`` (formula in the module docstring)."""
     return summarize(evidence, now, config).confidence
+
+
+def confidence_curve(
+    evidence: Sequence[Evidence], config: ConfidenceConfig
+) -> list[tuple[datetime, float]]:
+    """Confidence right after each piece of evidence, in one pass (what ``confidence`` would
+    say at each evidence's own time).
+
+    Decayed masses carry forward: at each new item the running sums are decayed by the time
+    since the previous one, then the item's weight is added, so a curve of n points costs n
+    steps rather than n summaries of growing prefixes. Infra failures and zero weights add
+    nothing but still get a point.
+    """
+    points: list[tuple[datetime, float]] = []
+    success_mass = failure_mass = 0.0
+    previous: datetime | None = None
+    for item in sorted(evidence, key=lambda e: (_utc(e.at), e.seq)):
+        at = _utc(item.at)
+        if previous is not None:
+            factor = decay(previous, at, config.half_life_days)
+            success_mass, failure_mass = success_mass * factor, failure_mass * factor
+        previous = at
+        weight = config.weights.get(item.kind, 0.0)
+        if item.kind is not EvidenceKind.INFRA_FAILURE:
+            if weight > 0:
+                success_mass += weight
+            else:
+                failure_mass -= weight
+        alpha = config.prior_successes + success_mass
+        beta = config.prior_failures + failure_mass
+        points.append((at, min(max(alpha / (alpha + beta), 0.0), 1.0)))
+    return points

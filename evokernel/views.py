@@ -60,6 +60,8 @@ class Counters(Model):
     """Sandbox validations completed, all purposes."""
     infra_failures: int = 0
     """Validations that ended in an infrastructure failure."""
+    validation_seconds: float = 0.0
+    """Seconds spent in sandbox validations, all purposes."""
     rejections: int = 0
     """Proposals rejected (any reason code)."""
     captures: int = 0
@@ -90,6 +92,10 @@ class Counters(Model):
     """Agent calls made."""
     agent_tokens: int = 0
     """Tokens agents reported (in plus out)."""
+    agent_failures: int = 0
+    """Agent calls that failed (error, timeout, no usable proposal)."""
+    agent_seconds: float = 0.0
+    """Seconds agents took, all calls."""
     agent_calls_avoided: int = 0
     """Agent calls not made because replay validated."""
     seconds_saved: float = 0.0

@@ -45,6 +45,7 @@ COMMANDS: Mapping[str, str] = {
     "github": "evokernel.cli.github:app",
     "network": "evokernel.cli.network:app",
     "ledger": "evokernel.cli.ledger:app",
+    "report": "evokernel.cli.report:report",
 }
 """Every command by name, and where it is defined: ``module:attribute``, a command function or
 a group's ``Typer``. ``--help`` lists them in this order."""

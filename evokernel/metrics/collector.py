@@ -17,6 +17,7 @@ from prometheus_client.core import (
     GaugeMetricFamily,
     HistogramMetricFamily,
     Metric,
+    SummaryMetricFamily,
 )
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
@@ -60,6 +61,29 @@ _COUNTERS: tuple[tuple[str, str, str], ...] = (
     ("tokens_saved", "evokernel_tokens_saved", "Agent tokens not spent because of reuse."),
     ("promotions", "evokernel_promotions", "Asset transitions to promoted."),
     ("revocations", "evokernel_revocations", "Asset transitions to revoked."),
+    ("quarantines", "evokernel_quarantines", "Asset transitions to quarantined."),
+    ("validations", "evokernel_validations", "Sandbox validations completed, all purposes."),
+    (
+        "validation_infra_failures",
+        "evokernel_validation_infra_failures",
+        "Validations that ended in an infrastructure failure.",
+    ),
+    ("agent_failures", "evokernel_agent_call_failures", "Agent calls that failed."),
+)
+
+_SUMMARIES: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "validations",
+        "validation_seconds",
+        "evokernel_validation_duration_seconds",
+        "Seconds sandbox validations took (sum and count; rate(sum)/rate(count) is the mean).",
+    ),
+    (
+        "agent_calls",
+        "agent_seconds",
+        "evokernel_agent_call_duration_seconds",
+        "Seconds agent calls took (sum and count).",
+    ),
 )
 
 
@@ -82,11 +106,17 @@ def metric_families(snapshot: MetricsSnapshot) -> list[Metric]:
         CounterMetricFamily(name, doc, value=getattr(snapshot, field))
         for field, name, doc in _COUNTERS
     ]
+    families.extend(
+        SummaryMetricFamily(
+            name, doc, count_value=getattr(snapshot, count), sum_value=getattr(snapshot, total)
+        )
+        for count, total, name, doc in _SUMMARIES
+    )
     # Net seconds: a replay slower than the original capture subtracts, so it can go down
     # and is a gauge (a counter that decreases would read as a reset).
     families.append(
         GaugeMetricFamily(
-            "evokernel_seconds_saved_total",
+            "evokernel_seconds_saved",
             "Net seconds saved by reuse against the original capture cost.",
             value=snapshot.seconds_saved,
         )

@@ -43,6 +43,18 @@ class MetricsSnapshot(Model):
     """Transitions to ``promoted``."""
     revocations: int = 0
     """Transitions to ``revoked``."""
+    quarantines: int = 0
+    """Transitions to ``quarantined``."""
+    validations: int = 0
+    """Sandbox validations completed, all purposes."""
+    validation_infra_failures: int = 0
+    """Validations that ended in an infrastructure failure (engine, timeout, OOM, disk)."""
+    validation_seconds: float = 0.0
+    """Seconds spent in validations, all purposes."""
+    agent_failures: int = 0
+    """Agent calls that failed."""
+    agent_seconds: float = 0.0
+    """Seconds agents took, all calls."""
     capsules: dict[AssetState, int] = Field(default_factory=dict)
     """Capsules by current state (every state listed, zeros included)."""
     genes: dict[AssetState, int] = Field(default_factory=dict)
@@ -80,6 +92,12 @@ def snapshot_from_view(
         tokens_saved=counters.tokens_saved,
         promotions=counters.promotions,
         revocations=counters.revocations,
+        quarantines=counters.quarantines,
+        validations=counters.validations,
+        validation_infra_failures=counters.infra_failures,
+        validation_seconds=round(counters.validation_seconds, 6),
+        agent_failures=counters.agent_failures,
+        agent_seconds=round(counters.agent_seconds, 6),
         capsules=_by_state([c.state for c in view.capsules.values()]),
         genes=_by_state([g.state for g in view.genes.values()]),
         ledger_balance={a: round(b, 6) for a, b in sorted(view.ledger.items())},

@@ -88,12 +88,13 @@ def _mutation_proposed(event: MutationProposed, view: ViewBuilder) -> ViewBuilde
 
 @apply.register
 def _validation_completed(event: ValidationCompleted, view: ViewBuilder) -> ViewBuilder:
-    _count_validation(view, event.infra_failure)
+    _count_validation(view, event.infra_failure, event.duration_s)
     return view
 
 
-def _count_validation(view: ViewBuilder, infra_failure: bool) -> None:
+def _count_validation(view: ViewBuilder, infra_failure: bool, seconds: float) -> None:
     view.count("validations")
+    view.count("validation_seconds", seconds)
     if infra_failure:
         view.count("infra_failures")
 
@@ -106,13 +107,18 @@ def _mutation_rejected(event: MutationRejected, view: ViewBuilder) -> ViewBuilde
 
 @apply.register
 def _agent_called(event: AgentCalled, view: ViewBuilder) -> ViewBuilder:
-    _count_agent_call(view, event.tokens_in, event.tokens_out)
+    _count_agent_call(view, event.tokens_in, event.tokens_out, event.latency_s, event.ok)
     return view
 
 
-def _count_agent_call(view: ViewBuilder, tokens_in: int | None, tokens_out: int | None) -> None:
+def _count_agent_call(
+    view: ViewBuilder, tokens_in: int | None, tokens_out: int | None, seconds: float, ok: bool
+) -> None:
     view.count("agent_calls")
     view.count("agent_tokens", (tokens_in or 0) + (tokens_out or 0))
+    view.count("agent_seconds", seconds)
+    if not ok:
+        view.count("agent_failures")
 
 
 # -- assets ---------------------------------------------------------------------------------
@@ -238,9 +244,17 @@ RAW_HANDLERS: dict[str, Callable[[Payload, ViewBuilder], None]] = {
     "task_received": lambda p, v: v.count("tasks"),
     "signals_detected": lambda p, v: v.count("detections"),
     "mutation_proposed": lambda p, v: v.count("proposals"),
-    "validation_completed": lambda p, v: _count_validation(v, bool(p.get("infra_failure"))),
+    "validation_completed": lambda p, v: _count_validation(
+        v, bool(p.get("infra_failure")), float(p.get("duration_s") or 0.0)
+    ),
     "mutation_rejected": lambda p, v: v.count("rejections"),
-    "agent_called": lambda p, v: _count_agent_call(v, p.get("tokens_in"), p.get("tokens_out")),
+    "agent_called": lambda p, v: _count_agent_call(
+        v,
+        p.get("tokens_in"),
+        p.get("tokens_out"),
+        float(p.get("latency_s") or 0.0),
+        bool(p.get("ok", True)),
+    ),
     "asset_state_changed": lambda p, v: v.change_state(
         AssetType(p["asset_type"]),
         p["asset_id"],

@@ -24,7 +24,7 @@ REQUIRED = {
     "evokernel_false_replays_total",
     "evokernel_agent_calls_total",
     "evokernel_agent_calls_avoided_total",
-    "evokernel_seconds_saved_total",
+    "evokernel_seconds_saved",
     "evokernel_capsules",
     "evokernel_genes",
     "evokernel_promotions_total",

@@ -1,0 +1,127 @@
+"""``evokernel report``: the evolution report as one HTML file, Markdown, or JSON (reads only)."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Group
+from rich.table import Table
+
+from evokernel.cli.options import JsonOption, StoreOption
+from evokernel.cli.render import emit, key_value_table
+from evokernel.cli.state import cli_state
+from evokernel.report import ReportData, read_report, render_html, render_markdown
+
+_RELATIVE = re.compile(r"^(\d+)([smhdw])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_since(text: str, now: datetime) -> datetime:
+    """``7d``, ``12h``, ``30m`` (before ``now``) or an ISO 8601 date or time (UTC if naive).
+
+    Raises:
+        typer.BadParameter: neither form.
+    """
+    match = _RELATIVE.match(text.strip())
+    if match:
+        return now - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is neither a duration like 7d / 12h nor an ISO date like 2026-12-01",
+            param_hint="--since",
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def report(
+    ctx: typer.Context,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html", help="Write the report as one self-contained HTML file.", dir_okay=False
+        ),
+    ] = None,
+    md: Annotated[
+        Path | None,
+        typer.Option(
+            "--md",
+            help="Write a Markdown summary (for a pull-request comment); '-' for stdout.",
+            dir_okay=False,
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="Only activity since then: 7d, 12h, or an ISO date."),
+    ] = None,
+    repo: Annotated[
+        Path | None,
+        typer.Option(
+            "--repo",
+            help="Use the store configured for this repository.",
+            file_okay=False,
+            exists=True,
+        ),
+    ] = None,
+    store: StoreOption = None,
+    json: JsonOption = False,
+) -> None:
+    """The evolution report: capsule lineage, replay over time, genes, slow spots.
+
+    The HTML file inlines its styles and script and fetches nothing when opened: attach it to a
+    ticket or open it offline. Without --html or --md a summary table is printed.
+
+    \b
+    Example:
+        evokernel report --html evolution.html
+        evokernel report --since 7d --md - > comment.md
+        evokernel report --repo ../service --json
+    """
+    state = cli_state(ctx)
+    config = (
+        state.config_for(repo, os.environ) if repo is not None and store is None else state.config
+    )
+    store_dir = store.absolute() if store is not None else config.store.path
+    now = datetime.now(UTC)
+    data = read_report(
+        store_dir,
+        config.confidence,
+        since=parse_since(since, now) if since is not None else None,
+        now=now,
+    )
+    if html is not None:
+        html.write_text(render_html(data), encoding="utf-8")
+    if md is not None:
+        text = render_markdown(data)
+        if str(md) == "-":
+            typer.echo(text, nl=False)
+        else:
+            md.write_text(text, encoding="utf-8")
+    if json or (html is None and md is None):
+        emit(data, json, _summary)
+    elif not state.quiet:
+        for path in (p for p in (html, md) if p is not None and str(p) != "-"):
+            typer.echo(f"wrote {path}", err=True)
+
+
+def _summary(data: ReportData) -> Group:
+    figures = key_value_table("report", [(k, f"{v:g}") for k, v in data.totals.items()])
+    days = Table(title="replay by day", title_justify="left")
+    for column in ("day", "lookups", "hits", "fallbacks", "false replays", "calls avoided"):
+        days.add_column(column, justify="left" if column == "day" else "right")
+    for b in data.timeline[-14:]:
+        days.add_row(
+            b.day,
+            str(b.lookups),
+            str(b.hits),
+            str(b.fallbacks),
+            str(b.false_replays),
+            str(b.agent_calls_avoided),
+        )
+    return Group(figures, days)

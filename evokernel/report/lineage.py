@@ -1,0 +1,70 @@
+"""The lineage graph: gene -> capsules -> rebased variants -> reuses, from the view alone."""
+
+from __future__ import annotations
+
+from evokernel.report.data import LineageEdge, LineageNode, NodeKind
+from evokernel.views import EvolutionView
+
+
+def _short(identifier: str) -> str:
+    head, _, tail = identifier.partition("_")
+    return f"{head}_{tail[:8]}" if tail else identifier[:12]
+
+
+REUSES_SHOWN = 6
+"""Reuse nodes drawn per capsule, the latest ones; older reuses are folded into one node."""
+
+
+def lineage(view: EvolutionView) -> tuple[list[LineageNode], list[LineageEdge]]:
+    """Nodes and edges of every gene's lineage, genes in id order.
+
+    A reuse node is keyed by the reusing run's id, and links the capsule's original run
+    (``origin_run_id``) to the run that reused it (``replay_run_id``). A capsule reused more
+    than ``REUSES_SHOWN`` times gets one extra node that counts the older reuses, so a popular
+    capsule does not turn the graph into a wall.
+    """
+    nodes: list[LineageNode] = []
+    edges: list[LineageEdge] = []
+    for gene_id in sorted(view.genes):
+        gene = view.genes[gene_id]
+        nodes.append(
+            LineageNode(id=gene_id, kind=NodeKind.GENE, label=_short(gene_id), state=gene.state)
+        )
+        for capsule_view in view.capsules_of(gene_id):
+            capsule = capsule_view.capsule
+            nodes.append(
+                LineageNode(
+                    id=capsule.capsule_id,
+                    kind=NodeKind.CAPSULE,
+                    label=_short(capsule.capsule_id),
+                    state=capsule_view.state,
+                    origin_run_id=capsule.origin_run_id,
+                )
+            )
+            edges.append(LineageEdge(source=gene_id, target=capsule.capsule_id))
+            runs = capsule_view.replay_run_ids
+            if len(runs) > REUSES_SHOWN:
+                folded = f"reuse:{capsule.capsule_id}:older"
+                nodes.append(
+                    LineageNode(
+                        id=folded,
+                        kind=NodeKind.REUSE,
+                        label=f"+{len(runs) - REUSES_SHOWN} older reuses",
+                        origin_run_id=capsule.origin_run_id,
+                    )
+                )
+                edges.append(LineageEdge(source=capsule.capsule_id, target=folded))
+                runs = runs[-REUSES_SHOWN:]
+            for run_id in runs:
+                reuse_id = f"reuse:{capsule.capsule_id}:{run_id}"
+                nodes.append(
+                    LineageNode(
+                        id=reuse_id,
+                        kind=NodeKind.REUSE,
+                        label=_short(run_id),
+                        origin_run_id=capsule.origin_run_id,
+                        replay_run_id=run_id,
+                    )
+                )
+                edges.append(LineageEdge(source=capsule.capsule_id, target=reuse_id))
+    return nodes, edges

@@ -1,0 +1,98 @@
+"""The alerting rules and the Grafana dashboard, checked with Prometheus's own promtool and
+against the metric names a live ``evokernel serve`` exports."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import httpx
+import yaml
+
+from evokernel.metrics import metric_samples, read_metrics
+from tests.report.conftest import write_known_store
+from tests.server.test_serve import served  # noqa: F401 (fixture: a live `evokernel serve`)
+
+DOCS = Path(__file__).parents[2] / "docs" / "observability"
+RULES = DOCS / "rules.yml"
+DASHBOARD = DOCS / "grafana-dashboard.json"
+_METRIC = re.compile(r"\bevokernel_[a-z0-9_]+\b")
+
+
+def _promtool(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    tool = shutil.which("promtool")
+    assert tool, "promtool missing: `make setup` installs Debian's prometheus package"
+    return subprocess.run(
+        [tool, *args], input=stdin, capture_output=True, text=True, timeout=120, cwd=DOCS
+    )
+
+
+def _rule_expressions() -> list[str]:
+    groups = yaml.safe_load(RULES.read_text())["groups"]
+    return [rule["expr"] for group in groups for rule in group["rules"]]
+
+
+def _dashboard_expressions() -> list[str]:
+    panels = json.loads(DASHBOARD.read_text())["panels"]
+    return [target["expr"] for panel in panels for target in panel.get("targets", [])]
+
+
+def test_promtool_accepts_the_rules() -> None:
+    done = _promtool("check", "rules", str(RULES))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_promtool_unit_tests_of_the_rules_pass() -> None:
+    """The alerts fire on the series they are meant for (false replay, infra errors ...)."""
+    done = _promtool("test", "rules", "rules.test.yml")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_every_dashboard_expression_is_valid_promql(tmp_path: Path) -> None:
+    expressions = _dashboard_expressions()
+    assert len(expressions) >= 15
+    rules = {
+        "groups": [
+            {
+                "name": "dashboard",
+                "rules": [
+                    {"record": f"dashboard:panel{i}", "expr": e.replace("$__rate_interval", "5m")}
+                    for i, e in enumerate(expressions)
+                ],
+            }
+        ]
+    }
+    as_rules = tmp_path / "dashboard-rules.yml"
+    as_rules.write_text(yaml.safe_dump(rules))
+    done = _promtool("check", "rules", str(as_rules))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_live_metrics_pass_promtool_and_cover_every_name_rules_and_dashboard_use(
+    served: str,  # noqa: F811
+) -> None:
+    text = httpx.get(f"{served}/metrics", timeout=30).text
+    done = _promtool("check", "metrics", stdin=text)
+    assert done.returncode == 0, done.stdout + done.stderr
+    exported = {line.split("{")[0].split(" ")[0] for line in text.splitlines() if line[:1] != "#"}
+    used = {
+        name
+        for expr in (*_rule_expressions(), *_dashboard_expressions())
+        for name in _METRIC.findall(expr)
+    }
+    assert used, "no metric names found in rules or dashboard"
+    assert used - exported == set(), (
+        f"rules or dashboard name metrics nobody exports: {used - exported}"
+    )
+
+
+def test_no_asset_ids_in_labels(tmp_path: Path) -> None:
+    """Labels are bounded sets (states, accounts), never capsule or gene ids."""
+    write_known_store(tmp_path / "store")
+    samples = metric_samples(read_metrics(tmp_path / "store"))
+    assert any(s.name == "evokernel_capsules" and s.value for s in samples)
+    values = {value for sample in samples for value in sample.labels.values()}
+    assert not {v for v in values if v.startswith(("capsule_", "gene_", "run_"))}
