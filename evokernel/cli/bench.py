@@ -123,6 +123,30 @@ def replay_bench(
     emit(result, json, lambda r: model_table("bench replay", r))
 
 
+@app.command(name="report")
+def report_bench(
+    events: Annotated[
+        int, typer.Option("--events", min=100, help="Events in the generated store.")
+    ] = 100_000,
+    workdir: WorkdirOption = None,
+    json: JsonOption = False,
+) -> None:
+    """The evolution report on a large store: read (view plus one scan) and render the HTML.
+
+    JSON keys: events, genes, capsules, read_s, render_s, total_s, html_bytes.
+
+    \b
+    Example:
+        evokernel bench report --events 100000 --json
+    """
+    from evokernel.bench.report_bench import run_report_bench
+
+    with _workdir(workdir) as directory:
+        _progress(f"writing a {events:,}-event store ...")
+        result: Any = run_report_bench(events, directory)
+    emit(result, json, lambda r: model_table(f"bench report ({events:,} events)", r))
+
+
 @contextmanager
 def _workdir(given: Path | None) -> Iterator[Path]:
     """The given directory, or a temporary one removed on exit."""
