@@ -46,6 +46,7 @@ COMMANDS: Mapping[str, str] = {
     "network": "evokernel.cli.network:app",
     "ledger": "evokernel.cli.ledger:app",
     "report": "evokernel.cli.report:report",
+    "runs": "evokernel.cli.runs:app",
 }
 """Every command by name, and where it is defined: ``module:attribute``, a command function or
 a group's ``Typer``. ``--help`` lists them in this order."""
@@ -120,7 +121,7 @@ app = typer.Typer(
     name="evokernel",
     cls=EvoGroup,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 

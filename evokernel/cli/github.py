@@ -18,18 +18,19 @@ from rich.table import Table
 from evokernel.agents.base import Agent
 from evokernel.agents.factory import make_agent
 from evokernel.cli.errors import ExitCode
-from evokernel.cli.options import AgentOption, JsonOption, StoreOption, TokenEnvOption
+from evokernel.cli.options import AgentOption, JsonOption, StoreOption
 from evokernel.cli.render import emit, key_value_table
 from evokernel.cli.state import CliState, cli_state
 from evokernel.github import (
     DEFAULT_API_URL,
     DEFAULT_LABEL,
-    DEFAULT_TOKEN_ENV,
+    DEFAULT_TOKEN_ENVS,
     DetectAction,
     DetectReport,
     GitHubLoopSettings,
     LoopStatus,
     TickReport,
+    default_clone_url,
     install_redaction,
     open_github_loop,
     read_status,
@@ -46,9 +47,18 @@ app = typer.Typer(
 
 RepoOption = Annotated[str, typer.Option("--repo", help="The repository on GitHub: OWNER/NAME.")]
 CloneOption = Annotated[
-    str,
+    str | None,
     typer.Option(
-        "--clone", help="Git URL to fetch and push: https://... without credentials, or a path."
+        "--clone",
+        help="Git URL to fetch and push: https://... without credentials, or a path "
+        "(default: https://github.com/OWNER/NAME.git, or the --api-url host's).",
+    ),
+]
+GitHubTokenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--token-env",
+        help="Environment variable that holds the token (default: GH_TOKEN, then GITHUB_TOKEN).",
     ),
 ]
 ApiUrlOption = Annotated[
@@ -72,9 +82,9 @@ WorkdirOption = Annotated[
 def detect(
     ctx: typer.Context,
     repo: RepoOption,
-    clone: CloneOption,
+    clone: CloneOption = None,
     api_url: ApiUrlOption = DEFAULT_API_URL,
-    token_env: TokenEnvOption = DEFAULT_TOKEN_ENV,
+    token_env: GitHubTokenOption = None,
     label: LabelOption = DEFAULT_LABEL,
     cooldown_hours: Annotated[
         float,
@@ -103,6 +113,7 @@ def detect(
     """
     state = cli_state(ctx)
     token = _token(token_env)
+    clone = clone or default_clone_url(repo, api_url)
     settings = _settings(
         state, repo, clone, label, workdir, store, cooldown_s=cooldown_hours * 3600
     )
@@ -119,7 +130,7 @@ def detect(
 def run(
     ctx: typer.Context,
     repo: RepoOption,
-    clone: CloneOption,
+    clone: CloneOption = None,
     once: Annotated[
         bool, typer.Option("--once", help="One pass, then exit (the default).")
     ] = False,
@@ -133,7 +144,7 @@ def run(
     ] = None,
     label: LabelOption = DEFAULT_LABEL,
     api_url: ApiUrlOption = DEFAULT_API_URL,
-    token_env: TokenEnvOption = DEFAULT_TOKEN_ENV,
+    token_env: GitHubTokenOption = None,
     agent: AgentOption = None,
     max_attempts: Annotated[
         int | None,
@@ -167,6 +178,7 @@ def run(
         raise typer.BadParameter("--max-ticks needs --interval", param_hint="--max-ticks")
     state = cli_state(ctx)
     token = _token(token_env)
+    clone = clone or default_clone_url(repo, api_url)
     settings = _settings(state, repo, clone, label, workdir, store, max_attempts=max_attempts)
     chosen = _agent(state, agent, token_env, token)
     with open_github_loop(
@@ -194,7 +206,7 @@ def status(
     ctx: typer.Context,
     repo: RepoOption,
     api_url: ApiUrlOption = DEFAULT_API_URL,
-    token_env: TokenEnvOption = DEFAULT_TOKEN_ENV,
+    token_env: GitHubTokenOption = None,
     label: LabelOption = DEFAULT_LABEL,
     store: StoreOption = None,
     json: JsonOption = False,
@@ -224,7 +236,7 @@ def status(
 # -- parsing helpers ------------------------------------------------------------------------
 
 
-def _token(token_env: str) -> str:
+def _token(token_env: str | None) -> str:
     """The token, read once; from here on every log handler redacts it."""
     token = token_from_environ(os.environ, token_env)
     install_redaction([token])
@@ -245,14 +257,15 @@ def _settings(
     return GitHubLoopSettings.build(**{k: v for k, v in fields.items() if v is not None})
 
 
-def _agent(state: CliState, spec: str | None, token_env: str, token: str) -> Agent | None:
+def _agent(state: CliState, spec: str | None, token_env: str | None, token: str) -> Agent | None:
     """The agent; its environment never holds the GitHub token."""
     if not spec:
         return None
+    hidden = {token_env} if token_env else set(DEFAULT_TOKEN_ENVS)
     environ = {
         name: value
         for name, value in os.environ.items()
-        if name != token_env and token not in value
+        if name not in hidden and token not in value
     }
     return make_agent(spec, state.config.agents, environ=environ)
 

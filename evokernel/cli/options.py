@@ -45,3 +45,14 @@ TokenEnvOption = Annotated[
     str, typer.Option("--token-env", help="Environment variable that holds the token.")
 ]
 """``--token-env NAME``: a token is read from the environment, never from the command line."""
+
+RepoStoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--repo",
+        help="Read the store this repository's configuration names (the one `run --repo` uses).",
+        file_okay=False,
+        exists=True,
+    ),
+]
+"""``--repo PATH`` on a store-reading command: find the store the way ``run --repo`` does."""

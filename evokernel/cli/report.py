@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import os
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -12,32 +11,11 @@ import typer
 from rich.console import Group
 from rich.table import Table
 
-from evokernel.cli.options import JsonOption, StoreOption
+from evokernel.cli.options import JsonOption, RepoStoreOption, StoreOption
 from evokernel.cli.render import emit, key_value_table
+from evokernel.cli.since import parse_since
 from evokernel.cli.state import cli_state
 from evokernel.report import ReportData, read_report, render_html, render_markdown
-
-_RELATIVE = re.compile(r"^(\d+)([smhdw])$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def parse_since(text: str, now: datetime) -> datetime:
-    """``7d``, ``12h``, ``30m`` (before ``now``) or an ISO 8601 date or time (UTC if naive).
-
-    Raises:
-        typer.BadParameter: neither form.
-    """
-    match = _RELATIVE.match(text.strip())
-    if match:
-        return now - timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise typer.BadParameter(
-            f"{text!r} is neither a duration like 7d / 12h nor an ISO date like 2026-12-01",
-            param_hint="--since",
-        ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def report(
@@ -60,15 +38,7 @@ def report(
         str | None,
         typer.Option("--since", help="Only activity since then: 7d, 12h, or an ISO date."),
     ] = None,
-    repo: Annotated[
-        Path | None,
-        typer.Option(
-            "--repo",
-            help="Use the store configured for this repository.",
-            file_okay=False,
-            exists=True,
-        ),
-    ] = None,
+    repo: RepoStoreOption = None,
     store: StoreOption = None,
     json: JsonOption = False,
 ) -> None:
@@ -84,10 +54,8 @@ def report(
         evokernel report --repo ../service --json
     """
     state = cli_state(ctx)
-    config = (
-        state.config_for(repo, os.environ) if repo is not None and store is None else state.config
-    )
-    store_dir = store.absolute() if store is not None else config.store.path
+    config = state.config_for(repo, os.environ) if repo is not None else state.config
+    store_dir = state.store_dir(store, repo)
     now = datetime.now(UTC)
     data = read_report(
         store_dir,

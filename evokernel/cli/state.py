@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,9 +39,15 @@ class CliState:
             return self.loaded.config
         return load_config(root, cli=self.flags, environ=environ).config
 
-    def store_dir(self, override: Path | None = None) -> Path:
-        """The store directory: a command's own ``--store``, else the configured one."""
-        return override.absolute() if override is not None else self.config.store.path
+    def store_dir(self, override: Path | None = None, repo: Path | None = None) -> Path:
+        """The store directory: a command's own ``--store``; else, with ``--repo``, the store
+        that repository's configuration names (what ``run --repo`` writes to); else the one
+        configured here. A global ``--store`` is a flag, so it wins in every case."""
+        if override is not None:
+            return override.absolute()
+        if repo is not None:
+            return self.config_for(repo, os.environ).store.path
+        return self.config.store.path
 
 
 def cli_state(ctx: typer.Context) -> CliState:

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from evokernel.github.client import GitHubClient
 from evokernel.github.clone import CloneError, LocalClone
-from evokernel.github.credentials import DEFAULT_TOKEN_ENV, token_from_environ
+from evokernel.github.credentials import (
+    DEFAULT_TOKEN_ENV,
+    DEFAULT_TOKEN_ENVS,
+    default_clone_url,
+    token_from_environ,
+)
 from evokernel.github.errors import (
     GitHubAuthError,
     GitHubConflictError,
@@ -38,6 +43,7 @@ __all__ = [
     "DEFAULT_API_URL",
     "DEFAULT_LABEL",
     "DEFAULT_TOKEN_ENV",
+    "DEFAULT_TOKEN_ENVS",
     "REDACTED",
     "CloneError",
     "CreateThrottle",
@@ -67,6 +73,7 @@ __all__ = [
     "RedactingFilter",
     "TickReport",
     "VerdictReport",
+    "default_clone_url",
     "git_push",
     "install_redaction",
     "open_github_loop",

@@ -104,3 +104,20 @@ def test_run_with_an_interval_ticks_until_max_ticks(world: LoopWorld) -> None:
     ticks = _documents(result.output)
     assert [(t["repo"], t["issues"]) for t in ticks] == [(world.remote.repo, [])] * 2
     assert TOKEN not in result.output
+
+
+def test_gh_token_is_read_as_gh_reads_it(start_server: ServerFactory, tmp_path: Path) -> None:
+    server = start_server()
+    server.create_repo("octo/demo")
+    result = invoke(
+        "github", "status", "--repo", "octo/demo", "--api-url", server.api_url,
+        "--store", str(tmp_path / "no-store"), "--json",
+        env={"GH_TOKEN": TOKEN},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+
+
+def test_without_any_token_both_names_are_said() -> None:
+    result = invoke("github", "status", "--repo", "o/r")
+    assert result.exit_code == 1
+    assert "GH_TOKEN or GITHUB_TOKEN is not set" in " ".join(result.output.split())

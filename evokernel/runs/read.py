@@ -1,0 +1,41 @@
+"""Open a store and list its runs or show one (reads only; never writes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from evokernel.projection import Projector, default_snapshot_path
+from evokernel.runs.collect import list_runs, show_run
+from evokernel.runs.models import RunOutcome, RunSummary, RunTimeline
+from store import EventLog
+
+
+def read_runs(
+    store_dir: Path,
+    *,
+    repo_path: Path | None = None,
+    since: datetime | None = None,
+    outcome: RunOutcome | None = None,
+    limit: int | None = None,
+) -> list[RunSummary]:
+    """Runs of the store in ``store_dir``, newest first (see ``list_runs``).
+
+    Raises:
+        StoreNotFoundError: no store there.
+    """
+    with EventLog.open_readonly(store_dir) as log:
+        return list_runs(log.scan(), repo_path=repo_path, since=since, outcome=outcome, limit=limit)
+
+
+def read_run(store_dir: Path, run_id: str) -> RunTimeline:
+    """One run's timeline with its diff (``run_id`` may be a unique prefix).
+
+    Raises:
+        StoreNotFoundError: no store there.
+        RunNotFoundError / AmbiguousIdError: see ``show_run``.
+    """
+    with EventLog.open_readonly(store_dir) as log:
+        view = Projector(log, default_snapshot_path(store_dir)).load()
+        diffs = {cid: c.capsule.diff for cid, c in view.capsules.items()}
+        return show_run(log.scan(), run_id, diffs)
