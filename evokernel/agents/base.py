@@ -55,7 +55,9 @@ class AgentError(EvoKernelError):
     ``reason`` is a ``ReasonCode`` value: ``agent_failed``, ``agent_timeout``, ``empty_diff``,
     ``unparsable_diff``, ``patch_apply_failed`` or ``patch_refused``; the kernel turns it into
     feedback for the next attempt. ``proposer`` carries what the failed call cost (latency,
-    tokens) so agent-call accounting stays exact.
+    tokens) so agent-call accounting stays exact. ``retryable`` is false when another attempt
+    would fail the same way (the command does not exist, the shell cannot parse it): the kernel
+    then stops asking instead of spending its attempts.
     """
 
     def __init__(
@@ -64,10 +66,13 @@ class AgentError(EvoKernelError):
         reason: str = "agent_failed",
         detail: str = "",
         proposer: Proposer | None = None,
+        *,
+        retryable: bool = True,
     ) -> None:
         self.reason = reason
         self.detail = detail
         self.proposer = proposer
+        self.retryable = retryable
         super().__init__(message)
 
 

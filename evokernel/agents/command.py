@@ -92,9 +92,13 @@ class CommandAgentError(AgentError):
         detail: str = "",
         run: CommandRun | None = None,
         proposer: Proposer | None = None,
+        *,
+        retryable: bool = True,
     ) -> None:
         self.run = run
-        super().__init__(message, reason=reason, detail=detail, proposer=proposer)
+        super().__init__(
+            message, reason=reason, detail=detail, proposer=proposer, retryable=retryable
+        )
 
 
 def render_command(template: str, values: Mapping[str, str]) -> str:
@@ -102,14 +106,42 @@ def render_command(template: str, values: Mapping[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda match: shlex.quote(values[match.group(1)]), template)
 
 
+_INTERPRETERS = re.compile(r"^(python[0-9.]*|pypy[0-9.]*|node|deno|bun|ruby|perl|php|sh|bash|zsh)$")
+"""Programs that run a script: the agent is named by the script, not by them."""
+
+_UNRUNNABLE_EXIT_CODES = {126: "is not executable", 127: "was not found"}
+"""Exit codes of ``/bin/sh`` that no second attempt can change."""
+
+
+def split_command(command: str) -> list[str]:
+    """The command's words, as ``/bin/sh`` would split them (quotes honoured).
+
+    Raises:
+        ValueError: an unbalanced quote or a trailing escape; said before anything runs.
+    """
+    try:
+        return shlex.split(command)
+    except ValueError as exc:
+        raise ValueError(f"cannot parse the agent command {command!r}: {exc}") from None
+
+
 def command_name(command: str) -> str:
-    """``cmd:<program>`` for the proposer record, e.g. ``cmd:aider`` (``cmd`` when unclear)."""
+    """``cmd:<program>`` for the proposer record, e.g. ``cmd:aider``; a script run by an
+    interpreter is named by the script (``python3 agents/fix.py`` is ``cmd:fix.py``)."""
     try:
         words = shlex.split(command)
     except ValueError:
         return "cmd"
     programs = [word for word in words if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", word)]
-    return f"cmd:{Path(programs[0]).name}" if programs else "cmd"
+    if not programs:
+        return "cmd"
+    if _INTERPRETERS.match(Path(programs[0]).name):
+        scripts = [w for w in programs[1:] if not w.startswith("-")]
+        if scripts and not {"-c", "-m", "-e"} & set(programs[1:]):
+            return f"cmd:{Path(scripts[0]).name}"
+        if "-m" in programs[1:] and programs.index("-m") + 1 < len(programs):
+            return f"cmd:{programs[programs.index('-m') + 1]}"
+    return f"cmd:{Path(programs[0]).name}"
 
 
 class CommandAgent:
@@ -133,6 +165,7 @@ class CommandAgent:
     ) -> None:
         if not command.strip():
             raise ValueError("the agent command is empty")
+        split_command(command)  # an unbalanced quote is a config error now, not an agent failure
         self.command = command
         self.config = config or CommandAgentConfig()
         host = dict(os.environ if environ is None else environ)
@@ -248,12 +281,16 @@ class CommandAgent:
                 proposer=proposer,
             )
         if run.exit_code != 0:
+            unrunnable = _unrunnable(run)
             raise CommandAgentError(
-                f"agent {self.name!r} exited with code {run.exit_code}",
+                f"agent {self.name!r} {unrunnable}"
+                if unrunnable
+                else f"agent {self.name!r} exited with code {run.exit_code}",
                 reason=ReasonCode.AGENT_FAILED,
                 detail=f"exit code {run.exit_code}\n{_tail(run.stderr)}",
                 run=run,
                 proposer=proposer,
+                retryable=unrunnable is None,
             )
 
     def _take_diff(
@@ -288,6 +325,17 @@ def _read_note(path: Path, run: CommandRun, proposer: Proposer) -> ProposalNote:
             run=run,
             proposer=proposer,
         ) from exc
+
+
+def _unrunnable(run: CommandRun) -> str | None:
+    """Why no retry can help (the command is missing, not executable, or not valid shell),
+    or ``None`` when the agent ran and failed on its own."""
+    said = _UNRUNNABLE_EXIT_CODES.get(run.exit_code or 0)
+    if said is not None:
+        return f"could not run: the command {said} (exit {run.exit_code})"
+    if run.exit_code == 2 and "syntax error" in run.stderr.lower():
+        return "could not run: the shell cannot parse the command (exit 2)"
+    return None
 
 
 def _tail(text: str) -> str:

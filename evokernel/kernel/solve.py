@@ -116,6 +116,9 @@ def solve(
                 )
             )
             last_reason = code
+            if not error.retryable:
+                logger.info("agent %s cannot run; not asking again", agent.name)
+                break
             continue
         last = capture(ctx, task, proposal, run_id, detection, attempt)
         failing_now = set(last.failing_tests) if last.receipt is not None else failing_before

@@ -66,7 +66,7 @@ def test_fixing_script_yields_its_diff_as_proposal(
     assert applies_cleanly(calc_repo.root, proposal.diff)
     assert proposal.intent == task.description  # no proposal file: the task text
     assert proposal.expected_effect == f"These tests pass: {FAILING_TEST}"
-    assert proposal.proposer.agent.startswith("cmd:python")
+    assert proposal.proposer.agent.startswith("cmd:agent")  # named by its script (#17)
     assert proposal.proposer.latency_s is not None and proposal.proposer.latency_s > 0
     assert agent.last_run is not None and agent.last_run.exit_code == 0
 
