@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter, deque
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ from pydantic import Field
 from evokernel.models._base import Model
 from evokernel.projection import Projector, default_snapshot_path
 from evokernel.views import Counters
-from store import EventLog
+from store import EventLog, Record
 
 
 class StoreStats(Model):
@@ -71,12 +73,87 @@ def store_stats(store_dir: Path, *, use_snapshot: bool = True) -> StoreStats:
         )
 
 
-def tail_store(store_dir: Path, count: int = 10) -> list[TailEntry]:
-    """The last ``count`` records of the store, oldest first.
+class TailFilter(Model):
+    """Which records ``store tail`` shows."""
+
+    kinds: list[str] = Field(default_factory=list)
+    """Only these event kinds (all when empty)."""
+    run: str | None = None
+    """Only records of this run (its ``run_id`` or ``replay_run_id``, or a prefix of one)."""
+
+    def accepts(self, record: Record) -> bool:
+        """Whether ``record`` passes the filter."""
+        if self.kinds and record.kind not in self.kinds:
+            return False
+        if self.run is None:
+            return True
+        payload = record.payload
+        return any(
+            isinstance(payload.get(key), str) and payload[key].startswith(self.run)
+            for key in ("run_id", "replay_run_id")
+        )
+
+
+def _entry(record: Record) -> TailEntry:
+    return TailEntry(seq=record.seq, ts=record.ts, kind=record.kind, payload=record.payload)
+
+
+def tail_store(
+    store_dir: Path, count: int = 10, where: TailFilter | None = None
+) -> list[TailEntry]:
+    """The last ``count`` records of the store that pass ``where``, oldest first.
 
     Raises:
         StoreNotFoundError: no log in ``store_dir``.
     """
+    return tail_with_end(store_dir, count, where)[0]
+
+
+def tail_with_end(
+    store_dir: Path, count: int = 10, where: TailFilter | None = None
+) -> tuple[list[TailEntry], int]:
+    """``tail_store``'s records and the seq the scan reached: where a follow goes on from, so
+    no record appended in between is missed or shown twice."""
+    where = where or TailFilter()
+    last_seq = 0
+    kept: deque[Record] = deque(maxlen=max(count, 0))
     with EventLog.open_readonly(store_dir) as log:
-        last = deque(log.scan(), maxlen=max(count, 0))
-    return [TailEntry(seq=r.seq, ts=r.ts, kind=r.kind, payload=r.payload) for r in last]
+        for record in log.scan():
+            last_seq = record.seq
+            if where.accepts(record):
+                kept.append(record)
+    return [_entry(r) for r in kept], last_seq
+
+
+def follow_store(
+    store_dir: Path,
+    where: TailFilter | None = None,
+    *,
+    after_seq: int = 0,
+    poll_s: float = 0.25,
+    stop: Callable[[], bool] = lambda: False,
+) -> Iterator[TailEntry]:
+    """Records after ``after_seq`` that pass ``where``, as they arrive (``tail -f``).
+
+    Catches up from ``after_seq`` once, then polls the log's end every ``poll_s`` seconds and
+    reads only what is new (from the byte offset it reached). Ends when ``stop()`` is true;
+    otherwise runs until interrupted.
+
+    Raises:
+        StoreNotFoundError: no log in ``store_dir``.
+        StoreCorruptError: the log was cut or replaced under the reader.
+    """
+    where = where or TailFilter()
+    with EventLog.open_readonly(store_dir) as log:
+        seen = None
+        while not stop():
+            end = log.position()
+            if end is not None and (seen is None or end.seq > seen.seq):
+                records = log.scan(after_seq + 1) if seen is None else log.scan_after(seen)
+                for record in records:
+                    if record.seq > end.seq:
+                        break
+                    if where.accepts(record):
+                        yield _entry(record)
+                seen = end
+            time.sleep(poll_s)  # the poll interval of a follow loop, not a synchronisation

@@ -6,14 +6,23 @@ from typing import Annotated
 
 import orjson
 import typer
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
 from evokernel.cli.errors import ExitCode
-from evokernel.cli.options import JsonOption, StoreOption
-from evokernel.cli.render import emit, model_table
+from evokernel.cli.narrow import FieldsOption, JqOption, wants_json, write_json
+from evokernel.cli.options import JsonOption, RepoStoreOption, StoreOption
+from evokernel.cli.render import emit, model_table, stdout
 from evokernel.cli.state import cli_state
-from evokernel.store_report import StoreStats, TailEntry, store_stats, tail_store
+from evokernel.store_report import (
+    StoreStats,
+    TailEntry,
+    TailFilter,
+    follow_store,
+    store_stats,
+    tail_with_end,
+)
 from store import EventLog, VerifyReport
 
 app = typer.Typer(
@@ -76,20 +85,63 @@ def tail(
     ctx: typer.Context,
     store: StoreOption = None,
     count: Annotated[int, typer.Option("-n", "--count", min=0, help="How many records.")] = 10,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option("--kind", help="Only records of this kind (repeat for several)."),
+    ] = None,
+    run: Annotated[
+        str | None, typer.Option("--run", help="Only records of this run (an id or a prefix).")
+    ] = None,
+    follow: Annotated[
+        bool,
+        typer.Option("-f", "--follow", help="Then keep printing new records until Ctrl-C."),
+    ] = False,
+    repo: RepoStoreOption = None,
     json: JsonOption = False,
+    fields: FieldsOption = None,
+    jq: JqOption = None,
 ) -> None:
-    """The last N records of the store, oldest first.
+    """The last N records of the store, oldest first; with --follow, new ones as they come.
+
+    With --json and --follow, records are printed one JSON object per line.
 
     \b
     Example:
         evokernel store tail -n 5
-        evokernel store tail --json | jq '.[].kind'
+        evokernel store tail --kind capsule_reused --run run_4a1f
+        evokernel store tail --follow --json --fields seq,kind,payload.run_id
+        evokernel store tail -n 50 --jq '.[] | select(.kind == "agent_called") | .payload.agent'
     """
-    emit(tail_store(cli_state(ctx).store_dir(store), count), json, _tail_table)
+    where = TailFilter(kinds=kind or [], run=run)
+    directory = cli_state(ctx).store_dir(store, repo)
+    entries, end = tail_with_end(directory, count, where)
+    as_json = wants_json(json, fields, jq)
+    if as_json and follow:
+        for entry in entries:  # a stream: one document per line from the start
+            write_json(entry, fields, jq, lines=True)
+    elif as_json:
+        write_json(entries, fields, jq)
+    else:
+        emit(entries, False, _tail_table)
+    if not follow:
+        return
+    try:
+        for entry in follow_store(directory, where, after_seq=end):
+            if as_json:
+                write_json(entry, fields, jq, lines=True)
+            else:
+                stdout().print(_tail_table([entry], header=False))
+    except KeyboardInterrupt:
+        return  # Ctrl-C is how a follow ends, as with tail -f
 
 
-def _tail_table(entries: list[TailEntry]) -> Table:
-    table = Table(title="store tail", title_justify="left")
+def _tail_table(entries: list[TailEntry], header: bool = True) -> Table:
+    table = Table(
+        title="store tail" if header else None,
+        title_justify="left",
+        show_header=header,
+        box=None if not header else box.HEAVY_HEAD,
+    )
     table.add_column("seq", justify="right")
     table.add_column("ts")
     table.add_column("kind", style="bold")
