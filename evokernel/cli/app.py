@@ -180,6 +180,8 @@ def main_options(
     elif quiet:
         level = logging.ERROR
     configure_logging(level, loaded.config.log.format)
+    for note in loaded.warnings:  # likely typos that set nothing: said once, on stderr
+        logging.getLogger("evokernel.config").warning(note)
     numeric = level if isinstance(level, int) else logging.getLevelName(level)
     if not quiet and numeric == logging.WARNING:
         # Progress on long work: the kernel's steps (baseline, replay candidates, agent

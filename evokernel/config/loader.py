@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from evokernel.config.hints import did_you_mean, toml_line
 from evokernel.config.model import EvoConfig
 from evokernel.config.sources import (
     Layer,
@@ -27,6 +28,9 @@ from evokernel.config.sources import (
     toml_file_layer,
 )
 from evokernel.config.sources.base import KeyPath, set_path
+from evokernel.config.sources.pyproject import SOURCE as PYPROJECT_SOURCE
+from evokernel.config.sources.toml_file import FILE_NAME as TOML_FILE_NAME
+from evokernel.config.sources.toml_file import SOURCE as TOML_SOURCE
 from evokernel.errors import ConfigError
 from evokernel.models._base import Model
 
@@ -52,6 +56,8 @@ class LoadedConfig(Model):
     """The effective configuration."""
     sources: dict[str, str] = Field(default_factory=dict)
     """Dotted key -> the source that set it (see ``ConfigEntry.source``)."""
+    warnings: list[str] = Field(default_factory=list)
+    """Things that are probably mistakes but not errors (a variable that sets nothing)."""
 
     def entries(self) -> list[ConfigEntry]:
         """Every effective key with its value and source, in model order."""
@@ -100,17 +106,19 @@ def load_config(
     origin: dict[KeyPath, str] = {}
     for layer in layers:
         _merge(merged, layer.data, (), layer, origin)
-    config = _validate(merged, origin)
+    files = _file_sources(repo)
+    config = _validate(merged, origin, files)
     rebased = _rebase_paths(config, origin, repo)
     for path, value in rebased.items():
         set_path(merged, path, value, "paths")
     if rebased:
-        config = _validate(merged, origin)
+        config = _validate(merged, origin, files)
     sources = {
         key: _origin_of(tuple(key.split(".")), origin)
         for key, _ in _leaves(config.model_dump(mode="json"), config)
     }
-    return LoadedConfig(repo=repo, config=config, sources=sources)
+    notes = [note for layer in layers for note in layer.notes]
+    return LoadedConfig(repo=repo, config=config, sources=sources, warnings=notes)
 
 
 def find_repo_root(start: Path) -> Path:
@@ -176,7 +184,28 @@ def _origin_of(path: KeyPath, origin: Mapping[KeyPath, str]) -> str:
     return "default"
 
 
-def _validate(merged: dict[str, Any], origin: Mapping[KeyPath, str]) -> EvoConfig:
+def _file_sources(repo: Path) -> dict[str, tuple[Path, KeyPath]]:
+    """The files behind the file sources' labels, and the table each one's keys live under."""
+    return {
+        TOML_SOURCE: (repo / TOML_FILE_NAME, ()),
+        PYPROJECT_SOURCE: (repo / "pyproject.toml", ("tool", "evokernel")),
+    }
+
+
+def _where(source: str, path: KeyPath, files: Mapping[str, tuple[Path, KeyPath]]) -> str:
+    """``source``, with ``line N`` when it is a file and the line can be found."""
+    if source not in files:
+        return source
+    file, root = files[source]
+    line = toml_line(file, path, root)
+    return f"{source} line {line}" if line is not None else source
+
+
+def _validate(
+    merged: dict[str, Any],
+    origin: Mapping[KeyPath, str],
+    files: Mapping[str, tuple[Path, KeyPath]],
+) -> EvoConfig:
     try:
         return EvoConfig.model_validate(merged)
     except ValidationError as exc:
@@ -184,10 +213,14 @@ def _validate(merged: dict[str, Any], origin: Mapping[KeyPath, str]) -> EvoConfi
         path = _key_path_in(merged, first["loc"])
         key = ".".join(path) or "(root)"
         source = _origin_of(path, origin)
+        where = _where(source, path, files)
         if first["type"] == "extra_forbidden":
-            message = f"{source}: unknown key {key!r}"
+            message = f"{where}: unknown key {key!r}"
+            guess = did_you_mean(path[-1]) if path else None
+            if guess is not None and guess != path[-1]:
+                message += f"; did you mean {guess!r}?"
         else:
-            message = f"{source}: {key}: {first['msg']}"
+            message = f"{where}: {key}: {first['msg']}"
         count = exc.error_count()
         if count > 1:
             message += f" (and {count - 1} more problem{'s' if count > 2 else ''})"

@@ -21,11 +21,13 @@ class Layer:
         data: the nested keys and values.
         labels: a more precise origin for some key paths (``env EVOKERNEL_STORE``); keys
             under a labelled path share its label.
+        notes: likely mistakes that set nothing (a variable spelt with one underscore).
     """
 
     name: str
     data: dict[str, Any]
     labels: dict[KeyPath, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def label(self, path: KeyPath) -> str:
         """Where the key at ``path`` came from."""

@@ -32,16 +32,31 @@ def environment_layer(environ: Mapping[str, str]) -> Layer:
     """
     data: dict[str, Any] = {}
     labels: dict[KeyPath, str] = {}
+    notes: list[str] = []
     for name in sorted(environ):
         if not name.startswith(PREFIX):
             continue
         path = _key_path(name)
         if path is None:
+            note = _one_underscore(name)
+            if note is not None:
+                notes.append(note)
             continue
         label = f"env {name}"
         set_path(data, path, _value(name, environ[name], label), label)
         labels[path] = label
-    return Layer(SOURCE, data, labels)
+    return Layer(SOURCE, data, labels, notes)
+
+
+def _one_underscore(name: str) -> str | None:
+    """A warning for ``EVOKERNEL_SANDBOX_KIND``: it starts like a section but sets nothing
+    (a nested key needs two underscores), so it is probably a typo."""
+    rest = name[len(PREFIX) :].lower()
+    for section in EvoConfig.model_fields:
+        if rest.startswith(f"{section}_") and len(rest) > len(section) + 1:
+            meant = f"{PREFIX}{section.upper()}__{rest[len(section) + 1 :].upper()}"
+            return f"env {name} sets nothing; did you mean {meant} (two underscores)?"
+    return None
 
 
 def _key_path(name: str) -> KeyPath | None:
