@@ -172,6 +172,8 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time they load on firs
         sign_revocation,
         sync_from_peer,
     )
+    from evokernel.guards import GuardConfig
+    from evokernel.kernel.guard import GuardReport, guard_proposal
     from evokernel.operations import (
         CaptureReport,
         capture_proposal,
@@ -256,6 +258,8 @@ _EXPORTS: dict[str, str] = {
     "GeneView": "evokernel.views",
     "GitHubLoop": "evokernel.github",
     "GitHubLoopSettings": "evokernel.github",
+    "GuardConfig": "evokernel.guards",
+    "GuardReport": "evokernel.kernel.guard",
     "HealthReport": "evokernel.metrics",
     "HealthStatus": "evokernel.metrics",
     "ImportReport": "evokernel.network",
@@ -337,6 +341,7 @@ _EXPORTS: dict[str, str] = {
     "feedback_for_agent": "evokernel.kernel",
     "find_repo_root": "evokernel.config",
     "git": "evokernel.samples",
+    "guard_proposal": "evokernel.kernel.guard",
     "import_bundle": "evokernel.network",
     "import_seeds": "evokernel.network",
     "json_schemas": "evokernel.schema",
@@ -451,6 +456,8 @@ __all__ = [
     "GeneView",
     "GitHubLoop",
     "GitHubLoopSettings",
+    "GuardConfig",
+    "GuardReport",
     "HealthReport",
     "HealthStatus",
     "ImportReport",
@@ -532,6 +539,7 @@ __all__ = [
     "feedback_for_agent",
     "find_repo_root",
     "git",
+    "guard_proposal",
     "import_bundle",
     "import_seeds",
     "json_schemas",
