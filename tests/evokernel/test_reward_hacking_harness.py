@@ -120,9 +120,7 @@ def test_a_plugin_the_plan_names_is_loaded(git_repo: GitRepoFactory, validator: 
     """``Stage.plugins`` loads a plugin by name (here a module of the base revision)."""
     repo = make_calc(
         git_repo,
-        {
-            "named_plugin.py": "def pytest_report_header(config):\n    return 'named-plugin-loaded'\n"
-        },
+        {"named_plugin.py": "def pytest_report_header(config):\n    return 'named plugin'\n"},
     )
     plan = ValidationPlan.pytest_default()
     stage = plan.stages[0].model_copy(update={"plugins": ["named_plugin"]})
