@@ -104,6 +104,7 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time they load on firs
         TickReport,
         open_github_loop,
     )
+    from evokernel.guards import GuardConfig
     from evokernel.kernel import (
         CandidateScore,
         CaptureResult,
@@ -116,6 +117,7 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time they load on firs
         feedback_for_agent,
         new_run_id,
     )
+    from evokernel.kernel.guard import GuardReport, guard_proposal
     from evokernel.landing import LandingError, commit_on_branch
     from evokernel.logs import bind_run, current_run
     from evokernel.metrics import (
@@ -172,8 +174,6 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time they load on firs
         sign_revocation,
         sync_from_peer,
     )
-    from evokernel.guards import GuardConfig
-    from evokernel.kernel.guard import GuardReport, guard_proposal
     from evokernel.operations import (
         CaptureReport,
         capture_proposal,
