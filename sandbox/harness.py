@@ -113,11 +113,12 @@ def reset_harness(worktree: Path, policy: HarnessPolicy) -> HarnessReset:
     if not policy.enabled:
         return HarnessReset()
     changed = _changed(worktree)
-    base_names = top_level_names(_base_files(worktree))
     shadows: set[str] = set()
     if policy.remove_shadowing:
+        base = _base_files(worktree)
+        base_names = top_level_names(base)
         added = [path for path, in_base in changed.items() if not in_base]
-        after = _base_files(worktree) | set(added)
+        after = base | set(added)
         names = base_names | set(policy.shadow_names)
         shadows = {s.path for s in shadowing_modules(added, after, names)}
     restored: list[str] = []
