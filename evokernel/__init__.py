@@ -104,7 +104,7 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time they load on firs
         TickReport,
         open_github_loop,
     )
-    from evokernel.guards import GuardConfig
+    from evokernel.guards import GuardConfig, harness_policy
     from evokernel.kernel import (
         CandidateScore,
         CaptureResult,
@@ -342,6 +342,7 @@ _EXPORTS: dict[str, str] = {
     "find_repo_root": "evokernel.config",
     "git": "evokernel.samples",
     "guard_proposal": "evokernel.kernel.guard",
+    "harness_policy": "evokernel.guards",
     "import_bundle": "evokernel.network",
     "import_seeds": "evokernel.network",
     "json_schemas": "evokernel.schema",
@@ -540,6 +541,7 @@ __all__ = [
     "find_repo_root",
     "git",
     "guard_proposal",
+    "harness_policy",
     "import_bundle",
     "import_seeds",
     "json_schemas",
