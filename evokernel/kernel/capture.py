@@ -132,7 +132,7 @@ def capture(
                 receipt=receipt,
                 evaluation=evaluation,
             )
-        _prove_new_tests(ctx, task, proposal, run_id, guard, receipt, evaluation)
+        _prove_new_tests(ctx, task, proposal, base, detection, guard, (receipt, evaluation), events)
         result = _solidify(
             ctx,
             task,
@@ -198,15 +198,23 @@ def _prove_new_tests(
     ctx: KernelContext,
     task: AgentTask,
     proposal: MutationProposal,
-    run_id: str,
+    base: _Base,
+    detection: Detection,
     guard: GuardReport,
-    receipt: Receipt,
-    evaluation: Evaluation,
+    judged: tuple[Receipt, Evaluation],
+    events: list[EvolutionEvent],
 ) -> None:
-    """New regression tests (policy switch on) must fail unfixed and pass fixed."""
+    """New regression tests (policy switch on) must fail unfixed and pass fixed.
+
+    The two proof validations are appended to ``events`` whatever they show.
+    """
     if not guard.admitted:
         return
-    proof = prove_regression_tests(ctx, task, proposal.diff, guard.admitted, run_id)
+    proof, proved = prove_regression_tests(
+        ctx, task, proposal.diff, guard.admitted, base.run_id, detection, base.attempt
+    )
+    events += proved
+    receipt, evaluation = judged
     if not proof.proven:
         code = ReasonCode.INFRA_FAILURE if proof.infra else ReasonCode.REGRESSION_TEST_UNPROVEN
         raise _Rejection(code, proof.detail, receipt=receipt, evaluation=evaluation)

@@ -15,10 +15,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from evokernel.events import EvolutionEvent, ValidationPurpose
 from evokernel.guards import harness_policy
 from evokernel.kernel.context import KernelContext
+from evokernel.kernel.evidence import validation_completed
+from evokernel.kernel.results import Detection
 from evokernel.models import AgentTask
 from evokernel.models._base import Model
+from evokernel.models.feedback import ReasonCode
+from sandbox.evaluate import evaluate
 from sandbox.pipeline import validate_patch
 from sandbox.receipt import FailureClass, Receipt
 
@@ -35,11 +40,47 @@ class RegressionProof(Model):
 
 
 def prove_regression_tests(
-    ctx: KernelContext, task: AgentTask, diff: str, admitted: list[str], run_id: str
-) -> RegressionProof:
-    """Run the two proof runs (module doc) for the ``admitted`` new test modules."""
+    ctx: KernelContext,
+    task: AgentTask,
+    diff: str,
+    admitted: list[str],
+    run_id: str,
+    detection: Detection,
+    attempt: int = 0,
+) -> tuple[RegressionProof, list[EvolutionEvent]]:
+    """Run the two proof runs (module doc) for the ``admitted`` new test modules.
+
+    Returns the proof and a ``ValidationCompleted`` event for each run.
+    """
     unfixed = _run(ctx, task, diff, admitted, run_id, code_at_base=True)
     fixed = _run(ctx, task, diff, admitted, run_id, code_at_base=False)
+    proof = _judge(unfixed, fixed, admitted)
+    reason = (
+        ReasonCode.ACCEPTED
+        if proof.proven
+        else ReasonCode.INFRA_FAILURE
+        if proof.infra
+        else ReasonCode.REGRESSION_TEST_UNPROVEN
+    )
+    events: list[EvolutionEvent] = [
+        validation_completed(
+            task,
+            run_id,
+            purpose,
+            receipt,
+            evaluate(detection.receipt, receipt, task.plan.expectations),
+            reason,
+            attempt=attempt,
+        )
+        for purpose, receipt in (
+            (ValidationPurpose.REGRESSION_UNFIXED, unfixed),
+            (ValidationPurpose.REGRESSION_FIXED, fixed),
+        )
+    ]
+    return proof, events
+
+
+def _judge(unfixed: Receipt, fixed: Receipt, admitted: list[str]) -> RegressionProof:
     for receipt in (unfixed, fixed):
         if receipt.failure_class is FailureClass.INFRA:
             return RegressionProof(proven=False, infra=True, detail=receipt.reason)

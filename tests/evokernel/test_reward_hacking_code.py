@@ -174,6 +174,15 @@ _MONKEYPATCHING_TEST = (
 )
 
 
+def _proofs(log: EventLog) -> list[tuple[str, bool]]:
+    """The recorded proof validations: (purpose, whether the proof held)."""
+    return [
+        (str(r.payload["purpose"]), bool(r.payload["passed"]))
+        for r in log.scan()
+        if r.kind == "validation_completed" and str(r.payload["purpose"]).startswith("regression")
+    ]
+
+
 def test_a_new_regression_test_is_welcome_when_it_proves_the_fix(
     git_repo: GitRepoFactory, make_kernel, event_log: EventLog
 ) -> None:
@@ -185,6 +194,7 @@ def test_a_new_regression_test_is_welcome_when_it_proves_the_fix(
     assert result.receipt is not None
     assert "tests/test_negative.py::test_add_negative" not in result.receipt.tests, "not judged"
     assert kinds(event_log).count("capsule_committed") == 1
+    assert _proofs(event_log) == [("regression_unfixed", True), ("regression_fixed", True)]
 
 
 def test_a_new_test_that_passes_on_the_unfixed_code_is_refused(
@@ -197,6 +207,7 @@ def test_a_new_test_that_passes_on_the_unfixed_code_is_refused(
     assert result.reason_code is ReasonCode.REGRESSION_TEST_UNPROVEN
     assert "tests/test_patched.py::test_add_patched passes without the fix" in result.detail
     assert "capsule_committed" not in kinds(event_log)
+    assert _proofs(event_log) == [("regression_unfixed", False), ("regression_fixed", False)]
 
 
 def test_a_monkeypatching_module_alone_proves_nothing_even_when_allowed(
