@@ -32,6 +32,8 @@ _SUSPICIOUS_TEXT = (
     "conftest",
 )
 """Strings naming the runner's own files and switches (a ``.pth`` name is checked apart)."""
+_RUNNER_NAMES = frozenset({"pytest", "_pytest", "pluggy", "py.test"})
+"""A string that is exactly the runner's name: code asking whether it runs under test."""
 
 
 class TamperFinding(Model):
@@ -185,6 +187,8 @@ def _call_rules(name: str, node: ast.Call) -> list[tuple[str, str]]:
 def _text_rules(path: str, line: int, text: str) -> list[TamperFinding]:
     value = text.strip("\"'rbuRBU")
     hits = [needle for needle in _SUSPICIOUS_TEXT if needle in value]
+    if value in _RUNNER_NAMES:  # "am I under test?": ``"pytest" in sys.modules``
+        hits.append(value)
     if value.endswith(".pth"):
         hits.append(".pth")
     return [TamperFinding(path=path, line=line, rule="runner-text", detail=h) for h in hits]

@@ -34,6 +34,7 @@ def _rules(source: str) -> set[str]:
         ("import _pytest.runner\n", "runner-import"),
         ("import os\nGREEN = os.environ.get('PYTEST_CURRENT_TEST')\n", "runner-text"),
         ("open('.evokernel-run/x.xml', 'w')\n", "runner-text"),
+        ("import sys\nUNDER_TEST = 'pytest' in sys.modules\n", "runner-text"),
         ("open('/usr/lib/python3/site-packages/a.pth', 'w')\n", "runner-text"),
     ],
 )
