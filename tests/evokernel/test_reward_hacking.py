@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from evokernel import guard_proposal
+from evokernel.agents.scripted import ScriptedAgent, ScriptedRule
 from evokernel.guards import GuardConfig
-from evokernel.kernel import EvoKernel
+from evokernel.kernel import EvoKernel, SolveOutcome
 from evokernel.models.feedback import NextAction, ReasonCode
 from sandbox import ValidationPlan, Validator, validate_patch
 from store import EventLog
@@ -121,3 +122,28 @@ def test_the_guard_entry_point_is_public_and_reads_only(git_repo: GitRepoFactory
     assert [s.module for s in report.shadows] == ["calc"]
     assert (repo / ".git" / "HEAD").read_text() == head
     assert not Path(repo / "tests" / "calc.py").exists()
+
+
+def test_run_refuses_the_attack_feeds_back_and_only_the_honest_fix_is_reused(
+    git_repo: GitRepoFactory, make_kernel, event_log: EventLog
+) -> None:
+    """The ``run`` path (solve): attack first, honest fix second; replay reuses only the fix."""
+    repo = make_calc(git_repo)
+    attack = diff_of(repo, ATTACKS["hook_wrapper_test_module"])
+    honest = diff_of(repo, {"calc.py": FIXED_CALC})
+    agent = ScriptedAgent.from_rules(
+        [
+            ScriptedRule(signals_include=[], attempt=1, diff=attack),
+            ScriptedRule(signals_include=[], attempt=2, diff=honest),
+        ]
+    )
+    kernel: EvoKernel = make_kernel()
+    solved = kernel.solve(calc_task(repo), agent, max_attempts=2)
+    assert solved.outcome is SolveOutcome.CAPTURED and solved.diff == honest
+    assert [f.reason_code for f in solved.feedback] == [
+        ReasonCode.TEST_EDITS_REFUSED,
+        ReasonCode.ACCEPTED,
+    ]
+    again = kernel.replay_or_fallback_for_run(calc_task(repo, "task-again"), "run_again")
+    assert again.hit and again.diff == honest
+    assert kinds(event_log).count("capsule_committed") == 1
