@@ -104,6 +104,7 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time they load on firs
         TickReport,
         open_github_loop,
     )
+    from evokernel.guards import GuardConfig, harness_policy
     from evokernel.kernel import (
         CandidateScore,
         CaptureResult,
@@ -116,6 +117,7 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time they load on firs
         feedback_for_agent,
         new_run_id,
     )
+    from evokernel.kernel.guard import GuardReport, guard_proposal
     from evokernel.landing import LandingError, commit_on_branch
     from evokernel.logs import bind_run, current_run
     from evokernel.metrics import (
@@ -256,6 +258,8 @@ _EXPORTS: dict[str, str] = {
     "GeneView": "evokernel.views",
     "GitHubLoop": "evokernel.github",
     "GitHubLoopSettings": "evokernel.github",
+    "GuardConfig": "evokernel.guards",
+    "GuardReport": "evokernel.kernel.guard",
     "HealthReport": "evokernel.metrics",
     "HealthStatus": "evokernel.metrics",
     "ImportReport": "evokernel.network",
@@ -337,6 +341,8 @@ _EXPORTS: dict[str, str] = {
     "feedback_for_agent": "evokernel.kernel",
     "find_repo_root": "evokernel.config",
     "git": "evokernel.samples",
+    "guard_proposal": "evokernel.kernel.guard",
+    "harness_policy": "evokernel.guards",
     "import_bundle": "evokernel.network",
     "import_seeds": "evokernel.network",
     "json_schemas": "evokernel.schema",
@@ -451,6 +457,8 @@ __all__ = [
     "GeneView",
     "GitHubLoop",
     "GitHubLoopSettings",
+    "GuardConfig",
+    "GuardReport",
     "HealthReport",
     "HealthStatus",
     "ImportReport",
@@ -532,6 +540,8 @@ __all__ = [
     "feedback_for_agent",
     "find_repo_root",
     "git",
+    "guard_proposal",
+    "harness_policy",
     "import_bundle",
     "import_seeds",
     "json_schemas",

@@ -8,6 +8,7 @@ Outcomes (a rejected proposal, a replay miss, a failed validation) are values ca
     ├── UnknownEventKindError          a store record whose kind we do not know (seq named)
     ├── EventPayloadError              a store record whose payload does not fit its kind
     ├── ProposalError(ValueError)      a malformed MutationProposal handed in
+    │   └── GuardRefusedError          the reward-hacking guard refuses the diff (reason code)
     ├── AssetNotFoundError(KeyError)   no gene or capsule with that id
     └── AgentError                     (evokernel.agents.base) an agent produced no proposal
 """
@@ -48,6 +49,19 @@ class EventPayloadError(EvoKernelError):
 
 class ProposalError(EvoKernelError, ValueError):
     """A MutationProposal handed in is malformed (not JSON, wrong fields)."""
+
+
+class GuardRefusedError(ProposalError):
+    """The reward-hacking guard refuses a diff handed in directly (``sandbox run --patch``).
+
+    The kernel's flows record a refusal as a value (a rejected proposal, a skipped replay);
+    this is for callers that validate a diff outside them.
+    """
+
+    def __init__(self, reason_code: str, detail: str) -> None:
+        self.reason_code = reason_code
+        self.detail = detail
+        super().__init__(f"{reason_code}: {detail}")
 
 
 class AssetNotFoundError(EvoKernelError, KeyError):

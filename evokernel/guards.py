@@ -1,13 +1,17 @@
-"""The reward-hacking guard: a proposal must fix the code, not the tests.
+"""The test-edit rule of the reward-hacking guard: a proposal must fix the code, not the tests.
 
-By default a proposal is rejected with ``ReasonCode.TESTS_MODIFIED`` before anything is
-validated when it edits, deletes or renames away an existing test file, touches a pytest
-``conftest.py`` or a test configuration file (``pytest.ini``, ``tox.ini``, ``.coveragerc``...),
-or changes a test section of a shared configuration file (``[tool:pytest]``, ``[tox:tox]``,
-``[testenv*]``, ``[coverage:*]`` in ``setup.cfg``; ``[tool.pytest*]``, ``[tool.coverage*]``,
-``[tool.tox*]`` in ``pyproject.toml``). Adding a new test file is allowed. Everything is
-configurable in ``GuardConfig``; a task whose scope allows test edits passes
-``GuardConfig(enabled=False)``.
+By default a proposal is rejected with ``ReasonCode.TEST_EDITS_REFUSED`` before anything is
+validated when it adds, edits, deletes or renames a test file, touches a pytest ``conftest.py``,
+a test configuration file (``pytest.ini``, ``tox.ini``, ``.coveragerc``...), a startup hook
+(``sitecustomize.py``, ``usercustomize.py``, ``*.pth``), installed metadata
+(``entry_points.txt``, ``*.dist-info``), or a test section of a shared configuration file
+(``[tool:pytest]``, ``[tox:tox]``, ``[testenv*]``, ``[coverage:*]``, ``[options.entry_points]``
+in ``setup.cfg``; ``[tool.pytest*]``, ``[tool.coverage*]``, ``[tool.tox*]``, pytest11 entry
+points in ``pyproject.toml``). With ``allow_new_regression_tests`` a *new* test module
+(``test_*.py``/``*_test.py`` under a test path) is admitted instead; the kernel then proves it
+(``evokernel.kernel.guard``). Everything is configurable in ``GuardConfig``; a task whose scope
+allows test edits passes ``GuardConfig(enabled=False)``. The same globs reset the harness in
+the sandbox (``harness_policy``), whatever this check said.
 
 To tell which section a changed line of ``setup.cfg``/``pyproject.toml`` is in, the guard reads
 the hunks, and the base file when ``read_base`` is given. Without the base file a change whose
@@ -19,6 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from enum import StrEnum
+from pathlib import PurePosixPath
+from typing import Literal
 
 from pydantic import Field
 
@@ -27,6 +33,7 @@ from evokernel.diffparse import DiffFileChange, Hunk, parse_diff
 from evokernel.globs import match_any
 from evokernel.models._base import Model
 from evokernel.models.feedback import NextAction, ReasonCode
+from sandbox import HarnessPolicy
 
 ReadBase = Callable[[str], str | None]
 """Returns a file's text at the base revision (``None`` when it does not exist)."""
@@ -40,7 +47,7 @@ class GuardConfig(Model):
     test_files: list[str] = Field(
         default_factory=lambda: ["**/tests/**", "**/test/**", "test_*.py", "*_test.py", "tests.py"]
     )
-    """Test files: may be added, never edited, deleted or renamed away."""
+    """Test files: never added, edited, deleted or renamed (see ``allow_new_regression_tests``)."""
     test_config_files: list[str] = Field(
         default_factory=lambda: [
             "conftest.py",
@@ -51,18 +58,44 @@ class GuardConfig(Model):
             "tox.ini",
             ".coveragerc",
             "noxfile.py",
+            "sitecustomize.py",
+            "usercustomize.py",
+            "*.pth",
+            "entry_points.txt",
+            "*.dist-info",
+            "*.egg-info",
         ]
     )
-    """Files that configure test runs as a whole: never added, edited or deleted."""
+    """Files that decide how test runs go as a whole: never added, edited or deleted."""
     sectioned_files: dict[str, list[str]] = Field(
         default_factory=lambda: {
-            "setup.cfg": ["tool:pytest", "pytest", "tox", "testenv", "coverage"],
-            "pyproject.toml": ["tool.pytest", "tool.coverage", "tool.tox"],
+            "setup.cfg": [
+                "tool:pytest",
+                "pytest",
+                "tox",
+                "testenv",
+                "coverage",
+                "options.entry_points",
+            ],
+            "pyproject.toml": [
+                "tool.pytest",
+                "tool.coverage",
+                "tool.tox",
+                "project.entry-points.pytest11",
+                "tool.poetry.plugins.pytest11",
+            ],
         }
     )
     """Shared config files -> section prefixes that configure tests (``.``/``:`` separated)."""
     unknown_section_is_test: bool = True
     """A changed line of a sectioned file whose section cannot be told counts as a test edit."""
+    allow_new_regression_tests: bool = False
+    """Admit new test modules (``test_*.py``/``*_test.py`` under a test path) as regression
+    tests; each must fail on the unfixed code and pass with the fix, proven apart from the
+    judged run (which never sees them)."""
+    suspicious: Literal["quarantine", "refuse"] = "quarantine"
+    """A validated proposal whose code reaches into the test runner is captured quarantined
+    for a person's review (never promoted or replayed automatically), or refused."""
 
 
 class ChangeKind(StrEnum):
@@ -99,8 +132,14 @@ class GuardVerdict(Model):
     """``REVERT_TEST_EDITS`` when rejected."""
     findings: list[GuardFinding] = Field(default_factory=list)
     """Every offending change, sorted by path."""
+    admitted: list[str] = Field(default_factory=list)
+    """New regression test modules let through (``allow_new_regression_tests``), to prove."""
     detail: str = ""
     """One sentence for the agent."""
+
+
+_ADMIT = GuardFinding(path="", change=ChangeKind.ADDED, rule="admitted-regression-test")
+"""Internal marker: the file is a new regression test to prove, not an offence."""
 
 
 def _kind(change: DiffFileChange) -> ChangeKind:
@@ -122,20 +161,44 @@ def check_test_edits(
     if not config.enabled:
         return GuardVerdict(ok=True)
     findings: list[GuardFinding] = []
+    admitted: list[str] = []
     for change in diff_files:
-        findings += _check_file(change, config, read_base)
+        found = _check_file(change, config, read_base)
+        if found == [_ADMIT] and change.new_path:
+            admitted.append(change.new_path)
+        else:
+            findings += found
     if not findings:
-        return GuardVerdict(ok=True)
+        return GuardVerdict(ok=True, admitted=sorted(admitted))
     findings.sort(key=lambda f: (f.path, f.change, f.rule))
     listed = ", ".join(f"{f.path} ({f.change})" for f in findings[:5])
     more = f" and {len(findings) - 5} more" if len(findings) > 5 else ""
     return GuardVerdict(
         ok=False,
-        reason_code=ReasonCode.TESTS_MODIFIED,
+        reason_code=ReasonCode.TEST_EDITS_REFUSED,
         next_action=NextAction.REVERT_TEST_EDITS,
         findings=findings,
-        detail=f"the proposal changes existing tests or test configuration: {listed}{more}",
+        detail=f"the proposal changes tests or what decides how they run: {listed}{more}",
     )
+
+
+def harness_policy(
+    config: GuardConfig, admitted: Sequence[str] = (), *, code_at_base: bool = False
+) -> HarnessPolicy:
+    """The sandbox's harness reset built from the same globs (plain data for ``sandbox``)."""
+    return HarnessPolicy(
+        enabled=config.enabled,
+        protected=[*config.test_files, *config.test_config_files],
+        sections=dict(config.sectioned_files),
+        admitted=list(admitted),
+        code_at_base=code_at_base,
+    )
+
+
+def is_regression_test_module(path: str) -> bool:
+    """A module pytest collects by default: ``test_*.py`` or ``*_test.py``."""
+    name = PurePosixPath(path).name
+    return name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py"))
 
 
 def check_diff_test_edits(
@@ -155,13 +218,22 @@ def _check_file(
             found.append(GuardFinding(path=path, change=kind, rule=rule))
     if found:
         return found
-    # An existing test file may not change; a new one (or a copy of one) may be added.
+    # An existing test file may not change.
     if (
         change.old_path
         and not change.copied
         and (rule := match_any(change.old_path, config.test_files))
     ):
         return [GuardFinding(path=change.old_path, change=kind, rule=rule)]
+    # A new one is refused, or admitted as a regression test to prove.
+    if change.new_path and (rule := match_any(change.new_path, config.test_files)):
+        if (
+            kind is ChangeKind.ADDED
+            and config.allow_new_regression_tests
+            and is_regression_test_module(change.new_path)
+        ):
+            return [_ADMIT]
+        return [GuardFinding(path=change.new_path, change=kind, rule=rule)]
     for path in change.paths:
         for pattern, prefixes in config.sectioned_files.items():
             if match_any(path, [pattern]):
@@ -169,7 +241,7 @@ def _check_file(
     return found
 
 
-def _lines(text: str) -> list[str]:
+def split_lines(text: str) -> list[str]:
     """Lines as the diff reader splits them (on newlines only, carriage returns dropped)."""
     lines = [line.removesuffix("\r") for line in text.split("\n")]
     return lines[:-1] if lines and lines[-1] == "" else lines
@@ -197,9 +269,9 @@ def _check_sections(
         if base is None:
             touched = [None]
         elif path == change.old_path:
-            touched = list(scan(_lines(base), syntax)[0])
+            touched = list(scan(split_lines(base), syntax)[0])
         else:
-            moved = _apply(_lines(base), change.hunks)
+            moved = apply_hunks(split_lines(base), change.hunks)
             touched = [None] if moved is None else list(scan(moved, syntax)[0])
     else:
         touched = _changed_paths(change, syntax, base)
@@ -216,8 +288,8 @@ def _check_sections(
 def _changed_paths(change: DiffFileChange, syntax: Syntax, base: str | None) -> list[str | None]:
     """Section paths of every added or removed line."""
     if base is not None:
-        old_lines = _lines(base)
-        new_lines = _apply(old_lines, change.hunks)
+        old_lines = split_lines(base)
+        new_lines = apply_hunks(old_lines, change.hunks)
         if new_lines is not None:
             old_paths = scan(old_lines, syntax)[0]
             new_paths = scan(new_lines, syntax)[0]
@@ -247,7 +319,7 @@ def _hunk_paths(hunk: Hunk, syntax: Syntax) -> list[str | None]:
     return out
 
 
-def _apply(old_lines: list[str], hunks: list[Hunk]) -> list[str] | None:
+def apply_hunks(old_lines: list[str], hunks: list[Hunk]) -> list[str] | None:
     """The new file from the old one and the hunks; ``None`` when they do not fit."""
     new: list[str] = []
     cursor = 0

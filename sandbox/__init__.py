@@ -32,6 +32,7 @@ from sandbox.errors import (
 )
 from sandbox.evaluate import Evaluation, evaluate
 from sandbox.globs import compile_glob
+from sandbox.harness import HarnessPolicy, HarnessReset, reset_harness
 from sandbox.images import (
     ImageAction,
     ImageBuildConfig,
@@ -62,6 +63,7 @@ from sandbox.receipt import (
     Verdict,
     VerdictReason,
 )
+from sandbox.shadowing import ShadowingModule, shadowing_modules, top_level_names
 from sandbox.validator import Validator
 from sandbox.workspace import (
     Workspace,
@@ -90,6 +92,8 @@ __all__ = [
     "ExecResult",
     "Expectations",
     "FailureClass",
+    "HarnessPolicy",
+    "HarnessReset",
     "ImageAction",
     "ImageBuildConfig",
     "ImageBuildError",
@@ -113,6 +117,7 @@ __all__ = [
     "SandboxSession",
     "SessionError",
     "SessionSpec",
+    "ShadowingModule",
     "Stage",
     "StageKind",
     "StageResult",
@@ -141,8 +146,11 @@ __all__ = [
     "make_sandbox",
     "parse_junit",
     "read_name",
+    "reset_harness",
     "run_doctor",
+    "shadowing_modules",
     "snapshot",
+    "top_level_names",
     "validate_baseline",
     "validate_once",
     "validate_patch",

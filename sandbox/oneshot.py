@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sandbox.config import DockerSandboxConfig, LocalSandboxConfig, make_sandbox
+from sandbox.harness import HarnessPolicy
 from sandbox.pathsafety import PatchPolicy, check_diff
 from sandbox.pipeline import validate_patch
 from sandbox.plan import Stage, StageKind, ValidationPlan
@@ -43,6 +44,7 @@ def validate_once(
     timeout_s: float = 300.0,
     policy: PatchPolicy | None = None,
     run_id: str | None = None,
+    harness: HarnessPolicy | None = None,
 ) -> Receipt:
     """Validate ``diff`` on ``repo`` at ``rev`` with ``command`` (pytest by default).
 
@@ -55,6 +57,7 @@ def validate_once(
         timeout_s: the stage's wall-clock timeout.
         policy: path-safety policy for the diff.
         run_id: written into the receipt and container labels.
+        harness: the test harness the patch may not change (``HarnessPolicy()`` when ``None``).
 
     Returns:
         The receipt (a failing test or a timeout is a verdict in it, not an exception).
@@ -80,4 +83,5 @@ def validate_once(
             validator,
             policy,
             run_id=run_id,
+            harness=harness,
         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sandbox.harness import HarnessPolicy, reset_harness
 from sandbox.patch import apply_patch
 from sandbox.pathsafety import PatchPolicy, check_diff
 from sandbox.plan import ValidationPlan
@@ -28,6 +29,7 @@ def validate_patch(
     *,
     run_id: str | None = None,
     workspace_root: Path | None = None,
+    harness: HarnessPolicy | None = None,
 ) -> Receipt:
     """Validate ``diff`` applied to ``repo`` at ``base_rev`` (or the bare revision if ``None``).
 
@@ -40,6 +42,9 @@ def validate_patch(
         policy: path-safety policy; ``PatchPolicy()`` when ``None``.
         run_id: written into the receipt and the sandbox's labels.
         workspace_root: where the temporary worktree goes (the system temp dir when ``None``).
+        harness: what the patch may not change for the judged run (test files, test
+            configuration...: reset to ``base_rev`` after applying); ``HarnessPolicy()``
+            when ``None``. The blast radius still counts every change the patch makes.
 
     Returns:
         The receipt, with ``apply_step``, ``blast_radius`` and ``files_changed_by_run`` set.
@@ -58,6 +63,7 @@ def validate_patch(
             check_diff(diff, workspace.path, policy)
             apply_step = apply_patch(workspace.path, diff).step
             radius = blast_radius(workspace.path)
+            reset_harness(workspace.path, harness or HarnessPolicy())
         before = snapshot(workspace.path)
         receipt = validator.validate(workspace.path, plan, run_id=run_id)
         changed = changed_by_run(before, snapshot(workspace.path))

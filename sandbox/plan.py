@@ -39,6 +39,10 @@ class Stage(BaseModel):
     """Network access for this stage; only setup stages should need it."""
     junit: bool | None = None
     """Parse JUnit XML from this stage. ``None``: auto (test stages whose command runs pytest)."""
+    plugins: list[str] = Field(default_factory=list)
+    """Pytest plugins this stage loads by name (``-p NAME``). Plugin autoloading is off in
+    every stage (``PYTEST_DISABLE_PLUGIN_AUTOLOAD=1``): a plugin the plan does not name, as
+    ``-p NAME`` in its command or here, never loads."""
 
 
 class Expectations(BaseModel):

@@ -29,6 +29,9 @@ _log = logging.getLogger(__name__)
 REPORT_DIR = ".evokernel-run"
 """Directory in the workspace under which each run writes its JUnit reports."""
 
+AUTOLOAD_OFF = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+"""Set in every stage: only plugins the plan names load (a patch cannot register one)."""
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 _PYTEST_NAMES = frozenset({"pytest", "py.test"})
 
@@ -127,10 +130,12 @@ class Validator:
 
     def _run_stage(self, session: SandboxSession, stage: Stage, report: str) -> StageResult:
         junit = _wants_junit(stage)
-        argv, env = list(stage.command), dict[str, str]()
+        options = [arg for name in stage.plugins for arg in ("-p", name)]
         if junit:
             inside = str(PurePosixPath(session.workdir) / report)
-            argv, env = _inject_junit(argv, inside)
+            options += [f"--junitxml={inside}", "-o", "junit_family=xunit1"]
+        argv, env = _inject_pytest_options(list(stage.command), options)
+        env.update(AUTOLOAD_OFF)
         request = ExecRequest(argv=argv, timeout_s=stage.timeout_s, env=env)
         started = time.monotonic()
         try:
@@ -202,13 +207,14 @@ def _pytest_position(argv: list[str]) -> int | None:
     return None
 
 
-def _inject_junit(argv: list[str], report_path: str) -> tuple[list[str], dict[str, str]]:
-    """Ask pytest for an xunit1 JUnit report at ``report_path``.
+def _inject_pytest_options(argv: list[str], options: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Hand pytest ``options`` (named plugins, the JUnit report).
 
     A direct pytest command gets the options appended (last wins over the project's
     ``addopts``); anything else (``sh -c``, tox) gets them through ``PYTEST_ADDOPTS``.
     """
-    options = [f"--junitxml={report_path}", "-o", "junit_family=xunit1"]
+    if not options:
+        return argv, {}
     if _pytest_position(argv) is None:
         return argv, {"PYTEST_ADDOPTS": " ".join(options)}
     if "--" in argv:

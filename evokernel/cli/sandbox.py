@@ -138,18 +138,38 @@ def run(
     """Validate once: a fresh worktree at REV, the patch applied, CMD run in the sandbox.
 
     Prints the receipt: per-stage exit codes and durations, per-test outcomes, the verdict.
-    Exits 0 when the verdict is pass, 1 otherwise; a refused patch exits 2.
+    Exits 0 when the verdict is pass, 1 otherwise; a refused patch exits 2 (hostile paths, or
+    the reward-hacking guard: test edits, shadowing modules). Tests and test configuration
+    always come from REV.
 
     \b
     Example:
         evokernel sandbox run --repo . --patch fix.diff
         evokernel sandbox run --repo . --rev main --timeout 60 --json -- python3 -m pytest -q tests
     """
+    from evokernel.errors import GuardRefusedError
+    from evokernel.guards import harness_policy
+    from evokernel.kernel.guard import guard_proposal
+    from sandbox import PatchPolicy, check_diff
     from sandbox.oneshot import validate_once
 
+    config = cli_state(ctx).config
     diff = patch.read_text() if patch is not None else None
+    if diff is not None:
+        check_diff(diff, repo, PatchPolicy())  # hostile paths first, as the kernel does
+        report = guard_proposal(repo, rev, diff, config.guard)
+        if report.refused is not None:
+            raise GuardRefusedError(report.refused.value, report.detail)
+        if report.suspicious:
+            stderr().print(f"warning: suspicious: {report.detail}", markup=False)
     receipt = validate_once(
-        cli_state(ctx).config.sandbox, repo, rev=rev, diff=diff, command=command, timeout_s=timeout
+        config.sandbox,
+        repo,
+        rev=rev,
+        diff=diff,
+        command=command,
+        timeout_s=timeout,
+        harness=harness_policy(config.guard),
     )
     emit(receipt, json, _receipt_view)
     if not receipt.passed:

@@ -23,6 +23,12 @@ class ValidationPurpose(StrEnum):
     """An agent's proposal applied to the base revision."""
     REPLAY = "replay"
     """A stored capsule re-applied to the task's base revision."""
+    REGRESSION_UNFIXED = "regression_unfixed"
+    """A proposal's new regression tests on the unfixed code (they must fail); ``passed``
+    says whether the proof held."""
+    REGRESSION_FIXED = "regression_fixed"
+    """A proposal's new regression tests with its fix (they must pass); ``passed`` says
+    whether the proof held."""
 
 
 class ReplayOutcome(StrEnum):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -23,13 +22,14 @@ from evokernel.events import (
     ValidationPurpose,
 )
 from evokernel.governor import RecaptureDecision, on_recapture
-from evokernel.guards import check_diff_test_edits
 from evokernel.ids import content_id
 from evokernel.kernel.context import KernelContext
 from evokernel.kernel.detect import log_excerpts
 from evokernel.kernel.evidence import validation_completed
-from evokernel.kernel.fingerprint import diff_hash, env_fingerprint, file_at
+from evokernel.kernel.fingerprint import diff_hash, env_fingerprint
+from evokernel.kernel.guard import GuardReport, held_for_review, task_guard, task_harness
 from evokernel.kernel.reasons import next_action_for, reason_for
+from evokernel.kernel.regression import prove_regression_tests
 from evokernel.kernel.results import CaptureResult, Detection
 from evokernel.kernel.solidify import governor_events
 from evokernel.models import (
@@ -98,7 +98,7 @@ def capture(
     ]
     base = _Base(run_id, task.task_id, attempt, proposal.diff)
     try:
-        touched = _refuse_early(ctx, task, proposal)
+        touched, guard = _refuse_early(ctx, task, proposal)
         receipt = _validate(ctx, task, proposal, run_id)
         evaluation = evaluate(detection.receipt, receipt, task.plan.expectations)
         reason = reason_for(evaluation)
@@ -132,6 +132,7 @@ def capture(
                 receipt=receipt,
                 evaluation=evaluation,
             )
+        _prove_new_tests(ctx, task, proposal, base, detection, guard, (receipt, evaluation), events)
         result = _solidify(
             ctx,
             task,
@@ -143,6 +144,7 @@ def capture(
             events,
             validated.evidence,
             time.monotonic() - started,
+            review=guard.detail if guard.suspicious else None,
         )
         result = result.model_copy(update={"evaluation": evaluation})
     except _Rejection as rejection:
@@ -164,10 +166,13 @@ def capture(
     return result
 
 
-def _refuse_early(ctx: KernelContext, task: AgentTask, proposal: MutationProposal) -> list[str]:
-    """Refusals that need no sandbox: empty, unparsable, hostile, or editing existing tests.
+def _refuse_early(
+    ctx: KernelContext, task: AgentTask, proposal: MutationProposal
+) -> tuple[list[str], GuardReport]:
+    """Refusals that need no sandbox: empty, unparsable, hostile, or refused by the guard.
 
-    Returns every path the diff names (old and new), for the scope check after validation.
+    Returns every path the diff names (old and new), for the scope check after validation,
+    and the guard's report (suspicious code, new regression tests to prove).
     """
     if not proposal.diff.strip():
         raise _Rejection(ReasonCode.EMPTY_DIFF, "the proposal's diff is empty")
@@ -179,24 +184,40 @@ def _refuse_early(ctx: KernelContext, task: AgentTask, proposal: MutationProposa
         unreadable = exc.reason in {RefusalReason.UNPARSABLE, RefusalReason.EMPTY_DIFF}
         code = ReasonCode.UNPARSABLE_DIFF if unreadable else ReasonCode.PATCH_REFUSED
         raise _Rejection(code, str(exc)) from exc
-    guard = ctx.settings.guard
-    if task.scope.allow_test_edits:
-        guard = guard.model_copy(update={"enabled": False})
     try:
-        verdict = check_diff_test_edits(proposal.diff, guard, _base_reader(repo, task.base_rev))
+        guard = task_guard(proposal.diff, task, ctx.settings.guard)
     except DiffParseError as exc:
         raise _Rejection(ReasonCode.UNPARSABLE_DIFF, str(exc)) from exc
-    if not verdict.ok:
-        raise _Rejection(ReasonCode.TESTS_MODIFIED, verdict.detail)
-    return sorted({p for f in files for p in (f.old_path, f.new_path) if p is not None})
+    if guard.refused is not None:
+        raise _Rejection(guard.refused, guard.detail)
+    touched = sorted({p for f in files for p in (f.old_path, f.new_path) if p is not None})
+    return touched, guard
 
 
-def _base_reader(repo: Path, rev: str) -> Callable[[str], str | None]:
-    def read(path: str) -> str | None:
-        content = file_at(repo, rev, path)
-        return content.decode("utf-8", "replace") if content is not None else None
+def _prove_new_tests(
+    ctx: KernelContext,
+    task: AgentTask,
+    proposal: MutationProposal,
+    base: _Base,
+    detection: Detection,
+    guard: GuardReport,
+    judged: tuple[Receipt, Evaluation],
+    events: list[EvolutionEvent],
+) -> None:
+    """New regression tests (policy switch on) must fail unfixed and pass fixed.
 
-    return read
+    The two proof validations are appended to ``events`` whatever they show.
+    """
+    if not guard.admitted:
+        return
+    proof, proved = prove_regression_tests(
+        ctx, task, proposal.diff, guard.admitted, base.run_id, detection, base.attempt
+    )
+    events += proved
+    receipt, evaluation = judged
+    if not proof.proven:
+        code = ReasonCode.INFRA_FAILURE if proof.infra else ReasonCode.REGRESSION_TEST_UNPROVEN
+        raise _Rejection(code, proof.detail, receipt=receipt, evaluation=evaluation)
 
 
 def _validate(
@@ -212,6 +233,7 @@ def _validate(
             ctx.settings.patch,
             run_id=run_id,
             workspace_root=ctx.workspace_root,
+            harness=task_harness(ctx.settings.guard, task),
         )
     except PatchRefusedError as exc:
         raise _Rejection(ReasonCode.PATCH_REFUSED, str(exc)) from exc
@@ -230,6 +252,7 @@ def _solidify(
     events: list[EvolutionEvent],
     evidence: ValidationEvidence | None,
     seconds: float,
+    review: str | None = None,
 ) -> CaptureResult:
     assert evidence is not None  # validation_completed always sets it
     gene_id = gene_id_for(detection.signature)
@@ -268,17 +291,22 @@ def _solidify(
     events += [GeneSolidified(run_id=run_id, gene=gene), CapsuleCommitted(capsule=capsule)]
     now = ctx.clock()
     current = known or CapsuleView(capsule=capsule, state=AssetState.CANDIDATE)
-    changes, state = governor_events(
-        current, EvidenceKind.VALIDATED_CAPTURE, now, ctx.settings, run_id
-    )
+    if review is not None:  # suspicious: held for a person's review, never replayed
+        changes, state = held_for_review(current, review, run_id)
+    else:
+        changes, state = governor_events(
+            current, EvidenceKind.VALIDATED_CAPTURE, now, ctx.settings, run_id
+        )
     events += changes
     return CaptureResult(
         run_id=run_id,
         task_id=task.task_id,
         attempt=attempt,
-        accepted=True,
-        reason_code=ReasonCode.ACCEPTED,
-        detail=f"captured as {capsule_id}",
+        accepted=review is None,
+        reason_code=ReasonCode.ACCEPTED if review is None else ReasonCode.SUSPICIOUS,
+        detail=f"captured as {capsule_id}"
+        if review is None
+        else f"held for review as {capsule_id}: {review}",
         gene_id=gene_id,
         capsule_id=capsule_id,
         state=state,

@@ -36,6 +36,10 @@ NEXT_ACTIONS: dict[ReasonCode, NextAction] = {
     ReasonCode.PATCH_REFUSED: NextAction.REDUCE_SCOPE,
     ReasonCode.PATCH_APPLY_FAILED: NextAction.REGENERATE_DIFF,
     ReasonCode.TESTS_MODIFIED: NextAction.REVERT_TEST_EDITS,
+    ReasonCode.TEST_EDITS_REFUSED: NextAction.REVERT_TEST_EDITS,
+    ReasonCode.MODULE_SHADOWED: NextAction.RENAME_MODULE,
+    ReasonCode.REGRESSION_TEST_UNPROVEN: NextAction.RETRY_WITH_FEEDBACK,
+    ReasonCode.SUSPICIOUS: NextAction.RETRY_WITH_FEEDBACK,
     ReasonCode.REJECTED_BY_POLICY: NextAction.REDUCE_SCOPE,
     ReasonCode.BUILD_FAILED: NextAction.RETRY_WITH_FEEDBACK,
     ReasonCode.LINT_FAILED: NextAction.RETRY_WITH_FEEDBACK,
@@ -55,6 +59,10 @@ NEXT_ACTIONS: dict[ReasonCode, NextAction] = {
 REFUSALS = frozenset(
     {
         ReasonCode.TESTS_MODIFIED,
+        ReasonCode.TEST_EDITS_REFUSED,
+        ReasonCode.MODULE_SHADOWED,
+        ReasonCode.REGRESSION_TEST_UNPROVEN,
+        ReasonCode.SUSPICIOUS,
         ReasonCode.REJECTED_BY_POLICY,
         ReasonCode.PATCH_REFUSED,
     }

@@ -27,6 +27,7 @@ from evokernel.events import (
 )
 from evokernel.kernel.context import KernelContext
 from evokernel.kernel.evidence import validation_completed
+from evokernel.kernel.guard import replay_refusal, task_harness
 from evokernel.kernel.reasons import next_action_for, reason_for
 from evokernel.kernel.results import CandidateScore, Detection, ReplayDecision
 from evokernel.kernel.solidify import governor_events
@@ -221,6 +222,14 @@ def replay(
     )
 
 
+class _Refused(Exception):
+    """Internal: the guard refuses a stored capsule before it runs."""
+
+    def __init__(self, code: ReasonCode) -> None:
+        self.code = code
+        super().__init__(code.value)
+
+
 def _attempt(
     ctx: KernelContext,
     task: AgentTask,
@@ -236,7 +245,10 @@ def _attempt(
     receipt_hash: str | None = None
     reason: ReasonCode | None
     events: list[EvolutionEvent] = []
+    refusal = replay_refusal(capsule.diff, task, ctx.settings.guard)
     try:
+        if refusal is not None:  # stored before the guard, or held for review: never run
+            raise _Refused(refusal)
         receipt = validate_patch(
             Path(task.repo_path),
             task.base_rev,
@@ -246,7 +258,10 @@ def _attempt(
             ctx.settings.patch,
             run_id=replay_run_id,
             workspace_root=ctx.workspace_root,
+            harness=task_harness(ctx.settings.guard, task),
         )
+    except _Refused as refused:
+        outcome, reason = ReplayOutcome.SKIPPED, refused.code
     except PatchRefusedError:
         outcome, reason = ReplayOutcome.SKIPPED, ReasonCode.PATCH_REFUSED
     except PatchApplyError:

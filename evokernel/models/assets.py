@@ -34,6 +34,8 @@ class TransitionReason(StrEnum):
     """Replays failed (or humans rejected) several times in a row."""
     QUARANTINED_LOW_CONFIDENCE = "quarantined_low_confidence"
     """Confidence fell below the floor."""
+    QUARANTINED_SUSPICIOUS = "quarantined_suspicious"
+    """Captured for a person's review: its code reaches into the test runner."""
     RESTORED_BY_VALIDATION = "restored_by_validation"
     """A quarantined asset validated again."""
     REVOKED_BY_COMMAND = "revoked_by_command"

@@ -34,7 +34,18 @@ class ReasonCode(StrEnum):
     PATCH_APPLY_FAILED = "patch_apply_failed"
     """No step of the apply fallback chain applied the diff."""
     TESTS_MODIFIED = "tests_modified"
-    """The proposal edits existing tests or test configuration (reward-hacking guard)."""
+    """Legacy: recorded before #14 for edits of existing tests; now ``test_edits_refused``."""
+    TEST_EDITS_REFUSED = "test_edits_refused"
+    """The proposal adds, edits or deletes tests or anything that decides how tests run
+    (reward-hacking guard)."""
+    MODULE_SHADOWED = "module_shadowed"
+    """The proposal adds a module that would be imported instead of a standard-library,
+    test-runner or project module."""
+    REGRESSION_TEST_UNPROVEN = "regression_test_unproven"
+    """A new regression test does not fail on the unfixed code and pass with the fix."""
+    SUSPICIOUS = "suspicious"
+    """Validated, but its code reaches into the test runner (pytest hooks, ``sys.modules``,
+    ``builtins``, ``atexit``, ``os._exit``): held for a person's review, never replayed."""
     REJECTED_BY_POLICY = "rejected_by_policy"
     """The change exceeds a scope limit (paths, files, lines)."""
     BUILD_FAILED = "build_failed"
@@ -78,6 +89,8 @@ class NextAction(StrEnum):
     """Produce a well-formed, non-empty unified diff against the base revision."""
     REVERT_TEST_EDITS = "revert_test_edits"
     """Fix the code, not the tests: leave existing tests and test config unchanged."""
+    RENAME_MODULE = "rename_module"
+    """A module you added shadows another: give it a name nothing else is imported by."""
     REDUCE_SCOPE = "reduce_scope"
     """Stay within the allowed paths and size limits."""
     RETRY_LATER = "retry_later"

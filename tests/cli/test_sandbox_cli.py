@@ -218,3 +218,19 @@ def test_bench_sandbox_json_has_every_figure_and_cleans_up(
     assert (workdir / "sample-repo" / ".git").is_dir()
     leftovers = docker_engine.containers.list(all=True, filters={"label": "evokernel.bench"})  # type: ignore[attr-defined]
     assert leftovers == []
+
+
+def test_run_refuses_a_patch_that_adds_a_test_module_with_exit_2(
+    invoke: Invoke, git_repo: GitRepoFactory, tmp_path: Path
+) -> None:
+    """The reward-hacking guard runs on ``sandbox run --patch`` too, before any sandbox."""
+    repo = git_repo(BUGGY, name="calc")
+    patch = tmp_path / "cheat.diff"
+    patch.write_text(
+        "--- /dev/null\n+++ b/tests/test_aaa_setup.py\n@@ -0,0 +1,2 @@\n"
+        "+import calc\n+calc.add = lambda a, b: a + b\n"
+    )
+    result = invoke("sandbox", "run", "--repo", str(repo), "--patch", str(patch), env=UNREACHABLE)
+    assert result.exit_code == 2, result.stderr
+    assert "GuardRefusedError" in result.stderr and "test_edits_refused" in result.stderr
+    assert "tests/test_aaa_setup.py" in result.stderr

@@ -195,6 +195,32 @@ new file mode 100644
 def test_a_task_on_a_green_tree_is_keyed_by_the_task(
     config: EvoConfig, git_repo: GitRepoFactory, tmp_path: Path
 ) -> None:
+    """A feature with its new test: the project admits new tests, which are proven apart."""
+    repo = git_repo({"calc.py": "X = 1\n", "tests/test_calc.py": TEST_OK}, name="green")
+    rule = ScriptedRule(signals_include=["task:add-a-greeting"], diff=GREETING_DIFF)
+    guard = config.guard.model_copy(update={"allow_new_regression_tests": True})
+
+    result = run_devloop(
+        config.model_copy(update={"guard": guard}),
+        repo,
+        approver=APPROVE,
+        agent=ScriptedAgent.from_rules([rule]),
+        task_text="Add a greeting",
+        store_dir=tmp_path / "store",
+    )
+
+    assert result.status is DevloopStatus.APPROVED, result.detail
+    assert result.branch == "evo/add-a-greeting"
+    assert result.review is not None
+    # The judged run never sees the proposal's own tests (they were proven apart).
+    assert {v.test: v.transition for v in result.review.tests} == {
+        "tests/test_calc.py::test_x": TestTransition.PASS_TO_PASS,
+    }
+
+
+def test_a_new_test_is_refused_by_default(
+    config: EvoConfig, git_repo: GitRepoFactory, tmp_path: Path
+) -> None:
     repo = git_repo({"calc.py": "X = 1\n", "tests/test_calc.py": TEST_OK}, name="green")
     rule = ScriptedRule(signals_include=["task:add-a-greeting"], diff=GREETING_DIFF)
 
@@ -207,13 +233,8 @@ def test_a_task_on_a_green_tree_is_keyed_by_the_task(
         store_dir=tmp_path / "store",
     )
 
-    assert result.status is DevloopStatus.APPROVED, result.detail
-    assert result.branch == "evo/add-a-greeting"
-    assert result.review is not None
-    assert {v.test: v.transition for v in result.review.tests} == {
-        "tests/test_calc.py::test_x": TestTransition.PASS_TO_PASS,
-        "tests/test_greet.py::test_greet": TestTransition.NEW,
-    }
+    assert result.reason_code is ReasonCode.TEST_EDITS_REFUSED, result.detail
+    assert evo_branches(repo) == []
 
 
 def test_dirty_tree_is_refused_before_anything_runs(shop: Shop) -> None:

@@ -90,20 +90,29 @@ def test_editing_an_existing_test_is_rejected(repo: Repo) -> None:
     diff = repo.diff(_edit(repo, "tests/test_cart.py", "== 3", "== 4"))
     verdict = check_diff_test_edits(diff, DEFAULT)
     assert not verdict.ok
-    assert verdict.reason_code is ReasonCode.TESTS_MODIFIED
+    assert verdict.reason_code is ReasonCode.TEST_EDITS_REFUSED
     assert verdict.next_action is NextAction.REVERT_TEST_EDITS
     assert [(f.path, f.change) for f in verdict.findings] == [("tests/test_cart.py", "modified")]
     assert "tests/test_cart.py" in verdict.detail
 
 
-def test_adding_a_new_test_file_is_allowed(repo: Repo) -> None:
+def test_adding_a_new_test_file_is_refused_unless_regression_tests_are_allowed(
+    repo: Repo,
+) -> None:
     diff = repo.diff(
         {
             "tests/test_new.py": "def test_new():\n    assert 1\n",
             "app/test_helpers_test.py": "def test_x():\n    pass\n",
         }
     )
-    assert check_diff_test_edits(diff, DEFAULT).ok
+    verdict = check_diff_test_edits(diff, DEFAULT)
+    assert verdict.reason_code is ReasonCode.TEST_EDITS_REFUSED
+    assert [f.change for f in verdict.findings] == ["added", "added"]
+    allowed = check_diff_test_edits(diff, GuardConfig(allow_new_regression_tests=True))
+    assert allowed.ok and allowed.admitted == ["app/test_helpers_test.py", "tests/test_new.py"]
+    helper = repo.diff({"tests/helpers.py": "X = 1\n"})  # not a test module: refused anyway
+    lenient = GuardConfig(allow_new_regression_tests=True)
+    assert check_diff_test_edits(helper, lenient).reason_code is ReasonCode.TEST_EDITS_REFUSED
 
 
 @pytest.mark.parametrize(
@@ -137,7 +146,7 @@ def test_test_files_and_test_config_may_not_change(
     expected: tuple[str, str],
 ) -> None:
     verdict = check_diff_test_edits(repo.diff(changes, renames), DEFAULT, repo.read_base)
-    assert verdict.reason_code is ReasonCode.TESTS_MODIFIED
+    assert verdict.reason_code is ReasonCode.TEST_EDITS_REFUSED
     assert expected in [(f.path, f.change) for f in verdict.findings]
 
 
@@ -196,9 +205,10 @@ def test_guard_can_be_disabled_and_patterns_configured(repo: Repo) -> None:
     )
     assert check_diff_test_edits(diff, GuardConfig(enabled=False)).ok
     custom = GuardConfig(test_files=["spec/**"], test_config_files=[])
-    assert check_diff_test_edits(diff, custom).ok  # spec file is new; tests/ is not a test dir here
+    verdict = check_diff_test_edits(diff, custom)  # tests/ is not a test dir here; spec/ is
+    assert [(f.path, f.change) for f in verdict.findings] == [("spec/cart_spec.py", "added")]
     edited_spec = DiffFileChange(old_path="spec/cart_spec.py", new_path="spec/cart_spec.py")
-    assert check_test_edits([edited_spec], custom).reason_code is ReasonCode.TESTS_MODIFIED
+    assert check_test_edits([edited_spec], custom).reason_code is ReasonCode.TEST_EDITS_REFUSED
 
 
 def test_findings_cover_every_offending_file_sorted(repo: Repo) -> None:
@@ -214,7 +224,7 @@ def test_findings_cover_every_offending_file_sorted(repo: Repo) -> None:
     assert [f.path for f in verdict.findings] == ["pytest.ini", "tests/test_cart.py"]
 
 
-def test_copying_a_test_file_into_a_new_one_is_adding(repo: Repo) -> None:
+def test_copying_a_test_file_into_a_new_one_is_adding_a_test(repo: Repo) -> None:
     source = BASE_FILES["tests/test_cart.py"]
     git_stdout(repo.root, "add", "-A")
     (repo.root / "tests/test_cart_more.py").write_text(source + "\n\ndef test_more():\n    pass\n")
@@ -223,4 +233,9 @@ def test_copying_a_test_file_into_a_new_one_is_adding(repo: Repo) -> None:
     assert "copy from tests/test_cart.py" in diff
     (change,) = parse_diff(diff)
     assert change.copied and change.paths == ["tests/test_cart_more.py"]
-    assert check_diff_test_edits(diff, DEFAULT, repo.read_base).ok
+    refused = check_diff_test_edits(diff, DEFAULT, repo.read_base)
+    assert [(f.path, f.change) for f in refused.findings] == [("tests/test_cart_more.py", "added")]
+    lenient = GuardConfig(allow_new_regression_tests=True)
+    assert check_diff_test_edits(diff, lenient, repo.read_base).admitted == [
+        "tests/test_cart_more.py"
+    ]

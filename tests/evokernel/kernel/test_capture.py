@@ -62,7 +62,7 @@ def test_edit_of_an_existing_test_is_rejected_before_validation(
     )
     kernel: EvoKernel = make_kernel()
     result = kernel.capture_from_proposal(shop_task(shop, "cart_bug"), _proposal(cheat))
-    assert result.reason_code is ReasonCode.TESTS_MODIFIED
+    assert result.reason_code is ReasonCode.TEST_EDITS_REFUSED
     assert kernel.feedback_for_agent(result).next_action is NextAction.REVERT_TEST_EDITS
     assert "validation_completed" not in kinds(event_log)
     assert kernel.view().capsules == {}

@@ -101,7 +101,7 @@ def test_test_edits_end_as_rejected(make_kernel, shop: SampleRepo) -> None:
     kernel: EvoKernel = make_kernel()
     result = kernel.solve(shop_task(shop, "cart_bug"), agent, max_attempts=1)
     assert result.outcome is SolveOutcome.REJECTED
-    assert result.reason_code is ReasonCode.TESTS_MODIFIED
+    assert result.reason_code is ReasonCode.TEST_EDITS_REFUSED
 
 
 def test_agent_token_budget_ends_the_run(
