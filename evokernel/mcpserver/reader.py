@@ -9,21 +9,35 @@ runs (only new records scanned). It only reads; safe to share between threads.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+import time
+from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from evokernel.mcpserver.models import RunSummary
-from evokernel.metrics import LiveView
+from evokernel.mcpserver.search import WordIndex
+from evokernel.metrics import (
+    HealthCheck,
+    HealthReport,
+    LiveView,
+    check_sandbox,
+    check_store,
+    health_report,
+)
 from evokernel.projection import default_snapshot_path
 from evokernel.selection import SignalIndex
 from evokernel.views import EvolutionView
+from sandbox import DockerSandboxConfig, LocalSandboxConfig
 from store import EventLog, Position, Record
+from store.log import LOG_NAME
 
 RECENT_RUNS = 200
 """Runs the reader remembers (the newest; ``status`` shows a few of them)."""
+
+SANDBOX_CHECK_TTL_S = 30.0
+"""How long a sandbox health check (engine answers, image present) is reused."""
 
 _RANK = {"running": 0, "missed": 1, "validated": 2, "rejected": 3, "replayed": 4, "captured": 5}
 """Which outcome a run's later events may override: a more conclusive one wins."""
@@ -85,6 +99,10 @@ class StoreReader:
         self._index = SignalIndex()
         self._runs: OrderedDict[str, _Run] = OrderedDict()
         self._position: Position | None = None
+        self._words = WordIndex()
+        self._states: tuple[int, dict[str, int]] | None = None
+        self._store_check: tuple[tuple[int, int], HealthCheck] | None = None
+        self._sandbox_check: tuple[float, list[HealthCheck]] | None = None
 
     def view(self) -> EvolutionView:
         """The evolution view as of now."""
@@ -100,6 +118,37 @@ class StoreReader:
                     if gene_id not in self._index:
                         self._index.add(gene_id, gene.gene.signature)
             return self._index
+
+    def words(self, view: EvolutionView) -> WordIndex:
+        """The word index over ``view``'s capsules (only new capsules are indexed)."""
+        with self._lock:
+            self._words.update(view)
+            return self._words
+
+    def capsule_states(self, view: EvolutionView) -> dict[str, int]:
+        """Capsules by state in ``view`` (counted again when the view moved on)."""
+        with self._lock:
+            if self._states is None or self._states[0] != view.last_seq:
+                counted = Counter(c.state for c in view.capsules.values())
+                self._states = (view.last_seq, {s.value: n for s, n in counted.items()})
+            return dict(self._states[1])
+
+    def health(self, sandbox: DockerSandboxConfig | LocalSandboxConfig) -> HealthReport:
+        """The store's tail check and the sandbox's checks.
+
+        The store check runs again whenever the log file changed (size or modification
+        time); the sandbox check is reused for ``SANDBOX_CHECK_TTL_S`` seconds.
+        """
+        with self._lock:
+            log_file = self.store_dir / LOG_NAME
+            stat = log_file.stat() if log_file.exists() else None
+            stamp = (stat.st_size, stat.st_mtime_ns) if stat else (-1, -1)
+            if self._store_check is None or self._store_check[0] != stamp:
+                self._store_check = (stamp, check_store(self.store_dir))
+            now = time.monotonic()
+            if self._sandbox_check is None or now - self._sandbox_check[0] > SANDBOX_CHECK_TTL_S:
+                self._sandbox_check = (now, check_sandbox(sandbox))
+            return health_report([self._store_check[1], *self._sandbox_check[1]])
 
     def recent_runs(self, count: int) -> list[RunSummary]:
         """The ``count`` most recently active runs, newest first."""

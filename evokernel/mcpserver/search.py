@@ -13,7 +13,9 @@ The query is read three ways, first match wins:
 
 from __future__ import annotations
 
+import heapq
 import re
+from collections import Counter
 from datetime import datetime
 
 from evokernel.confidence import confidence
@@ -27,6 +29,8 @@ from evokernel.views import CapsuleView, EvolutionView
 _KINDS = "|".join(sorted((re.escape(kind.value) for kind in SignalKind), key=len, reverse=True))
 _SIGNAL_WORD = re.compile(rf"(?<![\w-])(?:{_KINDS}):\S+")
 _WORD = re.compile(r"[a-z0-9_]{3,}")
+_SHORTLIST = 8
+"""Genes scored per hit wanted: the ``limit x 8`` most similar genes."""
 
 
 def query_signals(query: str) -> list[str]:
@@ -43,6 +47,7 @@ def search_capsules(
     query: str,
     view: EvolutionView,
     index: SignalIndex,
+    words_index: WordIndex,
     settings: KernelSettings,
     now: datetime,
     *,
@@ -65,7 +70,7 @@ def search_capsules(
     if signals:
         hits = _by_signals(signals, view, index, settings, now, limit)
         return SearchResult(signals=signals, matched_by="signals", hits=hits)
-    hits = _by_words(text, view, settings, now, limit)
+    hits = _by_words(text, view, words_index, settings, now, limit)
     return SearchResult(matched_by="text" if hits else "nothing", hits=hits)
 
 
@@ -95,34 +100,75 @@ def _by_signals(
     loose = settings.selection.model_copy(
         update={"min_similarity": 0.0, "min_gene_share": 0.0, "min_score": 0.0, "top_k": limit}
     )
-    ranked = rank_candidates(signals, index, capsules_of, config=loose)
+    # Only the most similar genes can rank: score capsules of those alone (a common signal
+    # such as an exception type may be shared by thousands of genes).
+    nearest = index.similar_genes(signals, 0.0, 0.0, loose.max_posting_scan)
+    shortlist = {m.gene_id: capsules_of(m.gene_id) for m in nearest[: limit * _SHORTLIST]}
+    ranked = rank_candidates(signals, index, shortlist, config=loose)
     return [
         _hit(view, view.capsules[r.capsule_id], r.score, r.similarity, settings, now)
         for r in ranked
     ]
 
 
+def words_of(text: str) -> set[str]:
+    """The words a text search compares: lower-case, three characters or more."""
+    return set(_WORD.findall(text.lower()))
+
+
+class WordIndex:
+    """Capsules by the words of their intent and their gene's strategies.
+
+    Capsules are only ever added to a store, and a capsule's intent never changes, so
+    ``update`` indexes only the capsules it has not seen (a gene's strategies are read when
+    its capsule is first indexed).
+    """
+
+    def __init__(self) -> None:
+        self._capsules: dict[str, set[str]] = {}
+        self._seen: set[str] = set()
+
+    def update(self, view: EvolutionView) -> None:
+        """Index the capsules of ``view`` not indexed yet."""
+        if len(self._seen) > len(view.capsules):  # the log was replaced: start again
+            self._capsules, self._seen = {}, set()
+        if len(self._seen) == len(view.capsules):
+            return
+        for capsule_id, capsule in view.capsules.items():
+            if capsule_id in self._seen:
+                continue
+            self._seen.add(capsule_id)
+            gene = view.genes.get(capsule.capsule.gene_id)
+            text = " ".join(
+                [capsule.capsule.intent, *(gene.gene.strategy_summaries if gene else [])]
+            )
+            for word in words_of(text):
+                self._capsules.setdefault(word, set()).add(capsule_id)
+
+    def shares(self, words: set[str]) -> dict[str, float]:
+        """Capsule id -> share of ``words`` its text holds (capsules holding none left out)."""
+        counts: Counter[str] = Counter()
+        for word in words:
+            counts.update(self._capsules.get(word, ()))
+        return {capsule_id: count / len(words) for capsule_id, count in counts.items()}
+
+
 def _by_words(
-    text: str, view: EvolutionView, settings: KernelSettings, now: datetime, limit: int
+    text: str,
+    view: EvolutionView,
+    words_index: WordIndex,
+    settings: KernelSettings,
+    now: datetime,
+    limit: int,
 ) -> list[SearchHit]:
-    words = set(_WORD.findall(text.lower()))
+    words = words_of(text)
     if not words:
         return []
-    scored: list[tuple[float, str]] = []
-    for gene in view.genes.values():
-        strategies = " ".join(gene.gene.strategy_summaries).lower()
-        for capsule_id in gene.capsule_ids:
-            capsule = view.capsules.get(capsule_id)
-            if capsule is None:
-                continue
-            haystack = f"{capsule.capsule.intent.lower()} {strategies}"
-            share = sum(word in haystack for word in words) / len(words)
-            if share > 0:
-                scored.append((share, capsule_id))
-    scored.sort(key=lambda row: (-row[0], row[1]))
+    shares = words_index.shares(words)
+    best = heapq.nsmallest(limit, shares.items(), key=lambda row: (-row[1], row[0]))
     return [
         _hit(view, view.capsules[capsule_id], share, share, settings, now)
-        for share, capsule_id in scored[:limit]
+        for capsule_id, share in best
     ]
 
 

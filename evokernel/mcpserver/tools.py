@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +34,6 @@ from evokernel.mcpserver.models import (
 from evokernel.mcpserver.reader import StoreReader
 from evokernel.mcpserver.search import search_capsules
 from evokernel.mcpserver.worktree import working_tree_diff
-from evokernel.metrics import check_health
 from evokernel.models import AgentTask, MutationProposal, OriginKind, Proposer, TaskOrigin
 from evokernel.runtime import kernel_settings
 from evokernel.tasks import task_for_repo
@@ -210,18 +209,18 @@ class EvoTools:
     def search(self, query: str, limit: int = 5) -> SearchResult:
         """Capsules for a failure text, signals or a capsule id, best first (reads only)."""
         view = self.reader.view()
-        index = self.reader.index(view)
-        return search_capsules(query, view, index, self._settings, _now(), limit=limit)
+        index, words = self.reader.index(view), self.reader.words(view)
+        return search_capsules(query, view, index, words, self._settings, _now(), limit=limit)
 
     def status(self, runs: int = 10) -> StatusResult:
         """Store health, what the store holds, and the last runs (reads only)."""
         view = self.reader.view()
         return StatusResult(
             store=str(self.store_dir),
-            health=check_health(self.store_dir, self.config.sandbox),
+            health=self.reader.health(self.config.sandbox),
             records=view.last_seq,
             genes=len(view.genes),
-            capsules=dict(Counter(c.state.value for c in view.capsules.values())),
+            capsules=self.reader.capsule_states(view),
             counters=view.counters,
             last_runs=self.reader.recent_runs(runs),
         )
