@@ -14,6 +14,7 @@ from mcp import Client
 from mcp.types import CallToolResult, TextResourceContents
 
 from evokernel.mcpserver import EvoTools, build_server
+from evokernel.samples import unified_diff
 from tests.mcpserver.conftest import (
     CALL_TIMEOUT_S,
     fix_for,
@@ -239,3 +240,27 @@ def test_two_clients_at_once_keep_the_store_consistent(
         kinds = _runs(store_dir, result["run_id"])
         assert kinds.count("task_received") == 1
         assert kinds.count("validation_completed") == 1
+
+
+@pytest.mark.docker
+def test_capture_refuses_a_diff_that_edits_the_tests_as_the_cli_does(
+    tools: EvoTools, cart_repo: Path, store_dir: Path, docker_engine: object
+) -> None:
+    tests_file = cart_repo / "tests/test_cart.py"
+    cheat = unified_diff(
+        cart_repo, "tests/test_cart.py", tests_file.read_text().replace("== 15.0", "== 19.75")
+    )
+
+    async def capture() -> dict[str, Any]:
+        async with _client(tools) as client:
+            return _data(await client.call_tool("capture", {"diff": cheat}))
+
+    result = run_async(capture)
+    assert (result["accepted"], result["reason_code"], result["next_action"]) == (
+        False,
+        "tests_modified",
+        "revert_test_edits",
+    )
+    assert result["capsule_id"] is None
+    kinds = [kind for kind, _payload in store_records(store_dir)]
+    assert "mutation_rejected" in kinds and "capsule_committed" not in kinds
