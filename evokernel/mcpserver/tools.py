@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -19,7 +20,6 @@ from pathlib import Path
 from evokernel.confidence import confidence
 from evokernel.config import EvoConfig, find_repo_root
 from evokernel.errors import AssetNotFoundError
-from evokernel.kernel import KernelSettings
 from evokernel.mcpserver.errors import EmptyChangeError, RepoOutsideRootError
 from evokernel.mcpserver.kernels import KernelPool
 from evokernel.mcpserver.models import (
@@ -54,6 +54,10 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _since(started: float) -> float:
+    return round(time.monotonic() - started, 3)
+
+
 def _quiet(_step: int, _total: int, _message: str) -> None:
     """Progress nobody listens to."""
 
@@ -69,6 +73,7 @@ class EvoTools:
         config_for: the configuration of a repository (its plan and scope); ``config``
             for every repository when omitted.
         pool: the kernels; built from ``config`` when omitted.
+        clock: the current time (UTC), for confidence as of now.
     """
 
     def __init__(
@@ -80,6 +85,7 @@ class EvoTools:
         confined: bool = True,
         config_for: ConfigFor | None = None,
         pool: KernelPool | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.config = config
         self.store_dir = store_dir
@@ -88,6 +94,7 @@ class EvoTools:
         self._config_for = config_for or (lambda _repo: config)
         self.pool = pool or KernelPool(config, store_dir)
         self._settings = kernel_settings(config)
+        self._clock = clock or _now
         self.reader = StoreReader(store_dir)
         self._attempts: OrderedDict[tuple[str, str], list[str]] = OrderedDict()
         self._attempts_lock = threading.Lock()
@@ -102,6 +109,7 @@ class EvoTools:
         self, repo: str | None, task: str = "", rev: str = "HEAD", progress: Progress = _quiet
     ) -> ReplayToolResult:
         """Detect the failure at ``rev`` and try stored capsules on it; never calls an agent."""
+        started = time.monotonic()
         agent_task = self._task(repo, task, rev)
         with self.pool.kernel() as kernel:
             run_id = kernel.new_run_id()
@@ -111,7 +119,7 @@ class EvoTools:
             decision = kernel.replay_or_fallback_for_run(agent_task, run_id)
             feedback = kernel.feedback_for_agent(decision)
             capsule = kernel.view().capsules.get(decision.capsule_id or "")
-            evidence = self._evidence(kernel.settings, capsule) if decision.hit else None
+            evidence = self._evidence(capsule) if decision.hit else None
         progress(2, 2, f"replay: {decision.reason_code.value}")
         return ReplayToolResult(
             run_id=run_id,
@@ -126,7 +134,7 @@ class EvoTools:
             signature=decision.signature,
             failing_tests=decision.failing_tests,
             feedback=feedback,
-            seconds=decision.seconds,
+            seconds=_since(started),
         )
 
     def validate(
@@ -139,6 +147,7 @@ class EvoTools:
         agent: str = "mcp",
     ) -> ValidateToolResult:
         """Judge ``diff`` (or the working tree) against the baseline; capture nothing."""
+        started = time.monotonic()
         agent_task = self._task(repo, task, rev)
         proposal = self._proposal(agent_task, diff, task, agent)
         key = (agent_task.repo_path, agent_task.base_rev)
@@ -169,7 +178,7 @@ class EvoTools:
             receipt=ReceiptSummary.of(result.receipt) if result.receipt else None,
             blast_radius=result.blast_radius,
             feedback=feedback,
-            seconds=result.seconds + detection.receipt.duration_s,
+            seconds=_since(started),
         )
 
     def capture(
@@ -182,6 +191,7 @@ class EvoTools:
         agent: str = "mcp",
     ) -> CaptureToolResult:
         """Validate ``diff`` (or the working tree) and record it as a capsule, or say why not."""
+        started = time.monotonic()
         agent_task = self._task(repo, task, rev)
         proposal = self._proposal(agent_task, diff, task, agent)
         with self.pool.kernel() as kernel:
@@ -203,14 +213,16 @@ class EvoTools:
             state=result.state,
             receipt=ReceiptSummary.of(result.receipt) if result.receipt else None,
             feedback=feedback,
-            seconds=result.seconds + detection.receipt.duration_s,
+            seconds=_since(started),
         )
 
     def search(self, query: str, limit: int = 5) -> SearchResult:
         """Capsules for a failure text, signals or a capsule id, best first (reads only)."""
         view = self.reader.view()
         index, words = self.reader.index(view), self.reader.words(view)
-        return search_capsules(query, view, index, words, self._settings, _now(), limit=limit)
+        return search_capsules(
+            query, view, index, words, self._settings, self._clock(), limit=limit
+        )
 
     def status(self, runs: int = 10) -> StatusResult:
         """Store health, what the store holds, and the last runs (reads only)."""
@@ -279,8 +291,7 @@ class EvoTools:
         check_diff(diff, repo, self._settings.patch)
         return MutationProposal(diff=diff, intent=words, proposer=Proposer(agent=agent))
 
-    @staticmethod
-    def _evidence(settings: KernelSettings, capsule: CapsuleView | None) -> CapsuleEvidence | None:
+    def _evidence(self, capsule: CapsuleView | None) -> CapsuleEvidence | None:
         if capsule is None:
             return None
         return CapsuleEvidence(
@@ -288,7 +299,9 @@ class EvoTools:
             gene_id=capsule.capsule.gene_id,
             original_run_id=capsule.capsule.origin_run_id,
             state=capsule.state,
-            confidence=round(confidence(capsule.evidence, _now(), settings.confidence), 4),
+            confidence=round(
+                confidence(capsule.evidence, self._clock(), self._settings.confidence), 4
+            ),
             intent=capsule.capsule.intent,
             reuse_count=capsule.reuse_count,
         )
