@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from evokernel.cli.errors import ExitCode
 from evokernel.cli.options import StoreOption, TokenEnvOption
 from evokernel.cli.render import stderr
 from evokernel.cli.state import cli_state
@@ -67,7 +68,15 @@ def mcp(
         evokernel mcp --repo .
         EVOKERNEL_MCP_TOKEN=$(openssl rand -hex 32) evokernel mcp --transport http --port 8743
     """
-    from evokernel.mcpserver import EvoTools, KernelPool, build_server, check_binding
+    try:
+        from evokernel.mcpserver import EvoTools, KernelPool, build_server, check_binding
+    except ModuleNotFoundError as exc:
+        if exc.name != "mcp" and not (exc.name or "").startswith("mcp."):
+            raise
+        stderr().print(
+            "evokernel mcp needs the mcp extra: pip install 'evokernel-runtime[mcp]'", style="red"
+        )
+        raise typer.Exit(ExitCode.BAD_INPUT) from exc
 
     state = cli_state(ctx)
     root = (repo or Path.cwd()).absolute()

@@ -261,7 +261,8 @@ class StatusResult(Model):
     store: str
     """The store directory."""
     health: HealthReport
-    """Real checks: the store's tail chain (and, with ``engine=true``, the sandbox)."""
+    """Real checks: the store's tail chain (run again when the log changed), the sandbox
+    engine and image (reused for 30 s)."""
     records: int
     """Records in the log."""
     genes: int

@@ -23,6 +23,15 @@ def capsule_json(tools: EvoTools, capsule_id: str) -> str:
     return orjson.dumps(found.model_dump(mode="json"), option=_DUMP).decode()
 
 
+def capsule_diff(tools: EvoTools, capsule_id: str) -> str:
+    """``evokernel://capsules/{capsule_id}/diff``: the capsule's diff, as stored.
+
+    Raises:
+        AssetNotFoundError: no capsule with that id.
+    """
+    return tools.capsule(capsule_id).capsule.diff
+
+
 def run_json(tools: EvoTools, run_id: str) -> str:
     """``evokernel://runs/{run_id}``: every event the run recorded, in order.
 

@@ -35,7 +35,7 @@ from evokernel.mcpserver.models import (
     TaskArg,
     ValidateToolResult,
 )
-from evokernel.mcpserver.resources import capsule_json, run_json
+from evokernel.mcpserver.resources import capsule_diff, capsule_json, run_json
 from evokernel.mcpserver.tools import EvoTools, Progress
 from sandbox import SandboxError
 from store import StoreError
@@ -164,6 +164,18 @@ def build_server(tools: EvoTools) -> MCPServer:
     async def capsule(capsule_id: str) -> str:
         try:
             return await anyio.to_thread.run_sync(capsule_json, tools, capsule_id)
+        except AssetNotFoundError as exc:
+            raise ResourceNotFoundError(typed_message(exc)) from exc
+
+    @server.resource(
+        "evokernel://capsules/{capsule_id}/diff",
+        name="capsule-diff",
+        description="A capsule's diff as it was captured (apply with `git apply`).",
+        mime_type="text/x-diff",
+    )
+    async def capsule_patch(capsule_id: str) -> str:
+        try:
+            return await anyio.to_thread.run_sync(capsule_diff, tools, capsule_id)
         except AssetNotFoundError as exc:
             raise ResourceNotFoundError(typed_message(exc)) from exc
 

@@ -10,7 +10,7 @@ from typing import Any
 import anyio
 import orjson
 import pytest
-from mcp import Client
+from mcp import Client, MCPError
 from mcp.types import CallToolResult, TextResourceContents
 
 from evokernel.mcpserver import EvoTools, build_server
@@ -90,6 +90,10 @@ def test_bad_input_is_a_tool_error_with_our_message_and_the_server_stays_up(
                 _error(await client.call_tool("search", {"query": "capsule_0123456789ab"})),
                 _error(await client.call_tool("search", {"query": ""})),
             ]
+            for uri in ("evokernel://capsules/capsule_0123456789ab", "evokernel://runs/run_x"):
+                with pytest.raises(MCPError) as raised:
+                    await client.read_resource(uri)
+                errors.append(str(raised.value))
             return errors, _data(await client.call_tool("status", {}))
 
     errors, status = run_async(calls)
@@ -102,6 +106,8 @@ def test_bad_input_is_a_tool_error_with_our_message_and_the_server_stays_up(
     assert "RepositoryError:" in errors[4] and "no-such-rev" in errors[4]
     assert "AssetNotFoundError: no gene or capsule with id 'capsule_0123456789ab'" in errors[5]
     assert "query" in errors[6]  # the schema's min_length, named by the SDK
+    assert "AssetNotFoundError: no gene or capsule with id 'capsule_0123456789ab'" in errors[7]
+    assert "RunNotFoundError: no run with id 'run_x' in the store" in errors[8]
     # Still serving, and bad input wrote nothing.
     assert status["records"] == 0
     assert store_records(store_dir) == []
@@ -140,6 +146,12 @@ def test_an_agent_session_in_memory_records_every_call_as_a_run(
                 f"evokernel://capsules/{out['capture']['capsule_id']}"
             )
             run = await client.read_resource(f"evokernel://runs/{out['capture']['run_id']}")
+            patch = await client.read_resource(
+                f"evokernel://capsules/{out['capture']['capsule_id']}/diff"
+            )
+            patch_text = patch.contents[0]
+            assert isinstance(patch_text, TextResourceContents)
+            out["diff_resource"] = {"text": patch_text.text, "mime": patch_text.mime_type}
             for name, read in (("capsule_resource", capsule), ("run_resource", run)):
                 content = read.contents[0]
                 assert isinstance(content, TextResourceContents)
@@ -176,6 +188,7 @@ def test_an_agent_session_in_memory_records_every_call_as_a_run(
     assert [h["capsule_id"] for h in out["words"]["hits"]] == [capture["capsule_id"]]
     assert out["capsule_resource"]["capsule"]["diff"] == fix_for(cart_repo)
     assert out["capsule_resource"]["capsule"]["origin_run_id"] == capture["run_id"]
+    assert out["diff_resource"] == {"text": fix_for(cart_repo), "mime": "text/x-diff"}
     assert "capsule_committed" in [e["kind"] for e in out["run_resource"]["events"]]
     # Every call is a run of its own in the store, with its own events.
     run_ids = [out[name]["run_id"] for name in ("miss", "wrong", "right", "capture")]
