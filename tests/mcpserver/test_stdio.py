@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import get_default_environment
@@ -125,3 +126,32 @@ def test_an_agent_session_over_stdio_captures_then_replays_on_another_repository
     ]
     started = [p["run_id"] for kind, p in records if kind == "task_received"]
     assert started == [out[name]["run_id"] for name in ("miss", "wrong", "right", "capture", "hit")]
+
+
+@pytest.mark.docker
+def test_two_servers_sharing_a_store_capture_at_once_and_the_chain_holds(
+    git_repo: GitRepoFactory, tmp_path: Path, docker_engine: object
+) -> None:
+    """Two agents, each with its own ``evokernel mcp`` process, on one store."""
+    repos = [git_repo(cart_files(), name="left"), git_repo(cart_files(moved=True), name="right")]
+    store_dir = tmp_path / "store"
+    captured: list[dict[str, Any]] = [{}, {}]
+
+    async def agent(slot: int) -> None:
+        repo = repos[slot]
+        async with _server(store_dir, tmp_path, "--repo", str(repo)) as client:
+            arguments = {"diff": fix_for(repo), "task": f"agent {slot}"}
+            captured[slot] = _data(await client.call_tool("capture", arguments))
+
+    async def both() -> None:
+        async with anyio.create_task_group() as group:
+            group.start_soon(agent, 0)
+            group.start_soon(agent, 1)
+
+    run_async(both)
+    assert [c["accepted"] for c in captured] == [True, True]
+    records = store_records(store_dir)  # the hash chain verifies across both writers
+    runs = [p["run_id"] for kind, p in records if kind == "task_received"]
+    assert sorted(runs) == sorted(c["run_id"] for c in captured)
+    solidified = [p["run_id"] for kind, p in records if kind == "gene_solidified"]
+    assert sorted(solidified) == sorted(runs)
