@@ -90,6 +90,9 @@ def test_bad_input_is_a_tool_error_with_our_message_and_the_server_stays_up(
                 _error(await client.call_tool("search", {"query": "capsule_0123456789ab"})),
                 _error(await client.call_tool("search", {"query": ""})),
             ]
+            # A revision that git would read as an option is refused before git sees it so.
+            option = {"rev": f"--output={tmp_path / 'pwned'}"}
+            errors.append(_error(await client.call_tool("validate", option)))
             for uri in ("evokernel://capsules/capsule_0123456789ab", "evokernel://runs/run_x"):
                 with pytest.raises(MCPError) as raised:
                     await client.read_resource(uri)
@@ -106,8 +109,9 @@ def test_bad_input_is_a_tool_error_with_our_message_and_the_server_stays_up(
     assert "RepositoryError:" in errors[4] and "no-such-rev" in errors[4]
     assert "AssetNotFoundError: no gene or capsule with id 'capsule_0123456789ab'" in errors[5]
     assert "query" in errors[6]  # the schema's min_length, named by the SDK
-    assert "AssetNotFoundError: no gene or capsule with id 'capsule_0123456789ab'" in errors[7]
-    assert "RunNotFoundError: no run with id 'run_x' in the store" in errors[8]
+    assert "RepositoryError:" in errors[7] and not (tmp_path / "pwned").exists()
+    assert "AssetNotFoundError: no gene or capsule with id 'capsule_0123456789ab'" in errors[8]
+    assert "RunNotFoundError: no run with id 'run_x' in the store" in errors[9]
     # Still serving, and bad input wrote nothing.
     assert status["records"] == 0
     assert store_records(store_dir) == []
