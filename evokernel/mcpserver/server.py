@@ -8,8 +8,8 @@ turns our errors into tool errors that carry ``ClassName: message``; the server 
 
 from __future__ import annotations
 
-import functools
 import importlib.metadata
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -55,6 +55,9 @@ its last runs. No tool changes your working tree: apply a returned diff yourself
 _FAMILIES = (EvoKernelError, SandboxError, StoreError)
 """Our error families: their message is the tool error's text (a bug stays generic)."""
 
+HEARTBEAT_S = 10.0
+"""Seconds between progress heartbeats while one step of a tool call runs."""
+
 _WRITES = ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=False)
 _READS = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
 
@@ -65,24 +68,71 @@ def typed_message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {message}"
 
 
-async def _call(ctx: Context, work: Callable[[Progress], T]) -> T:
+class _ProgressRelay:
+    """Sends a call's milestones as MCP progress, plus a heartbeat while a step runs long.
+
+    The heartbeat (every ``interval`` seconds) reports a value between the current step and
+    the next, so the values a client sees always increase, as the protocol requires; clients
+    that reset their timeout on progress keep waiting for a long validation.
+    """
+
+    def __init__(self, ctx: Context, interval: float) -> None:
+        self._ctx = ctx
+        self._interval = interval
+        self._last = -1.0
+        self._step, self._total, self._message = 0, 0, ""
+        self._beats = 0
+        self._started = time.monotonic()
+
+    async def send(self, value: float, total: int, message: str) -> None:
+        if value > self._last:  # runs on the event loop: check and set are not interleaved
+            self._last = value
+            await self._ctx.report_progress(value, total or None, message)
+
+    def milestone(self, step: int, total: int, message: str) -> None:
+        """Called from the worker thread at each step of the call."""
+        self._step, self._total, self._message, self._beats = step, total, message, 0
+        anyio.from_thread.run(self.send, float(step), total, message)
+
+    async def heartbeat(self) -> None:
+        while True:
+            await anyio.sleep(self._interval)
+            self._beats += 1
+            value = self._step + 1 - 0.5**self._beats  # approaches the next step, never reaches it
+            elapsed = time.monotonic() - self._started
+            await self.send(value, self._total, f"{self._message} ({elapsed:.0f} s)")
+
+
+async def _call(ctx: Context, work: Callable[[Progress], T], heartbeat_s: float) -> T:
     """Run ``work`` on a worker thread, relaying its progress; our errors become tool errors.
 
     Raises:
         ToolError: ``work`` raised one of our error families (bad input, could not run).
     """
+    relay = _ProgressRelay(ctx, heartbeat_s)
+    result: list[T] = []
 
-    def progress(step: int, total: int, message: str) -> None:
-        anyio.from_thread.run(functools.partial(ctx.report_progress, step, total, message))
+    async def run() -> None:
+        result.append(await anyio.to_thread.run_sync(work, relay.milestone))
+        group.cancel_scope.cancel()  # stop the heartbeat
 
     try:
-        return await anyio.to_thread.run_sync(work, progress)
-    except _FAMILIES as exc:
-        raise ToolError(typed_message(exc)) from exc
+        async with anyio.create_task_group() as group:
+            group.start_soon(relay.heartbeat)
+            group.start_soon(run)
+    except* _FAMILIES as errors:
+        first = errors.exceptions[0]
+        raise ToolError(typed_message(first)) from first
+    return result[0]
 
 
-def build_server(tools: EvoTools) -> MCPServer:
-    """An ``MCPServer`` with EvoKernel's five tools and its resources over ``tools``."""
+def build_server(tools: EvoTools, *, heartbeat_s: float = HEARTBEAT_S) -> MCPServer:
+    """An ``MCPServer`` with EvoKernel's five tools and its resources over ``tools``.
+
+    Args:
+        tools: does the work.
+        heartbeat_s: seconds between progress heartbeats while a step of a call runs.
+    """
     server: MCPServer = MCPServer(
         SERVER_NAME,
         title="EvoKernel",
@@ -103,7 +153,9 @@ def build_server(tools: EvoTools) -> MCPServer:
         `nothing_to_fix`). Never changes the working tree. Takes one baseline run plus one
         validation per candidate tried (seconds to minutes).
         """
-        return await _call(ctx, lambda p: tools.replay(repo, task, rev, p))
+        return await _call(
+            ctx, heartbeat_s=heartbeat_s, work=lambda p: tools.replay(repo, task, rev, p)
+        )
 
     @server.tool(annotations=_WRITES)
     async def validate(
@@ -121,7 +173,9 @@ def build_server(tools: EvoTools) -> MCPServer:
         the tests fixed or broken since your last `validate` here. Edits to existing tests are
         refused (`tests_modified`). Takes two sandbox runs (seconds to minutes).
         """
-        return await _call(ctx, lambda p: tools.validate(repo, diff, task, rev, p))
+        return await _call(
+            ctx, heartbeat_s=heartbeat_s, work=lambda p: tools.validate(repo, diff, task, rev, p)
+        )
 
     @server.tool(annotations=_WRITES)
     async def capture(
@@ -137,7 +191,9 @@ def build_server(tools: EvoTools) -> MCPServer:
         refused). On `accepted: true` the capsule id is returned; otherwise `feedback` says
         what to change. Say what the fix does in `task`. Takes two sandbox runs.
         """
-        return await _call(ctx, lambda p: tools.capture(repo, diff, task, rev, p))
+        return await _call(
+            ctx, heartbeat_s=heartbeat_s, work=lambda p: tools.capture(repo, diff, task, rev, p)
+        )
 
     @server.tool(annotations=_READS)
     async def search(ctx: Context, query: QueryArg, limit: LimitArg = 5) -> SearchResult:
@@ -147,13 +203,13 @@ def build_server(tools: EvoTools) -> MCPServer:
         `missing-module:yaml`). Reads the store only; takes milliseconds. Read a hit's diff
         and evidence from the resource `evokernel://capsules/{capsule_id}`.
         """
-        return await _call(ctx, lambda _p: tools.search(query, limit))
+        return await _call(ctx, heartbeat_s=heartbeat_s, work=lambda _p: tools.search(query, limit))
 
     @server.tool(annotations=_READS)
     async def status(ctx: Context) -> StatusResult:
         """The store's health (its chain, the sandbox engine and image), what it holds, and
         the last runs with their outcomes. Reads only; takes milliseconds."""
-        return await _call(ctx, lambda _p: tools.status())
+        return await _call(ctx, heartbeat_s=heartbeat_s, work=lambda _p: tools.status())
 
     @server.resource(
         "evokernel://capsules/{capsule_id}",

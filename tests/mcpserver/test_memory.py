@@ -24,8 +24,9 @@ from tests.mcpserver.conftest import (
 )
 
 
-def _client(tools: EvoTools) -> Client:
-    return Client(build_server(tools), read_timeout_seconds=CALL_TIMEOUT_S)
+def _client(tools: EvoTools, heartbeat_s: float = 10.0) -> Client:
+    server = build_server(tools, heartbeat_s=heartbeat_s)
+    return Client(server, read_timeout_seconds=CALL_TIMEOUT_S)
 
 
 def _data(result: CallToolResult) -> dict[str, Any]:
@@ -128,7 +129,8 @@ def test_an_agent_session_in_memory_records_every_call_as_a_run(
         progress.append((step, total, message))
 
     async def session() -> dict[str, dict[str, Any]]:
-        async with _client(tools) as client:
+        # A heartbeat interval far shorter than a sandbox run: every step sends heartbeats.
+        async with _client(tools, heartbeat_s=0.05) as client:
             out = {"miss": _data(await client.call_tool("replay", {"task": "fix the cart"}))}
             out["wrong"] = _data(
                 await client.call_tool(
@@ -178,7 +180,14 @@ def test_an_agent_session_in_memory_records_every_call_as_a_run(
     assert wrong["feedback"]["next_action"] == "retry_with_feedback"
     verdicts = {t["test"]: (t["baseline"], t["patched"], t["change"]) for t in wrong["tests"]}
     assert verdicts[test_id] == ("failed", "failed", "still_failing")
-    assert [step for step, _total, _message in progress] == [0, 1, 2]
+    # Progress: the steps (baseline, validation, verdict), heartbeats between them, always
+    # increasing as the protocol requires.
+    values = [step for step, _total, _message in progress]
+    assert values == sorted(set(values))
+    assert [v for v in values if v == int(v)] == [0, 1, 2]
+    beats = [(v, m) for v, _total, m in progress if v != int(v)]
+    assert beats and all(0 < v < 2 and m and m.endswith(" s)") for v, m in beats)
+    assert {total for _step, total, _message in progress} == {2}
     # 3. The right fix: it passes, and the test is fixed since the last attempt.
     right = out["right"]
     assert (right["passed"], right["reason_code"]) == (True, "accepted")
