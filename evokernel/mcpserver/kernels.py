@@ -19,11 +19,9 @@ from pathlib import Path
 from evokernel.config import EvoConfig
 from evokernel.kernel import EvoKernel
 from evokernel.mcpserver.errors import ServerBusyError
-from evokernel.metrics import SandboxLatency, TimedSandbox
-from evokernel.projection import default_snapshot_path
-from evokernel.runtime import kernel_settings
+from evokernel.metrics import SandboxLatency
+from evokernel.runtime import build_kernel
 from sandbox import Sandbox, make_sandbox
-from sandbox.validator import Validator
 from store import EventLog
 
 DEFAULT_SIZE = 4
@@ -104,12 +102,7 @@ class KernelPool:
                 self._sandbox = make_sandbox(self._config.sandbox)
             sandbox = self._sandbox
         log = EventLog.open(self._store_dir)
-        return EvoKernel(
-            log,
-            Validator(TimedSandbox(sandbox, self.latency)),
-            settings=kernel_settings(self._config),
-            snapshot_path=default_snapshot_path(self._store_dir),
-        )
+        return build_kernel(self._config, log, self._store_dir, sandbox, self.latency)
 
     def close(self) -> None:
         """Close every idle kernel's store and the sandbox backend (reaping its containers)."""
