@@ -39,6 +39,7 @@ from evokernel.runtime import kernel_settings
 from evokernel.tasks import task_for_repo
 from evokernel.views import CapsuleView
 from sandbox.pathsafety import check_diff
+from sandbox.receipt import FailureClass
 
 Progress = Callable[[int, int, str], None]
 """``progress(step, total, message)``: a milestone of a long call (MCP progress)."""
@@ -160,7 +161,8 @@ class EvoTools:
             progress(1, 2, f"baseline: {len(detection.failing_tests)} failing test(s); validating")
             result = kernel.validate_proposal(agent_task, proposal, run_id, before)
             feedback = kernel.feedback_for_agent(result)
-        if result.receipt is not None:
+        if result.receipt is not None and result.failure_class is not FailureClass.INFRA:
+            # An infrastructure failure says nothing about the tests: remember real runs only.
             with self._attempts_lock:
                 self._attempts[key] = result.receipt.failing_tests
                 self._attempts.move_to_end(key)
