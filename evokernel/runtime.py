@@ -78,6 +78,29 @@ def exclude_from_git(directory: Path) -> None:
         return
 
 
+def build_kernel(
+    config: EvoConfig,
+    log: EventLog,
+    store_dir: Path,
+    sandbox: Sandbox,
+    latency: SandboxLatency,
+    *,
+    workspace_root: Path | None = None,
+) -> EvoKernel:
+    """A kernel over ``log`` (the store at ``store_dir``) that validates on ``sandbox``.
+
+    The sandbox stays the caller's (a server shares one between several kernels); closing
+    the kernel closes only its store.
+    """
+    return EvoKernel(
+        log,
+        Validator(TimedSandbox(sandbox, latency)),
+        settings=kernel_settings(config),
+        snapshot_path=default_snapshot_path(store_dir),
+        workspace_root=workspace_root,
+    )
+
+
 @contextmanager
 def open_runtime(
     config: EvoConfig,
@@ -104,13 +127,7 @@ def open_runtime(
         log.close()
         raise
     latency = latency or SandboxLatency()
-    kernel = EvoKernel(
-        log,
-        Validator(TimedSandbox(sandbox, latency)),
-        settings=kernel_settings(config),
-        snapshot_path=default_snapshot_path(directory),
-        workspace_root=workspace_root,
-    )
+    kernel = build_kernel(config, log, directory, sandbox, latency, workspace_root=workspace_root)
     runtime = Runtime(kernel=kernel, sandbox=sandbox, log=log, latency=latency)
     try:
         yield runtime

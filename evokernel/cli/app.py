@@ -36,6 +36,7 @@ COMMANDS: Mapping[str, str] = {
     "capture": "evokernel.cli.run:capture",
     "metrics": "evokernel.cli.metrics:metrics",
     "serve": "evokernel.cli.serve:serve",
+    "mcp": "evokernel.cli.mcp:mcp",
     "store": "evokernel.cli.store:app",
     "config": "evokernel.cli.config:app",
     "bench": "evokernel.cli.bench:app",

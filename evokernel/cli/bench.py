@@ -147,6 +147,34 @@ def report_bench(
     emit(result, json, lambda r: model_table(f"bench report ({events:,} events)", r))
 
 
+@app.command(name="mcp")
+def mcp_bench(
+    ctx: typer.Context,
+    capsules: Annotated[
+        int, typer.Option("--capsules", min=10, help="Capsules in the store searched.")
+    ] = 10_000,
+    calls: Annotated[int, typer.Option("--calls", min=10, help="Calls timed per tool.")] = 200,
+    workdir: WorkdirOption = None,
+    json: JsonOption = False,
+) -> None:
+    """`search` and `status` latency through the MCP server over a store of N capsules.
+
+    Calls go through the SDK's in-memory client. JSON keys: search_ms_p50, search_ms_p99,
+    status_ms_p50, status_ms_p99 (targets: p50 <= 50 ms), search_first_ms, status_first_ms.
+
+    \b
+    Example:
+        evokernel bench mcp --capsules 10000 --json
+    """
+    from evokernel.bench.mcp_bench import run_mcp_bench
+    from evokernel.cli.state import cli_state
+
+    config = cli_state(ctx).config
+    with _workdir(workdir) as directory:
+        result: Any = run_mcp_bench(config, capsules, directory, calls=calls, progress=_progress)
+    emit(result, json, lambda r: model_table("bench mcp", r))
+
+
 @contextmanager
 def _workdir(given: Path | None) -> Iterator[Path]:
     """The given directory, or a temporary one removed on exit."""

@@ -12,6 +12,9 @@ from evokernel.kernel.results import (
     ReplayDecision,
     SolveOutcome,
     SolveResult,
+    TestChange,
+    TestVerdict,
+    ValidationResult,
 )
 
 __all__ = [
@@ -24,6 +27,9 @@ __all__ = [
     "ReplayDecision",
     "SolveOutcome",
     "SolveResult",
+    "TestChange",
+    "TestVerdict",
+    "ValidationResult",
     "feedback_for_agent",
     "new_run_id",
 ]

@@ -8,7 +8,7 @@ project so its users recognise them.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -35,9 +35,11 @@ from evokernel.kernel.results import (
     Detection,
     ReplayDecision,
     SolveResult,
+    ValidationResult,
 )
 from evokernel.kernel.solidify import governor_events
 from evokernel.kernel.solve import solve
+from evokernel.kernel.validate import validate_proposal
 from evokernel.logs import bind_run
 from evokernel.models import AgentTask, EvidenceKind, MutationProposal
 from evokernel.models.feedback import AgentFeedback
@@ -108,8 +110,25 @@ class EvoKernel:
         with bind_run(run_id, task.task_id):
             return capture(self._ctx, task, proposal, run_id, self.detect(task, run_id))
 
+    def validate_proposal(
+        self,
+        task: AgentTask,
+        proposal: MutationProposal,
+        run_id: str | None = None,
+        failing_before: Collection[str] | None = None,
+    ) -> ValidationResult:
+        """Judge ``proposal`` against the baseline test by test; record the run, capture nothing.
+
+        ``failing_before`` (the caller's previous attempt; the baseline when ``None``) is what
+        ``fixed_since_last`` and ``broken_since_last`` are measured against.
+        """
+        run_id = run_id or self._ctx.new_id()
+        with bind_run(run_id, task.task_id):
+            detection = self.detect(task, run_id)
+            return validate_proposal(self._ctx, task, proposal, run_id, detection, failing_before)
+
     def feedback_for_agent(
-        self, result: CaptureResult | ReplayDecision | SolveResult
+        self, result: CaptureResult | ReplayDecision | SolveResult | ValidationResult
     ) -> AgentFeedback:
         """The structured verdict an agent iterates on; unknown reasons fail closed."""
         return feedback_for_agent(result)

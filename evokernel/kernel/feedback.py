@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from evokernel.kernel.reasons import next_action_for
-from evokernel.kernel.results import CaptureResult, ReplayDecision, SolveResult
+from evokernel.kernel.results import (
+    CaptureResult,
+    ReplayDecision,
+    SolveResult,
+    ValidationResult,
+)
 from evokernel.models.feedback import AgentFeedback, ReasonCode
 
 _MAX_EXCERPTS = 4
 
 
-def feedback_for_agent(result: CaptureResult | ReplayDecision | SolveResult) -> AgentFeedback:
+def feedback_for_agent(
+    result: CaptureResult | ReplayDecision | SolveResult | ValidationResult,
+) -> AgentFeedback:
     """Turn a kernel result into ``AgentFeedback``.
 
     Unknown reason codes fail closed: ``accepted`` is false and the next action is
@@ -30,6 +37,18 @@ def feedback_for_agent(result: CaptureResult | ReplayDecision | SolveResult) -> 
             capsule_id=result.capsule_id,
             gene_id=result.gene_id,
             attempt=result.attempt,
+        )
+    if isinstance(result, ValidationResult):
+        return AgentFeedback(
+            accepted=result.passed and reason is ReasonCode.ACCEPTED,
+            reason_code=reason,
+            next_action=action,
+            message=result.detail,
+            failing_tests=result.failing_tests,
+            log_excerpts=result.log_excerpts[:_MAX_EXCERPTS],
+            blast_radius=result.blast_radius,
+            fixed_since_last=result.fixed_since_last,
+            broken_since_last=result.broken_since_last,
         )
     if isinstance(result, ReplayDecision):
         return AgentFeedback(

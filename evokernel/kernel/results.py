@@ -11,7 +11,8 @@ from evokernel.models._base import Model
 from evokernel.models.feedback import AgentFeedback, NextAction, ReasonCode
 from evokernel.policy import PolicyLimit
 from sandbox.evaluate import Evaluation
-from sandbox.receipt import Receipt
+from sandbox.junit import TestOutcome
+from sandbox.receipt import FailureClass, Receipt
 
 
 class Detection(Model):
@@ -194,3 +195,80 @@ class SolveResult(Model):
     """That commit's sha."""
     limit: PolicyLimit | None = None
     """The scope limit the last proposal hit, for a ``rejected_by_policy`` result."""
+
+
+class TestChange(StrEnum):
+    """What a proposal did to one test, baseline against patched."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    FIXED = "fixed"
+    """Failed (or errored) on the baseline; passes with the proposal."""
+    STILL_FAILING = "still_failing"
+    """Fails on the baseline and with the proposal."""
+    BROKEN = "broken"
+    """Passed on the baseline; fails, errors, is skipped or is gone with the proposal."""
+    PASSING = "passing"
+    """Passes on the baseline and with the proposal."""
+    ADDED = "added"
+    """Not on the baseline; passes with the proposal."""
+    ADDED_FAILING = "added_failing"
+    """Not on the baseline; fails with the proposal."""
+    UNCHANGED = "unchanged"
+    """Neither passed nor failed on either side (skipped both times)."""
+
+
+class TestVerdict(Model):
+    """One test, on the baseline and with the proposal."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    test: str
+    """The test's node id."""
+    baseline: TestOutcome | None = None
+    """Its outcome on the base revision (``None``: it did not run there)."""
+    patched: TestOutcome | None = None
+    """Its outcome with the proposal applied (``None``: it did not run)."""
+    change: TestChange
+    """What the proposal did to it."""
+
+
+class ValidationResult(Model):
+    """The outcome of ``validate_proposal``: a proposal judged against the baseline, test by
+    test, and never captured."""
+
+    run_id: str
+    """The run the validation belongs to."""
+    task_id: str
+    """The task."""
+    passed: bool
+    """True when the proposal validated (it would be captured by ``capture_from_proposal``)."""
+    reason_code: ReasonCode
+    """Stable reason code (``accepted`` when it passed)."""
+    next_action: NextAction
+    """What to do next."""
+    detail: str = ""
+    """One sentence for people."""
+    failure_class: FailureClass | None = None
+    """``patch`` or ``infra`` when the sandbox ran and the run failed; ``none`` when it passed;
+    ``None`` when the proposal was refused before anything ran."""
+    tests: list[TestVerdict] = Field(default_factory=list)
+    """Every test seen on either side, baseline against patched, sorted by node id."""
+    failing_tests: list[str] = Field(default_factory=list)
+    """Tests still failing (or regressed) with the proposal."""
+    fixed_since_last: list[str] = Field(default_factory=list)
+    """Tests failing before (the baseline, or the caller's previous attempt) that now pass."""
+    broken_since_last: list[str] = Field(default_factory=list)
+    """Tests that now fail and did not before."""
+    log_excerpts: list[str] = Field(default_factory=list)
+    """Short excerpts of the failing output."""
+    receipt: Receipt | None = None
+    """The patched run's receipt, when validation ran."""
+    evaluation: Evaluation | None = None
+    """Fail-to-pass / pass-to-pass judgement, when validation ran."""
+    blast_radius: BlastRadius | None = None
+    """What the diff touched, when it applied."""
+    signature: list[str] = Field(default_factory=list)
+    """The baseline's failure signature."""
+    seconds: float = 0.0
+    """Wall-clock seconds the validation took."""

@@ -103,7 +103,7 @@ class AgentFeedback(Model):
     """Machine-readable verdict handed to an agent so it can iterate."""
 
     accepted: bool
-    """True only when the proposal validated and was captured."""
+    """True only when the proposal validated (and, for a capture, was captured)."""
     reason_code: ReasonCode
     """Stable reason code (see docs/errors.md)."""
     next_action: NextAction

@@ -18,6 +18,7 @@ class OriginKind(StrEnum):
     GITHUB_ISSUE = "github_issue"
     SCENARIO = "scenario"
     NETWORK = "network"
+    MCP = "mcp"
 
 
 class TaskOrigin(Model):
