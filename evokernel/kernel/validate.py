@@ -63,7 +63,7 @@ def validate_proposal(
     receipt: Receipt | None = None
     evaluation: Evaluation | None = None
     try:
-        touched = _refuse_early(ctx, task, proposal)
+        touched, guard = _refuse_early(ctx, task, proposal)
         receipt = _validate(ctx, task, proposal, run_id)
         evaluation = evaluate(detection.receipt, receipt, task.plan.expectations)
         reason = reason_for(evaluation)
@@ -72,6 +72,9 @@ def validate_proposal(
         verdict = check_scope(radius, task.scope, touched) if radius else None
         if reason is ReasonCode.ACCEPTED and verdict is not None and not verdict.ok:
             reason, detail = ReasonCode.REJECTED_BY_POLICY, verdict.detail
+        if reason is ReasonCode.ACCEPTED and guard.suspicious:
+            # it passed, but by reaching into the runner: never "accepted" for the agent
+            reason, detail = ReasonCode.SUSPICIOUS, guard.detail
         events.append(
             validation_completed(
                 task, run_id, ValidationPurpose.PATCHED, receipt, evaluation, reason, attempt=1

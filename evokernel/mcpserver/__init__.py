@@ -11,7 +11,6 @@ from __future__ import annotations
 from evokernel.mcpserver.errors import (
     EmptyChangeError,
     RepoOutsideRootError,
-    RunNotFoundError,
     ServerBusyError,
 )
 from evokernel.mcpserver.http import BearerAuth, TokenRequiredError, check_binding, is_loopback
@@ -36,7 +35,6 @@ __all__ = [
     "KernelPool",
     "ReplayToolResult",
     "RepoOutsideRootError",
-    "RunNotFoundError",
     "SearchResult",
     "ServerBusyError",
     "StatusResult",

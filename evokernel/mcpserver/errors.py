@@ -3,11 +3,11 @@
     EvoKernelError
     ├── RepoOutsideRootError(ValueError)   a ``repo`` outside the repository the server serves
     ├── EmptyChangeError(ValueError)       no ``diff`` given and the working tree has no changes
-    ├── RunNotFoundError(KeyError)         no record of the store belongs to that run
     └── ServerBusyError(TimeoutError)      every kernel stayed busy longer than the wait allows
 
 Errors of the other families (``PatchRefusedError`` for a hostile or unreadable diff,
-``RepositoryError`` for a bad path or revision, ``AssetNotFoundError`` for an unknown capsule)
+``RepositoryError`` for a bad path or revision, ``AssetNotFoundError`` for an unknown capsule,
+``RunNotFoundError`` for an unknown run)
 reach the agent the same way: ``ClassName: message``, as the CLI prints them.
 """
 
@@ -42,14 +42,3 @@ class ServerBusyError(EvoKernelError, TimeoutError):
     def __init__(self, waited_s: float) -> None:
         self.waited_s = waited_s
         super().__init__(f"every kernel was busy for {waited_s:.0f} s; retry later")
-
-
-class RunNotFoundError(EvoKernelError, KeyError):
-    """No record of the store belongs to the run."""
-
-    def __init__(self, run_id: str) -> None:
-        self.run_id = run_id
-        super().__init__(f"no run with id {run_id!r} in the store")
-
-    def __str__(self) -> str:
-        return str(self.args[0])

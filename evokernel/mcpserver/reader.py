@@ -186,8 +186,3 @@ class StoreReader:
         self._runs[run_id] = run  # most recently active last
         while len(self._runs) > RECENT_RUNS:
             self._runs.popitem(last=False)
-
-    def timeline(self, run_id: str) -> list[Record]:
-        """Every record of the run ``run_id``, in order (scans the whole log)."""
-        with EventLog.open_readonly(self.store_dir) as log:
-            return [record for record in log.scan() if run_of(record.payload) == run_id]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import orjson
 
-from evokernel.mcpserver.errors import RunNotFoundError
 from evokernel.mcpserver.tools import EvoTools
+from evokernel.runs import read_run
 
 _DUMP = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
 
@@ -33,15 +31,11 @@ def capsule_diff(tools: EvoTools, capsule_id: str) -> str:
 
 
 def run_json(tools: EvoTools, run_id: str) -> str:
-    """``evokernel://runs/{run_id}``: every event the run recorded, in order.
+    """``evokernel://runs/{run_id}``: the run's timeline, as ``evokernel runs show --json``
+    prints it (``run_id`` may be a unique prefix).
 
     Raises:
         RunNotFoundError: the store holds nothing of that run.
+        AmbiguousIdError: the prefix matches several runs.
     """
-    records = tools.reader.timeline(run_id)
-    if not records:
-        raise RunNotFoundError(run_id)
-    events: list[dict[str, Any]] = [
-        {"seq": r.seq, "ts": r.ts, "kind": r.kind, "payload": r.payload} for r in records
-    ]
-    return orjson.dumps({"run_id": run_id, "events": events}, option=_DUMP).decode()
+    return read_run(tools.store_dir, run_id).model_dump_json()

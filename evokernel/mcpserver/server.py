@@ -21,7 +21,6 @@ from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.types import ToolAnnotations
 
 from evokernel.errors import AssetNotFoundError, EvoKernelError
-from evokernel.mcpserver.errors import RunNotFoundError
 from evokernel.mcpserver.models import (
     CaptureToolResult,
     DiffArg,
@@ -37,6 +36,7 @@ from evokernel.mcpserver.models import (
 )
 from evokernel.mcpserver.resources import capsule_diff, capsule_json, run_json
 from evokernel.mcpserver.tools import EvoTools, Progress
+from evokernel.runs import AmbiguousIdError, RunNotFoundError
 from sandbox import SandboxError
 from store import StoreError
 
@@ -238,13 +238,14 @@ def build_server(tools: EvoTools, *, heartbeat_s: float = HEARTBEAT_S) -> MCPSer
     @server.resource(
         "evokernel://runs/{run_id}",
         name="run",
-        description="A run's timeline: every event it recorded, in order (JSON).",
+        description="A run's timeline (as `evokernel runs show --json`): its outcome, links to "
+        "the runs it reused from or was reused by, and every event it recorded, in order.",
         mime_type="application/json",
     )
     async def run(run_id: str) -> str:
         try:
             return await anyio.to_thread.run_sync(run_json, tools, run_id)
-        except RunNotFoundError as exc:
+        except (RunNotFoundError, AmbiguousIdError) as exc:
             raise ResourceNotFoundError(typed_message(exc)) from exc
 
     return server

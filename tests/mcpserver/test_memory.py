@@ -112,7 +112,7 @@ def test_bad_input_is_a_tool_error_with_our_message_and_the_server_stays_up(
     assert "query" in errors[6]  # the schema's min_length, named by the SDK
     assert "RepositoryError:" in errors[7] and not (tmp_path / "pwned").exists()
     assert "AssetNotFoundError: no gene or capsule with id 'capsule_0123456789ab'" in errors[8]
-    assert "RunNotFoundError: no run with id 'run_x' in the store" in errors[9]
+    assert "RunNotFoundError: no run 'run_x' in the store" in errors[9]
     # Still serving, and bad input wrote nothing.
     assert status["records"] == 0
     assert store_records(store_dir) == []
@@ -202,7 +202,8 @@ def test_an_agent_session_in_memory_records_every_call_as_a_run(
     assert out["capsule_resource"]["capsule"]["diff"] == fix_for(cart_repo)
     assert out["capsule_resource"]["capsule"]["origin_run_id"] == capture["run_id"]
     assert out["diff_resource"] == {"text": fix_for(cart_repo), "mime": "text/x-diff"}
-    assert "capsule_committed" in [e["kind"] for e in out["run_resource"]["events"]]
+    assert "capsule_committed" in [e["kind"] for e in out["run_resource"]["entries"]]
+    assert out["run_resource"]["run"]["outcome"] == "captured"
     # Every call is a run of its own in the store, with its own events.
     run_ids = [out[name]["run_id"] for name in ("miss", "wrong", "right", "capture")]
     assert len(set(run_ids)) == 4
