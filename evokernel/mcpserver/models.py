@@ -151,7 +151,7 @@ class ValidateToolResult(Model):
     passed: bool
     """True when the diff validated (``capture`` would accept it)."""
     reason_code: ReasonCode
-    """``accepted``, ``tests_failed``, ``regression``, ``tests_modified`` ..."""
+    """``accepted``, ``tests_failed``, ``regression``, ``test_edits_refused`` ..."""
     next_action: NextAction
     """What to do next."""
     detail: str = ""

@@ -171,7 +171,7 @@ def build_server(tools: EvoTools, *, heartbeat_s: float = HEARTBEAT_S) -> MCPSer
         uncommitted changes. Returns `passed`, each test's outcome before and after, the
         failure class (`patch` or `infra`) and `feedback`: failing tests, log excerpts, and
         the tests fixed or broken since your last `validate` here. Edits to existing tests are
-        refused (`tests_modified`). Takes two sandbox runs (seconds to minutes).
+        refused (`test_edits_refused`). Takes two sandbox runs (seconds to minutes).
         """
         return await _call(
             ctx, heartbeat_s=heartbeat_s, work=lambda p: tools.validate(repo, diff, task, rev, p)

@@ -285,7 +285,7 @@ def test_capture_refuses_a_diff_that_edits_the_tests_as_the_cli_does(
     result = run_async(capture)
     assert (result["accepted"], result["reason_code"], result["next_action"]) == (
         False,
-        "tests_modified",
+        "test_edits_refused",
         "revert_test_edits",
     )
     assert result["capsule_id"] is None
