@@ -4,19 +4,31 @@ One reader serves ``scan``, ``scan_after``, ``verify`` and a writer's catch-up, 
 agree on what a valid log is. Reading never writes: the reader opens the file read-only and
 only reports where a torn tail starts; cutting it is the writer's job.
 
-What counts as the tail: bytes after the last newline (a write in progress, or one cut short
-by a crash), and a final line that does not parse (a crash can leave garbage there). Anything
-malformed that is followed by more data is corruption, raised as ``StoreCorruptError``.
+Every record read is checked in full as it goes by: its shape, its seq, its link to the
+record before, and its hash recomputed over its bytes. A reader never hands out a record it
+has not verified.
+
+What counts as the tail: only bytes after the last newline (a write in progress, or one cut
+short by a crash). A complete line (one that ends in a newline) that is not a valid, linked
+record is corruption, raised as ``StoreCorruptError``, wherever it is, the last line included:
+a writer never leaves a whole line behind that it did not mean to write.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 from store.errors import StoreCorruptError
-from store.record import GENESIS_HASH, MalformedRecord, Record, decode_line, strict_problem
+from store.record import (
+    GENESIS_HASH,
+    HASH_MISMATCH,
+    MalformedRecord,
+    Record,
+    decode_line,
+    hash_matches,
+    strict_problem,
+)
 
 _BUFFER = 1 << 20
 _NEWLINE = ord("\n")
@@ -37,7 +49,7 @@ class RecordReader:
         prev_hash: hash of that record (64 zeros at the start of the file).
         from_seq: records with a smaller seq are skipped without being parsed, except the
             one just before ``from_seq``, whose hash anchors the chain check.
-        strict: also check formats and recompute each hash (what ``verify`` does).
+        strict: also check the formats of ``ts`` and ``prev_hash`` (what ``verify`` adds).
     """
 
     def __init__(
@@ -67,15 +79,13 @@ class RecordReader:
             expected = self._prev_seq + 1  # also the line number
             prev_hash = self._prev_hash
             if self._from_seq > expected + 1:
-                anchor = self._skip_to(file, lines, self._from_seq - 1, expected)
+                anchor = self._skip_to(lines, self._from_seq - 1, expected)
                 if anchor is None:
                     return
                 expected, prev_hash = anchor.seq + 1, anchor.hash
-            yield from self._read(file, lines, expected, prev_hash)
+            yield from self._read(lines, expected, prev_hash)
 
-    def _skip_to(
-        self, file: BinaryIO, lines: Iterator[bytes], anchor: int, line: int
-    ) -> Record | None:
+    def _skip_to(self, lines: Iterator[bytes], anchor: int, line: int) -> Record | None:
         """Count lines up to ``anchor`` without parsing them; parse that one and return it."""
         for raw in lines:
             if raw[-1] != _NEWLINE:
@@ -85,23 +95,22 @@ class RecordReader:
                 self.end += len(raw)
                 line += 1
                 continue
-            record = self._decode(file, raw, line)
-            if record is None:
-                return None
+            record = _decode(raw, line)
             if record.seq != line:
                 raise StoreCorruptError(line, record.seq, f"seq {record.seq} on line {line}")
+            if not hash_matches(raw, record):
+                raise StoreCorruptError(line, record.seq, HASH_MISMATCH)
             self.end += len(raw)
             return record
         return None
 
-    def _read(
-        self, file: BinaryIO, lines: Iterator[bytes], expected: int, prev_hash: str
-    ) -> Iterator[Record]:
-        # The hot loop of every scan: keep it to one parse and a few comparisons per line.
+    def _read(self, lines: Iterator[bytes], expected: int, prev_hash: str) -> Iterator[Record]:
+        # The hot loop of every scan: one parse, one hash and a few comparisons per line.
         strict = self._strict
         from_seq = self._from_seq
         newline = _NEWLINE
         decode = decode_line
+        verified = hash_matches
         end = self.end
         try:
             for raw in lines:
@@ -111,12 +120,8 @@ class RecordReader:
                     break
                 try:
                     record = decode(raw)
-                except MalformedRecord:
-                    self.end = end
-                    checked = self._decode(file, raw, expected)
-                    if checked is None:
-                        break
-                    record = checked
+                except MalformedRecord as exc:
+                    raise StoreCorruptError(expected, exc.seq, exc.reason) from exc
                 if record.seq != expected:
                     raise StoreCorruptError(
                         expected, record.seq, f"seq {record.seq} where {expected} was expected"
@@ -125,6 +130,8 @@ class RecordReader:
                     raise StoreCorruptError(
                         expected, record.seq, "prev_hash does not match the previous record's hash"
                     )
+                if not verified(raw, record):
+                    raise StoreCorruptError(expected, record.seq, HASH_MISMATCH)
                 if strict:
                     problem = strict_problem(record)
                     if problem is not None:
@@ -137,16 +144,14 @@ class RecordReader:
         finally:
             self.end = end
 
-    def _decode(self, file: BinaryIO, raw: bytes, line: int) -> Record | None:
-        """Parse a line; ``None`` when it is a malformed final line (a torn tail)."""
-        try:
-            return decode_line(raw)
-        except MalformedRecord as exc:
-            if file.read(1) == b"":
-                self._stop(len(raw))
-                return None
-            raise StoreCorruptError(line, exc.seq, exc.reason) from exc
-
     def _stop(self, size: int) -> None:
         self.torn_start = self.end
         self.torn_bytes = size
+
+
+def _decode(raw: bytes, line: int) -> Record:
+    """Parse a complete line; a malformed one is corruption wherever it is."""
+    try:
+        return decode_line(raw)
+    except MalformedRecord as exc:
+        raise StoreCorruptError(line, exc.seq, exc.reason) from exc
