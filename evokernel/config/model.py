@@ -22,7 +22,7 @@ from evokernel.models._base import Model
 from evokernel.selection import SelectionConfig
 from sandbox import ValidationPlan
 from sandbox.config import DockerSandboxConfig, SandboxConfig
-from store import Durability
+from store import DEFAULT_MAX_RECORD_BYTES, Durability
 
 
 class Section(Model):
@@ -48,6 +48,9 @@ class StoreConfig(Section):
     """``fsync``: every append is fsynced before it returns; ``batch``: group commit."""
     snapshots: bool = True
     """Cache the evolution view in a snapshot next to the log and catch up from it."""
+    max_record_bytes: int = Field(default=DEFAULT_MAX_RECORD_BYTES, ge=4096, le=1 << 30)
+    """Largest record (one log line) an append may write; a larger one is refused with
+    ``StoreRecordTooLargeError`` before anything is written."""
 
 
 class LogConfig(Section):
