@@ -12,10 +12,9 @@ from evokernel.cli.network import DEFAULT_TOKEN_ENV, NodeDirOption, TofuOption
 from evokernel.cli.options import StoreOption, TokenEnvOption
 from evokernel.cli.render import stderr
 from evokernel.cli.state import cli_state
-from evokernel.metrics import SandboxLatency
+from evokernel.metrics import SandboxLatency, open_store_at_startup
 from evokernel.network import network_routes, open_node_api
 from evokernel.server import build_app
-from store import EventLog
 
 DEFAULT_PORT = 8742
 """Port ``evokernel serve`` listens on when ``--port`` is not given."""
@@ -59,12 +58,14 @@ def serve(
             f"set the node API's token in ${token_env} (or pass --no-node-api)",
             param_hint="--token-env",
         )
-    EventLog.open(store_dir).close()
+    startup = open_store_at_startup(store_dir)
     routes: list[BaseRoute] = []
     if token:
         node = node_dir.absolute() if node_dir else None
         routes += network_routes(open_node_api(store_dir, token, node_dir=node, tofu=tofu))
-    app = build_app(store_dir, state.config.sandbox, routes=routes, latency=SandboxLatency())
+    app = build_app(
+        store_dir, state.config.sandbox, routes=routes, latency=SandboxLatency(), startup=startup
+    )
     stderr().print(f"serving {store_dir} on http://{host}:{port}", style="dim")
     # Logging is already configured by the CLI: uvicorn must not install its own.
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=state.verbose > 0)
