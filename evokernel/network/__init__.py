@@ -30,6 +30,7 @@ from evokernel.network.errors import (
     MessageRefusedError,
     NetworkError,
     NotPublisherError,
+    PeerAddressError,
     PeerError,
     UntrustedSenderError,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "NodeIdentity",
     "NotPublisherError",
     "PeerCursor",
+    "PeerAddressError",
     "PeerError",
     "Revocation",
     "RevocationReport",

@@ -47,7 +47,7 @@ def _wait_until_serving(base: str, process: subprocess.Popen[bytes], deadline_s:
 
 
 @contextmanager
-def _serving(store_dir: Path, home: Path) -> Iterator[str]:
+def _serving(store_dir: Path, home: Path, *extra: str) -> Iterator[str]:
     """``evokernel serve`` on a free loopback port for ``store_dir``; stopped with Ctrl-C."""
     port = _free_port()
     env = {
@@ -57,7 +57,7 @@ def _serving(store_dir: Path, home: Path) -> Iterator[str]:
         "EVOKERNEL_SANDBOX__KIND": "local",
     }
     process = subprocess.Popen(
-        [EVOKERNEL, "--store", str(store_dir), "serve", "--port", str(port)],
+        [EVOKERNEL, "--store", str(store_dir), "serve", "--port", str(port), *extra],
         cwd=home,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -122,3 +122,32 @@ def test_serve_keeps_a_tampered_last_record_and_reports_it(tmp_path: Path) -> No
     assert metrics.status_code == 200 and "evokernel_store_healthy 0.0" in metrics.text
     assert path.read_bytes() == damaged
     assert not (store_dir / "torn").exists()
+
+
+def test_a_client_trickling_headers_is_dropped(tmp_path: Path) -> None:
+    """Slow headers: one byte at a time, each well inside any idle timeout; the server must
+    still close the connection once the header deadline passes."""
+    store_dir = tmp_path / "store"
+    NodeIdentity.generate().save(store_dir / "node")
+    with _serving(store_dir, tmp_path, "--header-timeout", "1") as base:
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+            client.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            client.settimeout(0.2)  # wait for the close this long, then trickle one more byte
+            deadline = time.monotonic() + 30
+            closed = False
+            sent = 0
+            while time.monotonic() < deadline and not closed:
+                try:
+                    closed = client.recv(1024) == b""
+                except TimeoutError:
+                    try:
+                        client.sendall(b"X-Slow: y\r\n"[sent % 12 : sent % 12 + 1])
+                        sent += 1
+                    except OSError:
+                        closed = True  # reset by the server
+                except ConnectionResetError:
+                    closed = True
+        # A well-behaved client on the same server is still served.
+        assert httpx.get(f"{base}/healthz", timeout=10).status_code == 200
+    assert closed, f"the server kept a trickling connection open for 30 s ({sent} bytes sent)"
