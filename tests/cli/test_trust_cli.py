@@ -132,3 +132,81 @@ def test_replay_refuses_a_capsule_whose_diff_was_edited_in_place(
     assert result.exit_code == 1
     assert "StoreCorruptError" in result.stderr and f"seq {number + 1}" in result.stderr
     assert log.read_bytes() == damaged  # nothing was chained onto the corrupt record
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ("[policy]\nmax_changed_lines = 99999999999999999999999\n", "policy.max_changed_lines"),
+        ('[policy]\nallow_test_edits = "yes"\n', "policy.allow_test_edits"),
+        ("[policy]\nallow_test_edits = 1\n", "policy.allow_test_edits"),
+        ('[sandbox]\nkind = "docker"\nuser = "0:0"\n', "sandbox.user"),
+        ('[sandbox]\nkind = "docker"\nuser = "1000:0"\n', "sandbox.user"),
+        ('[sandbox]\nkind = "local"\nunshare_network = "no"\n', "sandbox.unshare_network"),
+    ],
+    ids=["int beyond 64 bits", "switch 'yes'", "switch 1", "root user", "root group", "'no'"],
+)
+def test_bad_configuration_values_are_bad_input(
+    invoke: Invoke, isolated_cwd: Path, toml: str, key: str
+) -> None:
+    (isolated_cwd / "evokernel.toml").write_text(toml)
+    result = invoke("config", "show")
+    assert result.exit_code == 2, result.output
+    assert "ConfigError" in result.stderr and key in result.stderr
+    assert "This is a bug" not in result.stderr
+
+
+def test_a_switch_set_to_true_in_the_environment_is_a_real_boolean(invoke: Invoke) -> None:
+    result = invoke("config", "show", "--json", env={"EVOKERNEL_POLICY__ALLOW_TEST_EDITS": "true"})
+    assert result.exit_code == 0, result.output
+    assert '"allow_test_edits"' in result.stdout and "true" in result.stdout
+    refused = invoke("config", "show", env={"EVOKERNEL_POLICY__ALLOW_TEST_EDITS": "yes"})
+    assert refused.exit_code == 2 and "ConfigError" in refused.stderr
+
+
+@pytest.mark.parametrize("args", [("--repo", "nogit"), ("--repo", ".", "--rev", "no-such-rev")])
+def test_sandbox_run_on_a_bad_repository_or_revision_is_bad_input(
+    invoke: Invoke, isolated_cwd: Path, args: tuple[str, ...]
+) -> None:
+    (isolated_cwd / "nogit").mkdir()
+    subprocess_git(isolated_cwd)
+    result = invoke("sandbox", "run", *args, "--", "true", env={"EVOKERNEL_SANDBOX__KIND": "local"})
+    assert result.exit_code == 2, result.output
+    assert "WorkspaceInputError" in result.stderr
+
+
+def test_a_slots_dir_that_is_a_file_is_bad_input(
+    invoke: Invoke, isolated_cwd: Path, docker_engine: object
+) -> None:
+    subprocess_git(isolated_cwd)
+    (isolated_cwd.parent / "afile").write_text("not a directory")
+    env = {
+        "EVOKERNEL_SANDBOX__KIND": "docker",
+        "EVOKERNEL_SANDBOX__SLOTS_DIR": str(isolated_cwd.parent / "afile"),
+    }
+    result = invoke("sandbox", "run", "--repo", ".", "--", "true", env=env)
+    assert result.exit_code == 2, result.output
+    assert "SandboxConfigError" in result.stderr and "slots_dir" in result.stderr
+
+
+def subprocess_git(repo: Path) -> None:
+    """Make ``repo`` (which has an empty ``.git`` directory) a real repository with a commit."""
+    import shutil
+    import subprocess
+
+    shutil.rmtree(repo / ".git")
+    for args in (
+        ("init", "-q"),
+        (
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "init",
+        ),
+    ):
+        subprocess.run(["git", *args], cwd=repo, check=True)
