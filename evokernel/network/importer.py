@@ -130,6 +130,9 @@ def import_verified(
             source=TrustSource.TOFU,
             note=f"trusted on first use (bundle {manifest.message_id})",
         )
+    from evokernel.network.revocation import apply_pending_revocations  # imports this module
+
+    apply_pending_revocations(log, trust)  # revokes that arrived before their capsule
     return report
 
 

@@ -115,10 +115,54 @@ def test_a_replayed_revoke_is_refused(
     assert receiver.events_bytes() == before
 
 
-def test_a_revoke_of_an_unknown_capsule_is_refused(
+def test_a_revoke_that_arrives_before_its_capsule_is_applied_when_the_capsule_arrives(
+    publisher: Node, publisher_log: EventLog, receiver: Node, receiver_log: EventLog
+) -> None:
+    before = receiver.events_bytes()
+    early = apply_revocation(
+        receiver_log, sign_revocation(publisher.identity, capsule_id(1), "bad"), receiver.trust
+    )
+    assert early.pending and not early.revoked and early.state is None
+    assert receiver.events_bytes() == before  # kept beside the store, not in the log yet
+
+    import_bundle(receiver_log, export_bundle(publisher_log, publisher.identity), receiver.trust)
+
+    assert Projector(receiver_log).load().capsules[capsule_id(1)].state is AssetState.REVOKED
+    assert not list((receiver.store_dir / "pending-revokes").glob("*.json"))
+
+
+def test_an_early_revoke_from_a_non_publisher_is_refused_when_the_capsule_arrives(
+    publisher: Node,
+    publisher_log: EventLog,
+    make_node: MakeNode,
+    receiver: Node,
+    receiver_log: EventLog,
+) -> None:
+    other = make_node("c")
+    receiver.trusts(other)
+    early = apply_revocation(
+        receiver_log, sign_revocation(other.identity, capsule_id(1)), receiver.trust
+    )
+    assert early.pending
+
+    import_bundle(receiver_log, export_bundle(publisher_log, publisher.identity), receiver.trust)
+
+    assert Projector(receiver_log).load().capsules[capsule_id(1)].state is AssetState.QUARANTINED
+    assert not list((receiver.store_dir / "pending-revokes").glob("*.json"))
+
+
+def test_a_revoke_of_a_capsule_that_never_arrives_stays_waiting(
     imported: str, publisher: Node, receiver: Node, receiver_log: EventLog
 ) -> None:
     with pytest.raises(AssetNotFoundError):
         apply_revocation(
-            receiver_log, sign_revocation(publisher.identity, "capsule_nope"), receiver.trust
+            receiver_log,
+            sign_revocation(publisher.identity, "capsule_nope"),
+            receiver.trust,
+            keep_if_unknown=False,
         )
+    report = apply_revocation(
+        receiver_log, sign_revocation(publisher.identity, "capsule_nope"), receiver.trust
+    )
+    assert report.pending
+    assert len(list((receiver.store_dir / "pending-revokes").glob("*.json"))) == 1
