@@ -243,8 +243,9 @@ HASH_MISMATCH = "hash does not match the record's content"
 """The reason a ``StoreCorruptError`` gives for a record whose hash is not its content's."""
 
 _HASH_PREFIX = b'{"hash":"'
-_BODY_START = len(_HASH_PREFIX) + 64 + 2  # '{"hash":"<64 hex>",' then the hashed body
-_OPEN_BRACE = hashlib.sha256(b"{")
+BODY_START = len(_HASH_PREFIX) + 64 + 2
+"""Offset of the hashed body (after its brace) in a line the writer wrote:
+``{"hash":"<64 hex>",`` comes first."""
 
 
 def hash_matches(raw: bytes, record: Record) -> bool:
@@ -256,11 +257,12 @@ def hash_matches(raw: bytes, record: Record) -> bool:
     any other layout (valid JSON, but not the writer's bytes) falls back to the canonical JSON
     of the parsed fields, which is what the hash is defined over.
     """
-    if raw.startswith(_HASH_PREFIX) and raw[_BODY_START - 2 : _BODY_START] == b'",':
-        digest = _OPEN_BRACE.copy()
-        digest.update(raw[_BODY_START:-1])
-        if digest.hexdigest() == record.hash:
-            return True
+    if (
+        raw.startswith(_HASH_PREFIX)
+        and raw[BODY_START - 2 : BODY_START] == b'",'
+        and hashlib.sha256(b"{" + raw[BODY_START:-1]).hexdigest() == record.hash
+    ):
+        return True
     body = {
         "kind": record.kind,
         "payload": record.payload,
