@@ -26,9 +26,7 @@ def _change_a_ts_digit(path: Path, line: int) -> bytes:
     return path.read_bytes()
 
 
-@pytest.mark.parametrize(
-    "command", [("store", "stats"), ("store", "tail"), ("assets", "list")]
-)
+@pytest.mark.parametrize("command", [("store", "stats"), ("store", "tail"), ("assets", "list")])
 def test_reads_refuse_a_record_changed_by_one_byte(
     invoke: Invoke, store_dir: Path, command: tuple[str, ...]
 ) -> None:
