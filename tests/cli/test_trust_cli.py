@@ -208,3 +208,13 @@ def subprocess_git(repo: Path) -> None:
         ),
     ):
         subprocess.run(["git", *args], cwd=repo, check=True)
+
+
+@pytest.mark.parametrize("command", [("network", "import"), ("network", "apply-revocation")])
+def test_a_missing_message_file_is_bad_input(
+    invoke: Invoke, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    result = invoke(*command, str(tmp_path / "nonexistent.json"), "--store", str(tmp_path / "s"))
+    assert result.exit_code == 2
+    assert "This is a bug" not in result.stderr
+    assert not (tmp_path / "s" / "events.jsonl").exists()
