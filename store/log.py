@@ -328,8 +328,9 @@ class EventLog:
             offset=self._offset,
             prev_seq=self._seq,
             prev_hash=self._hash,
+            on_corrupt=self._remember,
         )
-        for record in self._guarded(reader):
+        for record in reader:
             self._seq, self._hash = record.seq, record.hash
         self._offset = reader.end
         if reader.torn_start is not None:
@@ -370,7 +371,7 @@ class EventLog:
                 hash to what it claims (and from then on this log refuses appends).
         """
         self._require_fd()
-        return self._guarded(RecordReader(self.path, from_seq=from_seq))
+        return iter(RecordReader(self.path, from_seq=from_seq, on_corrupt=self._remember))
 
     def scan_after(self, position: Position) -> Iterator[Record]:
         """Yield the records after ``position``, seeking straight to its offset.
@@ -380,30 +381,26 @@ class EventLog:
         ``StoreCorruptError``.
         """
         self._require_fd()
-        return self._guarded(
+        return iter(
             RecordReader(
                 self.path,
                 offset=position.offset,
                 prev_seq=position.seq,
                 prev_hash=position.hash,
+                on_corrupt=self._remember,
             )
         )
 
-    def _guarded(self, records: Iterable[Record]) -> Iterator[Record]:
-        """Yield ``records``; a corrupt record met on the way is remembered, then raised."""
-        try:
-            yield from records
-        except StoreCorruptError as exc:
-            if self.corruption is None:
-                self.corruption = exc
-            raise
+    def _remember(self, corruption: StoreCorruptError) -> None:
+        """Keep the first corrupt record a read met: from now on this log refuses appends."""
+        if self.corruption is None:
+            self.corruption = corruption
 
     def _tail(self) -> Tail:
         try:
             return read_tail(self._require_fd(), self._size())
         except StoreCorruptError as exc:
-            if self.corruption is None:
-                self.corruption = exc
+            self._remember(exc)
             raise
 
     def head(self) -> Record | None:

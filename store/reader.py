@@ -17,7 +17,7 @@ a writer never leaves a whole line behind that it did not mean to write.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from store.errors import StoreCorruptError
@@ -52,6 +52,8 @@ class RecordReader:
         from_seq: records with a smaller seq are skipped without being parsed, except the
             one just before ``from_seq``, whose hash anchors the chain check.
         strict: also check the formats of ``ts`` and ``prev_hash`` (what ``verify`` adds).
+        on_corrupt: called with the ``StoreCorruptError`` before it is raised (the log uses
+            it to refuse appends after a corrupt record).
     """
 
     def __init__(
@@ -63,8 +65,10 @@ class RecordReader:
         prev_hash: str = GENESIS_HASH,
         from_seq: int = 1,
         strict: bool = False,
+        on_corrupt: Callable[[StoreCorruptError], None] | None = None,
     ) -> None:
         self._path = path
+        self._on_corrupt = on_corrupt
         self._offset = offset
         self._prev_seq = prev_seq
         self._prev_hash = prev_hash
@@ -75,17 +79,73 @@ class RecordReader:
         self.torn_bytes = 0
 
     def __iter__(self) -> Iterator[Record]:
-        with self._path.open("rb", buffering=_BUFFER) as file:
-            file.seek(self._offset)
-            lines = iter(file)
-            expected = self._prev_seq + 1  # also the line number
-            prev_hash = self._prev_hash
-            if self._from_seq > expected + 1:
-                anchor = self._skip_to(lines, self._from_seq - 1, expected)
-                if anchor is None:
-                    return
-                expected, prev_hash = anchor.seq + 1, anchor.hash
-            yield from self._read(lines, expected, prev_hash)
+        return self._records()
+
+    def _records(self) -> Iterator[Record]:
+        # One generator frame per scan: each extra ``yield from`` layer costs on every record.
+        try:
+            with self._path.open("rb", buffering=_BUFFER) as file:
+                file.seek(self._offset)
+                lines = iter(file)
+                expected = self._prev_seq + 1  # also the line number
+                prev_hash = self._prev_hash
+                if self._from_seq > expected + 1:
+                    anchor = self._skip_to(lines, self._from_seq - 1, expected)
+                    if anchor is None:
+                        return
+                    expected, prev_hash = anchor.seq + 1, anchor.hash
+                # The hot loop of every scan: one parse, one hash and a few comparisons per line.
+                strict = self._strict
+                from_seq = self._from_seq
+                newline = _NEWLINE
+                decode = decode_line
+                verified = hash_matches
+                sha256 = hashlib.sha256
+                start = BODY_START
+                end = self.end
+                try:
+                    for raw in lines:
+                        if raw[-1] != newline:
+                            self.end = end
+                            self._stop(len(raw))
+                            break
+                        try:
+                            record = decode(raw)
+                        except MalformedRecord as exc:
+                            raise StoreCorruptError(expected, exc.seq, exc.reason) from exc
+                        if record.seq != expected:
+                            raise StoreCorruptError(
+                                expected,
+                                record.seq,
+                                f"seq {record.seq} where {expected} was expected",
+                            )
+                        if record.prev_hash != prev_hash:
+                            raise StoreCorruptError(
+                                expected,
+                                record.seq,
+                                "prev_hash does not match the previous record's hash",
+                            )
+                        # hash_matches' fast path, inline: a writer's line is '{"hash":"<hex>",'
+                        # and then the hashed body without its brace.
+                        if sha256(b"{" + raw[start:-1]).hexdigest() != record.hash and not verified(
+                            raw, record
+                        ):
+                            raise StoreCorruptError(expected, record.seq, HASH_MISMATCH)
+                        if strict:
+                            problem = strict_problem(record)
+                            if problem is not None:
+                                raise StoreCorruptError(expected, record.seq, problem)
+                        end += len(raw)
+                        expected += 1
+                        prev_hash = record.hash
+                        if expected > from_seq:
+                            yield record
+                finally:
+                    self.end = end
+        except StoreCorruptError as exc:
+            if self._on_corrupt is not None:
+                self._on_corrupt(exc)
+            raise
 
     def _skip_to(self, lines: Iterator[bytes], anchor: int, line: int) -> Record | None:
         """Count lines up to ``anchor`` without parsing them; parse that one and return it."""
@@ -105,52 +165,6 @@ class RecordReader:
             self.end += len(raw)
             return record
         return None
-
-    def _read(self, lines: Iterator[bytes], expected: int, prev_hash: str) -> Iterator[Record]:
-        # The hot loop of every scan: one parse, one hash and a few comparisons per line.
-        strict = self._strict
-        from_seq = self._from_seq
-        newline = _NEWLINE
-        decode = decode_line
-        verified = hash_matches
-        sha256 = hashlib.sha256
-        start = BODY_START
-        end = self.end
-        try:
-            for raw in lines:
-                if raw[-1] != newline:
-                    self.end = end
-                    self._stop(len(raw))
-                    break
-                try:
-                    record = decode(raw)
-                except MalformedRecord as exc:
-                    raise StoreCorruptError(expected, exc.seq, exc.reason) from exc
-                if record.seq != expected:
-                    raise StoreCorruptError(
-                        expected, record.seq, f"seq {record.seq} where {expected} was expected"
-                    )
-                if record.prev_hash != prev_hash:
-                    raise StoreCorruptError(
-                        expected, record.seq, "prev_hash does not match the previous record's hash"
-                    )
-                # Inline fast path of hash_matches (a call per line costs measurably here):
-                # the writer's line is '{"hash":"<hex>",' + the hashed body without its brace.
-                if sha256(b"{" + raw[start:-1]).hexdigest() != record.hash and not verified(
-                    raw, record
-                ):
-                    raise StoreCorruptError(expected, record.seq, HASH_MISMATCH)
-                if strict:
-                    problem = strict_problem(record)
-                    if problem is not None:
-                        raise StoreCorruptError(expected, record.seq, problem)
-                end += len(raw)
-                expected += 1
-                prev_hash = record.hash
-                if expected > from_seq:
-                    yield record
-        finally:
-            self.end = end
 
     def _stop(self, size: int) -> None:
         self.torn_start = self.end
