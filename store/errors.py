@@ -5,7 +5,7 @@ Every error the store raises on purpose is a ``StoreError``; callers that only w
 it is mixed in::
 
     StoreError
-     ├── StoreCorruptError       a line in the middle of the log is not a valid, linked record
+     ├── StoreCorruptError       a complete line is not a valid, linked record with its own hash
      ├── StoreReadOnlyError      a write was attempted on a log opened with ``open_readonly``
      ├── StoreLockError          the writer lock could not be taken (also a TimeoutError)
      ├── StoreClosedError        the log was used after ``close()``
