@@ -26,7 +26,7 @@ from enum import StrEnum
 from pathlib import PurePosixPath
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from evokernel.config_sections import TOP, UNKNOWN, ScanState, Syntax, matches_section, scan
 from evokernel.diffparse import DiffFileChange, Hunk, parse_diff
@@ -42,7 +42,7 @@ ReadBase = Callable[[str], str | None]
 class GuardConfig(Model):
     """What counts as a test or test configuration (globs: see ``evokernel.globs``)."""
 
-    enabled: bool = True
+    enabled: StrictBool = True
     """Run the guard at all (a task whose scope allows test edits turns it off)."""
     test_files: list[str] = Field(
         default_factory=lambda: ["**/tests/**", "**/test/**", "test_*.py", "*_test.py", "tests.py"]
@@ -87,7 +87,7 @@ class GuardConfig(Model):
         }
     )
     """Shared config files -> section prefixes that configure tests (``.``/``:`` separated)."""
-    unknown_section_is_test: bool = True
+    unknown_section_is_test: StrictBool = True
     """A changed line of a sectioned file whose section cannot be told counts as a test edit."""
     allow_new_regression_tests: bool = False
     """Admit new test modules (``test_*.py``/``*_test.py`` under a test path) as regression

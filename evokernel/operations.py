@@ -32,6 +32,18 @@ class CaptureReport(Model):
     """Feedback for the agent that handed the proposal in."""
 
 
+def read_proposal_file(path: Path) -> bytes:
+    """The bytes of a proposal file.
+
+    Raises:
+        ProposalError: the file is missing, a directory, or cannot be read.
+    """
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ProposalError(f"cannot read proposal file {path}: {exc.strerror or exc}") from exc
+
+
 def parse_proposal(text: str | bytes) -> MutationProposal:
     """A MutationProposal from JSON (schema: ``evokernel schema``).
 

@@ -119,7 +119,7 @@ def open_runtime(
         EngineUnavailableError / SandboxError: the sandbox backend cannot start.
     """
     directory = Path(store_dir or config.store.path)
-    log = EventLog.open(directory)
+    log = EventLog.open(directory, max_record_bytes=config.store.max_record_bytes)
     exclude_from_git(directory)
     try:
         sandbox = make_sandbox(config.sandbox)

@@ -29,6 +29,7 @@ from sandbox.errors import (
     SandboxError,
     SessionError,
     WorkspaceError,
+    WorkspaceInputError,
 )
 from sandbox.evaluate import Evaluation, evaluate
 from sandbox.globs import compile_glob
@@ -128,6 +129,7 @@ __all__ = [
     "VerdictReason",
     "Workspace",
     "WorkspaceError",
+    "WorkspaceInputError",
     "Workspaces",
     "WorktreeSnapshot",
     "apply_patch",

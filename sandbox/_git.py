@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO, cast
 
-from sandbox.errors import WorkspaceError
+from sandbox.errors import WorkspaceError, WorkspaceInputError
 
 DEFAULT_TIMEOUT_S = 120.0
 """Deadline for one git command; a hung git (a lock, a filter) must not hang a validation."""
@@ -78,7 +78,7 @@ def working_tree(repo_path: Path) -> Path:
     try:
         repo = git.Repo(repo_path, search_parent_directories=False)
     except (git.exc.InvalidGitRepositoryError, git.exc.NoSuchPathError) as exc:
-        raise WorkspaceError(f"not a git repository: {repo_path}") from exc
+        raise WorkspaceInputError(f"not a git repository: {repo_path}") from exc
     root = Path(repo.working_tree_dir or repo_path)
     repo.close()
     return root

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from sandbox.models import Limits
 
@@ -50,6 +50,21 @@ class DockerSandboxConfig(BaseModel):
     workspace_mb: int = Field(default=1024, ge=16)
     """Size cap of the tmpfs workspace volume used by the archive transfer (remote engine)."""
 
+    @field_validator("user")
+    @classmethod
+    def _not_root(cls, user: str) -> str:
+        """Refuse root: a uid or a gid of 0 would run patch code with root's files in reach."""
+        uid, _, gid = user.partition(":")
+        if (
+            not uid.isascii()
+            or not uid.isdigit()
+            or (gid and not (gid.isascii() and gid.isdigit()))
+        ):
+            raise ValueError(f"must be a numeric uid[:gid], got {user!r}")
+        if int(uid) == 0 or (gid and int(gid) == 0):
+            raise ValueError(f"must not be root (uid or gid 0), got {user!r}")
+        return user
+
 
 class LocalSandboxConfig(BaseModel):
     """The local process backend: only where no engine exists; it does not isolate."""
@@ -60,7 +75,7 @@ class LocalSandboxConfig(BaseModel):
     """Discriminator. Do not change."""
     limits: Limits = Field(default_factory=Limits)
     """Default resource limits for validations (applied as rlimits)."""
-    unshare_network: bool = True
+    unshare_network: StrictBool = True
     """Run commands without network in a new network namespace (``unshare -n``) when the
     kernel permits; otherwise they keep the host's network and a warning says so."""
     max_file_mb: int = Field(default=1024, ge=1)

@@ -60,6 +60,13 @@ class WorkspaceError(SandboxError):
     """A workspace (git worktree) could not be prepared or cleaned up."""
 
 
+class WorkspaceInputError(WorkspaceError, ValueError):
+    """The repository or revision handed in is bad: not a git repository, no such commit.
+
+    Bad input (the CLI exits 2), unlike a ``WorkspaceError`` git ran into on its own.
+    """
+
+
 class PatchRefusedError(SandboxError):
     """A diff was refused before anything ran.
 

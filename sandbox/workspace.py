@@ -24,7 +24,7 @@ from types import TracebackType
 from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox._git import NO_HOOKS, check_git, run_git, working_tree
-from sandbox.errors import WorkspaceError
+from sandbox.errors import WorkspaceError, WorkspaceInputError
 from sandbox.models import BlastRadius
 
 _log = logging.getLogger(__name__)
@@ -101,10 +101,10 @@ class Workspaces:
             WorkspaceError: ``rev`` names no commit (or looks like an option).
         """
         if not rev or rev.startswith("-") or any(ch.isspace() for ch in rev):
-            raise WorkspaceError(f"bad revision: {rev!r}")
+            raise WorkspaceInputError(f"bad revision: {rev!r}")
         result = run_git(self.repo_path, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
         if not result.ok or not result.stdout.strip():
-            raise WorkspaceError(f"bad revision: {rev!r} names no commit in {self.repo_path}")
+            raise WorkspaceInputError(f"bad revision: {rev!r} names no commit in {self.repo_path}")
         return result.stdout.strip()
 
     def create(self, base_rev: str, name: str | None = None) -> Workspace:

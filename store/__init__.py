@@ -15,10 +15,12 @@ from store.errors import (
     StoreError,
     StoreLockError,
     StoreNotFoundError,
+    StorePathError,
     StoreReadOnlyError,
+    StoreRecordTooLargeError,
     StoreWriteError,
 )
-from store.log import EventLog
+from store.log import DEFAULT_MAX_RECORD_BYTES, EventLog
 from store.position import Position
 from store.record import Record
 from store.recovery import TornTailRecovery
@@ -26,6 +28,7 @@ from store.snapshot import SnapshotFile
 from store.verify import VerifyReport
 
 __all__ = [
+    "DEFAULT_MAX_RECORD_BYTES",
     "Durability",
     "EventLog",
     "Position",
@@ -37,7 +40,9 @@ __all__ = [
     "StoreError",
     "StoreLockError",
     "StoreNotFoundError",
+    "StorePathError",
     "StoreReadOnlyError",
+    "StoreRecordTooLargeError",
     "StoreWriteError",
     "TornTailRecovery",
     "VerifyReport",

@@ -5,11 +5,15 @@ Every error the store raises on purpose is a ``StoreError``; callers that only w
 it is mixed in::
 
     StoreError
-     ├── StoreCorruptError       a line in the middle of the log is not a valid, linked record
+     ├── StoreCorruptError       a complete line is not a valid, linked record with its own hash
      ├── StoreReadOnlyError      a write was attempted on a log opened with ``open_readonly``
      ├── StoreLockError          the writer lock could not be taken (also a TimeoutError)
      ├── StoreClosedError        the log was used after ``close()``
      ├── StoreNotFoundError      ``open_readonly`` found no log (also a FileNotFoundError)
+     ├── StorePathError          the store path is not a directory, or the log not a file
+     │                           (also a ValueError: bad input)
+     ├── StoreRecordTooLargeError  a record would exceed the store's size cap; nothing written
+     │                           (also a ValueError)
      ├── StoreWriteError         the operating system refused a write or an fsync
      └── StoreEncodeError        a payload cannot be encoded as canonical JSON (also a TypeError)
 
@@ -27,7 +31,9 @@ class StoreError(Exception):
 
 
 class StoreCorruptError(StoreError):
-    """A line that is not the tail of the log is malformed, not UTF-8, or breaks the chain.
+    """A complete line of the log is malformed, not UTF-8, breaks the chain, or does not hash
+    to what it claims. Every read raises it for the first such record it meets (only bytes
+    after the last newline are a torn tail), and a log that has met one refuses appends.
 
     Nothing is rewritten when this is raised: the file stays byte for byte as it was, so a
     person can inspect it. ``seq`` is ``None`` when the line could not be parsed far enough
@@ -93,6 +99,38 @@ class StoreNotFoundError(StoreError, FileNotFoundError):
 
     def __str__(self) -> str:
         return f"no store log at {self.path}"
+
+
+class StorePathError(StoreError, ValueError):
+    """The store path cannot hold a store: the directory is a file, or the log a directory."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(path, reason)
+        self.path = path
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"cannot use store path {self.path}: {self.reason}"
+
+
+class StoreRecordTooLargeError(StoreError, ValueError):
+    """A record would be larger than the log's ``max_record_bytes``; nothing was written.
+
+    The cap keeps one oversized payload (a huge diff, a flood of output) from filling the log:
+    callers record such things by hash and size instead.
+    """
+
+    def __init__(self, kind: str, size: int, limit: int) -> None:
+        super().__init__(kind, size, limit)
+        self.kind = kind
+        self.size = size
+        self.limit = limit
+
+    def __str__(self) -> str:
+        return (
+            f"a {self.kind!r} record of {self.size:,} bytes exceeds the store's cap of "
+            f"{self.limit:,} bytes (store.max_record_bytes); nothing was written"
+        )
 
 
 class StoreWriteError(StoreError):

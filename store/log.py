@@ -16,6 +16,7 @@ descriptor.
 from __future__ import annotations
 
 import os
+import stat
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -29,7 +30,9 @@ from store.errors import (
     StoreCorruptError,
     StoreError,
     StoreNotFoundError,
+    StorePathError,
     StoreReadOnlyError,
+    StoreRecordTooLargeError,
     StoreWriteError,
 )
 from store.lock import WriterLock
@@ -45,8 +48,11 @@ from store.record import (
     new_record,
 )
 from store.recovery import TornTailRecovery, fsync_directory, move_torn_tail, report_torn_tail
-from store.tail import read_tail, record_ending_at
+from store.tail import Tail, check_link, find_torn_tail, read_tail, record_ending_at
 from store.verify import VerifyReport, verify_log
+
+DEFAULT_MAX_RECORD_BYTES = 8 * 1024 * 1024
+"""Largest record line (newline included) a log writes unless told otherwise: 8 MiB."""
 
 LOG_NAME = "events.jsonl"
 LOCK_NAME = "events.lock"
@@ -73,13 +79,18 @@ class EventLog:
         lock: WriterLock | None,
         durability: Durability,
         clock: Clock,
+        max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
     ) -> None:
         """Use ``EventLog.open`` or ``EventLog.open_readonly``; this only stores the parts."""
         self.directory = directory
         self.path = directory / LOG_NAME
         self.durability = durability
+        self.max_record_bytes = max_record_bytes
+        """Largest line an append may write; a larger record raises before anything is written."""
         self.recovery: TornTailRecovery | None = None
         """The torn tail found by the last open or append, if any."""
+        self.corruption: StoreCorruptError | None = None
+        """The first corrupt record a read through this log met, if any; it blocks appends."""
         self._fd: int | None = fd
         self._lock = lock
         self._clock = clock
@@ -96,24 +107,31 @@ class EventLog:
         durability: Durability | str = Durability.FSYNC,
         *,
         clock: Clock | None = None,
+        max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
     ) -> EventLog:
         """Open (creating if needed) the log in ``directory`` for reading and appending.
 
-        A torn last line is moved to ``<directory>/torn/`` and reported in ``recovery``
-        with a warning; it is never fatal. Nothing else is read, so opening is O(1).
+        A torn last line (bytes after the last newline) is moved to ``<directory>/torn/``
+        and reported in ``recovery`` with a warning; it is never fatal. The last complete
+        record is verified (its hash, and its link to the record before), since every append
+        chains onto it; nothing else is read, so opening is O(1).
 
         Args:
             directory: the store directory; created when missing.
             durability: ``Durability.FSYNC`` (default) or ``Durability.BATCH``.
             clock: returns the current time for ``ts``; the system clock by default.
+            max_record_bytes: the largest record line an append may write (8 MiB by
+                default); a larger one raises ``StoreRecordTooLargeError`` and writes nothing.
 
         Raises:
             StoreWriteError: the directory or files cannot be created or opened.
-            StoreCorruptError: the last complete line is malformed (and is not the tail).
+            StoreCorruptError: the last complete record is malformed, does not hash to what
+                it claims, or does not link to the record before it.
         """
         policy = Durability(durability)
         root = Path(directory)
         path = root / LOG_NAME
+        _refuse_odd_paths(root, path)
         try:
             root.mkdir(parents=True, exist_ok=True)
             created = not path.exists()
@@ -128,7 +146,11 @@ class EventLog:
         except OSError as exc:
             os.close(fd)
             raise StoreWriteError(path, f"cannot create the lock file: {exc}") from exc
-        log = cls(root, fd, lock, policy, clock or _utc_now)
+        if max_record_bytes < 1024:
+            os.close(fd)
+            lock.close()
+            raise StorePathError(root, f"max_record_bytes {max_record_bytes} is below 1024")
+        log = cls(root, fd, lock, policy, clock or _utc_now, max_record_bytes)
         try:
             with log._mutex, log._writer_lock():
                 log._recover_tail()
@@ -142,14 +164,17 @@ class EventLog:
         """Open an existing log for reading only. Never writes, creates or repairs anything.
 
         A torn tail is reported in ``recovery`` (with ``side_file=None``) and skipped by
-        readers; the next writable open moves it aside.
+        readers; the next writable open moves it aside. A corrupt last record does not stop
+        the open (``verify`` must still be able to name it): it is kept in ``corruption``, and
+        ``head``, ``position`` and the reads that reach it raise it.
 
         Raises:
             StoreNotFoundError: there is no log in ``directory``.
-            StoreCorruptError: the last complete line is malformed (and is not the tail).
+            StoreError: the path cannot be opened (a directory, no permission).
         """
         root = Path(directory)
         path = root / LOG_NAME
+        _refuse_odd_paths(root, path)
         try:
             fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError as exc:
@@ -158,14 +183,25 @@ class EventLog:
             raise StoreError(f"cannot open store {path} for reading: {exc}") from exc
         log = cls(root, fd, None, Durability.FSYNC, _utc_now)
         try:
-            tail = read_tail(fd, os.fstat(fd).st_size)
+            log._report_tail(fd)
         except BaseException:
             log.close()
             raise
-        if tail.torn_start is not None:
-            after = tail.head.seq if tail.head else 0
-            log.recovery = report_torn_tail(path, tail.torn_start, tail.size, after)
         return log
+
+    def _report_tail(self, fd: int) -> None:
+        """What ``open_readonly`` learns from the end of the file: a torn tail, a bad head."""
+        size = _regular_size(fd, self.path)
+        try:
+            tail = read_tail(fd, size)
+        except StoreCorruptError as exc:
+            self.corruption = exc
+            _, torn_start = find_torn_tail(fd, size)
+            after = exc.seq - 1 if exc.seq is not None else exc.line - 1
+        else:
+            torn_start, after = tail.torn_start, (tail.head.seq if tail.head else 0)
+        if torn_start is not None:
+            self.recovery = report_torn_tail(self.path, torn_start, size, after)
 
     @property
     def readonly(self) -> bool:
@@ -179,6 +215,8 @@ class EventLog:
 
         Raises:
             StoreEncodeError: ``kind`` is empty or ``payload`` is not JSON-encodable.
+            StoreRecordTooLargeError: the record's line would exceed ``max_record_bytes``.
+            StoreCorruptError: this log has met a corrupt record; nothing is chained onto it.
             StoreReadOnlyError, StoreClosedError, StoreLockError, StoreWriteError.
         """
         sync = self.durability is Durability.FSYNC
@@ -203,6 +241,7 @@ class EventLog:
         with self._mutex:
             fd = self._require_fd()
             with lock:
+                self._refuse_if_corrupt()
                 self._catch_up()
                 ts = format_ts(self._clock())
                 seq, prev = self._seq, self._hash
@@ -211,6 +250,8 @@ class EventLog:
                 for kind, kind_json, payload_json, payload in encoded:
                     seq += 1
                     digest, line = encode_line(seq, ts, kind_json, payload_json, prev)
+                    if len(line) > self.max_record_bytes:
+                        raise StoreRecordTooLargeError(kind, len(line), self.max_record_bytes)
                     lines.append(line)
                     records.append(new_record((seq, ts, kind, payload, prev, digest)))
                     prev = digest
@@ -261,21 +302,33 @@ class EventLog:
         if self._dirty and self._fd is not None:
             self._fsync(self._fd, undo=False)
 
+    def _refuse_if_corrupt(self) -> None:
+        """No record is ever chained onto a log this process has seen corrupt."""
+        found = self.corruption
+        if found is not None:
+            raise StoreCorruptError(found.line, found.seq, found.reason)
+
     def _catch_up(self) -> None:
-        """Bring the in-memory tail up to date with records other processes appended."""
+        """Bring the in-memory tail up to date with records other processes appended.
+
+        The new records are verified like any read (hash and link) before anything is
+        chained onto them.
+        """
         fd = self._require_fd()
         size = os.fstat(fd).st_size
         if size == self._offset:
             return
         if size < self._offset:
-            raise StoreCorruptError(
+            self.corruption = StoreCorruptError(
                 self._seq, self._seq, f"the log shrank to {size} bytes below offset {self._offset}"
             )
+            self._refuse_if_corrupt()
         reader = RecordReader(
             self.path,
             offset=self._offset,
             prev_seq=self._seq,
             prev_hash=self._hash,
+            on_corrupt=self._remember,
         )
         for record in reader:
             self._seq, self._hash = record.seq, record.hash
@@ -287,7 +340,8 @@ class EventLog:
 
     def _recover_tail(self) -> None:
         fd = self._require_fd()
-        tail = read_tail(fd, os.fstat(fd).st_size)
+        tail = read_tail(fd, _regular_size(fd, self.path))
+        check_link(fd, tail)
         if tail.head is not None:
             self._seq, self._hash = tail.head.seq, tail.head.hash
         self._offset = tail.end
@@ -307,14 +361,17 @@ class EventLog:
     def scan(self, from_seq: int = 1) -> Iterator[Record]:
         """Yield the records with seq >= ``from_seq``, in order, up to the current end.
 
-        Each record's shape, seq and link to the previous one are checked; hashes are
-        recomputed only by ``verify``. A torn tail ends the scan quietly.
+        Each record is verified before it is yielded: its shape, its seq, its link to the
+        previous one and its hash. Records before ``from_seq`` are skipped without being read,
+        except the one just before it, whose verified hash anchors the chain. A torn tail
+        ends the scan quietly.
 
         Raises:
-            StoreCorruptError: a line before the end is malformed or breaks the chain.
+            StoreCorruptError: a complete line is malformed, breaks the chain or does not
+                hash to what it claims (and from then on this log refuses appends).
         """
         self._require_fd()
-        return iter(RecordReader(self.path, from_seq=from_seq))
+        return iter(RecordReader(self.path, from_seq=from_seq, on_corrupt=self._remember))
 
     def scan_after(self, position: Position) -> Iterator[Record]:
         """Yield the records after ``position``, seeking straight to its offset.
@@ -330,16 +387,33 @@ class EventLog:
                 offset=position.offset,
                 prev_seq=position.seq,
                 prev_hash=position.hash,
+                on_corrupt=self._remember,
             )
         )
 
+    def _remember(self, corruption: StoreCorruptError) -> None:
+        """Keep the first corrupt record a read met: from now on this log refuses appends."""
+        if self.corruption is None:
+            self.corruption = corruption
+
+    def _tail(self) -> Tail:
+        try:
+            return read_tail(self._require_fd(), self._size())
+        except StoreCorruptError as exc:
+            self._remember(exc)
+            raise
+
     def head(self) -> Record | None:
-        """The last complete record now in the file (any process's), or ``None``."""
-        return read_tail(self._require_fd(), self._size()).head
+        """The last complete record now in the file (any process's), hash verified, or ``None``.
+
+        Raises:
+            StoreCorruptError: the last complete line is not a valid record.
+        """
+        return self._tail().head
 
     def position(self) -> Position | None:
         """Where the log now ends: its last record's seq and hash and the offset after it."""
-        tail = read_tail(self._require_fd(), self._size())
+        tail = self._tail()
         if tail.head is None:
             return None
         return Position(seq=tail.head.seq, hash=tail.head.hash, offset=tail.end)
@@ -350,9 +424,16 @@ class EventLog:
         return record is not None and (record.seq, record.hash) == (position.seq, position.hash)
 
     def verify(self) -> VerifyReport:
-        """Walk the whole chain, recomputing every hash; name the first bad record."""
+        """Walk the whole chain, recomputing every hash; name the first bad record.
+
+        A bad record found here blocks appends through this log, as any read's would.
+        """
         self._require_fd()
-        return verify_log(self.path)
+        report = verify_log(self.path)
+        if not report.ok and self.corruption is None:
+            line = report.first_bad_line or 1
+            self.corruption = StoreCorruptError(line, report.first_bad_seq, report.reason or "")
+        return report
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -391,3 +472,19 @@ class EventLog:
 
     def _size(self) -> int:
         return os.fstat(self._require_fd()).st_size
+
+
+def _regular_size(fd: int, path: Path) -> int:
+    """The size of the log file; a log that is not a regular file is refused."""
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        raise StorePathError(path, "the log is not a regular file")
+    return info.st_size
+
+
+def _refuse_odd_paths(root: Path, path: Path) -> None:
+    """A store directory that is a file, or a log that is a directory, is bad input."""
+    if root.exists() and not root.is_dir():
+        raise StorePathError(root, "the store directory is not a directory")
+    if path.is_dir():
+        raise StorePathError(path, "the log is a directory, not a file")

@@ -225,7 +225,9 @@ def _problem(raw: bytes) -> str:
 
 
 def strict_problem(record: Record) -> str | None:
-    """What ``verify`` adds to ``decode_line``: formats and the recomputed hash.
+    """What ``verify`` adds to what every read checks: the formats of ``ts`` and ``prev_hash``.
+
+    Every reader already recomputes each record's hash (``hash_matches``).
 
     Returns:
         A reason when the record is wrong, ``None`` when it is right.
@@ -234,6 +236,33 @@ def strict_problem(record: Record) -> str | None:
         return f"ts {record.ts!r} is not RFC 3339 UTC with microseconds"
     if not _HASH_PATTERN.match(record.prev_hash):
         return "prev_hash is not 64 lowercase hex digits"
+    return None
+
+
+HASH_MISMATCH = "hash does not match the record's content"
+"""The reason a ``StoreCorruptError`` gives for a record whose hash is not its content's."""
+
+_HASH_PREFIX = b'{"hash":"'
+BODY_START = len(_HASH_PREFIX) + 64 + 2
+"""Offset of the hashed body (after its brace) in a line the writer wrote:
+``{"hash":"<64 hex>",`` comes first."""
+
+
+def hash_matches(raw: bytes, record: Record) -> bool:
+    """True when ``record`` (parsed from the stored line ``raw``) hashes to its ``hash``.
+
+    The fast path hashes the line's own bytes: a line the writer wrote is
+    ``{"hash":"<hex>",`` followed by the hashed body without its opening brace (see
+    ``encode_line``), so the body is re-hashed without serialising anything again. A line in
+    any other layout (valid JSON, but not the writer's bytes) falls back to the canonical JSON
+    of the parsed fields, which is what the hash is defined over.
+    """
+    if (
+        raw.startswith(_HASH_PREFIX)
+        and raw[BODY_START - 2 : BODY_START] == b'",'
+        and hashlib.sha256(b"{" + raw[BODY_START:-1]).hexdigest() == record.hash
+    ):
+        return True
     body = {
         "kind": record.kind,
         "payload": record.payload,
@@ -241,9 +270,7 @@ def strict_problem(record: Record) -> str | None:
         "seq": record.seq,
         "ts": record.ts,
     }
-    if content_hash(body) != record.hash:
-        return "hash does not match the record's content"
-    return None
+    return content_hash(body) == record.hash
 
 
 def _json_reason(raw: bytes, exc: orjson.JSONDecodeError) -> str:

@@ -11,7 +11,14 @@ import os
 from dataclasses import dataclass
 
 from store.errors import StoreCorruptError
-from store.record import MalformedRecord, Record, decode_line
+from store.record import (
+    GENESIS_HASH,
+    HASH_MISMATCH,
+    MalformedRecord,
+    Record,
+    decode_line,
+    hash_matches,
+)
 
 _BLOCK = 1 << 16
 
@@ -21,7 +28,7 @@ class Tail:
     """What the end of a log holds."""
 
     head: Record | None
-    """The last complete, parseable record, or ``None`` when there is none."""
+    """The last complete record, its hash verified, or ``None`` when there is none."""
     end: int
     """Offset just after ``head``'s line (0 when there is no head)."""
     torn_start: int | None
@@ -33,44 +40,59 @@ class Tail:
 def read_tail(fd: int, size: int) -> Tail:
     """Find the head record and any torn tail of the log open on ``fd``.
 
-    The torn tail is whatever follows the last newline, or, when the file ends with a
-    newline, a final line that does not parse. A malformed line just before the tail is
-    corruption, not a tear.
+    The torn tail is whatever follows the last newline, and nothing else: a complete last
+    line that is malformed or does not hash to what it claims is corruption.
 
     Raises:
-        StoreCorruptError: the line that should hold the head is malformed.
+        StoreCorruptError: the last complete line is not a valid record.
     """
-    if size == 0:
-        return Tail(None, 0, None, 0)
-    complete_end = rfind_newline(fd, size) + 1
-    torn_start = complete_end if complete_end < size else None
+    complete_end, torn_start = find_torn_tail(fd, size)
     if complete_end == 0:
         return Tail(None, 0, torn_start, size)
     start = rfind_newline(fd, complete_end - 1) + 1
-    try:
-        return Tail(_decode_at(fd, start, complete_end), complete_end, torn_start, size)
-    except MalformedRecord as exc:
-        if torn_start is not None:
-            raise StoreCorruptError(count_lines(fd, start) + 1, exc.seq, exc.reason) from exc
-    # The final line does not parse: a crash left it, so it is the torn tail.
+    return Tail(_verified_at(fd, start, complete_end), complete_end, torn_start, size)
+
+
+def find_torn_tail(fd: int, size: int) -> tuple[int, int | None]:
+    """``(end of the last complete line, start of the torn tail or None)``; parses nothing."""
+    if size == 0:
+        return 0, None
+    complete_end = rfind_newline(fd, size) + 1
+    return complete_end, (complete_end if complete_end < size else None)
+
+
+def check_link(fd: int, tail: Tail) -> None:
+    """Check that ``tail.head`` continues the record before it (what a writer chains onto).
+
+    Raises:
+        StoreCorruptError: the record before is not valid, or the head does not link to it.
+    """
+    head = tail.head
+    if head is None:
+        return
+    start = rfind_newline(fd, tail.end - 1) + 1
     if start == 0:
-        return Tail(None, 0, 0, size)
+        if head.seq != 1 or head.prev_hash != GENESIS_HASH:
+            raise StoreCorruptError(1, head.seq, "the first record is not seq 1 after genesis")
+        return
     before = rfind_newline(fd, start - 1) + 1
-    try:
-        return Tail(_decode_at(fd, before, start), start, start, size)
-    except MalformedRecord as exc:
-        raise StoreCorruptError(count_lines(fd, before) + 1, exc.seq, exc.reason) from exc
+    previous = _verified_at(fd, before, start)
+    if head.seq != previous.seq + 1 or head.prev_hash != previous.hash:
+        line = count_lines(fd, start) + 1
+        raise StoreCorruptError(line, head.seq, "the last record does not link to the one before")
 
 
 def record_ending_at(fd: int, end: int) -> Record | None:
-    """The record whose line ends exactly at ``end``, or ``None`` when there is none there."""
+    """The valid record whose line ends exactly at ``end``, or ``None`` when there is none."""
     if end < 1 or end > os.fstat(fd).st_size or os.pread(fd, 1, end - 1) != b"\n":
         return None
     start = rfind_newline(fd, end - 1) + 1
+    raw = os.pread(fd, end - start, start)
     try:
-        return _decode_at(fd, start, end)
+        record = decode_line(raw)
     except MalformedRecord:
         return None
+    return record if hash_matches(raw, record) else None
 
 
 def rfind_newline(fd: int, before: int) -> int:
@@ -100,5 +122,13 @@ def count_lines(fd: int, upto: int) -> int:
     return count
 
 
-def _decode_at(fd: int, start: int, end: int) -> Record:
-    return decode_line(os.pread(fd, end - start, start))
+def _verified_at(fd: int, start: int, end: int) -> Record:
+    """The record on the complete line ``[start, end)``, its hash checked."""
+    raw = os.pread(fd, end - start, start)
+    try:
+        record = decode_line(raw)
+    except MalformedRecord as exc:
+        raise StoreCorruptError(count_lines(fd, start) + 1, exc.seq, exc.reason) from exc
+    if not hash_matches(raw, record):
+        raise StoreCorruptError(count_lines(fd, start) + 1, record.seq, HASH_MISMATCH)
+    return record

@@ -20,7 +20,7 @@ from rich.text import Text
 
 from evokernel.errors import EvoKernelError
 from sandbox import PatchRefusedError, SandboxError
-from store import StoreError
+from store import StoreCorruptError, StoreError
 
 
 class ExitCode(IntEnum):
@@ -67,6 +67,12 @@ def report_error(exc: BaseException, *, verbose: bool) -> ExitCode:
     line = Text(f"{type(exc).__name__}: ", style="bold red")
     line.append(message, style="red")
     console.print(line)
+    if isinstance(exc, StoreCorruptError):
+        console.print(
+            "A store record does not verify, so nothing is appended after it; "
+            "`evokernel store verify` names the first bad one.",
+            style="dim",
+        )
     if not isinstance(exc, FAMILIES):
         console.print("This is a bug in evokernel; run with -v for the traceback.", style="dim")
     return exit_code_for(exc)

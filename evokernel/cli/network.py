@@ -171,7 +171,15 @@ def _import_table(report: ImportReport) -> Table:
 @app.command("import")
 def import_command(
     ctx: typer.Context,
-    bundle: Annotated[Path, typer.Argument(help="A bundle file (from `network export`).")],
+    bundle: Annotated[
+        Path,
+        typer.Argument(
+            help="A bundle file (from `network export`).",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
     tofu: TofuOption = False,
     node_dir: NodeDirOption = None,
     store: StoreOption = None,
@@ -256,7 +264,15 @@ def _revocation_table(report: RevocationReport) -> Table:
 @app.command("apply-revocation")
 def apply_revocation_command(
     ctx: typer.Context,
-    revocation: Annotated[Path, typer.Argument(help="A revoke file (from `network revoke`).")],
+    revocation: Annotated[
+        Path,
+        typer.Argument(
+            help="A revoke file (from `network revoke`).",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
     node_dir: NodeDirOption = None,
     store: StoreOption = None,
     json: JsonOption = False,

@@ -20,6 +20,7 @@ from evokernel.operations import (
     CaptureReport,
     capture_proposal,
     parse_proposal,
+    read_proposal_file,
     replay_task,
     run_task,
 )
@@ -178,7 +179,7 @@ def capture(
         my-agent | evokernel capture --repo . --proposal - --task "fix cart" --json
     """
     state = cli_state(ctx)
-    text = sys.stdin.buffer.read() if proposal == "-" else Path(proposal).read_bytes()
+    text = sys.stdin.buffer.read() if proposal == "-" else read_proposal_file(Path(proposal))
     report = capture_proposal(
         state.config,
         repo,

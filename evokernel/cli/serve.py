@@ -12,13 +12,18 @@ from evokernel.cli.network import DEFAULT_TOKEN_ENV, NodeDirOption, TofuOption
 from evokernel.cli.options import StoreOption, TokenEnvOption
 from evokernel.cli.render import stderr
 from evokernel.cli.state import cli_state
-from evokernel.metrics import SandboxLatency
+from evokernel.metrics import SandboxLatency, open_store_at_startup
 from evokernel.network import network_routes, open_node_api
 from evokernel.server import build_app
-from store import EventLog
 
 DEFAULT_PORT = 8742
 """Port ``evokernel serve`` listens on when ``--port`` is not given."""
+
+DEFAULT_HEADER_TIMEOUT_S = 10.0
+"""Seconds a client may take to send a request's headers (``--header-timeout``)."""
+
+KEEP_ALIVE_S = 5
+"""Seconds an idle kept-alive connection stays open."""
 
 
 def serve(
@@ -31,6 +36,14 @@ def serve(
     token_env: TokenEnvOption = DEFAULT_TOKEN_ENV,
     node_dir: NodeDirOption = None,
     tofu: TofuOption = False,
+    header_timeout: Annotated[
+        float,
+        typer.Option(
+            "--header-timeout",
+            min=0.1,
+            help="Seconds a client may take to send a request's headers before it is dropped.",
+        ),
+    ] = DEFAULT_HEADER_TIMEOUT_S,
     no_node_api: Annotated[
         bool,
         typer.Option("--no-node-api", help="Serve only /metrics and /healthz (no token needed)."),
@@ -51,6 +64,8 @@ def serve(
     """
     import uvicorn
 
+    from evokernel.server.deadline import header_deadline_protocol
+
     state = cli_state(ctx)
     store_dir = state.store_dir(store)
     token = "" if no_node_api else os.environ.get(token_env, "")
@@ -59,12 +74,22 @@ def serve(
             f"set the node API's token in ${token_env} (or pass --no-node-api)",
             param_hint="--token-env",
         )
-    EventLog.open(store_dir).close()
+    startup = open_store_at_startup(store_dir)
     routes: list[BaseRoute] = []
     if token:
         node = node_dir.absolute() if node_dir else None
         routes += network_routes(open_node_api(store_dir, token, node_dir=node, tofu=tofu))
-    app = build_app(store_dir, state.config.sandbox, routes=routes, latency=SandboxLatency())
+    app = build_app(
+        store_dir, state.config.sandbox, routes=routes, latency=SandboxLatency(), startup=startup
+    )
     stderr().print(f"serving {store_dir} on http://{host}:{port}", style="dim")
     # Logging is already configured by the CLI: uvicorn must not install its own.
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=state.verbose > 0)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=state.verbose > 0,
+        http=header_deadline_protocol(header_timeout),
+        timeout_keep_alive=KEEP_ALIVE_S,
+    )

@@ -107,6 +107,7 @@ def load_config(
     for layer in layers:
         _merge(merged, layer.data, (), layer, origin)
     files = _file_sources(repo)
+    _refuse_wide_integers(merged, (), origin)
     config = _validate(merged, origin, files)
     rebased = _rebase_paths(config, origin, repo)
     for path, value in rebased.items():
@@ -182,6 +183,25 @@ def _origin_of(path: KeyPath, origin: Mapping[KeyPath, str]) -> str:
         if key[: len(path)] == path:
             return source
     return "default"
+
+
+_INT64 = range(-(2**63), 2**63)
+
+
+def _refuse_wide_integers(value: Any, path: KeyPath, origin: Mapping[KeyPath, str]) -> None:
+    """An integer beyond 64 bits is bad input: nothing downstream (JSON, the engine) takes it."""
+    if isinstance(value, Mapping):
+        for key, inner in value.items():
+            _refuse_wide_integers(inner, (*path, str(key)), origin)
+    elif isinstance(value, list):
+        for inner in value:
+            _refuse_wide_integers(inner, path, origin)
+    elif isinstance(value, int) and not isinstance(value, bool) and value not in _INT64:
+        key = ".".join(path) or "(root)"
+        source = _origin_of(path, origin)
+        raise ConfigError(
+            f"{source}: {key}: integer {value} is beyond the 64-bit range", key=key, source=source
+        )
 
 
 def _file_sources(repo: Path) -> dict[str, tuple[Path, KeyPath]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from evokernel.agents.config import AgentsConfig
 from evokernel.confidence import ConfidenceConfig
@@ -22,7 +22,7 @@ from evokernel.models._base import Model
 from evokernel.selection import SelectionConfig
 from sandbox import ValidationPlan
 from sandbox.config import DockerSandboxConfig, SandboxConfig
-from store import Durability
+from store import DEFAULT_MAX_RECORD_BYTES, Durability
 
 
 class Section(Model):
@@ -48,6 +48,9 @@ class StoreConfig(Section):
     """``fsync``: every append is fsynced before it returns; ``batch``: group commit."""
     snapshots: bool = True
     """Cache the evolution view in a snapshot next to the log and catch up from it."""
+    max_record_bytes: int = Field(default=DEFAULT_MAX_RECORD_BYTES, ge=4096, le=1 << 30)
+    """Largest record (one log line) an append may write; a larger one is refused with
+    ``StoreRecordTooLargeError`` before anything is written."""
 
 
 class LogConfig(Section):
@@ -73,8 +76,9 @@ class PolicyConfig(Section):
     """Maximum number of files a proposal may change."""
     max_changed_lines: int = Field(default=_SCOPE.max_changed_lines, ge=1)
     """Maximum lines added plus removed."""
-    allow_test_edits: bool = _SCOPE.allow_test_edits
-    """Allow edits to existing tests, conftest.py and test configuration."""
+    allow_test_edits: StrictBool = _SCOPE.allow_test_edits
+    """Allow edits to existing tests, conftest.py and test configuration (a strict boolean:
+    ``"yes"`` or ``1`` is refused)."""
     max_attempts: int = Field(default=3, ge=1)
     """Agent proposals tried per run before giving up."""
     time_budget_s: float = Field(default=1800.0, gt=0)

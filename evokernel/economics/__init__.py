@@ -29,6 +29,7 @@ from evokernel.economics.reputation import (
     reputation_score,
     reputations,
 )
+from evokernel.economics.savings import ReuseSavings, reuse_savings
 
 __all__ = [
     "LEDGER_KIND",
@@ -37,6 +38,7 @@ __all__ = [
     "LedgerEntry",
     "LedgerReport",
     "Reputation",
+    "ReuseSavings",
     "Savings",
     "ledger_entries",
     "ledger_report",
@@ -46,6 +48,7 @@ __all__ = [
     "reputation_score",
     "reputations",
     "reuse_entries",
+    "reuse_savings",
     "saving_entry",
     "stake_entries",
 ]

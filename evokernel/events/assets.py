@@ -83,6 +83,11 @@ class RemoteAssetImported(EvolutionEvent):
     """The capsule, when ``asset_type`` is capsule."""
     state: AssetState = AssetState.QUARANTINED
     """State it starts in; promoted only by local validation."""
+    publisher_id: str | None = None
+    """For a capsule: the node whose key signed its attestation (its author), which may not
+    be the sender that forwarded it; ``None``: the sender is the publisher."""
+    attestation: dict[str, str] | None = None
+    """The author's signed attestation, kept to forward with the capsule."""
 
     @model_validator(mode="after")
     def _asset_matches_type(self) -> RemoteAssetImported:

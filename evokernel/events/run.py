@@ -9,6 +9,7 @@ from pydantic import Field
 from evokernel.events._base import EvolutionEvent
 from evokernel.events._enums import ValidationPurpose
 from evokernel.models import AgentTask, MutationProposal, ValidationEvidence
+from evokernel.models._base import Model
 from evokernel.models.feedback import NextAction, ReasonCode
 
 
@@ -42,8 +43,25 @@ class SignalsDetected(EvolutionEvent):
     """Content hash of the baseline receipt."""
 
 
+class RefusedProposal(Model):
+    """What the log keeps of a proposal refused before it ran: its hash and sizes, not its text.
+
+    A refused proposal may be anything an agent sent (a 50 MB diff, a hostile one); the log
+    records enough to recognise it again, and the reason in the ``mutation_rejected`` after it.
+    """
+
+    sha256: str
+    """Content hash of the proposal (canonical JSON, as ``store.content_hash`` computes it)."""
+    proposal_bytes: int = Field(ge=0)
+    """Size of the proposal's canonical JSON."""
+    diff_bytes: int = Field(ge=0)
+    """Size of its diff (UTF-8)."""
+    agent: str
+    """Who proposed it (``Proposer.agent``, cut to 200 characters)."""
+
+
 class MutationProposed(EvolutionEvent):
-    """An agent handed in a proposal."""
+    """An agent handed in a proposal: in full when it was validated, by digest when refused."""
 
     kind: Literal["mutation_proposed"] = "mutation_proposed"
     """Discriminator. Do not change."""
@@ -53,8 +71,10 @@ class MutationProposed(EvolutionEvent):
     """The task it is for."""
     attempt: int = Field(default=1, ge=1)
     """1-based attempt number within the run."""
-    proposal: MutationProposal
-    """The proposal as handed in (never trusted)."""
+    proposal: MutationProposal | None = None
+    """The proposal as handed in (never trusted); ``None`` when it was refused before it ran."""
+    refused: RefusedProposal | None = None
+    """Hash and sizes of a proposal refused before it ran (instead of ``proposal``)."""
 
 
 class ValidationCompleted(EvolutionEvent):

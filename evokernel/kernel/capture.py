@@ -29,6 +29,7 @@ from evokernel.kernel.evidence import validation_completed
 from evokernel.kernel.fingerprint import diff_hash, env_fingerprint
 from evokernel.kernel.guard import GuardReport, held_for_review, task_guard, task_harness
 from evokernel.kernel.reasons import next_action_for, reason_for
+from evokernel.kernel.refusal import refused_digest
 from evokernel.kernel.regression import prove_regression_tests
 from evokernel.kernel.results import CaptureResult, Detection
 from evokernel.kernel.solidify import governor_events
@@ -358,6 +359,8 @@ def _reject(
     excerpt_chars: int,
 ) -> CaptureResult:
     receipt = rejection.receipt
+    if receipt is None and isinstance(events[0], MutationProposed):
+        events[0] = refused_digest(events[0])  # refused before it ran: hash and size only
     events.append(
         MutationRejected(
             run_id=base.run_id,

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from evokernel.confidence import confidence
-from evokernel.economics import reputation_score, reuse_entries, saving_entry
+from evokernel.economics import reputation_score, reuse_entries, reuse_savings, saving_entry
 from evokernel.events import (
     CapsuleReused,
     EvolutionEvent,
@@ -177,13 +177,14 @@ def replay(
         )
     capsule_view, receipt = winner
     capsule = capsule_view.capsule
-    saved = round(capsule.capture_seconds - seconds, 3)
+    # Measured here: a peer's capture_seconds / capture_tokens are never counted.
+    saved, tokens, _basis = reuse_savings(capsule_view, view, seconds)
     saving = saving_entry(
         capsule_view,
         replay_run_id,
         agent_calls_avoided=1,
         seconds_saved=saved,
-        tokens_saved=capsule.capture_tokens,
+        tokens_saved=tokens,
         config=ctx.settings.economics,
     )
     events += [
@@ -199,7 +200,7 @@ def replay(
             capsule_id=capsule.capsule_id,
             agent_calls_avoided=1,
             seconds_saved=saved,
-            tokens_saved=capsule.capture_tokens,
+            tokens_saved=tokens,
             replay_seconds=round(seconds, 3),
         ),
         saving,

@@ -18,6 +18,8 @@ from evokernel.metrics.collector import (
     metric_samples,
     metrics_registry,
     render_metrics,
+    render_unhealthy_store,
+    store_health_family,
 )
 from evokernel.metrics.health import (
     HealthCheck,
@@ -36,6 +38,7 @@ from evokernel.metrics.latency import (
 )
 from evokernel.metrics.live import LiveView
 from evokernel.metrics.snapshot import MetricsSnapshot, snapshot_from_view
+from evokernel.metrics.startup import StartupCheck, open_store_at_startup
 from evokernel.projection import Projector, default_snapshot_path
 from store import EventLog
 
@@ -62,6 +65,7 @@ __all__ = [
     "MetricSample",
     "MetricsSnapshot",
     "SandboxLatency",
+    "StartupCheck",
     "StoreCollector",
     "TimedSandbox",
     "check_health",
@@ -71,7 +75,10 @@ __all__ = [
     "metric_families",
     "metric_samples",
     "metrics_registry",
+    "open_store_at_startup",
     "read_metrics",
     "render_metrics",
+    "render_unhealthy_store",
     "snapshot_from_view",
+    "store_health_family",
 ]

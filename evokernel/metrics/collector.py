@@ -100,9 +100,20 @@ def _histogram(name: str, doc: str, data: HistogramSnapshot) -> HistogramMetricF
     return HistogramMetricFamily(name, doc, buckets=buckets, sum_value=data.sum)
 
 
+def store_health_family(healthy: bool) -> GaugeMetricFamily:
+    """``evokernel_store_healthy``: 1 when the store read and verified for this scrape, else 0."""
+    return GaugeMetricFamily(
+        "evokernel_store_healthy",
+        "1 when the store's records read and verified for this scrape; 0 when the store is "
+        "missing or corrupt (the other metrics are then left out).",
+        value=1 if healthy else 0,
+    )
+
+
 def metric_families(snapshot: MetricsSnapshot) -> list[Metric]:
     """Every metric ``/metrics`` exposes, built from ``snapshot``."""
-    families: list[Metric] = [
+    families: list[Metric] = [store_health_family(True)]
+    families += [
         CounterMetricFamily(name, doc, value=getattr(snapshot, field))
         for field, name, doc in _COUNTERS
     ]
@@ -193,6 +204,22 @@ def metrics_registry(source: Callable[[], MetricsSnapshot]) -> CollectorRegistry
 
 def render_metrics(registry: CollectorRegistry) -> bytes:
     """The text exposition of ``registry`` (what ``/metrics`` answers)."""
+    return generate_latest(registry)
+
+
+class _UnhealthyCollector(Collector):
+    def collect(self) -> Iterator[Metric]:
+        yield store_health_family(False)
+
+
+def render_unhealthy_store() -> bytes:
+    """What ``/metrics`` answers when the store cannot be read: ``evokernel_store_healthy 0``.
+
+    The counters are left out rather than shown as zeros, which a scraper would read as a
+    reset; the gauge is what an alert watches.
+    """
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_UnhealthyCollector())
     return generate_latest(registry)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field, field_validator
+from pydantic import Field, StrictBool, field_validator
 
 from evokernel.models._base import Model
 from sandbox import ValidationPlan
@@ -41,8 +41,9 @@ class ScopeConstraints(Model):
     """Maximum number of files a proposal may change."""
     max_changed_lines: int = Field(default=500, ge=1)
     """Maximum lines added plus removed."""
-    allow_test_edits: bool = False
-    """Allow edits to existing tests, conftest.py and test config (reward-hacking guard)."""
+    allow_test_edits: StrictBool = False
+    """Allow edits to existing tests, conftest.py and test config (reward-hacking guard).
+    A strict boolean: ``"yes"`` or ``1`` is refused, never read as true."""
 
 
 class AgentTask(Model):

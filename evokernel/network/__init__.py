@@ -30,6 +30,7 @@ from evokernel.network.errors import (
     MessageRefusedError,
     NetworkError,
     NotPublisherError,
+    PeerAddressError,
     PeerError,
     UntrustedSenderError,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "NodeApiState",
     "NodeIdentity",
     "NotPublisherError",
+    "PeerAddressError",
     "PeerCursor",
     "PeerError",
     "Revocation",

@@ -55,6 +55,9 @@ logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 16 * 1024 * 1024
 """Largest request body accepted by publish and revoke."""
 
+MAX_AFTER_DIGITS = 18
+"""Longest ``after`` a fetch accepts: any store position fits in 18 digits."""
+
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -145,8 +148,14 @@ def _status_for(exc: MessageRefusedError) -> int:
 async def _fetch(state: NodeApiState, request: Request) -> Response:
     signals = request.query_params.getlist("signal")
     after_text = request.query_params.get("after", "0")
-    if not after_text.isdigit():
-        return _error(400, "MessageFormatError", "after must be a non-negative integer")
+    # ASCII digits only (str.isdigit also takes "١٢"), and few enough that int() is cheap
+    # and never hits Python's limit on digits (4,300).
+    if not (after_text.isascii() and after_text.isdigit() and len(after_text) <= MAX_AFTER_DIGITS):
+        return _error(
+            400,
+            "MessageFormatError",
+            f"after must be a non-negative integer of at most {MAX_AFTER_DIGITS} ASCII digits",
+        )
     bundle = await run_in_threadpool(
         export_store, state.store_dir, state.identity, signals, after_seq=int(after_text)
     )

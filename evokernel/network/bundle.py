@@ -30,6 +30,7 @@ from pydantic import Field
 
 from evokernel.models import Capsule, Gene
 from evokernel.models._base import Model
+from evokernel.network.attestation import CapsuleAttestation
 from evokernel.network.identity import NodeIdentity
 from store import canonical_json, content_hash
 
@@ -101,6 +102,9 @@ class Bundle(Model):
     """Capsules with their diffs."""
     events: list[BundleEvent] = Field(default_factory=list)
     """The sender's events about these assets (replays, reuses, state changes)."""
+    attestations: list[CapsuleAttestation] = Field(default_factory=list)
+    """Each capsule's author's signature (``evokernel.network.attestation``); a capsule
+    without one is published by the sender. Covered by the content hash when present."""
     signature: str
     """Ed25519 signature of ``canonical_json(manifest)``, base64."""
 
@@ -115,8 +119,12 @@ class Bundle(Model):
 
 
 def hash_content(raw: Mapping[str, Any]) -> str:
-    """The content hash of a bundle's JSON values (the keys in ``CONTENT_KEYS``)."""
-    return content_hash({key: raw.get(key, []) for key in CONTENT_KEYS})
+    """The content hash of a bundle's JSON values (the keys in ``CONTENT_KEYS``, and
+    ``attestations`` when there are any, so that bundles without them hash as before)."""
+    content = {key: raw.get(key, []) for key in CONTENT_KEYS}
+    if raw.get("attestations"):
+        content["attestations"] = raw["attestations"]
+    return content_hash(content)
 
 
 def signing_bytes(manifest: Mapping[str, Any]) -> bytes:
@@ -139,12 +147,14 @@ def seal_bundle(
     signals: Sequence[str] = (),
     now: datetime | None = None,
     message_id: str | None = None,
+    attestations: Sequence[CapsuleAttestation] = (),
 ) -> Bundle:
     """Hash, sign and wrap assets into a bundle sent by ``identity``."""
     content = {
         "genes": [g.model_dump(mode="json") for g in genes],
         "capsules": [c.model_dump(mode="json") for c in capsules],
         "events": [e.model_dump(mode="json") for e in events],
+        "attestations": [a.model_dump(mode="json") for a in attestations],
     }
     manifest = BundleManifest(
         sender_id=identity.node_id,
@@ -162,5 +172,6 @@ def seal_bundle(
         genes=list(genes),
         capsules=list(capsules),
         events=list(events),
+        attestations=list(attestations),
         signature=signature,
     )

@@ -14,7 +14,7 @@ import httpx
 from pydantic import ValidationError
 
 from evokernel.network.bundle import Bundle
-from evokernel.network.errors import PeerError
+from evokernel.network.errors import PeerAddressError, PeerError
 from evokernel.network.importer import ImportReport
 from evokernel.network.revocation import Revocation, RevocationReport
 
@@ -32,14 +32,14 @@ def normalise_peer(peer: str) -> str:
     """The peer's base URL without a trailing slash.
 
     Raises:
-        ValueError: not an http(s) URL.
+        PeerAddressError: not an http(s) URL with a host (a ``ValueError``: bad input).
     """
     try:
         url = httpx.URL(peer)
     except httpx.InvalidURL as exc:
-        raise ValueError(f"peer is not a URL: {peer!r}") from exc
+        raise PeerAddressError(peer, f"not a URL ({exc})") from exc
     if url.scheme not in {"http", "https"} or not url.host:
-        raise ValueError(f"peer must be an http(s) URL, got {peer!r}")
+        raise PeerAddressError(peer, "must be an http(s) URL with a host")
     return str(url).rstrip("/")
 
 

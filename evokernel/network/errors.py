@@ -16,7 +16,8 @@ A refused message (bundle or revoke) is bad input: every refusal is a ``MessageR
     │   ├── BundleContentError              ids that do not match contents, hostile paths
     │   ├── BundleReplayError               the message id was already received
     │   └── NotPublisherError               a revoke not signed by the asset's publisher
-    └── PeerError                           a peer could not be reached or refused a request
+    ├── PeerError                           a peer could not be reached or refused a request
+    └── PeerAddressError(ValueError)        a peer address that is not an http(s) URL
 """
 
 from __future__ import annotations
@@ -137,3 +138,11 @@ class PeerError(NetworkError):
         self.peer = peer
         self.status = status
         super().__init__(f"{peer}: {detail}")
+
+
+class PeerAddressError(NetworkError, ValueError):
+    """A peer address is not an http(s) URL with a host (``file:///etc/passwd``, say)."""
+
+    def __init__(self, peer: str, reason: str) -> None:
+        self.peer = peer
+        super().__init__(f"peer {peer!r}: {reason}")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from evokernel.models import AssetState, Capsule, Gene
+from evokernel.network.attestation import CapsuleAttestation, attest, stored_attestation
 from evokernel.network.bundle import Bundle, BundleEvent, seal_bundle
 from evokernel.network.identity import NodeIdentity
 from evokernel.network.integrity import JUSTIFYING_KINDS
@@ -79,6 +80,7 @@ def export_bundle(
         cursor=view.last_seq,
         signals=signals or (),
         now=now,
+        attestations=_attestations(log, view, capsules, identity),
     )
 
 
@@ -162,3 +164,26 @@ def _history(
                     )
                 )
     return history
+
+
+def _attestations(
+    log: EventLog, view: EvolutionView, capsules: Sequence[Capsule], identity: NodeIdentity
+) -> list[CapsuleAttestation]:
+    """Who wrote each capsule: this node for its own captures, and for a forwarded one the
+    author's attestation it arrived with (none, when it arrived without one)."""
+    own = [c for c in capsules if view.capsules[c.capsule_id].imported_from is None]
+    attestations = [attest(identity, c) for c in own]
+    forwarded = {c.capsule_id for c in capsules} - {c.capsule_id for c in own}
+    if forwarded:
+        for record in log.scan():
+            if (
+                record.kind == "remote_asset_imported"
+                and record.payload.get("asset_id") in forwarded
+            ):
+                stored = stored_attestation(record.payload)
+                if stored is not None:
+                    attestations.append(stored)
+                    forwarded.discard(stored.capsule_id)
+            if record.seq >= view.last_seq or not forwarded:
+                break
+    return sorted(attestations, key=lambda a: a.capsule_id)

@@ -19,7 +19,7 @@ capsule, and a replay that validates here restores it to ``promoted`` through th
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from filelock import FileLock, Timeout
@@ -36,6 +36,7 @@ from evokernel.events import (
 )
 from evokernel.models import AssetState, Capsule, Gene
 from evokernel.models._base import Model
+from evokernel.network.attestation import CapsuleAttestation
 from evokernel.network.bundle import Bundle
 from evokernel.network.errors import BundleReplayError, NetworkError
 from evokernel.network.integrity import recomputed_blast_radius
@@ -123,6 +124,7 @@ def import_verified(
         genes=verified.bundle.genes,
         capsules=verified.bundle.capsules,
         trusted_on_first_use=verified.new_sender,
+        attestations={a.capsule_id: a for a in verified.bundle.attestations},
     )
     if verified.new_sender:
         trust.trust(
@@ -130,6 +132,9 @@ def import_verified(
             source=TrustSource.TOFU,
             note=f"trusted on first use (bundle {manifest.message_id})",
         )
+    from evokernel.network.revocation import apply_pending_revocations  # imports this module
+
+    apply_pending_revocations(log, trust)  # revokes that arrived before their capsule
     return report
 
 
@@ -162,6 +167,7 @@ def record_import(
     trusted_on_first_use: bool = False,
     refuse_replay: bool = True,
     economics: EconomicsConfig | None = None,
+    attestations: Mapping[str, CapsuleAttestation] | None = None,
 ) -> ImportReport:
     """Record verified assets as quarantined remote imports, in one group commit.
 
@@ -205,11 +211,14 @@ def record_import(
             honest = capsule.model_copy(
                 update={"blast_radius": recomputed_blast_radius(capsule.diff)}
             )
+            author = (attestations or {}).get(capsule.capsule_id)  # checked by verify_bundle
             events.append(
                 RemoteAssetImported(
                     asset_id=capsule.capsule_id,
                     asset_type=AssetType.CAPSULE,
                     capsule=honest,
+                    publisher_id=author.publisher_id if author else None,
+                    attestation=author.model_dump(mode="json") if author else None,
                     **common,
                 )
             )

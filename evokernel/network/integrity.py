@@ -10,6 +10,7 @@ The blast radius a sender reports is never used: it is recomputed from the diff.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import PurePosixPath
 
@@ -59,6 +60,34 @@ def check_capsule(capsule: Capsule, gene_ids: Collection[str]) -> None:
         reason = _unsafe(path)
         if reason is not None:
             raise BundleContentError(cid, f"diff path {path!r} {reason}")
+    problem = _bad_number(capsule)
+    if problem is not None:
+        raise BundleContentError(cid, problem)
+
+
+MAX_CAPTURE_SECONDS = 30 * 24 * 3600.0
+"""Largest capture cost (seconds) a bundle may claim; more is not a real capture."""
+MAX_CAPTURE_TOKENS = 10**9
+"""Largest token count a bundle may claim for one capsule."""
+
+
+def _bad_number(capsule: Capsule) -> str | None:
+    """Why a number a peer sent about ``capsule`` cannot be stored, or ``None``.
+
+    These numbers are never counted as savings here (docs/network.md), but they are stored
+    and shown, so a negative, infinite or absurd one is refused at the door rather than left
+    to break a later run.
+    """
+    seconds = capsule.capture_seconds
+    if not math.isfinite(seconds) or not 0 <= seconds <= MAX_CAPTURE_SECONDS:
+        return f"capture_seconds {seconds!r} is not between 0 and {MAX_CAPTURE_SECONDS:.0f}"
+    tokens = capsule.capture_tokens
+    if tokens is not None and not 0 <= tokens <= MAX_CAPTURE_TOKENS:
+        return f"capture_tokens {tokens!r} is not between 0 and {MAX_CAPTURE_TOKENS}"
+    duration = capsule.evidence.duration_s
+    if not math.isfinite(duration) or duration < 0:
+        return f"evidence.duration_s {duration!r} is not a finite, non-negative number"
+    return None
 
 
 def recomputed_blast_radius(diff: str) -> BlastRadius:

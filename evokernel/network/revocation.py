@@ -27,9 +27,15 @@ from evokernel.governor import revoke
 from evokernel.models import AssetState
 from evokernel.models._base import Model
 from evokernel.network.bundle import new_message_id, signing_bytes
-from evokernel.network.errors import BundleReplayError, MessageFormatError, NotPublisherError
+from evokernel.network.errors import (
+    BundleReplayError,
+    MessageFormatError,
+    NetworkError,
+    NotPublisherError,
+)
 from evokernel.network.identity import NodeIdentity
 from evokernel.network.importer import network_lock
+from evokernel.network.pending import remember, settle, waiting
 from evokernel.network.trust import TrustStore
 from evokernel.network.verify import RawMessage, check_sender, check_signature, decode, model_of
 from store import EventLog
@@ -80,9 +86,11 @@ class RevocationReport(Model):
     message_id: str
     """The revoke's message id."""
     revoked: bool
-    """False when it was already revoked here."""
-    state: AssetState
-    """Its state afterwards."""
+    """False when it was already revoked here, or is not here yet."""
+    state: AssetState | None
+    """Its state afterwards; ``None`` while the capsule is not here (``pending``)."""
+    pending: bool = False
+    """The capsule is not here yet: the revoke is kept and applied when it arrives."""
 
 
 def sign_revocation(
@@ -103,14 +111,21 @@ def sign_revocation(
 
 
 def apply_revocation(
-    log: EventLog, revocation: Revocation | RawMessage, trust: TrustStore
+    log: EventLog,
+    revocation: Revocation | RawMessage,
+    trust: TrustStore,
+    *,
+    keep_if_unknown: bool = True,
 ) -> RevocationReport:
     """Verify a revoke and, when its signer published the capsule here, revoke it.
+
+    A verified revoke for a capsule that is not here yet is kept (``pending``) and applied
+    by the import that brings the capsule (``apply_pending_revocations``).
 
     Raises:
         MessageFormatError, UntrustedSenderError, BundleSignatureError: refused.
         BundleReplayError: this revoke was received before.
-        AssetNotFoundError: no such capsule here.
+        AssetNotFoundError: no such capsule here (only with ``keep_if_unknown=False``).
         NotPublisherError: the signer is not the node the capsule was imported from.
     """
     raw = (
@@ -138,7 +153,17 @@ def apply_revocation(
             )
         capsule = view.capsules.get(body.asset_id)
         if capsule is None:
-            raise AssetNotFoundError(body.asset_id)
+            if not keep_if_unknown:
+                raise AssetNotFoundError(body.asset_id)
+            remember(log.directory, body.message_id, raw)
+            return RevocationReport(
+                asset_id=body.asset_id,
+                sender_id=body.sender_id,
+                message_id=body.message_id,
+                revoked=False,
+                state=None,
+                pending=True,
+            )
         if capsule.imported_from != body.sender_id:
             raise NotPublisherError(body.asset_id, body.sender_id, capsule.imported_from)
         transition = revoke(capsule.state, by=body.sender_id, note=body.note)
@@ -170,3 +195,20 @@ def apply_revocation(
         revoked=transition is not None,
         state=transition.to_state if transition is not None else capsule.state,
     )
+
+
+def apply_pending_revocations(log: EventLog, trust: TrustStore) -> list[RevocationReport]:
+    """Apply the kept revokes whose capsule is here now (every check runs again).
+
+    Called after each import. A revoke still waiting for its capsule stays; one applied or
+    refused is forgotten.
+    """
+    reports: list[RevocationReport] = []
+    for path, raw in waiting(log.directory):
+        try:
+            reports.append(apply_revocation(log, raw, trust, keep_if_unknown=False))
+        except (AssetNotFoundError, NetworkError) as exc:
+            settle(path, exc)
+        else:
+            settle(path, None)
+    return reports

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import orjson
 from pydantic import BaseModel, ValidationError
 
+from evokernel.network.attestation import check_attestations
 from evokernel.network.bundle import (
     CONTENT_KEYS,
     Bundle,
@@ -163,4 +164,5 @@ def verify_bundle(data: RawMessage, trust: TrustStore, *, tofu: bool = False) ->
     for capsule in bundle.capsules:
         check_capsule(capsule, gene_ids)
     check_events(bundle.events, bundle.asset_ids)
+    check_attestations(bundle.attestations, bundle.capsules)
     return VerifiedBundle(bundle=bundle, new_sender=new_sender)

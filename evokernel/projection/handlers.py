@@ -149,9 +149,8 @@ def _remote_asset_imported(event: RemoteAssetImported, view: ViewBuilder) -> Vie
     if event.gene is not None:
         view.solidify_gene(event.gene, event.state, imported_from=event.sender_id)
     if event.capsule is not None:
-        view.commit_capsule(
-            event.capsule, event.state, validated=False, imported_from=event.sender_id
-        )
+        publisher = event.publisher_id or event.sender_id  # its author, not its forwarder
+        view.commit_capsule(event.capsule, event.state, validated=False, imported_from=publisher)
     return view
 
 

@@ -32,9 +32,11 @@ from evokernel.metrics import (
     CONTENT_TYPE,
     LiveView,
     SandboxLatency,
+    StartupCheck,
     check_health,
     metrics_registry,
     render_metrics,
+    render_unhealthy_store,
     snapshot_from_view,
 )
 from evokernel.projection import default_snapshot_path
@@ -52,6 +54,7 @@ def build_app(
     routes: Sequence[BaseRoute] = (),
     latency: SandboxLatency | None = None,
     client_factory: ClientFactory | None = None,
+    startup: StartupCheck | None = None,
 ) -> Starlette:
     """The app of the node whose store is ``store_dir``.
 
@@ -62,6 +65,8 @@ def build_app(
             guard themselves with the bearer token.
         latency: sandbox latency measured in this process, shown in ``/metrics``.
         client_factory: engine clients for ``/healthz`` (the configured engine by default).
+        startup: what opening the store at start-up found (``open_store_at_startup``);
+            ``/healthz`` reports it as the ``store_startup`` check.
     """
     live = LiveView(store_dir, default_snapshot_path(store_dir))
     registry = metrics_registry(lambda: snapshot_from_view(live.current(), latency))
@@ -70,16 +75,14 @@ def build_app(
         try:
             body = render_metrics(registry)
         except (StoreError, EvoKernelError) as exc:
+            # Still an answer a scraper can read: the health gauge at 0, the counters left out.
             logger.warning("/metrics: the store cannot be read: %s", exc)
-            return Response(
-                f"store unreadable: {type(exc).__name__}: {exc}\n",
-                status_code=503,
-                media_type="text/plain; charset=utf-8",
-            )
+            return Response(render_unhealthy_store(), media_type=CONTENT_TYPE)
         return Response(body, media_type=CONTENT_TYPE)
 
     def healthz(request: Request) -> Response:
-        report = check_health(store_dir, sandbox_config, client_factory=client_factory)
+        extra = [startup.check()] if startup is not None else []
+        report = check_health(store_dir, sandbox_config, client_factory=client_factory, extra=extra)
         return Response(
             orjson.dumps(report.model_dump(mode="json")),
             status_code=report.http_status,

@@ -160,8 +160,8 @@ class ContainerUser:
             raise SandboxConfigError(
                 f"sandbox user must be numeric uid[:gid], got {user!r}"
             ) from exc
-        if uid == 0:
-            raise SandboxConfigError("sandbox user must not be root (uid 0)")
+        if uid == 0 or gid == 0:
+            raise SandboxConfigError("sandbox user must not be root (uid or gid 0)")
         return cls(uid=uid, gid=gid)
 
     def __str__(self) -> str:

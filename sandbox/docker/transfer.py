@@ -32,7 +32,7 @@ from docker.types import DriverConfig, Mount
 from sandbox.docker._engine import Engine
 from sandbox.docker.isolation import ContainerUser
 from sandbox.docker.pool import WarmContainer
-from sandbox.errors import SessionError
+from sandbox.errors import SandboxConfigError, SessionError
 from sandbox.pathsafety import read_file_nofollow
 
 _log = logging.getLogger(__name__)
@@ -92,8 +92,11 @@ class BindTransfer(Transfer):
     def __init__(self, user: ContainerUser, slots_dir: Path | None = None) -> None:
         self._user = user
         base = slots_dir or Path(tempfile.gettempdir())
-        base.mkdir(parents=True, exist_ok=True)
-        self.root = Path(tempfile.mkdtemp(prefix=SLOTS_ROOT_PREFIX, dir=base))
+        try:
+            base.mkdir(parents=True, exist_ok=True)
+            self.root = Path(tempfile.mkdtemp(prefix=SLOTS_ROOT_PREFIX, dir=base))
+        except OSError as exc:  # a file where the directory should be, no permission, ...
+            raise SandboxConfigError(f"sandbox.slots_dir {base} cannot hold slots: {exc}") from exc
         os.chmod(self.root, 0o700)  # only the container sees inside its own slot
 
     def new_mount(self, workdir: str) -> tuple[Mount, Path | None]:

@@ -169,14 +169,20 @@ def test_fetch_returns_this_nodes_signed_bundle(
     assert [c.capsule_id for c in verified.bundle.capsules] == [capsule_id(1)]
 
 
+@pytest.mark.parametrize(
+    "after",
+    ["-1", "1" * 4301, "\u0661\u0662", "1.5", "1" * 19],
+    ids=["negative", "4301 digits", "arabic-indic digits", "decimal", "19 digits"],
+)
 def test_fetch_refuses_a_cursor_that_is_not_a_number(
-    receiver_url: str, client: httpx.Client
+    receiver_url: str, client: httpx.Client, after: str
 ) -> None:
     response = client.get(
-        receiver_url + "/v1/network/fetch", params={"after": "-1"}, headers=auth()
+        receiver_url + "/v1/network/fetch", params={"after": after}, headers=auth()
     )
 
     assert response.status_code == 400
+    assert response.json()["error"] == "MessageFormatError"
 
 
 def test_sync_pulls_only_what_changed_since_its_cursor(publisher: Node, receiver: Node) -> None:

@@ -111,3 +111,13 @@ def test_sync_without_a_token_is_a_usage_error(invoke: Invoke, receiver: Node) -
     )
 
     assert result.exit_code == ExitCode.BAD_INPUT and "EVOKERNEL_NETWORK_TOKEN" in result.stderr
+
+
+def test_sync_from_a_file_url_is_bad_input(invoke: Invoke, receiver: Node) -> None:
+    result = invoke(
+        "network", "sync", "--peer", "file:///etc/passwd", "--store", str(receiver.store_dir),
+        env={"EVOKERNEL_NETWORK_TOKEN": "t"},
+    )  # fmt: skip
+
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "PeerAddressError" in result.stderr and "This is a bug" not in result.stderr

@@ -272,7 +272,21 @@ def bad_content_cases() -> list[tuple[str, Callable[[], tuple[list[Any], list[An
         )
         return genes, capsules, [event]
 
+    def claims(**numbers: Any) -> Callable[[], tuple[list[Any], list[Any], list[Any]]]:
+        def build() -> tuple[list[Any], list[Any], list[Any]]:
+            genes, capsules = assets(5)
+            return genes, [capsules[0].model_copy(update=numbers)], []
+
+        return build
+
     return [
+        ("negative capture tokens", claims(capture_tokens=-5)),
+        ("absurd capture tokens", claims(capture_tokens=10**12)),
+        ("negative capture seconds", claims(capture_seconds=-1.0)),
+        (
+            "negative evidence duration",
+            claims(evidence=assets(5)[1][0].evidence.model_copy(update={"duration_s": -3.0})),
+        ),
         ("capsule id not of its content", wrong_capsule_id),
         ("gene id not of its signature", wrong_gene_id),
         ("diff hash not of its diff", wrong_diff_hash),

@@ -6,8 +6,8 @@ import orjson
 import pytest
 
 from evokernel.errors import AssetNotFoundError
-from evokernel.events import AssetStateChanged, RemoteRevocationReceived, parse_event
-from evokernel.governor import may_replay
+from evokernel.events import AssetStateChanged, AssetType, RemoteRevocationReceived, parse_event
+from evokernel.governor import TransitionReason, may_replay
 from evokernel.models import AssetState
 from evokernel.network import (
     BundleReplayError,
@@ -18,6 +18,7 @@ from evokernel.network import (
     apply_revocation,
     export_bundle,
     import_bundle,
+    seal_bundle,
     sign_revocation,
 )
 from evokernel.projection import Projector
@@ -115,10 +116,109 @@ def test_a_replayed_revoke_is_refused(
     assert receiver.events_bytes() == before
 
 
-def test_a_revoke_of_an_unknown_capsule_is_refused(
+def test_a_revoke_that_arrives_before_its_capsule_is_applied_when_the_capsule_arrives(
+    publisher: Node, publisher_log: EventLog, receiver: Node, receiver_log: EventLog
+) -> None:
+    before = receiver.events_bytes()
+    early = apply_revocation(
+        receiver_log, sign_revocation(publisher.identity, capsule_id(1), "bad"), receiver.trust
+    )
+    assert early.pending and not early.revoked and early.state is None
+    assert receiver.events_bytes() == before  # kept beside the store, not in the log yet
+
+    import_bundle(receiver_log, export_bundle(publisher_log, publisher.identity), receiver.trust)
+
+    assert Projector(receiver_log).load().capsules[capsule_id(1)].state is AssetState.REVOKED
+    assert not list((receiver.store_dir / "pending-revokes").glob("*.json"))
+
+
+def test_an_early_revoke_from_a_non_publisher_is_refused_when_the_capsule_arrives(
+    publisher: Node,
+    publisher_log: EventLog,
+    make_node: MakeNode,
+    receiver: Node,
+    receiver_log: EventLog,
+) -> None:
+    other = make_node("c")
+    receiver.trusts(other)
+    early = apply_revocation(
+        receiver_log, sign_revocation(other.identity, capsule_id(1)), receiver.trust
+    )
+    assert early.pending
+
+    import_bundle(receiver_log, export_bundle(publisher_log, publisher.identity), receiver.trust)
+
+    assert Projector(receiver_log).load().capsules[capsule_id(1)].state is AssetState.QUARANTINED
+    assert not list((receiver.store_dir / "pending-revokes").glob("*.json"))
+
+
+def test_a_revoke_of_a_capsule_that_never_arrives_stays_waiting(
     imported: str, publisher: Node, receiver: Node, receiver_log: EventLog
 ) -> None:
     with pytest.raises(AssetNotFoundError):
         apply_revocation(
-            receiver_log, sign_revocation(publisher.identity, "capsule_nope"), receiver.trust
+            receiver_log,
+            sign_revocation(publisher.identity, "capsule_nope"),
+            receiver.trust,
+            keep_if_unknown=False,
         )
+    report = apply_revocation(
+        receiver_log, sign_revocation(publisher.identity, "capsule_nope"), receiver.trust
+    )
+    assert report.pending
+    assert len(list((receiver.store_dir / "pending-revokes").glob("*.json"))) == 1
+
+
+def _forwarded_by(forwarder: Node, capsule: str) -> None:
+    """``forwarder`` validated an imported capsule (promoted it), so it may export it."""
+    forwarder.record(
+        [
+            AssetStateChanged(
+                asset_id=capsule,
+                asset_type=AssetType.CAPSULE,
+                from_state=AssetState.QUARANTINED,
+                to_state=AssetState.PROMOTED,
+                reason_code=TransitionReason.RESTORED_BY_VALIDATION,
+            )
+        ]
+    )
+
+
+def test_the_author_not_the_forwarder_is_the_publisher(
+    imported: str, publisher: Node, receiver: Node, make_node: MakeNode
+) -> None:
+    """A -> B -> C: C records A (who signed the capsule) as publisher, not B (who sent it)."""
+    _forwarded_by(receiver, imported)
+    third = make_node("c")
+    third.trusts(receiver)
+    third.trusts(publisher)
+    with EventLog.open_readonly(receiver.store_dir) as log:
+        bundle = export_bundle(log, receiver.identity)
+    assert imported in [a.capsule_id for a in bundle.attestations]
+    with EventLog.open(third.store_dir) as log:
+        import_bundle(log, bundle, third.trust)
+        assert Projector(log).load().capsules[imported].imported_from == publisher.identity.node_id
+        with pytest.raises(NotPublisherError):
+            apply_revocation(log, sign_revocation(receiver.identity, imported), third.trust)
+        report = apply_revocation(log, sign_revocation(publisher.identity, imported), third.trust)
+    assert report.revoked and report.state is AssetState.REVOKED
+
+
+def test_an_attestation_that_does_not_verify_refuses_the_bundle(
+    imported: str, publisher: Node, receiver: Node, make_node: MakeNode
+) -> None:
+    _forwarded_by(receiver, imported)
+    third = make_node("c")
+    third.trusts(receiver)
+    with EventLog.open_readonly(receiver.store_dir) as log:
+        bundle = export_bundle(log, receiver.identity)
+    forged = [
+        a.model_copy(update={"signature": receiver.identity.sign(b"something else")})
+        for a in bundle.attestations
+    ]
+    resealed = seal_bundle(
+        receiver.identity, bundle.genes, bundle.capsules, bundle.events, attestations=forged
+    )
+    with EventLog.open(third.store_dir) as log, pytest.raises(BundleSignatureError):
+        import_bundle(log, resealed, third.trust)
+    assert third.events_bytes() == b""

@@ -97,11 +97,48 @@ def test_healthz_is_failing_with_503_when_the_store_tail_is_corrupt(store_dir: P
     assert body["checks"][0]["details"]["seq"] == 79
 
 
-def test_metrics_answer_503_when_there_is_no_store(tmp_path: Path) -> None:
+def test_metrics_answer_with_the_health_gauge_at_0_when_there_is_no_store(
+    tmp_path: Path,
+) -> None:
     with TestClient(build_app(tmp_path / "nothing", LocalSandboxConfig())) as client:
         response = client.get("/metrics")
 
-    assert response.status_code == 503 and "StoreNotFoundError" in response.text
+    assert response.status_code == 200
+    assert _sample(response.text, "evokernel_store_healthy") == 0
+    assert "evokernel_tasks_total" not in response.text  # no counters that read as a reset
+
+
+def test_a_tampered_last_record_fails_health_and_marks_metrics(store_dir: Path) -> None:
+    """A complete last line with its hash key renamed is corruption, not a torn tail."""
+    path = store_dir / "events.jsonl"
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[-1] = lines[-1].replace(b'{"hash":', b'{"hash_":', 1)
+    path.write_bytes(b"".join(lines))
+    damaged = path.read_bytes()
+
+    with TestClient(build_app(store_dir, LocalSandboxConfig())) as client:
+        health = client.get("/healthz")
+        metrics = client.get("/metrics")
+
+    body = orjson.loads(health.content)
+    assert health.status_code == 503 and body["status"] == "failing"
+    assert body["checks"][0]["name"] == "store" and body["checks"][0]["status"] == "failing"
+    assert metrics.status_code == 200
+    assert _sample(metrics.text, "evokernel_store_healthy") == 0
+    assert path.read_bytes() == damaged
+
+
+def test_a_sound_store_reports_the_health_gauge_at_1(client: TestClient) -> None:
+    assert _sample(client.get("/metrics").text, "evokernel_store_healthy") == 1
+
+
+def _sample(text: str, name: str) -> float:
+    return next(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name
+    )
 
 
 @pytest.mark.parametrize(

@@ -9,12 +9,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
 from evokernel.network import NodeIdentity
+from store import EventLog
 
 TOKEN = "serve-test-token"
 EVOKERNEL = str(Path(sys.executable).with_name("evokernel"))
@@ -44,20 +46,19 @@ def _wait_until_serving(base: str, process: subprocess.Popen[bytes], deadline_s:
     raise AssertionError(f"serve did not answer /healthz within {deadline_s}s ({attempts} tries)")
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[str]:
-    store_dir = tmp_path / "store"
-    NodeIdentity.generate().save(store_dir / "node")
+@contextmanager
+def _serving(store_dir: Path, home: Path, *extra: str) -> Iterator[str]:
+    """``evokernel serve`` on a free loopback port for ``store_dir``; stopped with Ctrl-C."""
     port = _free_port()
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
+        "HOME": str(home),
         "EVOKERNEL_NETWORK_TOKEN": TOKEN,
         "EVOKERNEL_SANDBOX__KIND": "local",
     }
     process = subprocess.Popen(
-        [EVOKERNEL, "--store", str(store_dir), "serve", "--port", str(port)],
-        cwd=tmp_path,
+        [EVOKERNEL, "--store", str(store_dir), "serve", "--port", str(port), *extra],
+        cwd=home,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -77,6 +78,14 @@ def served(tmp_path: Path) -> Iterator[str]:
     assert process.returncode == 0, err.decode(errors="replace")[-2000:]
 
 
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    store_dir = tmp_path / "store"
+    NodeIdentity.generate().save(store_dir / "node")
+    with _serving(store_dir, tmp_path) as base:
+        yield base
+
+
 def test_serve_exposes_metrics_and_health_and_guards_the_node_api(served: str) -> None:
     metrics = httpx.get(f"{served}/metrics", timeout=10)
     health = httpx.get(f"{served}/healthz", timeout=10)
@@ -89,3 +98,56 @@ def test_serve_exposes_metrics_and_health_and_guards_the_node_api(served: str) -
     assert health.status_code == 200 and health.json()["checks"][0]["status"] == "ok"
     assert refused.status_code == 401
     assert allowed.status_code == 200
+
+
+def test_serve_keeps_a_tampered_last_record_and_reports_it(tmp_path: Path) -> None:
+    """A complete last line with its hash key renamed is not moved aside as a torn tail."""
+    store_dir = tmp_path / "store"
+    with EventLog.open(store_dir) as log:
+        log.append_many([("k", {"n": n}) for n in range(5)])
+    NodeIdentity.generate().save(store_dir / "node")
+    path = store_dir / "events.jsonl"
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[-1] = lines[-1].replace(b'{"hash":', b'{"hash_":', 1)
+    path.write_bytes(b"".join(lines))
+    damaged = path.read_bytes()
+
+    with _serving(store_dir, tmp_path) as base:
+        health = httpx.get(f"{base}/healthz", timeout=10)
+        metrics = httpx.get(f"{base}/metrics", timeout=10)
+
+    assert health.status_code == 503 and health.json()["status"] == "failing"
+    startup = next(c for c in health.json()["checks"] if c["name"] == "store_startup")
+    assert startup["status"] == "failing"
+    assert metrics.status_code == 200 and "evokernel_store_healthy 0.0" in metrics.text
+    assert path.read_bytes() == damaged
+    assert not (store_dir / "torn").exists()
+
+
+def test_a_client_trickling_headers_is_dropped(tmp_path: Path) -> None:
+    """Slow headers: one byte at a time, each well inside any idle timeout; the server must
+    still close the connection once the header deadline passes."""
+    store_dir = tmp_path / "store"
+    NodeIdentity.generate().save(store_dir / "node")
+    with _serving(store_dir, tmp_path, "--header-timeout", "1") as base:
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+            client.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            client.settimeout(0.2)  # wait for the close this long, then trickle one more byte
+            deadline = time.monotonic() + 30
+            closed = False
+            sent = 0
+            while time.monotonic() < deadline and not closed:
+                try:
+                    closed = client.recv(1024) == b""
+                except TimeoutError:
+                    try:
+                        client.sendall(b"X-Slow: y\r\n"[sent % 12 : sent % 12 + 1])
+                        sent += 1
+                    except OSError:
+                        closed = True  # reset by the server
+                except ConnectionResetError:
+                    closed = True
+        # A well-behaved client on the same server is still served.
+        assert httpx.get(f"{base}/healthz", timeout=10).status_code == 200
+    assert closed, f"the server kept a trickling connection open for 30 s ({sent} bytes sent)"

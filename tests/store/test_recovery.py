@@ -46,14 +46,25 @@ def test_torn_tail_is_moved_to_side_file(
     assert "torn tail" in caplog.text
 
 
-def test_unparsable_final_line_is_a_torn_tail(store_dir: Path) -> None:
-    """A final line that ends in a newline but does not parse was left by a crash too."""
+@pytest.mark.parametrize(
+    "last",
+    [
+        b'{"hash":"0\x00\x00\n',  # garbage, but a whole line
+        b"\n",  # an empty line
+    ],
+)
+def test_complete_final_line_that_does_not_parse_is_corruption(
+    store_dir: Path, last: bytes
+) -> None:
+    """Only bytes after the last newline are a tear: a whole bad line is never cut away."""
     complete = _store_with(store_dir, 2)
     with (store_dir / "events.jsonl").open("ab") as file:
-        file.write(b'{"hash":"0\x00\x00\n')
-    with EventLog.open(store_dir) as log:
-        assert log.recovery is not None and log.recovery.after_seq == 2
-        assert log.path.read_bytes() == complete
+        file.write(last)
+    with pytest.raises(StoreCorruptError) as caught:
+        EventLog.open(store_dir)
+    assert caught.value.line == 3
+    assert (store_dir / "events.jsonl").read_bytes() == complete + last
+    assert not (store_dir / "torn").exists()
 
 
 def test_torn_first_line_leaves_an_empty_log(store_dir: Path) -> None:

@@ -4,7 +4,9 @@
 a misspelt key is an error. ``EVOKERNEL_STORE`` is short for ``EVOKERNEL_STORE__PATH``.
 Variables with no ``__`` that are not aliases are left alone, because other tools use the
 prefix for other things (``EVOKERNEL_TASK_FILE`` is how an agent command receives its task).
-Values are strings, converted by the model; a value starting with ``[`` or ``{`` is JSON.
+Values are strings, converted by the model; a value starting with ``[`` or ``{`` is JSON, and
+exactly ``true`` or ``false`` is a boolean (switches are strict booleans: ``yes`` or ``1`` is
+refused, not read as true).
 """
 
 from __future__ import annotations
@@ -86,4 +88,6 @@ def _value(name: str, raw: str, label: str) -> Any:
             return orjson.loads(text)
         except orjson.JSONDecodeError as exc:
             raise ConfigError(f"{label}: value is not valid JSON: {exc}", source=label) from exc
+    if text in ("true", "false"):
+        return text == "true"
     return raw
