@@ -61,6 +61,7 @@ def evaluate_batch(
     on_planned: Callable[[int], None] | None = None,
     on_verdict: Callable[[InstanceVerdict], None] | None = None,
     executor: Executor | None = None,
+    store_dir: Path | None = None,
 ) -> RunReport:
     """Evaluate a batch of predictions and write the harness's report.
 
@@ -70,6 +71,7 @@ def evaluate_batch(
         on_planned: called with the number of predictions once the batch is planned.
         on_verdict: called once per instance as its verdict is known.
         executor: run on this executor instead of the one ``request`` names (tests, bench).
+        store_dir: the store (``None``: the configured ``store.path``).
 
     Raises:
         EvalInputError: a file is malformed, an instance unknown, a repository missing.
@@ -101,7 +103,7 @@ def evaluate_batch(
         )
         if on_planned:
             on_planned(len(planned))
-        store_dir = Path(config.store.path)
+        store_dir = Path(store_dir or config.store.path)
         log = EventLog.open(store_dir)
         stack.callback(log.close)
         exclude_from_git(store_dir)
