@@ -113,7 +113,7 @@ def evaluate_batch(
             settings=kernel_settings(config),
             snapshot_path=default_snapshot_path(store_dir),
         )
-        return run_batch(
+        report = run_batch(
             planned,
             [i.instance_id for i in instances],
             chosen,
@@ -125,6 +125,11 @@ def evaluate_batch(
             scope=config.policy.scope(),
             on_verdict=on_verdict,
         )
+        if request.executor == "ray" and isinstance(sandbox_config, DockerSandboxConfig):
+            # Containers of a node's worker that died mid-validation: a new backend reaps
+            # every container whose owner process on this host is gone.
+            make_sandbox(sandbox_config.model_copy(update={"pool_size": 0})).close()
+        return report
     raise AssertionError("unreachable")  # pragma: no cover - ExitStack does not swallow
 
 

@@ -4,11 +4,14 @@ cloned once into a cache directory (shared by every instance and worker on the n
 from __future__ import annotations
 
 import hashlib
+import itertools
 import subprocess
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 from evokernel.eval.errors import EvalInputError
 
@@ -53,6 +56,37 @@ class RepoCache:
             if not _has_commit(local, commit):
                 raise EvalInputError(f"{repo}: commit {commit} not found after fetching")
         return local
+
+    @contextmanager
+    def checkout(self, repo: str, commit: str) -> Iterator[Path]:
+        """A private clone of ``repo`` for one validation at a time (``with`` holds it).
+
+        Workers never share a git directory, so their worktrees never race on
+        ``.git/worktrees`` (git does not lock it). Clones are ``--shared`` (the objects stay
+        in the source repository, every commit of it included) and reused across validations
+        and batches; a file lock per clone lets Ray worker processes on one node share them.
+        """
+        source = self.path(repo, commit)
+        digest = hashlib.sha256(str(source).encode()).hexdigest()[:12]
+        slots = self.root / "slots"
+        slots.mkdir(parents=True, exist_ok=True)
+        for index in itertools.count():
+            clone = slots / f"{source.name}-{digest}-{index}"
+            lock = FileLock(str(clone) + ".lock")
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                continue
+            try:
+                if not (clone / ".git").exists():
+                    _git(
+                        ["clone", "--quiet", "--shared", "--no-checkout", str(source), str(clone)],
+                        slots,
+                    )
+                yield clone
+            finally:
+                lock.release()
+            return
 
     def _resolve(self, repo: str) -> Path:
         if not is_url(repo):

@@ -11,7 +11,6 @@ import logging
 import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from pathlib import Path
 
 from evokernel.errors import EvoKernelError
 from evokernel.eval.executors.base import Executor, error_outcome
@@ -70,8 +69,8 @@ class LocalExecutor(Executor):
 
     def _one(self, job: EvalJob) -> EvalOutcome:
         try:
-            path = self._repos.path(job.repo, job.base_commit)
-            return run_job(job, Path(path), self._validator, self._baselines)
+            with self._repos.checkout(job.repo, job.base_commit) as path:
+                return run_job(job, path, self._validator, self._baselines)
         except (SandboxError, EvoKernelError, OSError) as exc:
             _log.warning("%s: validation could not run: %s", job.instance_id, exc)
             return error_outcome(job, f"{type(exc).__name__}: {exc}")

@@ -41,8 +41,8 @@ def validate_on_node(job_json: str, sandbox_json: str, cache_dir: str) -> str:
     job = EvalJob.model_validate_json(job_json)
     validator, repos, baselines = _state(sandbox_json, cache_dir)
     try:
-        path = repos.path(job.repo, job.base_commit)
-        outcome = run_job(job, Path(path), validator, baselines)
+        with repos.checkout(job.repo, job.base_commit) as path:
+            outcome = run_job(job, path, validator, baselines)
     except (SandboxError, EvoKernelError, OSError) as exc:
         return error_outcome(job, f"{type(exc).__name__}: {exc}").model_dump_json()
     if outcome.status is InstanceStatus.ERROR and _engine_failed(outcome.patched, outcome.baseline):

@@ -11,6 +11,7 @@ the driver, the only writer of the store, records once.
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -25,6 +26,27 @@ _log = logging.getLogger(__name__)
 
 SANDBOX_RESOURCE = "evokernel_sandbox"
 """The custom resource a node advertises: how many validations it runs at once."""
+
+
+def probe_address(address: str, timeout_s: float = 5.0) -> None:
+    """Fail fast when nothing listens at ``address`` (``ray.init`` would wait for minutes).
+
+    Raises:
+        ExecutorUnavailableError: the address is malformed or refuses the connection.
+    """
+    hostport = address.removeprefix("ray://").rsplit("/", 1)[0]
+    host, _, port = hostport.rpartition(":")
+    if not host or not port.isdigit():
+        raise ExecutorUnavailableError(
+            f"not a Ray address (host:port or ray://host:port): {address}"
+        )
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s):
+            pass
+    except OSError as exc:
+        raise ExecutorUnavailableError(
+            f"cannot reach the Ray cluster at {address}: {exc.strerror or exc}"
+        ) from exc
 
 
 def import_ray() -> Any:
@@ -72,6 +94,8 @@ class RayExecutor(Executor):
         self._map = map_ray_error
         self._owns = False
         if not self._ray.is_initialized():
+            if address and address != "auto":
+                probe_address(address)
             try:
                 self._ray.init(
                     address=address or "auto",
