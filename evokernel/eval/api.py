@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import Field
 
 from evokernel.config import EvoConfig
-from evokernel.eval.batch import plan_batch, run_batch
+from evokernel.eval.batch import check_batch, plan_batch, run_batch
 from evokernel.eval.errors import ExecutorUnavailableError
 from evokernel.eval.executors.base import Executor
 from evokernel.eval.executors.local import LocalExecutor, cpu_share, default_workers
@@ -85,11 +85,16 @@ def evaluate_batch(
     workers = request.max_workers or default_workers()
     sandbox_config = _driver_sandbox(config, request.executor, workers)
     repos = RepoCache((request.cache_dir or request.output_dir / ".evokernel-repos").resolve())
+    check_batch(instances, predictions, repos)  # bad input fails before anything starts
     with ExitStack() as stack:
+        ray_executor = executor or _ray_executor(request, config, repos)
+        if ray_executor is not None:
+            stack.callback(ray_executor.close)
         sandbox = make_sandbox(sandbox_config)
         stack.callback(sandbox.close)
-        chosen = executor or _executor(request, config, repos, Validator(sandbox), workers)
-        stack.callback(chosen.close)
+        chosen = ray_executor or LocalExecutor(Validator(sandbox), repos, workers)
+        if ray_executor is None:
+            stack.callback(chosen.close)
         image = sandbox_config.image if isinstance(sandbox_config, DockerSandboxConfig) else None
         digest = sandbox.image_id(image) or image or sandbox.name
         planned = plan_batch(
@@ -146,13 +151,12 @@ def _driver_sandbox(
     return sandbox.model_copy(update={"limits": limits})
 
 
-def _executor(
-    request: EvalRequest, config: EvoConfig, repos: RepoCache, validator: Validator, workers: int
-) -> Executor:
-    if request.executor == "ray":
-        from evokernel.eval.executors.ray import RayExecutor
+def _ray_executor(request: EvalRequest, config: EvoConfig, repos: RepoCache) -> Executor | None:
+    """The Ray executor when asked for (connected before any container starts), else None."""
+    if request.executor != "ray":
+        return None
+    from evokernel.eval.executors.ray import RayExecutor
 
-        assert isinstance(config.sandbox, DockerSandboxConfig)
-        node_sandbox = config.sandbox.model_copy(update={"pool_size": 0})
-        return RayExecutor(request.ray_address, node_sandbox, str(repos.root))
-    return LocalExecutor(validator, repos, workers)
+    assert isinstance(config.sandbox, DockerSandboxConfig)
+    node_sandbox = config.sandbox.model_copy(update={"pool_size": 0})
+    return RayExecutor(request.ray_address, node_sandbox, str(repos.root))

@@ -71,6 +71,25 @@ def validation_key(base_commit: str, patch: str, plan_json: object, image_digest
     )
 
 
+def check_batch(
+    instances: Sequence[Instance], predictions: Sequence[Prediction], repos: RepoCache
+) -> dict[str, Instance]:
+    """The instances by id, once every prediction has one and every repository is found.
+
+    Raises:
+        EvalInputError: a prediction for an unknown instance, or a repository that cannot be
+            found or cloned (or lacks its commit).
+    """
+    by_id = {instance.instance_id: instance for instance in instances}
+    unknown = sorted(p.instance_id for p in predictions if p.instance_id not in by_id)
+    if unknown:
+        raise EvalInputError(f"predictions for unknown instances: {', '.join(unknown[:10])}")
+    for prediction in predictions:
+        instance = by_id[prediction.instance_id]
+        repos.path(instance.repo, instance.base_commit)
+    return by_id
+
+
 def plan_batch(
     instances: Sequence[Instance],
     predictions: Sequence[Prediction],
@@ -89,10 +108,7 @@ def plan_batch(
         EvalInputError: a prediction for an unknown instance, or a repository that cannot be
             found or cloned.
     """
-    by_id = {instance.instance_id: instance for instance in instances}
-    unknown = sorted(p.instance_id for p in predictions if p.instance_id not in by_id)
-    if unknown:
-        raise EvalInputError(f"predictions for unknown instances: {', '.join(unknown[:10])}")
+    by_id = check_batch(instances, predictions, repos)
     planned = []
     for prediction in predictions:
         instance = by_id[prediction.instance_id]

@@ -58,5 +58,8 @@ def mapped_ray_errors() -> Iterator[None]:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
+    try:
+        text = str(exc).strip()
+    except (AttributeError, TypeError):  # some Ray errors format fields set only by Ray
+        text = ""
     return text.splitlines()[0][:300] if text else "(no message)"
