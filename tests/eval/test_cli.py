@@ -30,6 +30,11 @@ def invoke(*args: str) -> Result:
     return CliRunner().invoke(app, list(args), catch_exceptions=False)
 
 
+def said(result: Result) -> str:
+    """The command's output with rich's line wrapping undone."""
+    return " ".join(result.output.split())
+
+
 @pytest.mark.docker
 def test_eval_writes_the_report_and_records_each_verdict(
     sample_batch: SampleBatch, tmp_path: Path, docker_engine: object
@@ -78,7 +83,7 @@ def test_a_predictions_file_that_is_not_json_lines_exits_2(
         str(bad),
     )
     assert result.exit_code == 2
-    assert "preds.jsonl:2: not valid JSON" in result.output
+    assert "preds.jsonl:2: not valid JSON" in said(result)
     assert not store.exists()
 
 
@@ -97,7 +102,7 @@ def test_a_prediction_for_an_unknown_instance_exits_2(
         str(preds),
     )
     assert result.exit_code == 2
-    assert "unknown instances: nobody__nothing-1" in result.output
+    assert "unknown instances: nobody__nothing-1" in said(result)
 
 
 def test_ray_at_an_address_where_nothing_listens_exits_2(
@@ -117,4 +122,4 @@ def test_ray_at_an_address_where_nothing_listens_exits_2(
         "127.0.0.1:9",
     )
     assert result.exit_code == 2
-    assert "cannot reach the Ray cluster at 127.0.0.1:9" in result.output
+    assert "cannot reach the Ray cluster at 127.0.0.1:9" in said(result)
