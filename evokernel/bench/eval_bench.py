@@ -36,8 +36,8 @@ from evokernel.eval.instances import load_instances, load_predictions
 from evokernel.eval.job import plan_for
 from sandbox import (
     DockerSandboxConfig,
-    PatchPolicy,
     ExecRequest,
+    PatchPolicy,
     SessionSpec,
     Validator,
     apply_patch,
@@ -77,7 +77,10 @@ class EvalBenchResult(BaseModel):
     ray_wall_s: float = Field(description="Wall seconds of the batch on a one-node Ray cluster.")
     local_wall_s: float = Field(description="Wall seconds of the batch, local executor.")
     ray_wall_ratio: float = Field(description="ray_wall_s / local_wall_s.")
-    ray_dispatch_ms_p50: float = Field(description="Ray's own cost per validation (p50).")
+    ray_dispatch_ms_p50: float = Field(
+        description="Ray's own cost per validation (p50): submit to result minus the worker's "
+        "phases, one task at a time."
+    )
 
 
 def run_eval_bench(
@@ -90,7 +93,7 @@ def run_eval_bench(
     samples: int = 10,
     ray: bool = True,
 ) -> EvalBenchResult:
-    """Run every measurement; ``copies`` sets the batch size (13 predictions per copy)."""
+    """Run every measurement; ``copies`` sets the batch size (15 predictions per copy)."""
     docker = config.sandbox if isinstance(config.sandbox, DockerSandboxConfig) else None
     docker = docker or DockerSandboxConfig()
     batch_dir = workdir / "batch"
@@ -106,7 +109,9 @@ def run_eval_bench(
     ray_wall, dispatch = float("nan"), [float("nan")]
     if ray:
         progress("ray: the same batch on a one-node cluster")
-        ray_wall, dispatch = _ray_wall(config, docker, instances, predictions, workdir, workers)
+        ray_wall, dispatch = _ray_wall(
+            config, docker, instances, predictions, workdir, workers, samples
+        )
     eval_rate, limit_rate = count / local_wall * 60, count / limit_wall * 60
     return EvalBenchResult(
         predictions=count,
@@ -328,7 +333,11 @@ def _ray_wall(
     predictions: Path,
     root: Path,
     workers: int,
+    samples: int,
 ) -> tuple[float, list[float]]:
+    """The batch's wall time on a one-node Ray cluster (slots = workers), then Ray's own cost
+    per task: ``samples`` tasks one at a time (nothing queued), submit-to-result minus the
+    worker's phases."""
     import ray
 
     from evokernel.eval.executors.ray import RayExecutor
@@ -346,10 +355,11 @@ def _ray_wall(
         include_dashboard=False,
         object_store_memory=80 * 1024 * 1024,
         log_to_driver=False,
+        _node_ip_address="127.0.0.1",  # loopback only
     )
     try:
         node = docker.model_copy(update={"pool_size": 0})
-        executor = RayExecutor(None, node, str(root / "ray-cache"), on_dispatch=record)
+        executor = RayExecutor(None, node, str(root / "ray-cache"))
         wall = _eval_wall(
             config,
             docker,
@@ -358,6 +368,21 @@ def _ray_wall(
             root / "ray",
             workers,
             executor=executor,
+            kind="ray",
+        )
+        first = root / "ray-dispatch-preds.jsonl"
+        first.write_bytes(b"".join(predictions.read_bytes().splitlines(keepends=True)[:samples]))
+        one_at_a_time = RayExecutor(
+            None, node, str(root / "ray-cache"), in_flight=1, on_dispatch=record
+        )
+        _eval_wall(
+            config,
+            docker,
+            instances,
+            first,
+            root / "ray-dispatch",
+            workers,
+            executor=one_at_a_time,
             kind="ray",
         )
     finally:

@@ -128,7 +128,7 @@ def eval_bench(
     ctx: typer.Context,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Validations at once.")] = 2,
     copies: Annotated[
-        int, typer.Option("--copies", min=1, help="Batch size: 13 predictions per copy.")
+        int, typer.Option("--copies", min=1, help="Batch size: 15 predictions per copy.")
     ] = 2,
     samples: Annotated[
         int, typer.Option("--samples", min=1, help="Validations timed one at a time.")
