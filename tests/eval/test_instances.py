@@ -79,3 +79,21 @@ def test_a_repository_that_does_not_exist_is_bad_input(tmp_path: Path) -> None:
     predictions = load_predictions(_write(tmp_path / "p.jsonl", [{"instance_id": "x"}]))
     with pytest.raises(EvalInputError, match="not a git repository"):
         check_batch(instances, predictions, RepoCache(tmp_path / "cache"))
+
+
+def test_a_clone_url_is_cloned_once_and_holds_the_commit(tmp_path: Path) -> None:
+    from evokernel.samples import commit, git
+
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    git(origin, "init", "-q", "-b", "main")
+    sha = commit(origin, {"a.py": "x = 1\n"}, "first")
+    cache = RepoCache(tmp_path / "cache")
+    first = cache.path(f"file://{origin}", sha)
+    newer = commit(origin, {"a.py": "x = 2\n"}, "second")
+    again = cache.path(f"file://{origin}", newer)  # a commit the clone lacks: fetched
+    assert first == again
+    assert first.parent == tmp_path / "cache"
+    assert git(first, "cat-file", "-t", newer) == "commit"
+    with cache.checkout(f"file://{origin}", newer) as clone:
+        assert git(clone, "cat-file", "-t", newer) == "commit"
