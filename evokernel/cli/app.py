@@ -34,6 +34,7 @@ COMMANDS: Mapping[str, str] = {
     "run": "evokernel.cli.run:run",
     "replay": "evokernel.cli.run:replay",
     "capture": "evokernel.cli.run:capture",
+    "eval": "evokernel.cli.eval:eval_command",
     "metrics": "evokernel.cli.metrics:metrics",
     "serve": "evokernel.cli.serve:serve",
     "mcp": "evokernel.cli.mcp:mcp",

@@ -175,6 +175,41 @@ def mcp_bench(
     emit(result, json, lambda r: model_table("bench mcp", r))
 
 
+@app.command(name="eval")
+def eval_bench(
+    ctx: typer.Context,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Validations at once.")] = 2,
+    copies: Annotated[
+        int, typer.Option("--copies", min=1, help="Batch size: 15 predictions per copy.")
+    ] = 2,
+    samples: Annotated[
+        int, typer.Option("--samples", min=1, help="Validations timed one at a time.")
+    ] = 10,
+    ray: Annotated[bool, typer.Option("--ray/--no-ray", help="Measure the Ray executor.")] = True,
+    workdir: WorkdirOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Batch evaluation against its limit, per-validation overhead by phase, Ray's cost.
+
+    JSON keys: eval_per_min_local, host_direct_per_min, limit_ratio, overhead_ms_p50,
+    overhead_breakdown_ms, ray_wall_ratio, ray_dispatch_ms_p50 (and the inputs).
+
+    \b
+    Example:
+        evokernel bench eval --json
+        evokernel bench eval --workers 2 --copies 4 --no-ray
+    """
+    from evokernel.bench.eval_bench import run_eval_bench
+    from evokernel.cli.state import cli_state
+
+    config = cli_state(ctx).config
+    with _workdir(workdir) as directory:
+        result: Any = run_eval_bench(
+            config, directory, _progress, workers=workers, copies=copies, samples=samples, ray=ray
+        )
+    emit(result, json, lambda r: model_table("bench eval", r))
+
+
 @contextmanager
 def _workdir(given: Path | None) -> Iterator[Path]:
     """The given directory, or a temporary one removed on exit."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -91,16 +92,25 @@ def capture(
     run_id: str,
     detection: Detection,
     attempt: int = 1,
+    *,
+    receipt: Receipt | None = None,
+    prelude: Sequence[EvolutionEvent] = (),
 ) -> CaptureResult:
-    """Validate ``proposal`` against ``detection``'s baseline and solidify it or reject it."""
+    """Validate ``proposal`` against ``detection``'s baseline and solidify it or reject it.
+
+    ``receipt``: the patched run when it was validated elsewhere (a batch worker on another
+    node); every check after validation still applies. ``prelude``: events recorded in the
+    same group commit, before the flow's own.
+    """
     started = time.monotonic()
     events: list[EvolutionEvent] = [
-        MutationProposed(run_id=run_id, task_id=task.task_id, attempt=attempt, proposal=proposal)
+        *prelude,
+        MutationProposed(run_id=run_id, task_id=task.task_id, attempt=attempt, proposal=proposal),
     ]
     base = _Base(run_id, task.task_id, attempt, proposal.diff)
     try:
         touched, guard = _refuse_early(ctx, task, proposal)
-        receipt = _validate(ctx, task, proposal, run_id)
+        receipt = receipt if receipt is not None else _validate(ctx, task, proposal, run_id)
         evaluation = evaluate(detection.receipt, receipt, task.plan.expectations)
         reason = reason_for(evaluation)
         validated = validation_completed(

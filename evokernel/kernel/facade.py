@@ -44,6 +44,7 @@ from evokernel.logs import bind_run
 from evokernel.models import AgentTask, EvidenceKind, MutationProposal
 from evokernel.models.feedback import AgentFeedback
 from evokernel.views import EvolutionView
+from sandbox.receipt import Receipt
 from sandbox.validator import Validator
 from store import EventLog
 
@@ -126,6 +127,37 @@ class EvoKernel:
         with bind_run(run_id, task.task_id):
             detection = self.detect(task, run_id)
             return validate_proposal(self._ctx, task, proposal, run_id, detection, failing_before)
+
+
+    def capture_validated(
+        self,
+        task: AgentTask,
+        proposal: MutationProposal,
+        run_id: str,
+        baseline: Receipt,
+        patched: Receipt,
+    ) -> CaptureResult:
+        """``capture_from_proposal`` for a proposal already validated elsewhere (a batch worker).
+
+        The refusals, judgement, policy and solidification are the capture flow's own; the
+        task, its signals and the verdict are recorded in one group commit.
+        """
+        with bind_run(run_id, task.task_id):
+            detection = detection_from_receipt(task, baseline, self.settings.log_excerpt_chars)
+            prelude = [
+                TaskReceived(run_id=run_id, task=task),
+                SignalsDetected(
+                    run_id=run_id,
+                    task_id=task.task_id,
+                    signals=detection.signals,
+                    signature=detection.signature,
+                    failing_tests=detection.failing_tests,
+                    receipt_hash=baseline.content_hash(),
+                ),
+            ]
+            return capture(
+                self._ctx, task, proposal, run_id, detection, receipt=patched, prelude=prelude
+            )
 
     def feedback_for_agent(
         self, result: CaptureResult | ReplayDecision | SolveResult | ValidationResult
