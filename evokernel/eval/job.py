@@ -22,8 +22,9 @@ from pydantic import Field
 
 from evokernel.diffparse import DiffParseError
 from evokernel.eval.instances import Instance
-from evokernel.guards import GuardConfig, check_diff_test_edits
-from evokernel.kernel.fingerprint import diff_hash, file_at
+from evokernel.guards import GuardConfig
+from evokernel.kernel.fingerprint import diff_hash
+from evokernel.kernel.guard import guard_proposal
 from evokernel.models._base import Model
 from evokernel.models.feedback import ReasonCode
 from sandbox import (
@@ -219,15 +220,16 @@ def _refusal(job: EvalJob, repo_path: Path) -> tuple[ReasonCode, str] | None:
         unreadable = exc.reason in {RefusalReason.UNPARSABLE, RefusalReason.EMPTY_DIFF}
         return (ReasonCode.UNPARSABLE_DIFF if unreadable else ReasonCode.PATCH_REFUSED), str(exc)
 
-    def read_base(path: str) -> str | None:
-        content = file_at(repo_path, job.base_commit, path)
-        return content.decode("utf-8", "replace") if content is not None else None
-
     try:
-        verdict = check_diff_test_edits(job.patch, job.guard, read_base)
+        report = guard_proposal(repo_path, job.base_commit, job.patch, job.guard)
     except DiffParseError as exc:
         return ReasonCode.UNPARSABLE_DIFF, str(exc)
-    return None if verdict.ok else (ReasonCode.TESTS_MODIFIED, verdict.detail)
+    if report.refused is not None:
+        return report.refused, report.detail
+    if report.suspicious:
+        # a batch has no reviewer to hold it for: reaching into the runner is not a fix
+        return ReasonCode.SUSPICIOUS, report.detail
+    return None
 
 
 _INFRA_AS_ERROR = frozenset({VerdictReason.TIMEOUT, VerdictReason.OOM_KILLED})
