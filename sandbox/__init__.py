@@ -52,7 +52,12 @@ from sandbox.pathsafety import (
     check_diff,
     diff_paths,
 )
-from sandbox.pipeline import validate_baseline, validate_patch
+from sandbox.pipeline import (
+    PatchValidation,
+    validate_baseline,
+    validate_patch,
+    validate_patch_applied,
+)
 from sandbox.plan import Expectations, Stage, StageKind, ValidationPlan
 from sandbox.receipt import (
     FailureClass,
@@ -70,6 +75,7 @@ from sandbox.workspace import (
     blast_radius,
     changed_by_run,
     snapshot,
+    worktree_diff,
 )
 
 __all__ = [
@@ -104,6 +110,7 @@ __all__ = [
     "PatchApplyError",
     "PatchPolicy",
     "PatchRefusedError",
+    "PatchValidation",
     "Receipt",
     "RefusalReason",
     "Sandbox",
@@ -146,4 +153,6 @@ __all__ = [
     "validate_baseline",
     "validate_once",
     "validate_patch",
+    "validate_patch_applied",
+    "worktree_diff",
 ]

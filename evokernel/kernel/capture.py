@@ -28,7 +28,8 @@ from evokernel.ids import content_id
 from evokernel.kernel.context import KernelContext
 from evokernel.kernel.detect import log_excerpts
 from evokernel.kernel.evidence import validation_completed
-from evokernel.kernel.fingerprint import diff_hash, env_fingerprint, file_at
+from evokernel.kernel.fingerprint import diff_hash, env_fingerprint, file_at, file_reader
+from evokernel.kernel.locality import changed_functions
 from evokernel.kernel.reasons import next_action_for, reason_for
 from evokernel.kernel.results import CaptureResult, Detection
 from evokernel.kernel.solidify import governor_events
@@ -49,7 +50,7 @@ from sandbox import BlastRadius
 from sandbox.errors import PatchApplyError, PatchRefusedError
 from sandbox.evaluate import Evaluation, evaluate
 from sandbox.pathsafety import RefusalReason, check_diff
-from sandbox.pipeline import validate_patch
+from sandbox.pipeline import validate_patch_applied
 from sandbox.receipt import Receipt
 
 logger = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ def capture(
     base = _Base(run_id, task.task_id, attempt, proposal.diff)
     try:
         touched = _refuse_early(ctx, task, proposal)
-        receipt = _validate(ctx, task, proposal, run_id)
+        receipt, applied_diff = _validate(ctx, task, proposal, run_id)
         evaluation = evaluate(detection.receipt, receipt, task.plan.expectations)
         reason = reason_for(evaluation)
         validated = validation_completed(
@@ -132,10 +133,16 @@ def capture(
                 receipt=receipt,
                 evaluation=evaluation,
             )
+        # What was validated is what is kept: the diff as it applied to this tree.
+        validated_proposal = (
+            proposal.model_copy(update={"diff": applied_diff})
+            if applied_diff and applied_diff.strip()
+            else proposal
+        )
         result = _solidify(
             ctx,
             task,
-            proposal,
+            validated_proposal,
             run_id,
             attempt,
             detection,
@@ -201,9 +208,10 @@ def _base_reader(repo: Path, rev: str) -> Callable[[str], str | None]:
 
 def _validate(
     ctx: KernelContext, task: AgentTask, proposal: MutationProposal, run_id: str
-) -> Receipt:
+) -> tuple[Receipt, str | None]:
+    """The receipt, and the diff as it applied (``git diff`` of the validated worktree)."""
     try:
-        return validate_patch(
+        done = validate_patch_applied(
             Path(task.repo_path),
             task.base_rev,
             proposal.diff,
@@ -217,6 +225,7 @@ def _validate(
         raise _Rejection(ReasonCode.PATCH_REFUSED, str(exc)) from exc
     except PatchApplyError as exc:
         raise _Rejection(ReasonCode.PATCH_APPLY_FAILED, str(exc)) from exc
+    return done.receipt, done.applied_diff
 
 
 def _solidify(
@@ -318,6 +327,9 @@ def _new_capsule(
         intent=proposal.intent,
         capture_seconds=round((proposal.proposer.latency_s or 0.0) + seconds, 3),
         capture_tokens=tokens or None,
+        changed_functions=changed_functions(
+            proposal.diff, file_reader(Path(task.repo_path), task.base_rev)
+        ),
     )
 
 

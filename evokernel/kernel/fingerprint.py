@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from evokernel.models import EnvFingerprint
@@ -42,6 +43,19 @@ def file_at(repo: Path, rev: str, path: str) -> bytes | None:
         ["git", "show", f"{rev}:{path}"], cwd=repo, capture_output=True, timeout=30, check=False
     )
     return done.stdout if done.returncode == 0 else None
+
+
+def file_reader(repo: Path, rev: str) -> Callable[[str], bytes | None]:
+    """``file_at`` for one revision, remembering what it read (a traceback names few files,
+    often many times)."""
+    cache: dict[str, bytes | None] = {}
+
+    def read(path: str) -> bytes | None:
+        if path not in cache:
+            cache[path] = file_at(repo, rev, path) if path and not path.startswith("-") else None
+        return cache[path]
+
+    return read
 
 
 def lockfile_hashes(repo: Path, rev: str) -> dict[str, str]:

@@ -1,0 +1,313 @@
+"""One content rung of the ladder over a whole diff: every file gets all its hunks, or nothing.
+
+At rung ``method`` each hunk is placed by the first method that works among relocate, reduced
+context and symbol, up to the rung's own; a hunk placed nowhere fails the file and the file
+fails the rung. A file whose path is gone, or whose code has left it, is looked for in the
+other tracked files of the same kind; exactly one must take all its hunks (``path_map``).
+Nothing is written here: the caller writes ``writes`` only when the whole rung succeeded.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from sandbox._unidiff import FilePatch, ParsedPatch, PatchHunk
+from sandbox.reanchor.place import Method, Miss, Placement, render, search
+from sandbox.reanchor.symbols import (
+    Enclosing,
+    enclosing_in_hunk,
+    enclosing_in_original,
+    find_symbol,
+    reindent,
+    symbols_of,
+)
+from sandbox.reanchor.text import key, split_lines
+from sandbox.reanchor.tree import Tree, safe_path
+
+_SYMLINK = "120000"
+_MAX_MOVED_CANDIDATES = 200
+_UNBOUNDED = 1 << 30
+
+
+@dataclass
+class RungOutcome:
+    """What a content rung would do, or why it cannot."""
+
+    ok: bool
+    detail: str = ""
+    writes: dict[str, bytes | None] = field(default_factory=dict)
+    """Path -> new bytes, or ``None`` to delete."""
+    modes: dict[str, str] = field(default_factory=dict)
+    """Path -> git mode to set (``100755``) for files the diff makes executable or not."""
+    path_map: dict[str, str] = field(default_factory=dict)
+    """Path in the diff -> path it applied to, for moved files."""
+
+
+def apply_rung(tree: Tree, parsed: ParsedPatch, method: Method) -> RungOutcome:
+    """Place every hunk of ``parsed`` at rung ``method``; all files or nothing."""
+    outcome = RungOutcome(ok=False)
+    if not parsed.files:
+        outcome.detail = "the diff has no file sections"
+        return outcome
+    notes: list[str] = []
+    for fp in parsed.files:
+        failure = _apply_file(tree, fp, method, outcome, notes)
+        if failure:
+            outcome.detail = failure
+            return outcome
+    outcome.ok = True
+    outcome.detail = "; ".join(notes)
+    return outcome
+
+
+def _apply_file(
+    tree: Tree, fp: FilePatch, method: Method, outcome: RungOutcome, notes: list[str]
+) -> str | None:
+    old, new = fp.paths
+    name = new or old or "?"
+    if fp.binary or _SYMLINK in (fp.old_mode, fp.new_mode) or fp.copy_from is not None:
+        return f"{name}: binary, symlink or copy; only git applies it"
+    if any(path is not None and not safe_path(path) for path in (old, new)):
+        return f"{name}: unsafe path"
+    if old is None:
+        assert new is not None
+        if tree.read(new) is not None or (tree.root / new).exists():
+            return f"{new}: the diff adds it but it exists"
+        outcome.writes[new] = b"".join(t for h in fp.hunks for op, t in h.lines if op != "-")
+        if fp.new_mode:
+            outcome.modes[new] = fp.new_mode
+        return None
+    content = tree.read(old)
+    result: tuple[str, bytes] | str = f"{old}: not in this tree"
+    if content is not None:
+        placed = _place_file(tree, fp, old, content, method)
+        result = (old, placed) if isinstance(placed, bytes) else f"{old}: {placed}"
+    if isinstance(result, str) and (content is None or _code_left(fp, content)):
+        moved = _find_moved(tree, fp, old, method)
+        if moved is not None:
+            result = moved if isinstance(moved, tuple) else f"{result}; {moved}"
+    if isinstance(result, str):
+        return result
+    target, rendered = result
+    if target != old:
+        outcome.path_map[old] = target
+        notes.append(f"{old} applied to {target}")
+    if new is None:
+        if rendered.strip():
+            return f"{old}: the diff deletes it but lines would remain"
+        outcome.writes[target] = None
+        return None
+    destination = new if target == old else target
+    if destination != target:
+        outcome.writes[target] = None  # a rename
+    outcome.writes[destination] = rendered
+    if fp.mode_changed and fp.new_mode:
+        outcome.modes[destination] = fp.new_mode
+    return None
+
+
+def _place_file(
+    tree: Tree, fp: FilePatch, path: str, content: bytes, method: Method
+) -> bytes | str:
+    """The file with every hunk of ``fp`` placed at rung ``method``, or why not."""
+    lines = split_lines(content)
+    keys = [key(line) for line in lines]
+    placements: list[Placement] = []
+    for number, hunk in enumerate(fp.hunks, 1):
+        placed = _place_hunk(tree, fp, path, hunk, content, lines, keys, method)
+        if isinstance(placed, Miss):
+            return f"hunk {number}: {placed.reason}"
+        placements.append(placed)
+    rendered = render(lines, placements)
+    if isinstance(rendered, str):
+        return rendered
+    loose = any(p.method is not Method.RELOCATE for p in placements)
+    if loose and path.endswith(".py") and _parses(content) and not _parses(rendered):
+        return "the patched file would not parse"
+    return rendered
+
+
+def _place_hunk(
+    tree: Tree,
+    fp: FilePatch,
+    path: str,
+    hunk: PatchHunk,
+    content: bytes,
+    lines: list[bytes],
+    keys: list[bytes],
+    method: Method,
+) -> Placement | Miss:
+    body = tuple(hunk.lines)
+    if not keys and all(op == "+" for op, _ in body):
+        return Placement(0, body, Method.RELOCATE)  # lines into an empty file
+    misses: list[str] = []
+    placed = search(body, keys, Method.RELOCATE)
+    if isinstance(placed, Placement) and path.endswith(".py"):
+        placed = _same_function(tree, fp, hunk, content, lines, placed)
+    if isinstance(placed, Placement):
+        return placed
+    misses.append(f"relocate: {placed.reason}")
+    if method >= Method.REDUCED_CONTEXT:
+        placed = search(body, keys, Method.REDUCED_CONTEXT, max_lead=2, max_trail=2)
+        if isinstance(placed, Placement) and path.endswith(".py"):
+            placed = _same_function(tree, fp, hunk, content, lines, placed)
+        if isinstance(placed, Placement):
+            return placed
+        misses.append(f"reduced_context: {placed.reason}")
+    if method >= Method.SYMBOL:
+        placed = _place_by_symbol(tree, fp, path, hunk, content, lines, keys)
+        if isinstance(placed, Placement):
+            return placed
+        misses.append(f"symbol: {placed.reason}")
+    return Miss("; ".join(misses))
+
+
+def _enclosing(tree: Tree, fp: FilePatch, hunk: PatchHunk) -> Enclosing | None:
+    """The hunk's enclosing symbol: from the original blob when present, else the hunk."""
+    body = tuple(hunk.lines)
+    original = tree.blob(fp.old_blob)
+    if original is not None:
+        found = enclosing_in_original(original, split_lines(original), hunk.old_start, body)
+        if found is not None:
+            return found
+    return enclosing_in_hunk(hunk.section, body)
+
+
+def _same_function(
+    tree: Tree,
+    fp: FilePatch,
+    hunk: PatchHunk,
+    content: bytes,
+    lines: list[bytes],
+    placed: Placement,
+) -> Placement | Miss:
+    """A Python hunk placed by content must land in a function of the same name as the one
+    it was written for: a preimage without its ``def`` line can be a look-alike elsewhere."""
+    enclosing = _enclosing(tree, fp, hunk)
+    symbols = symbols_of(content, lines)
+    if enclosing is None or symbols is None:
+        return placed
+    core = placed.start + next(i for i, (op, _) in enumerate(placed.lines) if op != " ")
+    around = [s for s in symbols if s.start <= core < s.end]
+    landed = max(around, key=lambda s: s.start).qualname if around else "<module>"
+    if enclosing.qualname.rsplit(".", 1)[-1] not in landed.split("."):
+        return Miss(f"it would land in {landed}, not in {enclosing.qualname}")
+    return placed
+
+
+def _place_by_symbol(
+    tree: Tree,
+    fp: FilePatch,
+    path: str,
+    hunk: PatchHunk,
+    content: bytes,
+    lines: list[bytes],
+    keys: list[bytes],
+) -> Placement | Miss:
+    if not path.endswith(".py"):
+        return Miss("not a Python file")
+    body = tuple(hunk.lines)
+    enclosing = _enclosing(tree, fp, hunk)
+    if enclosing is None:
+        return Miss("no enclosing function or class known")
+    symbols = symbols_of(content, lines)
+    if symbols is None:
+        return Miss(f"{path} does not parse")
+    symbol = find_symbol(symbols, enclosing)
+    if isinstance(symbol, str):
+        return Miss(symbol)
+    moved = reindent(body, enclosing.indent, symbol.indent)
+    if moved is None:
+        return Miss(f"cannot re-indent the hunk for {symbol.qualname}")
+    placed = search(
+        moved,
+        keys,
+        Method.SYMBOL,
+        max_lead=_UNBOUNDED,
+        max_trail=_UNBOUNDED,
+        lo=symbol.start,
+        hi=symbol.end,
+        keep_context=False,
+    )
+    if isinstance(placed, Miss):
+        return Miss(f"in {symbol.qualname}: {placed.reason}", placed.ambiguous)
+    return placed
+
+
+def already_applied(tree: Tree, parsed: ParsedPatch) -> bool:
+    """Whether every hunk's postimage (and no preimage) is found by content where the diff
+    says: the reverse diff relocates, so the change is already there."""
+    if not parsed.files:
+        return False
+    for fp in parsed.files:
+        old, new = fp.paths
+        if fp.binary or old is None or new is None or old != new or not fp.hunks:
+            return False
+        content = tree.read(old)
+        if content is None:
+            return False
+        keys = [key(line) for line in split_lines(content)]
+        for hunk in fp.hunks:
+            reverse = tuple(({"+": "-", "-": "+"}.get(op, op), t) for op, t in hunk.lines)
+            if not isinstance(search(reverse, keys, Method.RELOCATE), Placement):
+                return False
+            if isinstance(search(tuple(hunk.lines), keys, Method.RELOCATE), Placement):
+                return False
+    return True
+
+
+def _parses(data: bytes) -> bool:
+    try:
+        ast.parse(data)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def _needles(fp: FilePatch) -> list[bytes]:
+    """Per hunk, its longest removed line (else its longest context line), blanks stripped:
+    text any file holding the hunk's code must contain."""
+    needles = []
+    for hunk in fp.hunks:
+        removed = [key(t).strip() for op, t in hunk.lines if op == "-"]
+        context = [key(t).strip() for op, t in hunk.lines if op == " "]
+        pool = [n for n in (removed or context) if n]
+        if pool:
+            needles.append(max(pool, key=len))
+    return needles
+
+
+def _code_left(fp: FilePatch, content: bytes) -> bool:
+    """The file no longer holds any hunk's code (it moved elsewhere)."""
+    return not any(needle in content for needle in _needles(fp))
+
+
+def _find_moved(
+    tree: Tree, fp: FilePatch, old: str, method: Method
+) -> tuple[str, bytes] | str | None:
+    """The one other tracked file of the same kind that takes every hunk of ``fp``."""
+    needles = _needles(fp)
+    if not needles:
+        return None
+    suffix = PurePosixPath(old).suffix
+    fits: list[tuple[str, bytes]] = []
+    checked = 0
+    for path in tree.tracked():
+        if path == old or PurePosixPath(path).suffix != suffix:
+            continue
+        content = tree.read(path)
+        if content is None or not all(needle in content for needle in needles):
+            continue
+        checked += 1
+        if checked > _MAX_MOVED_CANDIDATES:
+            return "too many files hold its code"
+        placed = _place_file(tree, fp, path, content, method)
+        if isinstance(placed, bytes):
+            fits.append((path, placed))
+    if len(fits) == 1:
+        return fits[0]
+    if fits:
+        return f"its hunks fit {len(fits)} files ({', '.join(p for p, _ in fits[:3])}): refused"
+    return None
