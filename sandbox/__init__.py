@@ -8,7 +8,8 @@ this package does not import the Docker SDK.
 
 from __future__ import annotations
 
-from sandbox._unidiff import DiffSyntaxError, git_line_names, read_name
+from sandbox._diffnames import DiffSyntaxError, git_line_names, read_name
+from sandbox._unidiff import DiffProblem, FilePatch, ParsedPatch, PatchHunk, parse_patch
 from sandbox.base import Sandbox, SandboxSession
 from sandbox.classify import Judgement, judge_run, judge_stage
 from sandbox.config import (
@@ -86,6 +87,7 @@ __all__ = [
     "ChangeKind",
     "CheckStatus",
     "DiffFile",
+    "DiffProblem",
     "DiffSyntaxError",
     "DockerSandboxConfig",
     "DoctorCheck",
@@ -96,6 +98,7 @@ __all__ = [
     "ExecResult",
     "Expectations",
     "FailureClass",
+    "FilePatch",
     "ImageAction",
     "ImageBuildConfig",
     "ImageBuildError",
@@ -107,7 +110,9 @@ __all__ = [
     "Limits",
     "LocalSandbox",
     "LocalSandboxConfig",
+    "ParsedPatch",
     "PatchApplyError",
+    "PatchHunk",
     "PatchPolicy",
     "PatchRefusedError",
     "PatchValidation",
@@ -147,6 +152,7 @@ __all__ = [
     "judge_stage",
     "make_sandbox",
     "parse_junit",
+    "parse_patch",
     "read_name",
     "run_doctor",
     "snapshot",
