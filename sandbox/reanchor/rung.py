@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from sandbox._unidiff import FilePatch, ParsedPatch, PatchHunk
+from sandbox.reanchor.blocks import block_parses, block_symbols, symbols_named
 from sandbox.reanchor.place import Method, Miss, Placement, render, search
 from sandbox.reanchor.symbols import (
     Enclosing,
@@ -21,7 +22,6 @@ from sandbox.reanchor.symbols import (
     enclosing_in_original,
     find_symbol,
     reindent,
-    symbols_of,
 )
 from sandbox.reanchor.text import key, split_lines
 from sandbox.reanchor.tree import Tree, safe_path
@@ -123,8 +123,7 @@ def _place_file(
     rendered = render(lines, placements)
     if isinstance(rendered, str):
         return rendered
-    loose = any(p.method is not Method.RELOCATE for p in placements)
-    if loose and path.endswith(".py") and _parses(content) and not _parses(rendered):
+    if path.endswith(".py") and not _still_parses(lines, rendered, placements):
         return "the patched file would not parse"
     return rendered
 
@@ -169,7 +168,12 @@ def _enclosing(tree: Tree, fp: FilePatch, hunk: PatchHunk) -> Enclosing | None:
     body = tuple(hunk.lines)
     original = tree.blob(fp.old_blob)
     if original is not None:
-        found = enclosing_in_original(original, split_lines(original), hunk.old_start, body)
+        lines = split_lines(original)
+        first = next((i for i, (op, _) in enumerate(body) if op != " "), 0)
+        symbols = block_symbols(lines, max(hunk.old_start - 1, 0) + first) if lines else None
+        if symbols is None:
+            symbols = tree.symbols(original, lines)
+        found = enclosing_in_original(symbols, hunk.old_start, body)
         if found is not None:
             return found
     return enclosing_in_hunk(hunk.section, body)
@@ -185,16 +189,37 @@ def _same_function(
 ) -> Placement | Miss:
     """A Python hunk placed by content must land in a function of the same name as the one
     it was written for: a preimage without its ``def`` line can be a look-alike elsewhere."""
-    enclosing = _enclosing(tree, fp, hunk)
-    symbols = symbols_of(content, lines)
-    if enclosing is None or symbols is None:
+    body = tuple(hunk.lines)
+    enclosing = enclosing_in_hunk(hunk.section, body) or _enclosing(tree, fp, hunk)
+    if enclosing is None:
         return placed
-    core = placed.start + next(i for i, (op, _) in enumerate(placed.lines) if op != " ")
-    around = [s for s in symbols if s.start <= core < s.end]
+    name = enclosing.qualname.rsplit(".", 1)[-1]
+    core = next(i for i, (op, _) in enumerate(placed.lines) if op != " ")
+    if any(_defines(text, name) for op, text in placed.lines[:core] if op == " "):
+        return placed  # the matched context holds the enclosing def line itself
+    at = placed.start + core
+    symbols = block_symbols(lines, at)
+    if symbols is None:
+        symbols = tree.symbols(content, lines)
+    if symbols is None:
+        return placed
+    around = [s for s in symbols if s.start <= at < s.end]
     landed = max(around, key=lambda s: s.start).qualname if around else "<module>"
-    if enclosing.qualname.rsplit(".", 1)[-1] not in landed.split("."):
+    if name not in landed.split("."):
         return Miss(f"it would land in {landed}, not in {enclosing.qualname}")
     return placed
+
+
+def _defines(text: bytes, name: str) -> bool:
+    words = key(text).split()
+    return (
+        len(words) > 1
+        and words[0] in (b"def", b"class", b"async")
+        and (
+            words[1].split(b"(")[0].rstrip(b":") == name.encode()
+            or (len(words) > 2 and words[2].split(b"(")[0] == name.encode())
+        )
+    )
 
 
 def _place_by_symbol(
@@ -212,7 +237,9 @@ def _place_by_symbol(
     enclosing = _enclosing(tree, fp, hunk)
     if enclosing is None:
         return Miss("no enclosing function or class known")
-    symbols = symbols_of(content, lines)
+    symbols = symbols_named(lines, enclosing.qualname.rsplit(".", 1)[-1])
+    if symbols is None:
+        symbols = tree.symbols(content, lines)
     if symbols is None:
         return Miss(f"{path} does not parse")
     symbol = find_symbol(symbols, enclosing)
@@ -258,11 +285,22 @@ def already_applied(tree: Tree, parsed: ParsedPatch) -> bool:
     return True
 
 
-def _parses(data: bytes) -> bool:
-    try:
-        ast.parse(data)
-    except (SyntaxError, ValueError):
-        return False
+def _still_parses(before: list[bytes], rendered: bytes, placements: list[Placement]) -> bool:
+    """Each block a loosely placed hunk touched parses after, if it parsed before (checked
+    block by block, falling back to the whole file when a block cannot stand alone)."""
+    after = split_lines(rendered)
+    shift = 0
+    for placement in sorted(placements, key=lambda p: p.start):
+        moved = placement.start + shift
+        shift += sum(1 for op, _ in placement.lines if op == "+")
+        shift -= sum(1 for op, _ in placement.lines if op == "-")
+        if placement.method is Method.RELOCATE or not block_parses(before, placement.start):
+            continue
+        if not block_parses(after, moved):
+            try:
+                ast.parse(rendered)
+            except (SyntaxError, ValueError):
+                return False
     return True
 
 

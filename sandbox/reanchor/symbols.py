@@ -42,20 +42,29 @@ def symbols_of(data: bytes, lines: list[bytes]) -> list[Symbol] | None:
     except (SyntaxError, ValueError):
         return None
     found: list[Symbol] = []
-
-    def visit(node: ast.AST, prefix: str) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                qualname = f"{prefix}{child.name}"
-                kind = "class" if isinstance(child, ast.ClassDef) else "def"
-                start, end = child.lineno - 1, child.end_lineno or child.lineno
-                indent = indent_of(lines[start]) if start < len(lines) else b""
-                found.append(Symbol(qualname, kind, start, end, indent))
-                visit(child, qualname + ".")
-            else:
-                visit(child, prefix)
-
-    visit(tree, "")
+    # Statements only (bodies of compound statements): expressions hold no def or class
+    # we could patch by name, and walking them would cost most of the time.
+    pending: list[tuple[ast.stmt, str]] = [(node, "") for node in reversed(tree.body)]
+    while pending:
+        node, prefix = pending.pop()
+        inner = prefix
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            qualname = f"{prefix}{node.name}"
+            kind = "class" if isinstance(node, ast.ClassDef) else "def"
+            start, end = node.lineno - 1, node.end_lineno or node.lineno
+            indent = indent_of(lines[start]) if start < len(lines) else b""
+            found.append(Symbol(qualname, kind, start, end, indent))
+            inner = qualname + "."
+        children: list[ast.stmt] = []
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(node, name, None)
+            if isinstance(block, list):
+                children.extend(child for child in block if isinstance(child, ast.stmt))
+        for handler in getattr(node, "handlers", None) or []:
+            children.extend(handler.body)
+        for case in getattr(node, "cases", None) or []:
+            children.extend(case.body)
+        pending.extend((child, inner) for child in reversed(children))
     return found
 
 
@@ -69,10 +78,10 @@ class Enclosing:
 
 
 def enclosing_in_original(
-    original: bytes, lines: list[bytes], old_start: int, hunk: HunkLines
+    symbols: list[Symbol] | None, old_start: int, hunk: HunkLines
 ) -> Enclosing | None:
-    """The innermost function or class of ``original`` around the hunk's first change."""
-    symbols = symbols_of(original, lines)
+    """The innermost function or class of the original file (its ``symbols``) around the
+    hunk's first change."""
     if not symbols:
         return None
     offset = next((i for i, (op, _) in enumerate(hunk) if op != " "), 0)

@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 from sandbox._git import run_git
+from sandbox.reanchor.symbols import Symbol, symbols_of
 
 _MAX_FILE_BYTES = 4_000_000
 """Files larger than this are not searched or patched by content (git's rungs still may)."""
@@ -33,6 +34,7 @@ class Tree:
         self._tracked: list[str] | None = None
         self._files: dict[str, bytes | None] = {}
         self._blobs: dict[str, bytes | None] = {}
+        self._symbols: dict[bytes, list[Symbol] | None] = {}
 
     def read(self, path: str) -> bytes | None:
         """A regular file's bytes; ``None`` when absent, a link, too large or unsafe."""
@@ -76,3 +78,9 @@ class Tree:
             text = result.stdout if result.ok else None
             self._blobs[blob_id] = text.encode("utf-8", "surrogateescape") if text else None
         return self._blobs[blob_id]
+
+    def symbols(self, content: bytes, lines: list[bytes]) -> list[Symbol] | None:
+        """``symbols_of(content)``, parsed once per content for all rungs."""
+        if content not in self._symbols:
+            self._symbols[content] = symbols_of(content, lines)
+        return self._symbols[content]
