@@ -29,7 +29,7 @@ class LandingError(EvoKernelError):
     """The change could not be committed on the branch (bad name, branch exists elsewhere)."""
 
 
-class BranchNameError(LandingError, ValueError):
+class LandingBranchError(LandingError, ValueError):
     """The branch asked for cannot be landed on at all (bad name, or it is checked out);
     checked before anything runs, so it is bad input."""
 
@@ -58,14 +58,14 @@ def check_branch(repo: Path, branch: str) -> None:
     """Refuse a branch that can never be landed on: a bad name, or the checked-out branch.
 
     Raises:
-        BranchNameError: say which.
+        LandingBranchError: say which.
     """
     try:
         _git(repo, "check-ref-format", "--branch", branch)
     except LandingError as exc:
-        raise BranchNameError(f"bad branch name {branch!r}: {exc}") from exc
+        raise LandingBranchError(f"bad branch name {branch!r}: {exc}") from exc
     if current_branch(repo) == branch:
-        raise BranchNameError(f"refusing to commit on the checked-out branch {branch!r}")
+        raise LandingBranchError(f"refusing to commit on the checked-out branch {branch!r}")
 
 
 class Lander(Protocol):
@@ -86,7 +86,7 @@ class BranchLander:
     records a reuse, so a landing that fails records ``LandingFailed`` and no saving.
 
     Raises:
-        BranchNameError: at construction, for a branch that can never be landed on.
+        LandingBranchError: at construction, for a branch that can never be landed on.
     """
 
     def __init__(self, repo: Path, base_rev: str, branch: str, message: str) -> None:

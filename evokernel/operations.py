@@ -69,7 +69,7 @@ def run_task(
     (``landing_failed``, recorded as ``LandingFailed``; a replay then records no saving).
 
     Raises:
-        BranchNameError: the branch can never be landed on (checked before anything runs).
+        LandingBranchError: the branch can never be landed on (checked before anything runs).
     """
     agent = make_agent(agent_spec, config.agents)
     task = task_for_repo(repo, config, description, base_rev=base_rev)
@@ -82,7 +82,7 @@ def _lander(task: AgentTask, branch: str | None, description: str) -> BranchLand
     """The ``--apply`` lander; a branch that can never be landed on is refused up front.
 
     Raises:
-        BranchNameError: a bad branch name, or the checked-out branch (bad input).
+        LandingBranchError: a bad branch name, or the checked-out branch (bad input).
     """
     if not branch:
         return None
@@ -105,7 +105,7 @@ def replay_task(
     With ``apply_branch`` a validated replay is committed on that branch (as ``run_task``).
 
     Raises:
-        BranchNameError: the branch can never be landed on (checked before anything runs).
+        LandingBranchError: the branch can never be landed on (checked before anything runs).
     """
     task = task_for_repo(repo, config, description, base_rev=base_rev)
     lander = _lander(task, apply_branch, description)

@@ -17,7 +17,8 @@ def _signature(run: Run) -> list[str]:
 
 
 EXPECTED_PYTEST = {
-    "assertion": {"exception:AssertionError", "test-failed:tests/test_cart.py::test_total"},
+    # The assertion names the function it checked: the test id is weak evidence, not the key.
+    "assertion": {"assertion:assert <n> == <n>", "code-call:total", "exception:AssertionError"},
     "missing_module": {
         "exception:ModuleNotFoundError",
         "missing-module:frobnicate_h5",
