@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 	@scripts/ensure-docker
 	@$(BIN)/evokernel sandbox build-image --quiet --no-pull
+	@scripts/fetch-drift-corpus
 
 demo: setup
 	$(BIN)/evokernel scenario run capture-replay
