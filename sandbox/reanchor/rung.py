@@ -10,6 +10,7 @@ Nothing is written here: the caller writes ``writes`` only when the whole rung s
 from __future__ import annotations
 
 import ast
+import os
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -73,8 +74,8 @@ def _apply_file(
         return f"{name}: unsafe path"
     if old is None:
         assert new is not None
-        if tree.read(new) is not None or (tree.root / new).exists():
-            return f"{new}: the diff adds it but it exists"
+        if tree.goes_through_link(new) or os.path.lexists(tree.root / new):
+            return f"{new}: the diff adds it but it exists (or its folder is a link)"
         outcome.writes[new] = b"".join(t for h in fp.hunks for op, t in h.lines if op != "-")
         if fp.new_mode:
             outcome.modes[new] = fp.new_mode
@@ -101,6 +102,8 @@ def _apply_file(
         return None
     destination = new if target == old else target
     if destination != target:
+        if tree.goes_through_link(destination) or os.path.lexists(tree.root / destination):
+            return f"{destination}: the diff renames onto it but it exists (or is behind a link)"
         outcome.writes[target] = None  # a rename
     outcome.writes[destination] = rendered
     if fp.mode_changed and fp.new_mode:

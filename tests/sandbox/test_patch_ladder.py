@@ -261,3 +261,33 @@ def test_failed_rung_writes_nothing_when_one_file_of_two_does_not_fit(
         with pytest.raises(PatchApplyError):
             apply_patch(ws.path, one + two)
         assert clean(ws.path)  # a.py fitted, but the rung is all-or-nothing
+
+
+def test_rename_with_a_change_relocates_to_the_new_name(git_repo: GitRepoFactory) -> None:
+    repo = git_repo({"README": "capture\n"})
+    (repo / "old.py").write_bytes(ADD_BUG + b"\n\n" + OTHERS)
+    commit_files(repo, {}, "before")
+    git(repo, "mv", "old.py", "new.py")
+    (repo / "new.py").write_bytes(ADD_FIX + b"\n\n" + OTHERS)
+    git(repo, "add", "-A")
+    diff = git(repo, "diff", "-M", "--cached")
+    assert b"rename from old.py" in diff
+    target = drifted(git_repo, {"old.py": b"X = 1\n" + ADD_BUG + b"\n\n" + OTHERS})
+    with Workspaces(target).create("HEAD") as ws:
+        assert apply_patch(ws.path, diff).step is ApplyStep.RELOCATE
+        assert not (ws.path / "old.py").exists()
+        assert (ws.path / "new.py").read_bytes() == b"X = 1\n" + ADD_FIX + b"\n\n" + OTHERS
+
+
+def test_content_rungs_never_write_through_a_symlinked_folder(
+    git_repo: GitRepoFactory, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    repo = git_repo({"README": "r\n"})
+    (repo / "link").symlink_to(outside)
+    commit_files(repo, {}, "link")
+    diff = b"--- /dev/null\n+++ b/link/evil.py\n@@ -0,0 +1 @@\n+x = 1\n"
+    with Workspaces(repo).create("HEAD") as ws, pytest.raises(PatchApplyError):
+        apply_patch(ws.path, diff)
+    assert list(outside.iterdir()) == []
