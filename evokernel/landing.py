@@ -102,9 +102,7 @@ class BranchLander:
         Raises:
             LandingError: git refused (the diff does not apply, the branch moved elsewhere).
         """
-        return commit_on_branch(
-            self.repo, self.base_rev, self.branch, diff, self.message, trailers
-        )
+        return commit_on_branch(self.repo, self.base_rev, self.branch, diff, self.message, trailers)
 
 
 def evo_trailers(

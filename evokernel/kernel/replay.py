@@ -327,9 +327,7 @@ def _attempt(
             reason_code=reason,
             receipt_hash=receipt_hash,
             score=round(score, 6),
-            apply_step=done.receipt.apply_step.value
-            if done and done.receipt.apply_step
-            else None,
+            apply_step=done.receipt.apply_step.value if done and done.receipt.apply_step else None,
             duration_s=round(time.monotonic() - started, 3),
         )
     )

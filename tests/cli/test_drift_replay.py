@@ -36,7 +36,9 @@ _DRIFTED = (
     "def sub(a, b):\n    return a - b\n\n\n"
     "def add(a, b):\n    return a - b\n"
 )
-_RENAMED_TEST = "from calc import add\n\n\ndef test_addition_is_right():\n    assert add(1, 2) == 3\n"
+_RENAMED_TEST = (
+    "from calc import add\n\n\ndef test_addition_is_right():\n    assert add(1, 2) == 3\n"
+)
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -132,9 +134,7 @@ def test_run_apply_on_drifted_code_replays_without_the_agent(
 ) -> None:
     repo, store = captured
     rules = tmp_path / "none.toml"
-    rules.write_text(
-        '[[rules]]\nsignals_include = ["code-call:never"]\ndiff_file = "fix.patch"\n'
-    )
+    rules.write_text('[[rules]]\nsignals_include = ["code-call:never"]\ndiff_file = "fix.patch"\n')
     result = invoke(
         "run", "--repo", str(repo), "--task", "fix add", "--agent", f"scripted:{rules}",
         "--apply", "evo/run-drift", "--store", store, "--json",

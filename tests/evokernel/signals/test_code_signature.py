@@ -5,7 +5,10 @@ from __future__ import annotations
 from evokernel.kernel.locality import changed_functions, hunk_context_functions, reaches
 from evokernel.signals import extract_signals, failure_signature, frame_signals, gene_id_for
 
-_SOURCE = b"class Cart:\n    def total(self, items):\n        return items['x']\n\n\ndef add(a, b):\n    return a - b\n"
+_SOURCE = (
+    b"class Cart:\n    def total(self, items):\n        return items['x']\n\n\n"
+    b"def add(a, b):\n    return a - b\n"
+)
 
 
 def _pytest_log(test_file: str, test_name: str, frame: str) -> str:
