@@ -135,9 +135,8 @@ def run_drift_bench(
                     rows.append(_replay(kernel, root / f"f{number}-t{index}", family, task))
                     if progress:
                         row = rows[-1]
-                        progress(
-                            f"{task.name}: {'hit ' + str(row['rung']) if row['hit'] else row['reason_code']}"
-                        )
+                        outcome = f"hit ({row['rung']})" if row["hit"] else row["reason_code"]
+                        progress(f"{task.name}: {outcome}")
     recurring = [r for r in rows if r["recurring"]]
     replayed = [r for r in recurring if r["hit"] and r["correct"]]
     return {
