@@ -28,8 +28,9 @@ Files = dict[str, bytes]
 Transform = Callable[[Files], Files]
 
 
-class DriftCorpusMissingError(EvoKernelError):
-    """The sdists are not in the cache: run ``make setup`` (``scripts/fetch-drift-corpus``)."""
+class DriftCorpusMissingError(EvoKernelError, FileNotFoundError):
+    """The sdists are not in the cache: run ``make setup`` (``scripts/fetch-drift-corpus``).
+    A missing input, so the command exits 2."""
 
 
 @dataclass(frozen=True)

@@ -76,3 +76,11 @@ def test_every_recurring_fix_lands_exactly_and_the_unrelated_bug_is_refused(
 def test_crlf_tasks_keep_their_carriage_returns(corpus: list[DriftFamily], crlf: str) -> None:
     (task,) = [t for f in corpus for t in f.tasks if t.name == crlf]
     assert any(b"\r\n" in data for data in task.fixed.values())
+
+
+def test_a_missing_cache_is_a_typed_error_that_names_make_setup(tmp_path: Path) -> None:
+    from evokernel.bench.drift_corpus import DriftCorpusMissingError, build_corpus
+
+    with pytest.raises(DriftCorpusMissingError, match="make setup") as caught:
+        build_corpus(tmp_path)
+    assert isinstance(caught.value, FileNotFoundError)  # the CLI maps it to exit code 2
