@@ -12,6 +12,7 @@ add its lines twice).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -68,10 +69,12 @@ def search(
     lo: int = 0,
     hi: int | None = None,
     keep_context: bool = True,
+    keyfn: Callable[[bytes], bytes] = key,
 ) -> Placement | Miss:
     """Place ``lines`` in ``keys[lo:hi]``, trimming at most ``max_lead``/``max_trail``
     context lines (and, with ``keep_context``, never a side's last one); the unique-match
-    rule decides at the first trim level that matches."""
+    rule decides at the first trim level that matches. ``keys`` are the target's lines
+    through ``keyfn``, which the hunk's lines go through too."""
     lead, trail = _edge(lines)
     if lead == len(lines):
         return Miss("the hunk changes nothing")
@@ -85,13 +88,13 @@ def search(
             kept = lines[cut_lead : len(lines) - cut_trail]
             if not _anchored(kept, lead - cut_lead, trail - cut_trail, lead, trail):
                 continue
-            preimage = [key(text) for op, text in kept if op != "+"]
+            preimage = [keyfn(text) for op, text in kept if op != "+"]
             for start in find_all(keys, preimage, lo, hi):
                 core = start + (lead - cut_lead)  # where the first changed line sits
                 found.setdefault(core, Placement(start, kept, method))
         if len(found) == 1:
             placement = next(iter(found.values()))
-            if _already_there(placement, keys):
+            if _already_there(placement, keys, keyfn):
                 return Miss(f"its postimage is already at line {placement.start + 1}")
             return placement
         if found:
@@ -110,13 +113,15 @@ def _anchored(kept: HunkLines, kept_lead: int, kept_trail: int, lead: int, trail
     return (lead == 0 or kept_lead > 0) and (trail == 0 or kept_trail > 0)
 
 
-def _already_there(placement: Placement, keys: list[bytes]) -> bool:
+def _already_there(
+    placement: Placement, keys: list[bytes], keyfn: Callable[[bytes], bytes]
+) -> bool:
     """A hunk that only adds lines, whose postimage already covers where its context was
     found: applying it would add the lines a second time."""
     if any(op == "-" for op, _ in placement.lines):
         return False  # its removed lines are still there, so it is not applied
     size = sum(1 for op, _ in placement.lines if op != "+")
-    postimage = [key(t) for op, t in placement.lines]
+    postimage = [keyfn(t) for op, t in placement.lines]
     lo = max(0, placement.start - len(postimage))
     hi = min(len(keys), placement.start + size + len(postimage))
     return any(

@@ -24,7 +24,7 @@ from sandbox.reanchor.symbols import (
     find_symbol,
     reindent,
 )
-from sandbox.reanchor.text import key, split_lines
+from sandbox.reanchor.text import key, loose_key, split_lines
 from sandbox.reanchor.tree import Tree, safe_path
 
 _SYMLINK = "120000"
@@ -153,6 +153,12 @@ def _place_hunk(
     misses.append(f"relocate: {placed.reason}")
     if method >= Method.REDUCED_CONTEXT:
         placed = search(body, keys, Method.REDUCED_CONTEXT, max_lead=2, max_trail=2)
+        if isinstance(placed, Miss) and not placed.ambiguous:
+            # A hand-written diff whose lines lost (or gained) trailing blanks.
+            loose = [k.rstrip(b" \t") for k in keys]
+            placed = search(
+                body, loose, Method.REDUCED_CONTEXT, max_lead=2, max_trail=2, keyfn=loose_key
+            )
         if isinstance(placed, Placement) and path.endswith(".py"):
             placed = _same_function(tree, fp, hunk, content, lines, placed)
         if isinstance(placed, Placement):

@@ -27,6 +27,11 @@ def key(line: bytes) -> bytes:
     return line[:-1] if line.endswith(b"\r") else line
 
 
+def loose_key(line: bytes) -> bytes:
+    """What a line says, trailing blanks ignored (editors and agents drop them)."""
+    return key(line).rstrip(b" \t")
+
+
 def eol(line: bytes) -> bytes:
     """A line's ending: ``\\r\\n``, ``\\n`` or nothing (the last line of a file without one)."""
     if line.endswith(b"\r\n"):

@@ -291,3 +291,15 @@ def test_content_rungs_never_write_through_a_symlinked_folder(
     with Workspaces(repo).create("HEAD") as ws, pytest.raises(PatchApplyError):
         apply_patch(ws.path, diff)
     assert list(outside.iterdir()) == []
+
+
+def test_hand_written_diff_that_lost_trailing_blanks_applies_at_reduced_context(
+    git_repo: GitRepoFactory,
+) -> None:
+    repo = drifted(git_repo, {"f.py": b"def f():\n    x = 1   \n    return x\n"})
+    diff = "--- a/f.py\n+++ b/f.py\n@@ -1,3 +1,3 @@\n def f():\n-    x = 1\n+    x = 2\n"
+    diff += "     return x\n"
+    with Workspaces(repo).create("HEAD") as ws:
+        result = apply_patch(ws.path, diff)
+        assert result.step is ApplyStep.REDUCED_CONTEXT
+        assert (ws.path / "f.py").read_bytes() == b"def f():\n    x = 2\n    return x\n"
