@@ -40,7 +40,12 @@ _WHERE = re.compile(
     r"^E\s+\+\s+where .*? = (?:<bound method (?P<method>[\w.]+) of |<function (?P<func>[\w.]+) at "
     r"|(?P<call>[A-Za-z_][\w.]*)\()"
 )
-_ASSERT = re.compile(r"^E\s+(?P<msg>assert\b.*)$")
+_ASSERT = re.compile(r"^E\s+(?:AssertionError: )?(?P<msg>assert\b.*)$")
+_FAILING_ASSERT = re.compile(r"^>\s+(?P<stmt>assert\b.*)$")
+_NOT_CODE = frozenset(
+    {"len", "list", "dict", "set", "tuple", "str", "int", "float", "bool", "sorted", "repr",
+     "isinstance", "type", "abs", "round", "sum", "min", "max", "any", "all", "range"}
+)  # fmt: skip
 _TEST_DIRS = frozenset({"tests", "test", "testing"})
 
 
@@ -139,8 +144,28 @@ def frame_signals(
     return [found[key] for key in sorted(found)]
 
 
+def _assert_calls(statement: str) -> list[str]:
+    """Names of the functions an ``assert`` statement calls (``a10n`` in
+    ``assert a10n('abc') == 'a1c'``); pytest prints no ``where`` line for some comparisons."""
+    try:
+        tree = ast.parse(statement.strip())
+    except SyntaxError:
+        return []
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name):
+                names.append(func.id)
+            elif isinstance(func, ast.Attribute):
+                names.append(func.attr)
+    return [name for name in names if name not in _NOT_CODE]
+
+
 class CodeUnderTestExtractor:
-    """``code-call`` and ``assertion`` signals from pytest's assertion explanations."""
+    """``code-call`` and ``assertion`` signals from pytest's assertion reports: the functions
+    the failing ``assert`` calls (its ``>`` source line and ``where`` explanations) and its
+    normalised message."""
 
     name = "code-under-test"
 
@@ -148,9 +173,11 @@ class CodeUnderTestExtractor:
         signals: list[Signal] = []
         for raw in strip_ansi(text).splitlines():
             line = raw.rstrip()
-            if found := _WHERE.match(line):
+            if found := _FAILING_ASSERT.match(line):
+                signals += [Signal(kind=CALL_KIND, value=n) for n in _assert_calls(found["stmt"])]
+            elif found := _WHERE.match(line):
                 name = found["method"] or found["func"] or found["call"]
-                if name and name not in {"len", "list", "dict", "set", "tuple", "str", "int"}:
+                if name and name.rsplit(".", 1)[-1] not in _NOT_CODE:
                     signals.append(Signal(kind=CALL_KIND, value=name))
             elif found := _ASSERT.match(line):
                 template = message_template(found["msg"], None)
