@@ -1,7 +1,8 @@
 """sandbox: isolated validation of untrusted patches (leaf package; never imports evokernel).
 
 Start with ``Validator`` (runs a plan in one session of a backend and returns a ``Receipt``)
-and ``validate_patch`` (worktree, path safety, patch fallback chain, validation, clean-up).
+and ``validate_patch`` (worktree, path safety, the re-anchoring apply ladder, validation,
+clean-up).
 Backends: ``make_sandbox(DockerSandboxConfig(...) | LocalSandboxConfig(...))``. Importing
 this package does not import the Docker SDK.
 """
