@@ -12,6 +12,7 @@ Locality only proposes a candidate; validation judges it.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Callable, Iterable
 
@@ -134,7 +135,8 @@ _CONTEXT_DEF = re.compile(r"^\s*(?:async\s+def|def|class)\s+(\w+)")
 _HUNK_CONTEXT = re.compile(r"^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@ ?(.*)$")
 
 
-def hunk_context_functions(diff: str) -> list[str]:
+@functools.lru_cache(maxsize=65536)
+def hunk_context_functions(diff: str) -> tuple[str, ...]:
     """Functions a diff changed, read from the diff alone (``path::name``, unqualified):
     the last ``def``/``class`` line of a hunk before its first change, else the hunk header's
     ``@@ ... @@ def name`` context. For capsules captured before ``changed_functions``."""
@@ -161,4 +163,5 @@ def hunk_context_functions(diff: str) -> list[str]:
             name = match[1]
     if path is not None and path.endswith(".py") and name is not None:
         found.add(f"{path}::{name}")
-    return sorted(found)
+    # Cached: a lookup may scan every capsule of an old store, each read once per process.
+    return tuple(sorted(found))

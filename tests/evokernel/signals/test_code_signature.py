@@ -55,6 +55,6 @@ def test_changed_functions_and_locality() -> None:
     )
     changed = changed_functions(diff, {"pkg/cart.py": _SOURCE}.get)
     assert changed == ["pkg/cart.py::add"]
-    assert hunk_context_functions(diff) == ["pkg/cart.py::add"]
+    assert hunk_context_functions(diff) == ("pkg/cart.py::add",)
     assert reaches(changed, set(), {"add"})
     assert not reaches(changed, {"pkg/cart.py::Cart.total"}, {"mul"})
