@@ -12,10 +12,10 @@ from __future__ import annotations
 import ast
 import os
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 
 from sandbox._unidiff import FilePatch, ParsedPatch, PatchHunk
 from sandbox.reanchor.blocks import block_parses, block_symbols, symbols_named
+from sandbox.reanchor.moved import code_left, find_moved
 from sandbox.reanchor.place import Method, Miss, Placement, render, search
 from sandbox.reanchor.symbols import (
     Enclosing,
@@ -28,7 +28,6 @@ from sandbox.reanchor.text import key, loose_key, split_lines
 from sandbox.reanchor.tree import Tree, safe_path
 
 _SYMLINK = "120000"
-_MAX_MOVED_CANDIDATES = 200
 _UNBOUNDED = 1 << 30
 
 
@@ -85,8 +84,10 @@ def _apply_file(
     if content is not None:
         placed = _place_file(tree, fp, old, content, method)
         result = (old, placed) if isinstance(placed, bytes) else f"{old}: {placed}"
-    if isinstance(result, str) and (content is None or _code_left(fp, content)):
-        moved = _find_moved(tree, fp, old, method)
+    if isinstance(result, str) and (content is None or code_left(fp, content)):
+        moved = find_moved(
+            tree, fp, old, lambda path, data: _place_file(tree, fp, path, data, method)
+        )
         if moved is not None:
             result = moved if isinstance(moved, tuple) else f"{result}; {moved}"
     if isinstance(result, str):
@@ -311,50 +312,3 @@ def _still_parses(before: list[bytes], rendered: bytes, placements: list[Placeme
             except (SyntaxError, ValueError):
                 return False
     return True
-
-
-def _needles(fp: FilePatch) -> list[bytes]:
-    """Per hunk, its longest removed line (else its longest context line), blanks stripped:
-    text any file holding the hunk's code must contain."""
-    needles = []
-    for hunk in fp.hunks:
-        removed = [key(t).strip() for op, t in hunk.lines if op == "-"]
-        context = [key(t).strip() for op, t in hunk.lines if op == " "]
-        pool = [n for n in (removed or context) if n]
-        if pool:
-            needles.append(max(pool, key=len))
-    return needles
-
-
-def _code_left(fp: FilePatch, content: bytes) -> bool:
-    """The file no longer holds any hunk's code (it moved elsewhere)."""
-    return not any(needle in content for needle in _needles(fp))
-
-
-def _find_moved(
-    tree: Tree, fp: FilePatch, old: str, method: Method
-) -> tuple[str, bytes] | str | None:
-    """The one other tracked file of the same kind that takes every hunk of ``fp``."""
-    needles = _needles(fp)
-    if not needles:
-        return None
-    suffix = PurePosixPath(old).suffix
-    fits: list[tuple[str, bytes]] = []
-    checked = 0
-    for path in tree.tracked():
-        if path == old or PurePosixPath(path).suffix != suffix:
-            continue
-        content = tree.read(path)
-        if content is None or not all(needle in content for needle in needles):
-            continue
-        checked += 1
-        if checked > _MAX_MOVED_CANDIDATES:
-            return "too many files hold its code"
-        placed = _place_file(tree, fp, path, content, method)
-        if isinstance(placed, bytes):
-            fits.append((path, placed))
-    if len(fits) == 1:
-        return fits[0]
-    if fits:
-        return f"its hunks fit {len(fits)} files ({', '.join(p for p, _ in fits[:3])}): refused"
-    return None

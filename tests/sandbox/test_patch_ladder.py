@@ -303,3 +303,23 @@ def test_hand_written_diff_that_lost_trailing_blanks_applies_at_reduced_context(
         result = apply_patch(ws.path, diff)
         assert result.step is ApplyStep.REDUCED_CONTEXT
         assert (ws.path / "f.py").read_bytes() == b"def f():\n    x = 2\n    return x\n"
+
+
+def test_function_moved_to_another_module_while_its_old_module_stays(
+    git_repo: GitRepoFactory,
+) -> None:
+    """``utils.py`` still exists but ``add`` left it for ``mathutils.py``: the code, not the
+    path, decides where the hunk goes."""
+    diff = fix_diff(git_repo, "utils.py", ADD_BUG + b"\n\n" + OTHERS, ADD_FIX + b"\n\n" + OTHERS)
+    repo = drifted(
+        git_repo,
+        {
+            "utils.py": b"from mathutils import add\n\n\n" + OTHERS,
+            "mathutils.py": b"import os\n\n\n" + ADD_BUG,
+        },
+    )
+    with Workspaces(repo).create("HEAD") as ws:
+        result = apply_patch(ws.path, diff)
+        assert result.path_map == {"utils.py": "mathutils.py"}
+        assert (ws.path / "mathutils.py").read_bytes() == b"import os\n\n\n" + ADD_FIX
+        assert (ws.path / "utils.py").read_bytes() == b"from mathutils import add\n\n\n" + OTHERS
