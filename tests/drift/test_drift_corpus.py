@@ -47,7 +47,7 @@ def test_the_corpus_has_every_kind_of_drift_the_issue_names(corpus: list[DriftFa
         "unrelated-bug",
         "hunk-at-line-1-moved-down",
     } <= names
-    assert {family.package for family in corpus} == {"boltons", "sortedcontainers"}
+    assert {"boltons", "sortedcontainers"} <= {family.package for family in corpus}
 
 
 def test_every_recurring_fix_lands_exactly_and_the_unrelated_bug_is_refused(
