@@ -1,6 +1,7 @@
 """A slice of the drift corpus through the real kernel and the Docker sandbox: the fix captured
-on boltons 17.2.0 replays on 24.0.0 (whose context drifted), lands in ``a10n`` and not in the
-look-alike function, and is never replayed on an unrelated bug that fails the same test."""
+on boltons 17.2.0 replays on 24.0.0 (whose context drifted, and whose test file was renamed),
+lands in ``a10n`` and not in the look-alike function, and is never replayed on an unrelated bug
+that fails the same test."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tests.drift.conftest import CACHE
 
 _SLICE = [
     "boltons-a10n/24.0.0/release",
+    "boltons-a10n/24.0.0/renamed-test-file",
     "boltons-a10n/24.0.0/look-alike-line",
     "boltons-a10n/24.0.0/unrelated-bug",
 ]
@@ -32,5 +34,7 @@ def test_recurring_bug_replays_and_neither_look_alike_nor_unrelated_bug_is_a_fal
     assert rows["boltons-a10n/24.0.0/look-alike-line"]["correct"] is True
     assert rows["boltons-a10n/24.0.0/unrelated-bug"]["hit"] is False
     assert result["false_replays"] == 0
-    assert result["recurring_replayed"] == result["recurring_total"] == 2
+    # A renamed test file is the same failure of the same code: found, replayed.
+    assert rows["boltons-a10n/24.0.0/renamed-test-file"]["correct"] is True
+    assert result["recurring_replayed"] == result["recurring_total"] == 3
     assert result["agent_calls"] == 0
