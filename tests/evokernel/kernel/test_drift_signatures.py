@@ -128,3 +128,20 @@ def test_locality_never_offers_a_capsule_whose_function_the_failure_does_not_rea
     bug_b = git_repo({"ops.py": _BUG_MUL, "tests/test_ops.py": _TEST}, name="b")
     decision = kernel.replay_or_fallback(_task(bug_b, "b"))
     assert decision.candidates == [] and decision.reason_code.value == "no_candidates"
+
+
+def test_a_capsule_from_a_crlf_file_replays_strictly_on_its_own_commit(
+    make_kernel, git_repo: GitRepoFactory
+) -> None:  # type: ignore[no-untyped-def]
+    kernel = make_kernel()
+    crlf = _BUG_ADD.replace("\n", "\r\n")
+    repo = git_repo({"ops.py": crlf, "tests/test_ops.py": _TEST}, name="crlf")
+    fix = _FIX_ADD.replace(" def add(a, b):\n", " def add(a, b):\r\n").replace(
+        "a - b\n+    return a + b\n", "a - b\r\n+    return a + b\r\n"
+    )
+    _capture(kernel, repo, "crlf", fix)
+    capsule = next(iter(kernel.view().capsules.values())).capsule
+    assert "+    return a + b\r\n" in capsule.diff
+    decision = kernel.replay_or_fallback(_task(repo, "crlf-again"))
+    assert decision.hit and decision.apply_step == "strict"
+    assert decision.diff is not None and "\r\n" in decision.diff and not decision.rebased
