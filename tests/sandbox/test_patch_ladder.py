@@ -323,3 +323,19 @@ def test_function_moved_to_another_module_while_its_old_module_stays(
         assert result.path_map == {"utils.py": "mathutils.py"}
         assert (ws.path / "mathutils.py").read_bytes() == b"import os\n\n\n" + ADD_FIX
         assert (ws.path / "utils.py").read_bytes() == b"from mathutils import add\n\n\n" + OTHERS
+
+
+def test_symbol_rung_refuses_when_two_methods_have_the_function_name(
+    git_repo: GitRepoFactory,
+) -> None:
+    diff = fix_diff(git_repo, "calc.py", ADD_BUG, ADD_FIX)
+    target = (
+        b"class A:\n    def add(self, a, b):\n        return a - b\n\n\n"
+        b"class B:\n    def add(self, a, b):\n        return a - b\n"
+    )
+    repo = drifted(git_repo, {"calc.py": target})
+    with Workspaces(repo).create("HEAD") as ws:
+        with pytest.raises(PatchApplyError) as caught:
+            apply_patch(ws.path, diff)
+        assert "2 functions are named add" in caught.value.attempts[4]
+        assert (ws.path / "calc.py").read_bytes() == target
