@@ -153,14 +153,19 @@ def apply_patch(
             if outcome.ok:
                 _write(worktree, outcome, timeout_s)
                 return ApplyResult(step=step, attempts=attempts, path_map=outcome.path_map)
-        result = _git_apply(worktree, patch_file, ("--3way",), timeout_s)
-        three_way = ApplyAttempt(step=ApplyStep.THREE_WAY, ok=result.ok, detail=_detail(result))
-        attempts.append(three_way)
-        if result.ok:
-            check_git(worktree, "reset", "-q", timeout_s=timeout_s)  # unstage
-            return ApplyResult(step=ApplyStep.THREE_WAY, attempts=attempts)
-        # A conflicted merge leaves markers and unmerged entries; restore HEAD.
-        check_git(worktree, *NO_HOOKS, "reset", "-q", "--hard", timeout_s=timeout_s)
+        if parsed.files and not _has_base_blob(tree, parsed):
+            # Without a base blob git's --3way only repeats the strict apply that failed.
+            skipped = "skipped: the repository has none of the diff's base blobs"
+            attempts.append(ApplyAttempt(step=ApplyStep.THREE_WAY, ok=False, detail=skipped))
+        else:
+            result = _git_apply(worktree, patch_file, ("--3way",), timeout_s)
+            three_way = ApplyAttempt(step=ApplyStep.THREE_WAY, ok=result.ok, detail=_detail(result))
+            attempts.append(three_way)
+            if result.ok:
+                check_git(worktree, "reset", "-q", timeout_s=timeout_s)  # unstage
+                return ApplyResult(step=ApplyStep.THREE_WAY, attempts=attempts)
+            # A conflicted merge leaves markers and unmerged entries; restore HEAD.
+            check_git(worktree, *NO_HOOKS, "reset", "-q", "--hard", timeout_s=timeout_s)
     summary = "; ".join(
         f"{a.step}: {a.detail.splitlines()[0] if a.detail else 'failed'}" for a in attempts
     )
@@ -192,6 +197,11 @@ def _write(worktree: Path, outcome: RungOutcome, timeout_s: float) -> None:
         for target in created:
             target.unlink(missing_ok=True)
         raise WorkspaceError(f"could not write the patched files in {worktree}: {exc}") from exc
+
+
+def _has_base_blob(tree: Tree, parsed: ParsedPatch) -> bool:
+    """Whether any file of the diff names (``index`` line) a base blob this repository has."""
+    return any(tree.blob(fp.old_blob) is not None for fp in parsed.files if fp.old_blob)
 
 
 def _git_apply(

@@ -75,8 +75,8 @@ class Tree:
             return None
         if blob_id not in self._blobs:
             result = run_git(self.root, "cat-file", "blob", blob_id, timeout_s=self.timeout_s)
-            text = result.stdout if result.ok else None
-            self._blobs[blob_id] = text.encode("utf-8", "surrogateescape") if text else None
+            found = result.stdout.encode("utf-8", "surrogateescape") if result.ok else None
+            self._blobs[blob_id] = found
         return self._blobs[blob_id]
 
     def symbols(self, content: bytes, lines: list[bytes]) -> list[Symbol] | None:

@@ -70,6 +70,8 @@ def test_reduced_context_never_drops_a_side_bare(git_repo: GitRepoFactory) -> No
         with pytest.raises(PatchApplyError) as caught:
             apply_patch(ws.path, diff)
         assert "symbol: no def add" in caught.value.attempts[4]
+        # The diff's base blob is not in this repository: --3way would only retry strict.
+        assert caught.value.attempts[5].startswith("three_way: skipped")
         assert (ws.path / "calc.py").read_bytes() == target
         assert clean(ws.path)
 
