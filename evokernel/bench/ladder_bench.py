@@ -3,10 +3,10 @@
 Four diffs against one generated module, each applied to a clean worktree ``repeats`` times:
 ``strict`` (the diff made on this revision: the baseline), ``relocate`` (the fixed function
 moved 60 lines down, the hunk at line 1), ``symbol`` (the function became a method of a class
-at the end of the file) and ``refused`` (the code is gone: every rung runs and fails, three-way
-included). The figure that matters is each case's median minus the strict median: what the
-rungs below ``strict`` add. The content rungs alone (``apply_rung`` in process, no git) are
-timed too.
+at the end of the file) and ``refused`` (the code is gone: every rung runs and fails; three-way
+is skipped, the diff's base blob not being in that repository). The figure that matters is
+each case's median minus the strict median: what the rungs below ``strict`` add. The content
+rungs alone (``apply_rung`` in process, no git) are timed too.
 
 Run: ``python -m evokernel.bench.ladder_bench [--repeats N]`` (prints JSON).
 """
