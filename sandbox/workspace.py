@@ -229,8 +229,7 @@ def _private_index(worktree: Path, scratch: Path) -> dict[str, str]:
     )
     private = scratch / "index"
     if index.exists():
-        # copy2 keeps the index mtime: git compares the content of "racily clean" entries (a
-        # file rewritten in the same second as the checkout, same size) only against it.
+        # copy2 keeps the index mtime, which git's racy-entry check compares file times with.
         shutil.copy2(index, private)
     return {"GIT_INDEX_FILE": str(private)}
 
