@@ -174,3 +174,27 @@ def test_a_branch_that_can_never_be_landed_on_is_bad_input(
     result = invoke("replay", "--repo", str(repo), "--apply", "bad..name", "--store", store)
     assert result.exit_code == 2
     assert "bad branch name" in result.output
+
+
+def test_a_capture_that_fails_to_land_keeps_the_capsule_and_exits_1(
+    invoke: Invoke, git_repo: GitRepoFactory, tmp_path: Path, docker_engine: object
+) -> None:
+    repo = git_repo({"calc.py": _BUGGY, "tests/test_calc.py": _TEST}, name="land")
+    _git(repo, "branch", "evo/taken")
+    commit_files(repo, {"README": "moved on\n"}, "another commit")
+    _git(repo, "branch", "-f", "evo/taken", "HEAD")  # the branch holds other work
+    commit_files(repo, {"README": "again\n"}, "base")
+    (tmp_path / "fix.patch").write_text(_FIX)
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rules]]\nsignals_include = ["code-call:add"]\ndiff_file = "fix.patch"\n')
+    store = str(tmp_path / "store")
+    result = invoke(
+        "run", "--repo", str(repo), "--agent", f"scripted:{rules}", "--apply", "evo/taken",
+        "--store", store, "--json",
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    data = orjson.loads(result.stdout)
+    assert (data["outcome"], data["reason_code"]) == ("captured", "landing_failed")
+    assert data["landing"]["landed"] is False and data["branch"] is None
+    view = _view(store)
+    assert view.counters.captures == 1 and view.counters.landing_failures == 1
