@@ -27,14 +27,17 @@ LOCKFILES = (
 
 
 def normalized_diff(diff: str) -> str:
-    """The diff without noise that does not change its effect (``index`` lines, trailing space)."""
-    kept = [line.rstrip() for line in diff.splitlines() if not line.startswith("index ")]
-    return "\n".join(kept).strip() + "\n"
+    """The diff without noise that does not change its effect (``index`` lines, trailing
+    spaces and tabs). Carriage returns are kept: a CRLF change is not the LF one (patches are
+    bytes), so a fix captured from CRLF files is a capsule of its own."""
+    lines = diff.split("\n")
+    kept = [line.rstrip(" \t") for line in lines if not line.startswith("index ")]
+    return "\n".join(kept).strip(" \t\n") + "\n"
 
 
 def diff_hash(diff: str) -> str:
     """sha256 of the normalized diff: the same change hashes the same wherever it came from."""
-    return sha256_hex(normalized_diff(diff).encode())
+    return sha256_hex(normalized_diff(diff).encode("utf-8", "surrogateescape"))
 
 
 def file_at(repo: Path, rev: str, path: str) -> bytes | None:

@@ -42,3 +42,11 @@ def test_a_utf8_diff_is_written_once_as_before() -> None:
     dumped = _capsule("+a\r\n").model_dump(mode="json")
     assert dumped["diff"] == "+a\r\n" and "diff_b64" not in dumped
     assert Capsule.model_validate(dumped).diff == "+a\r\n"
+
+
+def test_a_crlf_change_is_not_the_lf_one() -> None:
+    from evokernel.kernel.fingerprint import diff_hash
+
+    lf = "diff --git a/x b/x\nindex 1..2\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a \n+b\n"
+    assert diff_hash(lf) == diff_hash(lf.replace("index 1..2", "index 3..4").replace("-a ", "-a"))
+    assert diff_hash(lf) != diff_hash(lf.replace("-a \n+b\n", "-a\r\n+b\r\n"))
