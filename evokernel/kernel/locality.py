@@ -119,16 +119,23 @@ def reached_functions(signals: Iterable[str]) -> tuple[set[str], set[str]]:
 
 def reaches(changed: Iterable[str], frames: set[str], calls: set[str]) -> bool:
     """Whether a failure reaches a changed function: a frame names it (same qualified name;
-    the path may have moved, so the qualified name decides when the file name differs), or
-    the failing assertion called it by name."""
+    the path may have moved, so the qualified name decides when the file name differs; in
+    the same file, the same function name inside a class: a function that became a method),
+    or the failing assertion called it by name."""
     frame_names = {frame.partition("::")[2] for frame in frames}
+    same_file = {(path, name.rsplit(".", 1)[-1]) for path, _, name in _split(frames)}
     for function in changed:
-        _path, _, qualified = function.partition("::")
-        if function in frames or qualified in frame_names:
+        path, _, qualified = function.partition("::")
+        short = qualified.rsplit(".", 1)[-1]
+        if function in frames or qualified in frame_names or (path, short) in same_file:
             return True
-        if qualified in calls or qualified.rsplit(".", 1)[-1] in calls:
+        if qualified in calls or short in calls:
             return True
     return False
+
+
+def _split(frames: Iterable[str]) -> list[tuple[str, str, str]]:
+    return [frame.partition("::") for frame in frames]
 
 
 _CONTEXT_DEF = re.compile(r"^\s*(?:async\s+def|def|class)\s+(\w+)")

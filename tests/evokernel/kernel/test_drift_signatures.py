@@ -145,3 +145,22 @@ def test_a_capsule_from_a_crlf_file_replays_strictly_on_its_own_commit(
     decision = kernel.replay_or_fallback(_task(repo, "crlf-again"))
     assert decision.hit and decision.apply_step == "strict"
     assert decision.diff is not None and "\r\n" in decision.diff and not decision.rebased
+
+
+def test_a_locality_candidate_for_another_bug_in_the_same_function_never_replays(
+    make_kernel, git_repo: GitRepoFactory
+) -> None:  # type: ignore[no-untyped-def]
+    strict = SelectionConfig(min_similarity=1.0, min_gene_share=1.0)
+    kernel = make_kernel(KernelSettings(selection=strict))
+    repo = git_repo({"ops.py": _BUG_ADD, "tests/test_ops.py": _TEST}, name="a")
+    _capture(kernel, repo, "a", _FIX_ADD)
+    # add became a method with another bug: locality reaches it, validation must refuse it.
+    method = "class Calculator:\n    def add(self, a, b):\n        return a * b\n"
+    test = (
+        "from ops import Calculator\n\n\ndef test_calc():\n    assert Calculator().add(2, 3) == 5\n"
+    )
+    other = git_repo({"ops.py": method, "tests/test_calc.py": test}, name="method")
+    decision = kernel.replay_or_fallback(_task(other, "method"))
+    assert not decision.hit
+    assert [c.locality for c in decision.candidates] == [True]
+    assert decision.candidates[0].outcome in {"apply_failed", "validation_failed"}

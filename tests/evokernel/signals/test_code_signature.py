@@ -58,3 +58,7 @@ def test_changed_functions_and_locality() -> None:
     assert hunk_context_functions(diff) == ("pkg/cart.py::add",)
     assert reaches(changed, set(), {"add"})
     assert not reaches(changed, {"pkg/cart.py::Cart.total"}, {"mul"})
+    # A function that became a method of a class in the same file is still reached ...
+    assert reaches(changed, {"pkg/cart.py::Calculator.add"}, set())
+    # ... but not one of the same name in another file.
+    assert not reaches(changed, {"pkg/other.py::Calculator.add"}, set())
