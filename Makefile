@@ -20,6 +20,7 @@ setup: $(STAMP)
 	@scripts/ensure-docker
 	@scripts/ensure-tools
 	@$(BIN)/evokernel sandbox build-image --quiet --no-pull
+	@scripts/fetch-drift-corpus
 
 demo: setup
 	$(BIN)/evokernel scenario run capture-replay

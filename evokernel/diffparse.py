@@ -1,26 +1,22 @@
-"""A small unified-diff reader: which files a diff touches, how, and its hunks.
+"""Which files a diff touches, how, and its hunks, as text: an adapter over the sandbox's parser.
 
 Enough for the pure checks that must look at a proposal before anything runs (the test-edit
-guard reads hunk contents to tell whether a test section of ``setup.cfg`` changed). It reads
-``git diff`` output (headers, renames, modes, binary markers, C-quoted paths) and plain
-``diff -u`` output. Hunk lengths are taken from the ``@@`` headers, so a removed line that
-starts with ``--`` is never mistaken for a file header. File names are read as the sandbox's
-path check reads them (``sandbox.read_name``: git's C-quoting), so both see the same names.
+guard reads hunk contents to tell whether a test section of ``setup.cfg`` changed). The
+project has one unified-diff parser, ``sandbox.parse_patch`` (bytes, git's rules, C-quoted
+names); this module turns its sections into these models and, unlike the sandbox (which must
+read on like ``git apply --recount``), raises ``DiffParseError`` on the first malformed line.
 """
 
 from __future__ import annotations
-
-import re
 
 from pydantic import Field
 
 from evokernel.errors import ProposalError
 from evokernel.models._base import Model
-from sandbox import DiffSyntaxError, git_line_names, read_name
+from sandbox import DiffSyntaxError, FilePatch, ParsedPatch, PatchHunk, parse_patch
 
-_DEV_NULL = "/dev/null"
+DEV_NULL = "/dev/null"
 """How a diff names the missing side of an added or deleted file."""
-_HUNK_HEADER = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)$")
 
 
 class DiffParseError(ProposalError):
@@ -97,159 +93,69 @@ class DiffFileChange(Model):
         return sorted({p for p in sides if p})
 
 
-def _name(token: str) -> str:
-    """A header's file name: git's C-quoting undone, else up to a tab; blanks around it dropped.
+def _change(section: FilePatch) -> DiffFileChange:
+    """One file section of the sandbox's parser, in this module's words.
 
-    Raises:
-        DiffSyntaxError: the quoting is malformed.
+    Plain ``diff -u`` names keep their first component unless it is git's ``a/``/``b/``
+    prefix (``diff -u a.txt b.txt`` changes ``a.txt``), as this reader always did.
     """
-    if token.lstrip().startswith('"'):
-        return read_name(token.strip())
-    return token.split("\t", 1)[0].strip()
-
-
-def _repo_path(name: str, prefix: str) -> str | None:
-    return None if name == _DEV_NULL else name.removeprefix(prefix)
-
-
-def _side_path(token: str, prefix: str) -> str | None:
-    return _repo_path(_name(token), prefix)
-
-
-def _git_header_paths(rest: str) -> tuple[str | None, str | None]:
-    if rest.startswith('"'):
-        pair = git_line_names(rest)  # split after the closing quote, escapes and all
-        if pair is not None and all(pair):
-            return _repo_path(pair[0], "a/"), _repo_path(pair[1], "b/")
-    half = (len(rest) - 1) // 2
-    left, right = rest[:half], rest[half + 1 :]
-    if left.startswith("a/") and right.startswith("b/") and left[2:] == right[2:]:
-        return left[2:], right[2:]
-    if " b/" in rest:
-        left, right = rest.split(" b/", 1)
-        return _side_path(left, "a/"), right
-    return None, None
-
-
-class _Builder:
-    def __init__(self, old: str | None = None, new: str | None = None, git: bool = False) -> None:
-        self.old, self.new, self.git = old, new, git
-        self.added = self.deleted = self.renamed = self.mode_changed = self.binary = False
-        self.copied = False
-        self.hunks: list[Hunk] = []
-
-    def build(self, line: int) -> DiffFileChange:
-        added = self.added or (self.old is None and self.new is not None)
-        deleted = self.deleted or (self.new is None and self.old is not None)
-        if self.old is None and self.new is None:
-            raise DiffParseError("file header names no path", line)
-        return DiffFileChange(
-            old_path=None if added else self.old,
-            new_path=None if deleted else self.new,
-            added=added,
-            deleted=deleted,
-            renamed=self.renamed or (self.old is not None and self.new not in (None, self.old)),
-            copied=self.copied,
-            mode_changed=self.mode_changed,
-            binary=self.binary,
-            hunks=self.hunks,
-        )
-
-
-def _read_hunk(lines: list[str], index: int) -> tuple[Hunk, int]:
-    found = _HUNK_HEADER.match(lines[index])
-    if not found:
-        raise DiffParseError(f"bad hunk header {lines[index][:60]!r}", index + 1)
-    old_start, new_start = int(found[1]), int(found[3])
-    old_count = 1 if found[2] is None else int(found[2])
-    new_count = 1 if found[4] is None else int(found[4])
-    body: list[str] = []
-    old_left, new_left = old_count, new_count
-    index += 1
-    while old_left > 0 or new_left > 0:
-        if index >= len(lines):
-            raise DiffParseError("diff ends inside a hunk", index)
-        line = lines[index]
-        op = line[:1] or " "  # some tools strip the space of an empty context line
-        if op == "\\":  # "\ No newline at end of file"
-            index += 1
-            continue
-        if op not in " +-" or (op in " -" and old_left == 0) or (op in " +" and new_left == 0):
-            raise DiffParseError(f"unexpected line in hunk {line[:60]!r}", index + 1)
-        old_left -= op != "+"
-        new_left -= op != "-"
-        body.append(op + line[1:])
-        index += 1
-    while index < len(lines) and lines[index].startswith("\\"):
-        index += 1
-    hunk = Hunk(
-        old_start=old_start,
-        old_count=old_count,
-        new_start=new_start,
-        new_count=new_count,
-        lines=body,
+    old, new = section.paths
+    if not section.git:
+        old = _bare(section.old_name, "a/")
+        new = _bare(section.new_name, "b/")
+    copied = section.copy_from is not None
+    renamed = (
+        copied or section.rename_from is not None or (old is not None and new not in (None, old))
     )
-    return hunk, index
+    return DiffFileChange(
+        old_path=old,
+        new_path=new,
+        added=old is None,
+        deleted=new is None,
+        renamed=renamed,
+        copied=copied,
+        mode_changed=section.mode_changed,
+        binary=section.binary,
+        hunks=[_hunk(hunk) for hunk in section.hunks],
+    )
 
 
-def parse_diff(diff: str) -> list[DiffFileChange]:
+def _bare(name: str | None, prefix: str) -> str | None:
+    return None if name in (None, DEV_NULL) else name.removeprefix(prefix)
+
+
+def _hunk(hunk: PatchHunk) -> Hunk:
+    return Hunk(
+        old_start=hunk.old_start,
+        old_count=hunk.old_count,
+        new_start=hunk.new_start,
+        new_count=hunk.new_count,
+        lines=[op + _line_text(text) for op, text in hunk.lines],
+    )
+
+
+def _line_text(text: bytes) -> str:
+    return text.decode("utf-8", "surrogateescape").removesuffix("\n").removesuffix("\r")
+
+
+def parse_diff(diff: str | bytes) -> list[DiffFileChange]:
     """The file changes of a unified diff, in order. Text before the first file is ignored.
 
     Raises ``DiffParseError`` when a header or hunk is malformed or the diff is cut short.
     """
-    lines = [line.removesuffix("\r") for line in diff.split("\n")]
-    changes: list[DiffFileChange] = []
-    current: _Builder | None = None
-    index = 0
     try:
-        while index < len(lines):
-            line = lines[index]
-            if line.startswith("diff --git "):
-                if current:
-                    changes.append(current.build(index))
-                current = _Builder(*_git_header_paths(line[len("diff --git ") :]), git=True)
-            elif (
-                line.startswith("--- ")
-                and index + 1 < len(lines)
-                and lines[index + 1][:4] == "+++ "
-            ):
-                if current is None or current.hunks or not current.git:
-                    if current:
-                        changes.append(current.build(index))
-                    current = _Builder()
-                current.old = _side_path(line[4:], "a/")
-                current.new = _side_path(lines[index + 1][4:], "b/")
-                index += 2
-                continue
-            elif line.startswith("@@"):
-                if current is None:
-                    raise DiffParseError("hunk before any file header", index + 1)
-                hunk, index = _read_hunk(lines, index)
-                current.hunks.append(hunk)
-                continue
-            elif current is not None and current.git:
-                _read_git_extended_header(current, line)
-            index += 1
+        parsed = parse_patch(diff)
     except DiffSyntaxError as exc:  # a quoted name git could not read either
-        raise DiffParseError(str(exc), index + 1) from exc
-    if current:
-        changes.append(current.build(index))
-    return changes
+        raise DiffParseError(str(exc), max(exc.line, 1)) from exc
+    return changes_of(parsed)
 
 
-def _read_git_extended_header(current: _Builder, line: str) -> None:
-    if line.startswith("new file mode"):
-        current.added = True
-    elif line.startswith("deleted file mode"):
-        current.deleted = True
-    elif line.startswith(("old mode", "new mode")):
-        current.mode_changed = True
-    elif line.startswith(("rename from ", "copy from ")):
-        current.old = _name(line.split(" ", 2)[2])
-        current.renamed = True
-        current.copied = line.startswith("copy")
-    elif line.startswith(("rename to ", "copy to ")):
-        current.new = _name(line.split(" ", 2)[2])
-        current.renamed = True
-    elif line.startswith("Binary files ") or line == "GIT binary patch":
-        current.binary = True
+def changes_of(parsed: ParsedPatch) -> list[DiffFileChange]:
+    """``parse_diff`` over a diff the sandbox's parser already read (a diff is parsed once).
+
+    Raises ``DiffParseError`` on the parser's first problem.
+    """
+    if parsed.problems:
+        problem = parsed.problems[0]
+        raise DiffParseError(problem.message, problem.line)
+    return [_change(section) for section in parsed.files]

@@ -14,9 +14,9 @@ from pydantic import ValidationError
 from evokernel.agents.factory import make_agent
 from evokernel.config import EvoConfig
 from evokernel.errors import ProposalError
-from evokernel.kernel import CaptureResult, ReplayDecision, SolveOutcome, SolveResult
-from evokernel.landing import commit_on_branch, evo_trailers
-from evokernel.models import MutationProposal
+from evokernel.kernel import CaptureResult, ReplayDecision, SolveResult
+from evokernel.landing import BranchLander
+from evokernel.models import AgentTask, MutationProposal
 from evokernel.models._base import Model
 from evokernel.models.feedback import AgentFeedback
 from evokernel.runtime import open_runtime
@@ -75,34 +75,31 @@ def run_task(
 ) -> SolveResult:
     """One task through ``solve`` (replay first, then the agent); optionally land it.
 
-    With ``apply_branch`` the validated change is committed on that branch in a temporary
-    worktree, never on the checked-out branch, with ``Evo-Run``/``Evo-Capsule`` trailers.
+    With ``apply_branch`` the validated change (the diff as it validated on this tree) is
+    committed on that branch in a temporary worktree, never on the checked-out branch, with
+    ``Evo-Run``/``Evo-Capsule`` trailers. A landing that fails is in ``result.landing``
+    (``landing_failed``, recorded as ``LandingFailed``; a replay then records no saving).
+
+    Raises:
+        LandingBranchError: the branch can never be landed on (checked before anything runs).
     """
     agent = make_agent(agent_spec, config.agents)
     task = task_for_repo(repo, config, description, base_rev=base_rev)
+    lander = _lander(task, apply_branch, description)
     with open_runtime(config, store_dir) as runtime:
-        result = runtime.kernel.solve(task, agent, run_id=run_id)
-    if (
-        apply_branch
-        and result.diff
-        and result.outcome in {SolveOutcome.CAPTURED, SolveOutcome.REPLAYED}
-    ):
-        trailers = evo_trailers(
-            result.run_id,
-            result.capsule_id,
-            replay_run_id=result.replay_run_id,
-            original_run_id=result.original_run_id,
-        )
-        sha = commit_on_branch(
-            Path(task.repo_path),
-            task.base_rev,
-            apply_branch,
-            result.diff,
-            f"evokernel: {description or task.task_id}",
-            trailers,
-        )
-        result = result.model_copy(update={"branch": apply_branch, "commit": sha})
-    return result
+        return runtime.kernel.solve(task, agent, run_id=run_id, lander=lander)
+
+
+def _lander(task: AgentTask, branch: str | None, description: str) -> BranchLander | None:
+    """The ``--apply`` lander; a branch that can never be landed on is refused up front.
+
+    Raises:
+        LandingBranchError: a bad branch name, or the checked-out branch (bad input).
+    """
+    if not branch:
+        return None
+    message = f"evokernel: {description or task.task_id}"
+    return BranchLander(Path(task.repo_path), task.base_rev, branch, message)
 
 
 def replay_task(
@@ -111,14 +108,22 @@ def replay_task(
     description: str,
     *,
     run_id: str | None = None,
+    apply_branch: str | None = None,
     store_dir: Path | None = None,
     base_rev: str = "HEAD",
 ) -> ReplayDecision:
-    """Replay only: stored capsules are tried on the task; no agent is called."""
+    """Replay only: stored capsules are tried on the task; no agent is called.
+
+    With ``apply_branch`` a validated replay is committed on that branch (as ``run_task``).
+
+    Raises:
+        LandingBranchError: the branch can never be landed on (checked before anything runs).
+    """
     task = task_for_repo(repo, config, description, base_rev=base_rev)
+    lander = _lander(task, apply_branch, description)
     with open_runtime(config, store_dir) as runtime:
         kernel = runtime.kernel
-        return kernel.replay_or_fallback_for_run(task, run_id or kernel.new_run_id())
+        return kernel.replay_or_fallback_for_run(task, run_id or kernel.new_run_id(), lander)
 
 
 def capture_proposal(

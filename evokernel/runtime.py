@@ -24,6 +24,7 @@ def kernel_settings(config: EvoConfig) -> KernelSettings:
     """The kernel's policy knobs from the configuration sections."""
     return KernelSettings(
         selection=config.selection,
+        replay=config.replay,
         confidence=config.confidence,
         governor=config.governor,
         guard=config.guard,

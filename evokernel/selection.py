@@ -30,7 +30,7 @@ from pydantic import Field
 from evokernel.governor import may_replay
 from evokernel.models._base import Model
 from evokernel.models.assets import AssetState, EnvFingerprint
-from evokernel.signals.base import SignalStrength, strength_of
+from evokernel.signals.base import TEST_ID_KINDS, SignalStrength, strength_of
 
 
 class GeneMatch(NamedTuple):
@@ -284,7 +284,7 @@ def rank_candidates(
     score, then similarity (both descending), then capsule id: deterministic.
     """
     config = config or SelectionConfig()
-    strong = [s for s in signals if strength_of(s.partition(":")[0]) is SignalStrength.STRONG]
+    strong = [s for s in signals if _keyed(s.partition(":")[0])]
     scored: list[tuple[float, float, str, CandidateCapsule, dict[str, float]]] = []
     matches = index.similar_genes(
         strong, config.min_similarity, config.min_gene_share, config.max_posting_scan
@@ -312,6 +312,11 @@ def rank_candidates(
         )
         for neg_score, neg_similarity, _id, capsule, components in scored[: config.top_k]
     ]
+
+
+def _keyed(kind: str) -> bool:
+    """Kinds a signature may hold: strong ones, and test ids (a signature's fallback key)."""
+    return strength_of(kind) is SignalStrength.STRONG or kind in TEST_ID_KINDS
 
 
 _FACTORS = ("similarity", "confidence", "environment", "repository", "state", "publisher")
@@ -343,3 +348,12 @@ def _components(
         "state": state_factor,
         "publisher": 1.0 if reputation is None else floor + (1.0 - floor) * reputation,
     }
+
+
+class ReplayConfig(Model):
+    """How far replay looks beyond the similarity thresholds (per project)."""
+
+    max_candidates: int = Field(default=3, ge=0)
+    """Capsules below the similarity thresholds whose patch changed a function the failure's
+    code-under-test frames reach (locality) that one replay may try, in ranked order, after
+    the ranked candidates; validation judges each. 0 turns locality candidates off."""

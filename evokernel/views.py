@@ -10,7 +10,7 @@ from pydantic import Field
 
 from evokernel.events._enums import LedgerEntryKind
 from evokernel.events.assets import StateReason
-from evokernel.models import AssetState, Capsule, Evidence, Gene
+from evokernel.models import AssetState, Capsule, Evidence, Gene, RebasedVariant
 from evokernel.models._base import Model
 
 
@@ -45,6 +45,9 @@ class CapsuleView(Model):
     """Reason of the latest state change, failed replay or human rejection."""
     imported_from: str | None = None
     """Publisher node id, when the capsule arrived from a peer."""
+    variants: list[RebasedVariant] = Field(default_factory=list)
+    """Its diff as applied and validated on other trees (``CapsuleRebased``), oldest first,
+    one per distinct diff: tried before the stored diff when one applies strictly."""
 
 
 class Counters(Model):
@@ -86,6 +89,10 @@ class Counters(Model):
     """Candidates not tried."""
     reuses: int = 0
     """Capsules reused (``capsule_reused``)."""
+    rebases: int = 0
+    """Rebased variants recorded (``capsule_rebased``)."""
+    landing_failures: int = 0
+    """Validated changes that could not be committed on their branch (``landing_failed``)."""
     false_replays: int = 0
     """Reuses later rejected by a human or CI."""
     agent_calls: int = 0

@@ -1,14 +1,16 @@
 """sandbox: isolated validation of untrusted patches (leaf package; never imports evokernel).
 
 Start with ``Validator`` (runs a plan in one session of a backend and returns a ``Receipt``)
-and ``validate_patch`` (worktree, path safety, patch fallback chain, validation, clean-up).
+and ``validate_patch`` (worktree, path safety, the re-anchoring apply ladder, validation,
+clean-up).
 Backends: ``make_sandbox(DockerSandboxConfig(...) | LocalSandboxConfig(...))``. Importing
 this package does not import the Docker SDK.
 """
 
 from __future__ import annotations
 
-from sandbox._unidiff import DiffSyntaxError, git_line_names, read_name
+from sandbox._diffnames import DiffSyntaxError, git_line_names, read_name
+from sandbox._unidiff import DiffProblem, FilePatch, ParsedPatch, PatchHunk, parse_patch
 from sandbox.base import Sandbox, SandboxSession
 from sandbox.classify import Judgement, judge_run, judge_stage
 from sandbox.config import (
@@ -54,7 +56,12 @@ from sandbox.pathsafety import (
     check_diff,
     diff_paths,
 )
-from sandbox.pipeline import validate_baseline, validate_patch
+from sandbox.pipeline import (
+    PatchValidation,
+    validate_baseline,
+    validate_patch,
+    validate_patch_applied,
+)
 from sandbox.plan import Expectations, Stage, StageKind, ValidationPlan
 from sandbox.receipt import (
     FailureClass,
@@ -73,6 +80,7 @@ from sandbox.workspace import (
     blast_radius,
     changed_by_run,
     snapshot,
+    worktree_diff,
 )
 
 __all__ = [
@@ -83,6 +91,7 @@ __all__ = [
     "ChangeKind",
     "CheckStatus",
     "DiffFile",
+    "DiffProblem",
     "DiffSyntaxError",
     "DockerSandboxConfig",
     "DoctorCheck",
@@ -93,6 +102,7 @@ __all__ = [
     "ExecResult",
     "Expectations",
     "FailureClass",
+    "FilePatch",
     "HarnessPolicy",
     "HarnessReset",
     "ImageAction",
@@ -106,9 +116,12 @@ __all__ = [
     "Limits",
     "LocalSandbox",
     "LocalSandboxConfig",
+    "ParsedPatch",
     "PatchApplyError",
+    "PatchHunk",
     "PatchPolicy",
     "PatchRefusedError",
+    "PatchValidation",
     "Receipt",
     "RefusalReason",
     "Sandbox",
@@ -147,6 +160,7 @@ __all__ = [
     "judge_stage",
     "make_sandbox",
     "parse_junit",
+    "parse_patch",
     "read_name",
     "reset_harness",
     "run_doctor",
@@ -156,4 +170,6 @@ __all__ = [
     "validate_baseline",
     "validate_once",
     "validate_patch",
+    "validate_patch_applied",
+    "worktree_diff",
 ]

@@ -11,7 +11,7 @@ What untrusted code does (a timeout, an OOM kill, an output flood) is *data* on
     ├── SessionError                  a session could not be started, used or closed
     ├── WorkspaceError                a worktree could not be created or cleaned
     ├── PatchRefusedError             a diff was refused before anything ran (path, reason)
-    ├── PatchApplyError               no step of the apply fallback chain applied the diff
+    ├── PatchApplyError               no rung of the apply ladder applied the diff
     ├── JUnitParseError               a JUnit XML report could not be parsed
     └── SandboxConfigError(ValueError) bad sandbox configuration
 """
@@ -85,7 +85,7 @@ class PatchRefusedError(SandboxError):
 
 
 class PatchApplyError(SandboxError):
-    """No step of the apply fallback chain could apply the diff."""
+    """No rung of the apply ladder could apply the diff (``attempts``: what each said)."""
 
     def __init__(self, message: str, attempts: list[str] | None = None) -> None:
         self.attempts = attempts or []

@@ -19,13 +19,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sandbox._unidiff import (
-    DiffSyntaxError,
-    Section,
-    header_names,
-    parse_sections,
-    strip_prefix,
-)
+from sandbox._diffnames import DiffSyntaxError, header_names
+from sandbox._unidiff import FilePatch, ParsedPatch, parse_patch, patch_bytes
 from sandbox.errors import PatchRefusedError
 from sandbox.globs import compile_glob
 
@@ -110,7 +105,7 @@ class DiffFile(BaseModel):
         return self.new_path or self.old_path or ""
 
 
-def diff_paths(diff: str) -> list[str]:
+def diff_paths(diff: bytes | str) -> list[str]:
     """Every path a diff touches (old and new names), sorted, without any safety check.
 
     Raises:
@@ -120,14 +115,22 @@ def diff_paths(diff: str) -> list[str]:
     return sorted({p for f in files for p in (f.old_path, f.new_path) if p is not None})
 
 
-def check_diff(diff: str, repo_root: Path, policy: PatchPolicy) -> list[DiffFile]:
+def check_diff(
+    diff: bytes | str,
+    repo_root: Path,
+    policy: PatchPolicy,
+    *,
+    parsed: ParsedPatch | None = None,
+) -> list[DiffFile]:
     """Refuse a hostile diff, or describe the files it changes.
 
     Args:
-        diff: the unified diff, as ``git diff`` or an agent wrote it.
+        diff: the unified diff, as ``git diff`` or an agent wrote it (text with surrogate
+            escapes for non-UTF-8 bytes, or the bytes).
         repo_root: the repository (or worktree) it will be applied to; existing symlinks
             in it are inspected, nothing is written.
         policy: forbidden globs and size caps.
+        parsed: ``parse_patch(diff)`` when the caller already has it (a diff is parsed once).
 
     Returns:
         The files the diff changes, in diff order.
@@ -135,20 +138,21 @@ def check_diff(diff: str, repo_root: Path, policy: PatchPolicy) -> list[DiffFile
     Raises:
         PatchRefusedError: with ``path`` and a ``RefusalReason``; nothing has run.
     """
-    size = len(diff.encode("utf-8", errors="surrogateescape"))
+    raw = patch_bytes(diff)
+    size = len(raw)
     if size > policy.max_diff_bytes:
         raise PatchRefusedError(
             "", RefusalReason.DIFF_TOO_LARGE, f"{size} bytes > cap {policy.max_diff_bytes}"
         )
     try:
-        swept = header_names(diff.split("\n"))
+        swept = header_names(raw.decode("utf-8", "surrogateescape").split("\n"))
     except DiffSyntaxError as exc:
         raise PatchRefusedError("", RefusalReason.UNPARSABLE, str(exc)) from exc
     root = Path(repo_root)
     real_root = Path(os.path.realpath(root))
-    for raw, path in swept:
-        _check_name(raw, path, root, real_root, policy)
-    sections = _sections(diff)
+    for written, path in swept:
+        _check_name(written, path, root, real_root, policy)
+    sections = parsed.files if parsed is not None else _sections(raw)
     files = _to_files(sections)
     if not files:
         raise PatchRefusedError("", RefusalReason.EMPTY_DIFF, "no file headers found")
@@ -169,17 +173,17 @@ def _is_symlink(file: DiffFile, root: Path) -> bool:
     return file.old_path is not None and os.path.islink(root / file.old_path)
 
 
-def _sections(diff: str) -> list[Section]:
+def _sections(diff: bytes | str) -> list[FilePatch]:
     try:
-        return parse_sections(diff.split("\n"))
+        return parse_patch(diff).files
     except DiffSyntaxError as exc:
         raise PatchRefusedError("", RefusalReason.UNPARSABLE, str(exc)) from exc
 
 
-def _to_files(sections: list[Section]) -> list[DiffFile]:
+def _to_files(sections: list[FilePatch]) -> list[DiffFile]:
     files = []
     for section in sections:
-        old, new = _section_names(section)
+        old, new = section.paths
         if old is None and new is None:
             raise PatchRefusedError("", RefusalReason.UNPARSABLE, "a file section has no name")
         if section.rename_from is not None:
@@ -206,25 +210,7 @@ def _to_files(sections: list[Section]) -> list[DiffFile]:
     return files
 
 
-def _section_names(section: Section) -> tuple[str | None, str | None]:
-    """Old and new repository paths of a section, prefix stripped, ``None`` for /dev/null."""
-    old = section.rename_from or section.copy_from
-    new = section.rename_to or section.copy_to
-    if old is None and section.old_name is not None:
-        old = None if section.old_name == "/dev/null" else strip_prefix(section.old_name)
-    if new is None and section.new_name is not None:
-        new = None if section.new_name == "/dev/null" else strip_prefix(section.new_name)
-    from_line = section.rename_from or section.copy_from
-    if section.git and section.old_name is None and from_line is None and section.git_names:
-        old, new = (strip_prefix(name) for name in section.git_names)
-    if section.new_file:
-        old = None
-    if section.deleted_file:
-        new = None
-    return old, new
-
-
-def _new_symlink_target(section: Section) -> str | None:
+def _new_symlink_target(section: FilePatch) -> str | None:
     if section.new_mode != _SYMLINK_MODE or not section.added_lines:
         return None
     return section.added_lines[0]
@@ -275,7 +261,7 @@ def _check_existing_symlinks(path: str, root: Path, real_root: Path) -> None:
             )
 
 
-def _check_symlink(section: Section, file: DiffFile, root: Path, real_root: Path) -> None:
+def _check_symlink(section: FilePatch, file: DiffFile, root: Path, real_root: Path) -> None:
     """A symlink the diff creates, changes or moves must point inside the repository."""
     assert file.new_path is not None
     target = file.symlink_target
@@ -286,7 +272,7 @@ def _check_symlink(section: Section, file: DiffFile, root: Path, real_root: Path
         except OSError:
             target = None
     if target is None:
-        if file.change is ChangeKind.DELETED or (section.hunks == 0 and not section.binary):
+        if file.change is ChangeKind.DELETED or (not section.hunks and not section.binary):
             return
         raise PatchRefusedError(
             file.new_path, RefusalReason.SYMLINK_ESCAPE, "symlink target cannot be read"
@@ -303,7 +289,7 @@ def _check_symlink(section: Section, file: DiffFile, root: Path, real_root: Path
         raise PatchRefusedError(file.new_path, RefusalReason.SYMLINK_ESCAPE, f"-> {target}")
 
 
-def _check_modes_and_size(section: Section, file: DiffFile, policy: PatchPolicy) -> None:
+def _check_modes_and_size(section: FilePatch, file: DiffFile, policy: PatchPolicy) -> None:
     if _GITLINK_MODE in (section.old_mode, section.new_mode):
         raise PatchRefusedError(file.path, RefusalReason.SUBMODULE)
     if section.binary_bytes > policy.max_binary_bytes:

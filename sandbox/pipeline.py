@@ -2,21 +2,42 @@
 
 ``validate_patch``: a fresh worktree at the base revision, the diff refused or applied through
 the fallback chain, blast radius measured, the plan validated, the files the run itself changed
-reported, and the worktree removed whatever happened. ``validate_baseline`` is the same without
-a diff.
+reported, and the worktree removed whatever happened. ``validate_patch_applied`` also returns
+how the diff applied and the diff *as it applied to this tree* (what a replay returns and lands).
+``validate_baseline`` is the same without a diff.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from sandbox.harness import HarnessPolicy, reset_harness
-from sandbox.patch import apply_patch
+from sandbox.patch import ApplyResult, apply_patch
 from sandbox.pathsafety import PatchPolicy, check_diff
 from sandbox.plan import ValidationPlan
 from sandbox.receipt import Receipt
 from sandbox.validator import Validator
-from sandbox.workspace import Workspaces, blast_radius, changed_by_run, snapshot
+from sandbox.workspace import (
+    Workspaces,
+    blast_radius,
+    changed_by_run,
+    snapshot,
+    worktree_diff,
+)
+
+
+@dataclass(frozen=True)
+class PatchValidation:
+    """A validated patch: the receipt, how the diff applied, and the diff as applied here."""
+
+    receipt: Receipt
+    """The receipt (``apply_step``, ``blast_radius``, ``files_changed_by_run`` set)."""
+    applied: ApplyResult | None
+    """How the diff applied (rung, attempts); ``None`` for a baseline run."""
+    applied_diff: str | None
+    """``git diff`` of the worktree right after applying, before validation ran (untracked
+    added files included, byte-faithful, see ``worktree_diff``); ``None`` for a baseline."""
 
 
 def validate_patch(
@@ -54,22 +75,64 @@ def validate_patch(
         PatchApplyError: no step of the fallback chain applied it; nothing ran.
         WorkspaceError: the repository or revision is bad, or git failed.
     """
+    return validate_patch_applied(
+        repo,
+        base_rev,
+        diff,
+        plan,
+        validator,
+        policy,
+        run_id=run_id,
+        workspace_root=workspace_root,
+        harness=harness,
+    ).receipt
+
+
+def validate_patch_applied(
+    repo: Path,
+    base_rev: str,
+    diff: str | None,
+    plan: ValidationPlan,
+    validator: Validator,
+    policy: PatchPolicy | None = None,
+    *,
+    run_id: str | None = None,
+    workspace_root: Path | None = None,
+    harness: HarnessPolicy | None = None,
+) -> PatchValidation:
+    """``validate_patch``, also returning how the diff applied and the diff as applied.
+
+    The applied diff is taken before the plan runs, so files the run writes never enter it.
+
+    Raises:
+        PatchRefusedError: the diff is hostile; nothing ran.
+        PatchApplyError: no step of the fallback chain applied it; nothing ran.
+        WorkspaceError: the repository or revision is bad, or git failed.
+    """
     policy = policy or PatchPolicy()
     workspaces = Workspaces(repo, root=workspace_root)
     with workspaces.create(base_rev) as workspace:
-        apply_step = radius = None
+        applied = radius = applied_diff = None
         if diff is not None:
             # Checked against the worktree, whose symlinks are the ones the diff will meet.
             check_diff(diff, workspace.path, policy)
-            apply_step = apply_patch(workspace.path, diff).step
+            applied = apply_patch(workspace.path, diff)
             radius = blast_radius(workspace.path)
+            # The patch as it applied here (what is returned and landed), then the judged
+            # tree: everything that decides how tests run comes back from the base revision.
+            applied_diff = worktree_diff(workspace.path)
             reset_harness(workspace.path, harness or HarnessPolicy())
         before = snapshot(workspace.path)
         receipt = validator.validate(workspace.path, plan, run_id=run_id)
         changed = changed_by_run(before, snapshot(workspace.path))
-    return receipt.model_copy(
-        update={"apply_step": apply_step, "blast_radius": radius, "files_changed_by_run": changed}
+    receipt = receipt.model_copy(
+        update={
+            "apply_step": applied.step if applied else None,
+            "blast_radius": radius,
+            "files_changed_by_run": changed,
+        }
     )
+    return PatchValidation(receipt=receipt, applied=applied, applied_diff=applied_diff)
 
 
 def validate_baseline(

@@ -160,7 +160,7 @@ class Receipt(BaseModel):
     image_id: str | None = None
     """Image id or digest the session ran in, when the backend has one."""
     apply_step: ApplyStep | None = None
-    """Which step of the patch fallback chain applied; ``None`` for a baseline run."""
+    """Which rung of the apply ladder applied; ``None`` for a baseline run."""
     blast_radius: BlastRadius | None = None
     """What the patch changed, measured after apply and before the run."""
     files_changed_by_run: list[str] = Field(default_factory=list)

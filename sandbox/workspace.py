@@ -164,6 +164,37 @@ def blast_radius(worktree: Path) -> BlastRadius:
     return BlastRadius(files=sorted(files), lines_added=added, lines_removed=removed)
 
 
+_DIFF_ARGS = (
+    "diff",
+    "--binary",
+    "--no-renames",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-color",
+    "--full-index",
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
+    "HEAD",
+)
+
+
+def worktree_diff(worktree: Path) -> str:
+    """``git diff`` of ``worktree`` against its HEAD, untracked files included: the change as it
+    stands in this tree (what was validated is what is returned and landed).
+
+    The text is byte-faithful: carriage returns and a missing final newline are kept, and bytes
+    that are not UTF-8 are carried as surrogate escapes (``str.encode("utf-8",
+    "surrogateescape")`` gives the exact bytes back). Untracked files are marked intent-to-add
+    in a private copy of the index, as ``blast_radius`` does.
+    """
+    with tempfile.TemporaryDirectory(prefix="evokernel-index-") as scratch:
+        env = _private_index(worktree, Path(scratch))
+        untracked = _untracked(worktree)
+        if untracked:
+            check_git(worktree, "add", "--intent-to-add", "--", *untracked, env=env)
+        return check_git(worktree, "-c", "core.quotepath=true", *_DIFF_ARGS, env=env)
+
+
 def snapshot(worktree: Path) -> WorktreeSnapshot:
     """Record the content of every tracked and untracked (not ignored) file.
 
@@ -198,7 +229,8 @@ def _private_index(worktree: Path, scratch: Path) -> dict[str, str]:
     )
     private = scratch / "index"
     if index.exists():
-        shutil.copyfile(index, private)
+        # copy2 keeps the index mtime, which git's racy-entry check compares file times with.
+        shutil.copy2(index, private)
     return {"GIT_INDEX_FILE": str(private)}
 
 

@@ -136,19 +136,26 @@ def git_env(environ: Mapping[str, str]) -> dict[str, str]:
 def _git(
     worktree: Path, args: Sequence[str], env: Mapping[str, str], stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """Run git on bytes: a diff's carriage returns and non-UTF-8 text survive both ways
+    (text mode would turn CRLF into LF, and a CRLF file's capsule would not apply back)."""
     try:
-        return subprocess.run(
+        done = subprocess.run(
             ["git", "-c", "core.fsmonitor=false", "-c", "core.quotepath=true", *args],
             cwd=worktree,
             env=dict(env),
-            input=stdin,
+            input=None if stdin is None else stdin.encode("utf-8", "surrogateescape"),
             capture_output=True,
-            text=True,
             timeout=_GIT_TIMEOUT_S,
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise DiffRejectedError(ReasonCode.AGENT_FAILED, f"git {args[0]} failed: {exc}") from exc
+    return subprocess.CompletedProcess(
+        done.args,
+        done.returncode,
+        done.stdout.decode("utf-8", "surrogateescape"),
+        done.stderr.decode("utf-8", "replace"),
+    )
 
 
 def _checked(proc: subprocess.CompletedProcess[str], what: str) -> str:

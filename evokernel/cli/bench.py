@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Group, RenderableType
+from rich.table import Table
 
 from evokernel.cli.options import JsonOption
 from evokernel.cli.render import emit, model_table, stderr
@@ -208,6 +210,63 @@ def eval_bench(
             config, directory, _progress, workers=workers, copies=copies, samples=samples, ray=ray
         )
     emit(result, json, lambda r: model_table("bench eval", r))
+
+
+@app.command(name="drift")
+def drift_bench(
+    ctx: typer.Context,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--only", help="Keep only this task (family/release/drift) or family; repeatable."
+        ),
+    ] = None,
+    workdir: WorkdirOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Replay on drifted code: capture each family's fix on the oldest release, replay it on
+    later releases (moved code, renamed tests, CRLF...) and on an unrelated bug.
+
+    Prints recurring replayed / total, false replays, agent calls (recurring misses) and the
+    apply rung per task. Needs the corpus cache (``scripts/fetch-drift-corpus``, part of
+    ``make setup``); exits 2 without it.
+
+    \b
+    Example:
+        evokernel bench drift --json
+        evokernel bench drift --only boltons-a10n
+    """
+    from evokernel.bench.drift_bench import run_drift_bench
+    from evokernel.cli.state import cli_state
+
+    config = cli_state(ctx).config
+    result = run_drift_bench(config, workdir=workdir, only=only or None, progress=_progress)
+    emit(result, json, _drift_view)
+
+
+def _drift_view(result: dict[str, Any]) -> RenderableType:
+    summary = Table(title="bench drift", title_justify="left")
+    for column in ("recurring replayed", "false replays", "agent calls", "seconds"):
+        summary.add_column(column)
+    summary.add_row(
+        f"{result['recurring_replayed']} / {result['recurring_total']}",
+        str(result["false_replays"]),
+        str(result["agent_calls"]),
+        str(result["seconds"]),
+    )
+    tasks = Table(title="tasks", title_justify="left")
+    for column in ("task", "recurring", "hit", "correct", "rung", "reason"):
+        tasks.add_column(column)
+    for row in result["tasks"]:
+        tasks.add_row(
+            row["task"],
+            str(row["recurring"]),
+            str(row["hit"]),
+            str(row["correct"]),
+            str(row["rung"] or ""),
+            str(row["reason_code"]),
+        )
+    return Group(summary, tasks)
 
 
 @contextmanager

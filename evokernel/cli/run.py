@@ -77,7 +77,8 @@ def run(
         base_rev=rev,
     )
     emit(result, json, _solve_view)
-    if result.outcome.value not in {"captured", "replayed"}:
+    landing_failed = result.landing is not None and not result.landing.landed
+    if result.outcome.value not in {"captured", "replayed"} or landing_failed:
         raise typer.Exit(ExitCode.CHECK_FAILED)
 
 
@@ -94,6 +95,7 @@ def _solve_view(result: SolveResult) -> RenderableType:
         ("confidence", result.confidence),
         ("branch", result.branch),
         ("commit", result.commit),
+        ("landing", result.landing.detail if result.landing else None),
         ("seconds", f"{result.seconds:.2f}"),
     ]
     parts: list[RenderableType] = [key_value_table("run", rows)]
@@ -111,25 +113,41 @@ def replay(
     repo: GitRepoOption,
     task: TaskOption = "",
     run_id: RunIdOption = None,
+    apply: Annotated[
+        str | None,
+        typer.Option(
+            "--apply",
+            help="Commit the validated replay on this branch (never the current one).",
+        ),
+    ] = None,
     rev: RevOption = "HEAD",
     store: StoreOption = None,
     json: JsonOption = False,
 ) -> None:
     """Replay only: try stored capsules on the task; never calls an agent.
 
-    Exits 0 on a hit, 1 on a miss (the reason code and next action say why).
+    The diff returned (and landed with ``--apply``) is the capsule's diff as it applied and
+    validated on this tree. Exits 0 on a hit, 1 on a miss or when landing failed (the reason
+    code and next action say why), 2 for a branch that can never be landed on.
 
     \b
     Example:
         evokernel replay --repo . --task "cart total is wrong"
-        evokernel replay --repo . --run-id run_1234 --json
+        evokernel replay --repo . --run-id run_1234 --apply evo/fix-cart --json
     """
     state = cli_state(ctx)
     decision = replay_task(
-        state.config, repo, task, run_id=run_id, store_dir=state.store_dir(store), base_rev=rev
+        state.config,
+        repo,
+        task,
+        run_id=run_id,
+        apply_branch=apply,
+        store_dir=state.store_dir(store),
+        base_rev=rev,
     )
     emit(decision, json, _replay_view)
-    if not decision.hit:
+    landing_failed = decision.landing is not None and not decision.landing.landed
+    if not decision.hit or landing_failed:
         raise typer.Exit(ExitCode.CHECK_FAILED)
 
 
@@ -142,6 +160,10 @@ def _replay_view(decision: ReplayDecision) -> RenderableType:
         ("capsule", decision.capsule_id),
         ("original run", decision.original_run_id),
         ("apply step", decision.apply_step),
+        ("rebased", decision.rebased),
+        ("branch", decision.landing.branch if decision.landing else None),
+        ("commit", decision.landing.commit if decision.landing else None),
+        ("landing", decision.landing.detail if decision.landing else None),
         ("seconds", f"{decision.seconds:.2f}"),
         ("signature", ", ".join(decision.signature)),
     ]

@@ -19,7 +19,7 @@ from evokernel.guards import GuardConfig
 from evokernel.logs import LogFormat
 from evokernel.models import ScopeConstraints
 from evokernel.models._base import Model
-from evokernel.selection import SelectionConfig
+from evokernel.selection import ReplayConfig, SelectionConfig
 from sandbox import ValidationPlan
 from sandbox.config import DockerSandboxConfig, SandboxConfig
 from store import DEFAULT_MAX_RECORD_BYTES, Durability
@@ -112,6 +112,8 @@ class EvoConfig(Section):
     """Scope and budget limits for proposals and runs."""
     selection: SelectionConfig = Field(default_factory=SelectionConfig)
     """How replay candidates are found and ranked."""
+    replay: ReplayConfig = Field(default_factory=ReplayConfig)
+    """How many locality candidates (below the similarity thresholds) a replay may try."""
     confidence: ConfidenceConfig = Field(default_factory=ConfidenceConfig)
     """How capsule confidence is derived from evidence (half-life, weights)."""
     governor: GovernorConfig = Field(default_factory=GovernorConfig)

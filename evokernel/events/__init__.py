@@ -35,7 +35,9 @@ from evokernel.events.delivery import ApprovalRecorded, DeliveryUpdated
 from evokernel.events.ledger import LedgerEntryRecorded
 from evokernel.events.network import BundleImported, RemoteRevocationReceived
 from evokernel.events.replay import (
+    CapsuleRebased,
     CapsuleReused,
+    LandingFailed,
     ReplayAttempted,
     ReplayEconomicsRecorded,
     ReplayLookupRecorded,
@@ -61,12 +63,14 @@ __all__ = [
     "AssetType",
     "BundleImported",
     "CapsuleCommitted",
+    "CapsuleRebased",
     "CapsuleReused",
     "DeliveryState",
     "DeliveryUpdated",
     "Event",
     "EvolutionEvent",
     "GeneSolidified",
+    "LandingFailed",
     "LedgerEntryKind",
     "LedgerEntryRecorded",
     "MutationProposed",

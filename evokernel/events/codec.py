@@ -24,7 +24,9 @@ from evokernel.events.delivery import ApprovalRecorded, DeliveryUpdated
 from evokernel.events.ledger import LedgerEntryRecorded
 from evokernel.events.network import BundleImported, RemoteRevocationReceived
 from evokernel.events.replay import (
+    CapsuleRebased,
     CapsuleReused,
+    LandingFailed,
     ReplayAttempted,
     ReplayEconomicsRecorded,
     ReplayLookupRecorded,
@@ -56,6 +58,8 @@ Event = Annotated[
         ReplayAttempted,
         CapsuleReused,
         ReplayEconomicsRecorded,
+        CapsuleRebased,
+        LandingFailed,
         ApprovalRecorded,
         DeliveryUpdated,
         LedgerEntryRecorded,

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from evokernel.events._base import EvolutionEvent
 from evokernel.events._enums import ReplayOutcome
+from evokernel.models import RebasedVariant
 from evokernel.models.feedback import ReasonCode
 
 
@@ -101,3 +102,37 @@ class ReplayEconomicsRecorded(EvolutionEvent):
     """Agent tokens not spent, when the original capture reported them."""
     replay_seconds: float = Field(default=0.0, ge=0)
     """Seconds the replay decision took."""
+
+
+class CapsuleRebased(EvolutionEvent):
+    """A capsule validated on a tree where its diff applied differently (another rung, other
+    line numbers, a moved file): the diff as applied there is kept as a variant of it."""
+
+    kind: Literal["capsule_rebased"] = "capsule_rebased"
+    """Discriminator. Do not change."""
+    rebased_from: str
+    """The capsule (``variant.rebased_from``)."""
+    gene_id: str
+    """Its gene."""
+    variant: RebasedVariant
+    """The diff as applied and validated, with its base revision, rung and path mapping."""
+
+
+class LandingFailed(EvolutionEvent):
+    """A validated change could not be committed on the requested branch: nothing landed, and
+    a replay that fails to land records no reuse and no saving."""
+
+    kind: Literal["landing_failed"] = "landing_failed"
+    """Discriminator. Do not change."""
+    run_id: str
+    """The run whose change was to land."""
+    task_id: str
+    """The task."""
+    branch: str
+    """The branch asked for."""
+    capsule_id: str | None = None
+    """The capsule captured or replayed, when there is one."""
+    reason_code: ReasonCode = ReasonCode.LANDING_FAILED
+    """Always ``landing_failed``."""
+    detail: str = ""
+    """What git said."""

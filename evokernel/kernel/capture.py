@@ -27,8 +27,9 @@ from evokernel.ids import content_id
 from evokernel.kernel.context import KernelContext
 from evokernel.kernel.detect import log_excerpts
 from evokernel.kernel.evidence import validation_completed
-from evokernel.kernel.fingerprint import diff_hash, env_fingerprint
+from evokernel.kernel.fingerprint import diff_hash, env_fingerprint, file_reader
 from evokernel.kernel.guard import GuardReport, held_for_review, task_guard, task_harness
+from evokernel.kernel.locality import changed_functions
 from evokernel.kernel.reasons import next_action_for, reason_for
 from evokernel.kernel.refusal import refused_digest
 from evokernel.kernel.regression import prove_regression_tests
@@ -51,7 +52,7 @@ from sandbox import BlastRadius
 from sandbox.errors import PatchApplyError, PatchRefusedError
 from sandbox.evaluate import Evaluation, evaluate
 from sandbox.pathsafety import RefusalReason, check_diff
-from sandbox.pipeline import validate_patch
+from sandbox.pipeline import validate_patch_applied
 from sandbox.receipt import Receipt
 
 logger = logging.getLogger(__name__)
@@ -110,7 +111,9 @@ def capture(
     base = _Base(run_id, task.task_id, attempt, proposal.diff)
     try:
         touched, guard = _refuse_early(ctx, task, proposal)
-        receipt = receipt if receipt is not None else _validate(ctx, task, proposal, run_id)
+        applied_diff: str | None = None  # validated elsewhere: kept as handed in
+        if receipt is None:
+            receipt, applied_diff = _validate(ctx, task, proposal, run_id)
         evaluation = evaluate(detection.receipt, receipt, task.plan.expectations)
         reason = reason_for(evaluation)
         validated = validation_completed(
@@ -144,10 +147,16 @@ def capture(
                 evaluation=evaluation,
             )
         _prove_new_tests(ctx, task, proposal, base, detection, guard, (receipt, evaluation), events)
+        # What was validated is what is kept: the diff as it applied to this tree.
+        validated_proposal = (
+            proposal.model_copy(update={"diff": applied_diff})
+            if applied_diff and applied_diff.strip()
+            else proposal
+        )
         result = _solidify(
             ctx,
             task,
-            proposal,
+            validated_proposal,
             run_id,
             attempt,
             detection,
@@ -233,9 +242,10 @@ def _prove_new_tests(
 
 def _validate(
     ctx: KernelContext, task: AgentTask, proposal: MutationProposal, run_id: str
-) -> Receipt:
+) -> tuple[Receipt, str | None]:
+    """The receipt, and the diff as it applied (``git diff`` of the validated worktree)."""
     try:
-        return validate_patch(
+        done = validate_patch_applied(
             Path(task.repo_path),
             task.base_rev,
             proposal.diff,
@@ -250,6 +260,7 @@ def _validate(
         raise _Rejection(ReasonCode.PATCH_REFUSED, str(exc)) from exc
     except PatchApplyError as exc:
         raise _Rejection(ReasonCode.PATCH_APPLY_FAILED, str(exc)) from exc
+    return done.receipt, done.applied_diff
 
 
 def _solidify(
@@ -357,6 +368,9 @@ def _new_capsule(
         intent=proposal.intent,
         capture_seconds=round((proposal.proposer.latency_s or 0.0) + seconds, 3),
         capture_tokens=tokens or None,
+        changed_functions=changed_functions(
+            proposal.diff, file_reader(Path(task.repo_path), task.base_rev)
+        ),
     )
 
 

@@ -17,7 +17,7 @@ from evokernel.governor import GovernorConfig
 from evokernel.guards import GuardConfig
 from evokernel.models._base import Model
 from evokernel.projection import Projector, ViewBuilder, apply_record
-from evokernel.selection import SelectionConfig, SignalIndex
+from evokernel.selection import ReplayConfig, SelectionConfig, SignalIndex
 from evokernel.views import EvolutionView
 from sandbox.pathsafety import PatchPolicy
 from sandbox.validator import Validator
@@ -29,6 +29,8 @@ class KernelSettings(Model):
 
     selection: SelectionConfig = Field(default_factory=SelectionConfig)
     """Candidate ranking thresholds and weights."""
+    replay: ReplayConfig = Field(default_factory=ReplayConfig)
+    """The locality-candidate budget of one replay."""
     confidence: ConfidenceConfig = Field(default_factory=ConfidenceConfig)
     """Confidence half-life and evidence weights."""
     governor: GovernorConfig = Field(default_factory=GovernorConfig)

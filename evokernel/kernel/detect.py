@@ -6,9 +6,11 @@ import logging
 from pathlib import Path
 
 from evokernel.kernel.context import KernelContext
+from evokernel.kernel.fingerprint import file_reader
 from evokernel.kernel.results import Detection
 from evokernel.models import AgentTask
-from evokernel.signals import extract_signals, failure_signature
+from evokernel.signals import extract_signals, failure_signature, frame_signals
+from evokernel.signals.frames import ReadFile
 from sandbox.pipeline import validate_baseline
 from sandbox.receipt import Receipt
 
@@ -32,7 +34,12 @@ def detect(ctx: KernelContext, task: AgentTask, run_id: str) -> Detection:
         run_id=run_id,
         workspace_root=ctx.workspace_root,
     )
-    detection = detection_from_receipt(task, receipt, ctx.settings.log_excerpt_chars)
+    detection = detection_from_receipt(
+        task,
+        receipt,
+        ctx.settings.log_excerpt_chars,
+        file_reader(Path(task.repo_path), task.base_rev),
+    )
     logger.info(
         "baseline %s: %d failing test(s), signature %s",
         receipt.verdict.value,
@@ -42,14 +49,23 @@ def detect(ctx: KernelContext, task: AgentTask, run_id: str) -> Detection:
     return detection
 
 
-def detection_from_receipt(task: AgentTask, receipt: Receipt, excerpt_chars: int) -> Detection:
-    """Signals, signature, failing tests and excerpts of a baseline receipt (pure)."""
+def detection_from_receipt(
+    task: AgentTask, receipt: Receipt, excerpt_chars: int, read_file: ReadFile | None = None
+) -> Detection:
+    """Signals, signature, failing tests and excerpts of a baseline receipt.
+
+    ``read_file`` reads the task's files at its base revision: it qualifies code-under-test
+    frames (``calc.py::Cart.total``); without it frames keep the name the traceback prints.
+    """
     texts: dict[str, str] = {}
     for stage in receipt.stages:
         texts[f"{stage.name}:stdout"] = stage.stdout
         texts[f"{stage.name}:stderr"] = stage.stderr
     outcomes = {test: outcome.value for test, outcome in receipt.tests.items()}
-    detected = extract_signals(texts, outcomes) if not receipt.passed else []
+    detected: list[str] = []
+    if not receipt.passed:
+        detected = extract_signals(texts, outcomes)
+        detected += [str(s) for s in frame_signals(texts.values(), read_file)]
     signals = sorted(set(detected) | set(task.declared_signals))
     return Detection(
         receipt=receipt,

@@ -24,22 +24,27 @@ from evokernel.events import (
     SignalsDetected,
     TaskReceived,
 )
+from evokernel.kernel.candidates import candidate_scores
 from evokernel.kernel.capture import capture
 from evokernel.kernel.context import KernelContext, KernelSettings
 from evokernel.kernel.detect import detect, detection_from_receipt
 from evokernel.kernel.feedback import feedback_for_agent
-from evokernel.kernel.replay import candidate_scores, replay
+from evokernel.kernel.fingerprint import file_reader
+from evokernel.kernel.land import land_capture, with_landing
+from evokernel.kernel.replay import replay
 from evokernel.kernel.results import (
     CandidateScore,
     CaptureResult,
     Detection,
     ReplayDecision,
+    SolveOutcome,
     SolveResult,
     ValidationResult,
 )
 from evokernel.kernel.solidify import governor_events
 from evokernel.kernel.solve import solve
 from evokernel.kernel.validate import validate_proposal
+from evokernel.landing import Lander
 from evokernel.logs import bind_run
 from evokernel.models import AgentTask, EvidenceKind, MutationProposal
 from evokernel.models.feedback import AgentFeedback
@@ -169,15 +174,18 @@ class EvoKernel:
         """``replay_or_fallback_for_run`` with a freshly generated replay run id."""
         return self.replay_or_fallback_for_run(task, self._ctx.new_id())
 
-    def replay_or_fallback_for_run(self, task: AgentTask, run_id: str) -> ReplayDecision:
+    def replay_or_fallback_for_run(
+        self, task: AgentTask, run_id: str, lander: Lander | None = None
+    ) -> ReplayDecision:
         """Try stored capsules on ``task`` within the caller's run ``run_id``.
 
-        On a hit the decision carries the patch, the receipt and both run ids (the capsule's
-        original ``run_id`` and this ``replay_run_id``); on a miss a reason code and a next
-        action. No agent is called.
+        On a hit the decision carries the patch as it applied to this tree, the receipt and
+        both run ids (the capsule's original ``run_id`` and this ``replay_run_id``); on a miss
+        a reason code and a next action. No agent is called. With ``lander`` the validated
+        diff is committed before the reuse is recorded (``landing_failed`` records no saving).
         """
         with bind_run(run_id, task.task_id):
-            return replay(self._ctx, task, run_id, self.detect(task, run_id))
+            return replay(self._ctx, task, run_id, self.detect(task, run_id), lander)
 
     def candidates(self, task: AgentTask, run_id: str) -> list[CandidateScore]:
         """The capsules replay would try on ``task`` now, best first, with their score factors.
@@ -195,16 +203,26 @@ class EvoKernel:
         agent: Agent | None,
         run_id: str | None = None,
         max_attempts: int | None = None,
+        lander: Lander | None = None,
     ) -> SolveResult:
         """Replay first, then ``agent`` with feedback for at most ``max_attempts`` attempts.
 
-        ``agent=None`` makes the run replay only (the result has the same shape).
+        ``agent=None`` makes the run replay only (the result has the same shape). With
+        ``lander`` the validated change (replayed or captured) is committed on its branch.
         """
         run_id = run_id or self._ctx.new_id()
         with bind_run(run_id, task.task_id):
             detection = self.detect(task, run_id)
-            decision = replay(self._ctx, task, run_id, detection)
-            return solve(self._ctx, task, agent, run_id, detection, decision, max_attempts)
+            decision = replay(self._ctx, task, run_id, detection, lander)
+            result = solve(self._ctx, task, agent, run_id, detection, decision, max_attempts)
+            if lander is None:
+                return result
+            if decision.hit:
+                return with_landing(result, decision.landing)
+            if result.outcome is SolveOutcome.CAPTURED and result.diff:
+                landing = land_capture(self._ctx, task, result, lander)
+                return with_landing(result, landing)
+            return result
 
     # -- supporting calls -------------------------------------------------------------------
 
@@ -219,7 +237,10 @@ class EvoKernel:
             # The same code and plan in the same run (a task re-keyed with a declared signal):
             # the baseline does not change, only the signals read from it.
             detection = detection_from_receipt(
-                task, baseline.receipt, self._ctx.settings.log_excerpt_chars
+                task,
+                baseline.receipt,
+                self._ctx.settings.log_excerpt_chars,
+                file_reader(Path(task.repo_path), task.base_rev),
             )
         else:
             detection = detect(self._ctx, task, run_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from evokernel.models import EnvFingerprint
@@ -26,14 +27,17 @@ LOCKFILES = (
 
 
 def normalized_diff(diff: str) -> str:
-    """The diff without noise that does not change its effect (``index`` lines, trailing space)."""
-    kept = [line.rstrip() for line in diff.splitlines() if not line.startswith("index ")]
-    return "\n".join(kept).strip() + "\n"
+    """The diff without noise that does not change its effect (``index`` lines, trailing
+    spaces and tabs). Carriage returns are kept: a CRLF change is not the LF one (patches are
+    bytes), so a fix captured from CRLF files is a capsule of its own."""
+    lines = diff.split("\n")
+    kept = [line.rstrip(" \t") for line in lines if not line.startswith("index ")]
+    return "\n".join(kept).strip(" \t\n") + "\n"
 
 
 def diff_hash(diff: str) -> str:
     """sha256 of the normalized diff: the same change hashes the same wherever it came from."""
-    return sha256_hex(normalized_diff(diff).encode())
+    return sha256_hex(normalized_diff(diff).encode("utf-8", "surrogateescape"))
 
 
 def file_at(repo: Path, rev: str, path: str) -> bytes | None:
@@ -42,6 +46,19 @@ def file_at(repo: Path, rev: str, path: str) -> bytes | None:
         ["git", "show", f"{rev}:{path}"], cwd=repo, capture_output=True, timeout=30, check=False
     )
     return done.stdout if done.returncode == 0 else None
+
+
+def file_reader(repo: Path, rev: str) -> Callable[[str], bytes | None]:
+    """``file_at`` for one revision, remembering what it read (a traceback names few files,
+    often many times)."""
+    cache: dict[str, bytes | None] = {}
+
+    def read(path: str) -> bytes | None:
+        if path not in cache:
+            cache[path] = file_at(repo, rev, path) if path and not path.startswith("-") else None
+        return cache[path]
+
+    return read
 
 
 def lockfile_hashes(repo: Path, rev: str) -> dict[str, str]:

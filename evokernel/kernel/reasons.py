@@ -52,6 +52,7 @@ NEXT_ACTIONS: dict[ReasonCode, NextAction] = {
     ReasonCode.AGENT_TIMEOUT: NextAction.RETRY_WITH_FEEDBACK,
     ReasonCode.BUDGET_EXHAUSTED: NextAction.ESCALATE_FAIL_CLOSED,
     ReasonCode.REJECTED_BY_HUMAN: NextAction.RETRY_WITH_FEEDBACK,
+    ReasonCode.LANDING_FAILED: NextAction.ESCALATE_FAIL_CLOSED,
     ReasonCode.UNKNOWN: NextAction.ESCALATE_FAIL_CLOSED,
 }
 """Stable: documented in docs/errors.md; a test checks every ReasonCode has an entry."""

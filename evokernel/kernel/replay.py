@@ -1,46 +1,52 @@
 """replay_or_fallback_for_run: try stored capsules on a new task before any agent is called.
 
-Detect (baseline signals) -> select (ranked candidates) -> for the best candidates, apply the
-capsule's diff in a fresh worktree at the task's base and validate with the task's plan; the
-first that validates wins. A lookup is recorded apart from replay validations, every attempt is
-a ``ReplayAttempted``, a hit is a ``CapsuleReused`` carrying both run ids, and every decision
-records its economics. This function never calls an agent.
+Detect (baseline signals) -> select (ranked, then locality candidates) -> for each, apply the
+capsule's diff (or a rebased variant that applies strictly) in a fresh worktree at the task's
+base and validate with the task's plan; the first that validates wins. What is returned, kept
+and landed is the diff *as it applied to this tree*; when it differs from the stored one it is
+recorded as a ``CapsuleRebased`` variant. With a lander (``--apply``) the change is committed
+before the reuse is recorded, so a landing that fails records ``LandingFailed`` and no saving.
+A lookup is recorded apart from replay validations, every attempt is a ``ReplayAttempted``, a
+hit is a ``CapsuleReused`` carrying both run ids. This function never calls an agent.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
-from evokernel.confidence import confidence
-from evokernel.economics import reputation_score, reuse_entries, reuse_savings, saving_entry
+from evokernel.economics import reuse_entries, reuse_savings, saving_entry
 from evokernel.events import (
+    CapsuleRebased,
     CapsuleReused,
     EvolutionEvent,
+    LandingFailed,
     ReplayAttempted,
     ReplayEconomicsRecorded,
     ReplayLookupRecorded,
     ReplayOutcome,
     ValidationPurpose,
 )
+from evokernel.kernel.candidates import candidate_scores, rank
 from evokernel.kernel.context import KernelContext
 from evokernel.kernel.evidence import validation_completed
 from evokernel.kernel.guard import replay_refusal, task_harness
 from evokernel.kernel.reasons import next_action_for, reason_for
-from evokernel.kernel.results import CandidateScore, Detection, ReplayDecision
+from evokernel.kernel.results import Detection, Landing, ReplayDecision
 from evokernel.kernel.solidify import governor_events
-from evokernel.models import AgentTask, EvidenceKind
+from evokernel.kernel.variants import is_new_variant, patch_key, strict_variant
+from evokernel.landing import Lander, LandingError, evo_trailers
+from evokernel.models import AgentTask, EvidenceKind, RebasedVariant
 from evokernel.models.feedback import ReasonCode
 from evokernel.policy import check_scope
-from evokernel.selection import CandidateCapsule, RankedCandidate, rank_candidates
-from evokernel.views import CapsuleView, EvolutionView
+from evokernel.views import CapsuleView
 from sandbox.errors import PatchApplyError, PatchRefusedError
 from sandbox.evaluate import evaluate
 from sandbox.pathsafety import diff_paths
-from sandbox.pipeline import validate_patch
-from sandbox.receipt import Receipt
+from sandbox.pipeline import PatchValidation, validate_patch_applied
+
+__all__ = ["candidate_scores", "rank", "replay"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,67 +57,17 @@ _EVIDENCE_BY_OUTCOME = {
 }
 
 
-def rank(
-    ctx: KernelContext, view: EvolutionView, task: AgentTask, signature: Sequence[str]
-) -> list[RankedCandidate]:
-    """Candidates for ``signature`` from the view, best first (reads only).
-
-    Confidence is computed only for capsules of genes that matched, not for the whole store.
-    A capsule imported from a peer carries its publisher's reputation (from the ledger).
-    """
-    index = ctx.signal_index(view)
-    now = ctx.clock()
-    economics = ctx.settings.economics
-
-    def capsules_of(gene_id: str) -> list[CandidateCapsule]:
-        gene = view.genes.get(gene_id)
-        if gene is None:
-            return []
-        return [
-            CandidateCapsule(
-                capsule_id=c.capsule.capsule_id,
-                gene_id=gene_id,
-                gene_signature=gene.gene.signature,
-                state=c.state,
-                confidence=confidence(c.evidence, now, ctx.settings.confidence),
-                repo_identity=c.capsule.repo_identity,
-                env=c.capsule.env,
-                publisher_reputation=None
-                if c.imported_from is None
-                else reputation_score(c.imported_from, view.accounts, economics),
-            )
-            for c in view.capsules_of(gene_id)
-        ]
-
-    return rank_candidates(
-        signature,
-        index,
-        capsules_of,
-        repo_identity=task.repo_identity,
-        config=ctx.settings.selection,
-    )
-
-
-def candidate_scores(
-    ctx: KernelContext, view: EvolutionView, task: AgentTask, signature: Sequence[str]
-) -> list[CandidateScore]:
-    """``rank`` as the scores a ``ReplayDecision`` reports (rounded, nothing tried yet)."""
-    return [
-        CandidateScore(
-            capsule_id=c.capsule_id,
-            gene_id=c.gene_id,
-            score=round(c.score, 6),
-            similarity=round(c.similarity, 6),
-            components={k: round(v, 6) for k, v in c.components.items()},
-        )
-        for c in rank(ctx, view, task, signature)
-    ]
-
-
 def replay(
-    ctx: KernelContext, task: AgentTask, replay_run_id: str, detection: Detection
+    ctx: KernelContext,
+    task: AgentTask,
+    replay_run_id: str,
+    detection: Detection,
+    lander: Lander | None = None,
 ) -> ReplayDecision:
-    """Try the best stored capsules on ``task``; record every step; return the decision."""
+    """Try the best stored capsules on ``task``; record every step; return the decision.
+
+    With ``lander`` the winning diff (as validated) is committed before the reuse is recorded.
+    """
     started = time.monotonic()
     events: list[EvolutionEvent] = []
     base = {
@@ -133,10 +89,10 @@ def replay(
     view = ctx.view()
     scores = candidate_scores(ctx, view, task, detection.signature)
     logger.info("replay: %d candidate(s) for the signature", len(scores))
-    winner: tuple[CapsuleView, Receipt] | None = None
+    winner: tuple[CapsuleView, PatchValidation] | None = None
     for position, candidate in enumerate(scores):
         capsule_view = view.capsules[candidate.capsule_id]
-        outcome, reason, receipt, attempt_events = _attempt(
+        outcome, reason, done, attempt_events = _attempt(
             ctx, task, replay_run_id, detection, capsule_view, candidate.score
         )
         events += attempt_events
@@ -144,8 +100,8 @@ def replay(
         scores[position] = candidate.model_copy(
             update={"outcome": outcome.value, "reason_code": reason}
         )
-        if outcome is ReplayOutcome.HIT and receipt is not None:
-            winner = (capsule_view, receipt)
+        if outcome is ReplayOutcome.HIT and done is not None:
+            winner = (capsule_view, done)
             break
     reached = any(s.outcome in {"hit", "validation_failed", "infra_failed"} for s in scores)
     miss_reason = ReasonCode.CANDIDATES_FAILED if scores else ReasonCode.NO_CANDIDATES
@@ -175,8 +131,64 @@ def replay(
             seconds=round(seconds, 3),
             **base,
         )
-    capsule_view, receipt = winner
+    capsule_view, done = winner
     capsule = capsule_view.capsule
+    receipt = done.receipt
+    applied = done.applied_diff if done.applied_diff is not None else capsule.diff
+    path_map = _path_map(done)
+    # An empty applied diff: the change was already there (nothing to keep as a variant).
+    rebased = bool(applied.strip()) and patch_key(applied) != patch_key(capsule.diff)
+    if rebased and is_new_variant(capsule_view, applied):
+        events.append(
+            CapsuleRebased(
+                rebased_from=capsule.capsule_id,
+                gene_id=capsule.gene_id,
+                variant=RebasedVariant(
+                    rebased_from=capsule.capsule_id,
+                    diff=applied,
+                    diff_hash=patch_key(applied),
+                    base_rev=task.base_rev,
+                    apply_step=receipt.apply_step.value if receipt.apply_step else None,
+                    path_map=path_map,
+                    replay_run_id=replay_run_id,
+                ),
+            )
+        )
+    common = {
+        "capsule_id": capsule.capsule_id,
+        "gene_id": capsule.gene_id,
+        "original_run_id": capsule.origin_run_id,
+        "diff": applied,
+        "apply_step": receipt.apply_step.value if receipt.apply_step else None,
+        "rebased": rebased,
+        "path_map": path_map,
+        "receipt": receipt,
+        "candidates": scores,
+        **base,
+    }
+    landing = _land(lander, applied, capsule.capsule_id, capsule.origin_run_id, replay_run_id)
+    seconds = time.monotonic() - started
+    if landing is not None and not landing.landed:
+        # Validated but not delivered: no reuse, no saving; the failure is typed.
+        events += [
+            LandingFailed(
+                run_id=replay_run_id,
+                task_id=task.task_id,
+                branch=landing.branch,
+                capsule_id=capsule.capsule_id,
+                detail=landing.detail,
+            ),
+            ReplayEconomicsRecorded(replay_run_id=replay_run_id, replay_seconds=round(seconds, 3)),
+        ]
+        ctx.record(events)
+        return ReplayDecision(
+            hit=True,
+            reason_code=ReasonCode.LANDING_FAILED,
+            next_action=next_action_for(ReasonCode.LANDING_FAILED),
+            landing=landing,
+            seconds=round(seconds, 3),
+            **common,
+        )
     # Measured here: a peer's capture_seconds / capture_tokens are never counted.
     saved, tokens, _basis = reuse_savings(capsule_view, view, seconds)
     saving = saving_entry(
@@ -210,16 +222,10 @@ def replay(
         hit=True,
         reason_code=ReasonCode.REPLAY_HIT,
         next_action=next_action_for(ReasonCode.REPLAY_HIT),
-        capsule_id=capsule.capsule_id,
-        gene_id=capsule.gene_id,
-        original_run_id=capsule.origin_run_id,
-        diff=capsule.diff,
-        apply_step=receipt.apply_step.value if receipt.apply_step else None,
-        receipt=receipt,
-        candidates=scores,
+        landing=landing,
         seconds=round(seconds, 3),
         seconds_saved=saved,
-        **base,
+        **common,
     )
 
 
@@ -231,6 +237,37 @@ class _Refused(Exception):
         super().__init__(code.value)
 
 
+def _path_map(done: PatchValidation) -> dict[str, str]:
+    """Old path -> new path of files the apply ladder found moved (empty when none did)."""
+    found = getattr(done.applied, "path_map", None)
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+def _land(
+    lander: Lander | None,
+    diff: str,
+    capsule_id: str,
+    original_run_id: str,
+    replay_run_id: str,
+) -> Landing | None:
+    """Commit the validated diff with ``lander``; a refusal is a value, not an exception."""
+    if lander is None:
+        return None
+    trailers = evo_trailers(
+        replay_run_id, capsule_id, replay_run_id=replay_run_id, original_run_id=original_run_id
+    )
+    try:
+        sha = lander.land(diff, trailers)
+    except LandingError as exc:
+        return Landing(
+            branch=lander.branch,
+            landed=False,
+            reason_code=ReasonCode.LANDING_FAILED,
+            detail=str(exc),
+        )
+    return Landing(branch=lander.branch, landed=True, commit=sha)
+
+
 def _attempt(
     ctx: KernelContext,
     task: AgentTask,
@@ -238,22 +275,25 @@ def _attempt(
     detection: Detection,
     capsule_view: CapsuleView,
     score: float,
-) -> tuple[ReplayOutcome, ReasonCode | None, Receipt | None, list[EvolutionEvent]]:
-    """Apply and validate one capsule; the events say what happened and what the governor did."""
+) -> tuple[ReplayOutcome, ReasonCode | None, PatchValidation | None, list[EvolutionEvent]]:
+    """Apply and validate one capsule (a rebased variant that applies strictly first, else its
+    stored diff); the events say what happened and what the governor did."""
     capsule = capsule_view.capsule
     started = time.monotonic()
-    receipt: Receipt | None = None
+    done: PatchValidation | None = None
     receipt_hash: str | None = None
     reason: ReasonCode | None
     events: list[EvolutionEvent] = []
-    refusal = replay_refusal(capsule.diff, task, ctx.settings.guard)
+    variant = strict_variant(capsule_view, Path(task.repo_path), task.base_rev)
+    diff = variant.diff if variant is not None else capsule.diff
+    refusal = replay_refusal(diff, task, ctx.settings.guard)
     try:
         if refusal is not None:  # stored before the guard, or held for review: never run
             raise _Refused(refusal)
-        receipt = validate_patch(
+        done = validate_patch_applied(
             Path(task.repo_path),
             task.base_rev,
-            capsule.diff,
+            diff,
             task.plan,
             ctx.validator,
             ctx.settings.patch,
@@ -268,10 +308,12 @@ def _attempt(
     except PatchApplyError:
         outcome, reason = ReplayOutcome.APPLY_FAILED, ReasonCode.PATCH_APPLY_FAILED
     else:
+        receipt = done.receipt
         evaluation = evaluate(detection.receipt, receipt, task.plan.expectations)
         code = reason_for(evaluation)
         radius = receipt.blast_radius
-        scope = check_scope(radius, task.scope, diff_paths(capsule.diff)) if radius else None
+        touched = diff_paths(done.applied_diff or diff)
+        scope = check_scope(radius, task.scope, touched) if radius else None
         if code is ReasonCode.ACCEPTED and scope is not None and not scope.ok:
             outcome, reason = ReplayOutcome.SKIPPED, ReasonCode.REJECTED_BY_POLICY
         elif code is ReasonCode.ACCEPTED:
@@ -301,7 +343,7 @@ def _attempt(
             reason_code=reason,
             receipt_hash=receipt_hash,
             score=round(score, 6),
-            apply_step=receipt.apply_step.value if receipt and receipt.apply_step else None,
+            apply_step=done.receipt.apply_step.value if done and done.receipt.apply_step else None,
             duration_s=round(time.monotonic() - started, 3),
         )
     )
@@ -313,4 +355,4 @@ def _attempt(
             capsule_view, evidence, ctx.clock(), ctx.settings, replay_run_id
         )
         events += changes
-    return outcome, reason, receipt, events
+    return outcome, reason, done, events

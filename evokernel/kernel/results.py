@@ -9,6 +9,7 @@ from pydantic import Field
 from evokernel.models import AssetState, BlastRadius
 from evokernel.models._base import Model
 from evokernel.models.feedback import AgentFeedback, NextAction, ReasonCode
+from evokernel.models.patchtext import PatchFieldsModel
 from evokernel.policy import PolicyLimit
 from sandbox.evaluate import Evaluation
 from sandbox.junit import TestOutcome
@@ -35,7 +36,22 @@ class Detection(Model):
         return not self.receipt.passed or bool(self.signature)
 
 
-class CaptureResult(Model):
+class Landing(Model):
+    """What ``--apply`` did with a validated change: a commit on the branch, or why not."""
+
+    branch: str
+    """The branch asked for."""
+    landed: bool
+    """True when the commit exists on the branch."""
+    commit: str | None = None
+    """The commit's sha, when landed."""
+    reason_code: ReasonCode | None = None
+    """``landing_failed`` when it did not land."""
+    detail: str = ""
+    """What git said, when it did not land."""
+
+
+class CaptureResult(PatchFieldsModel):
     """The outcome of ``capture_from_proposal``: captured, or rejected with a reason code."""
 
     run_id: str
@@ -89,6 +105,9 @@ class CandidateScore(Model):
     """Signal similarity (1.0: same signature)."""
     components: dict[str, float] = Field(default_factory=dict)
     """Score factors."""
+    locality: bool = False
+    """True for a capsule below the similarity thresholds offered because its patch changed a
+    function the failure's code-under-test frames reach (``replay.max_candidates``)."""
     outcome: str | None = None
     """``hit``, ``apply_failed``, ``validation_failed``, ``infra_failed``, ``skipped``; ``None``
     when not tried."""
@@ -96,7 +115,7 @@ class CandidateScore(Model):
     """Why a tried candidate failed."""
 
 
-class ReplayDecision(Model):
+class ReplayDecision(PatchFieldsModel):
     """The outcome of ``replay_or_fallback_for_run``: a validated reuse, or a miss."""
 
     hit: bool
@@ -116,11 +135,19 @@ class ReplayDecision(Model):
     original_run_id: str | None = None
     """The run that produced the capsule."""
     diff: str | None = None
-    """The patch that validated."""
+    """The patch that validated, *as it applied to this tree* (``git diff`` of the validated
+    worktree), which is what ``--apply`` lands; byte-faithful."""
     base_rev: str = ""
     """Where it applied: the task's base revision ..."""
     apply_step: str | None = None
-    """... and which step of the apply fallback chain applied it."""
+    """... and which rung of the apply ladder applied it."""
+    rebased: bool = False
+    """True when the diff as applied differs from the capsule's stored diff (a
+    ``CapsuleRebased`` variant was recorded)."""
+    path_map: dict[str, str] = Field(default_factory=dict)
+    """Old path -> new path, for files the apply ladder found moved."""
+    landing: Landing | None = None
+    """What ``--apply`` did, when a branch was asked for."""
     receipt: Receipt | None = None
     """The replay validation receipt, on a hit."""
     candidates: list[CandidateScore] = Field(default_factory=list)
@@ -150,7 +177,7 @@ class SolveOutcome(StrEnum):
     """The last proposal was refused (tests modified, policy, hostile paths)."""
 
 
-class SolveResult(Model):
+class SolveResult(PatchFieldsModel):
     """The outcome of ``solve``: replay first, then agent attempts with feedback."""
 
     run_id: str
@@ -193,6 +220,8 @@ class SolveResult(Model):
     """Branch the validated change was committed on (``--apply``), if any."""
     commit: str | None = None
     """That commit's sha."""
+    landing: Landing | None = None
+    """What ``--apply`` did (landed, or ``landing_failed`` with git's words)."""
     limit: PolicyLimit | None = None
     """The scope limit the last proposal hit, for a ``rejected_by_policy`` result."""
 

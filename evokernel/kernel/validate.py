@@ -64,7 +64,7 @@ def validate_proposal(
     evaluation: Evaluation | None = None
     try:
         touched, guard = _refuse_early(ctx, task, proposal)
-        receipt = _validate(ctx, task, proposal, run_id)
+        receipt, _applied = _validate(ctx, task, proposal, run_id)
         evaluation = evaluate(detection.receipt, receipt, task.plan.expectations)
         reason = reason_for(evaluation)
         detail = evaluation.reason

@@ -7,10 +7,12 @@ from evokernel.models.assets import (
     Capsule,
     EnvFingerprint,
     Gene,
+    RebasedVariant,
     TransitionReason,
     ValidationEvidence,
 )
 from evokernel.models.evidence import Evidence, EvidenceKind
+from evokernel.models.patchtext import PatchFieldsModel, patch_bytes, patch_text
 from evokernel.models.proposal import MutationProposal, Proposer
 from evokernel.models.task import AgentTask, OriginKind, ScopeConstraints, TaskOrigin
 from sandbox import BlastRadius
@@ -26,9 +28,13 @@ __all__ = [
     "Gene",
     "MutationProposal",
     "OriginKind",
+    "PatchFieldsModel",
     "Proposer",
+    "RebasedVariant",
     "ScopeConstraints",
     "TaskOrigin",
     "TransitionReason",
     "ValidationEvidence",
+    "patch_bytes",
+    "patch_text",
 ]

@@ -7,6 +7,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from evokernel.models._base import Model
+from evokernel.models.patchtext import PatchFieldsModel
 from sandbox import BlastRadius
 
 
@@ -89,8 +90,12 @@ class Gene(Model):
     """Constraints that apply to solutions of this class."""
 
 
-class Capsule(Model):
-    """A validated solution instance for a gene."""
+class Capsule(PatchFieldsModel):
+    """A validated solution instance for a gene.
+
+    ``diff`` is byte-faithful (CRLF, no final newline, non-UTF-8 text kept; see
+    ``evokernel.models.patchtext``).
+    """
 
     capsule_id: str
     """``capsule_<hash>`` of gene id and diff hash."""
@@ -118,3 +123,30 @@ class Capsule(Model):
     """What producing it cost (agent time plus validation), for replay economics."""
     capture_tokens: int | None = None
     """Tokens the agent spent producing it, when known."""
+    changed_functions: list[str] = Field(default_factory=list)
+    """Functions its patch changed, as ``path::Qualified.name`` (locality: a failure whose
+    code-under-test frames reach one of them makes the capsule a candidate). Empty for
+    capsules captured before this was recorded; selection then derives them from ``diff``."""
+
+
+class RebasedVariant(PatchFieldsModel):
+    """A capsule's diff as it applied and validated on another tree (lineage ``rebased_from``).
+
+    Kept so that the next replay on that code line applies strictly; it shares the capsule's
+    id, gene, state and confidence.
+    """
+
+    rebased_from: str
+    """The capsule it is a variant of."""
+    diff: str
+    """The diff as applied to that tree (``git diff`` of the validated worktree)."""
+    diff_hash: str
+    """sha256 of the normalised diff."""
+    base_rev: str
+    """Revision it applied to and validated on."""
+    apply_step: str | None = None
+    """The rung of the apply ladder that applied the capsule's diff there."""
+    path_map: dict[str, str] = Field(default_factory=dict)
+    """Old path -> new path, for files the ladder found moved."""
+    replay_run_id: str
+    """The replay that validated it."""

@@ -68,6 +68,8 @@ class ReasonCode(StrEnum):
     """The agent did not answer within its time limit."""
     BUDGET_EXHAUSTED = "budget_exhausted"
     """Attempts, tokens or time ran out before a proposal validated."""
+    LANDING_FAILED = "landing_failed"
+    """The validated change could not be committed on the requested branch (nothing landed)."""
     REJECTED_BY_HUMAN = "rejected_by_human"
     """A person rejected the validated change."""
     UNKNOWN = "unknown"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from evokernel.models._base import Model
+from evokernel.models.patchtext import PatchFieldsModel
 
 
 class Proposer(Model):
@@ -22,7 +23,7 @@ class Proposer(Model):
     """Time the agent took, in seconds."""
 
 
-class MutationProposal(Model):
+class MutationProposal(PatchFieldsModel):
     """A proposed change. Never trusted: it is validated in a sandbox before anything else."""
 
     diff: str

@@ -14,7 +14,7 @@ from typing import Any
 
 from evokernel.events import ApprovalDecision, AssetType, LedgerEntryKind, ReplayOutcome
 from evokernel.events.assets import StateReason
-from evokernel.models import AssetState, Capsule, Evidence, EvidenceKind, Gene
+from evokernel.models import AssetState, Capsule, Evidence, EvidenceKind, Gene, RebasedVariant
 from evokernel.models.feedback import ReasonCode
 from evokernel.views import AccountView, CapsuleView, Counters, EvolutionView, GeneView
 
@@ -57,6 +57,7 @@ class _CapsuleState:
         "replay_run_ids",
         "reuse_count",
         "state",
+        "variants",
     )
 
     def __init__(self, view: CapsuleView) -> None:
@@ -67,6 +68,7 @@ class _CapsuleState:
         self.replay_run_ids = list(view.replay_run_ids)
         self.last_reason: StateReason | None = view.last_reason
         self.imported_from = view.imported_from
+        self.variants = list(view.variants)
 
 
 class _AccountState:
@@ -146,6 +148,7 @@ class ViewBuilder:
                 replay_run_ids=list(c.replay_run_ids),
                 last_reason=c.last_reason,
                 imported_from=c.imported_from,
+                variants=list(c.variants),
             )
             for capsule_id, c in self._capsules.items()
         }
@@ -251,6 +254,15 @@ class ViewBuilder:
         if capsule is not None:
             capsule.reuse_count += 1
             capsule.replay_run_ids.append(replay_run_id)
+
+    def capsule_rebased(self, variant: RebasedVariant) -> None:
+        """Keep a capsule's diff as applied on another tree (one variant per distinct diff)."""
+        self.counters["rebases"] += 1
+        capsule = self._capsules.get(variant.rebased_from)
+        if capsule is None:
+            return
+        capsule.variants = [v for v in capsule.variants if v.diff_hash != variant.diff_hash]
+        capsule.variants.append(variant)
 
     def approval(self, decision: ApprovalDecision, capsule_id: str | None, run_id: str) -> None:
         """A human verdict: evidence for the capsule; a rejected reuse is a false replay."""

@@ -24,10 +24,12 @@ from evokernel.events import (
     AssetType,
     BundleImported,
     CapsuleCommitted,
+    CapsuleRebased,
     CapsuleReused,
     DeliveryUpdated,
     EvolutionEvent,
     GeneSolidified,
+    LandingFailed,
     LedgerEntryKind,
     LedgerEntryRecorded,
     MutationProposed,
@@ -182,6 +184,18 @@ def _capsule_reused(event: CapsuleReused, view: ViewBuilder) -> ViewBuilder:
 
 
 @apply.register
+def _capsule_rebased(event: CapsuleRebased, view: ViewBuilder) -> ViewBuilder:
+    view.capsule_rebased(event.variant)
+    return view
+
+
+@apply.register
+def _landing_failed(event: LandingFailed, view: ViewBuilder) -> ViewBuilder:
+    view.count("landing_failures")
+    return view
+
+
+@apply.register
 def _replay_economics_recorded(event: ReplayEconomicsRecorded, view: ViewBuilder) -> ViewBuilder:
     view.economics(event.agent_calls_avoided, event.seconds_saved, event.tokens_saved or 0)
     return view
@@ -274,6 +288,7 @@ RAW_HANDLERS: dict[str, Callable[[Payload, ViewBuilder], None]] = {
         ApprovalDecision(p["decision"]), p.get("capsule_id"), p["run_id"]
     ),
     "delivery_updated": lambda p, v: v.count("deliveries"),
+    "landing_failed": lambda p, v: v.count("landing_failures"),
     "ledger_entry_recorded": lambda p, v: v.ledger_entry(
         p["account"], float(p["amount"]), LedgerEntryKind(p["entry_kind"])
     ),

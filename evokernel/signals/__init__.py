@@ -10,6 +10,7 @@ from evokernel.signals.base import (
     SignalStrength,
     strength_of,
 )
+from evokernel.signals.frames import CodeUnderTestExtractor, frame_signals, is_test_file
 from evokernel.signals.normalize import (
     message_template,
     normalize_paths,
@@ -27,6 +28,7 @@ from evokernel.signals.registry import (
 )
 
 __all__ = [
+    "CodeUnderTestExtractor",
     "Extractor",
     "Signal",
     "SignalKind",
@@ -36,7 +38,9 @@ __all__ = [
     "extract_signal_values",
     "extract_signals",
     "failure_signature",
+    "frame_signals",
     "gene_id_for",
+    "is_test_file",
     "message_template",
     "normalize_paths",
     "normalize_text",

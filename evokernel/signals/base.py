@@ -3,8 +3,9 @@
 A signal prints as ``kind:value`` (``exception:KeyError``, ``lint:F401``). Its strength follows
 from its kind, so a signal read back from a string (a stored gene, a task's declared signals)
 has the same strength as when it was extracted: kinds ending in ``-message`` or ``-warning``,
-and the generic ``error`` kind, are weak; every other kind is strong. Only strong signals make a
-failure signature.
+the generic ``error`` kind and failing test ids (``test-failed``, ``test-error``) are weak;
+every other kind is strong. Strong signals make a failure signature; failing test ids join it
+only when nothing in the failure names the code under test (see ``failure_signature``).
 """
 
 from __future__ import annotations
@@ -18,8 +19,12 @@ from evokernel.models._base import Model
 
 WEAK_KIND_SUFFIXES = ("-message", "-warning")
 """Kinds ending in one of these are weak: context for an agent, never part of a signature."""
-WEAK_KINDS = frozenset({"error"})
-"""Kinds that are weak by name (the generic ``error:`` line)."""
+TEST_ID_KINDS = frozenset({"test-failed", "test-error"})
+"""Failing test ids: weak evidence (releases rename and move tests while the bug stays)."""
+WEAK_KINDS = frozenset({"error"}) | TEST_ID_KINDS
+"""Kinds that are weak by name (the generic ``error:`` line, failing test ids)."""
+CODE_KINDS = frozenset({"code-frame", "code-call"})
+"""Kinds that name the code under test; when a failure has one, test ids stay out of its key."""
 
 
 class SignalStrength(StrEnum):
@@ -42,6 +47,9 @@ class SignalKind(StrEnum):
     UNBOUND_LOCAL = "unbound-local"
     MISSING_KEY = "missing-key"
     EXCEPTION_MESSAGE = "exception-message"
+    CODE_FRAME = "code-frame"
+    CODE_CALL = "code-call"
+    ASSERTION = "assertion"
     TEST_FAILED = "test-failed"
     TEST_ERROR = "test-error"
     LINT = "lint"

@@ -5,8 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from evokernel.ids import content_id
-from evokernel.signals.base import Extractor, Signal, SignalSource, SignalStrength
+from evokernel.signals.base import (
+    CODE_KINDS,
+    TEST_ID_KINDS,
+    Extractor,
+    Signal,
+    SignalSource,
+    SignalStrength,
+)
 from evokernel.signals.compilers import GccExtractor, RustcExtractor, TscExtractor
+from evokernel.signals.frames import CodeUnderTestExtractor
 from evokernel.signals.generic import GenericErrorExtractor
 from evokernel.signals.lint import LintExtractor
 from evokernel.signals.mypy import MypyExtractor
@@ -19,6 +27,7 @@ def default_extractors() -> list[Extractor]:
     """The bundled extractors, in a fixed order."""
     return [
         PythonTracebackExtractor(),
+        CodeUnderTestExtractor(),
         PytestSummaryExtractor(),
         LintExtractor(),
         MypyExtractor(),
@@ -71,14 +80,23 @@ def extract_signals(
 def failure_signature(signals: Iterable[Signal | str]) -> list[str]:
     """The sorted set of strong signals: the key of a gene.
 
+    The key speaks of the code under test (exception types, ``code-frame``, ``code-call``,
+    ``assertion`` ...). Failing test ids are weak evidence; they join the key only when no
+    signal names the code under test (no ``code-frame`` or ``code-call``), so a failure seen
+    only through its tests still has a problem class of its own.
     Strings are read as ``kind:value``; ones that are not signals raise ``ValueError``.
     """
     strong: set[str] = set()
+    test_ids: set[str] = set()
+    names_code = False
     for item in signals:
         signal = item if isinstance(item, Signal) else Signal.parse(item)
-        if signal.strength is SignalStrength.STRONG:
+        if signal.kind in TEST_ID_KINDS:
+            test_ids.add(str(signal))
+        elif signal.strength is SignalStrength.STRONG:
             strong.add(str(signal))
-    return sorted(strong)
+            names_code = names_code or signal.kind in CODE_KINDS
+    return sorted(strong if names_code else strong | test_ids)
 
 
 def gene_id_for(signature: Iterable[str]) -> str:

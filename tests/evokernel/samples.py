@@ -13,11 +13,13 @@ from evokernel.events import (
     AssetType,
     BundleImported,
     CapsuleCommitted,
+    CapsuleRebased,
     CapsuleReused,
     DeliveryState,
     DeliveryUpdated,
     EvolutionEvent,
     GeneSolidified,
+    LandingFailed,
     LedgerEntryKind,
     LedgerEntryRecorded,
     MutationProposed,
@@ -41,6 +43,8 @@ from evokernel.models import (
     Gene,
     MutationProposal,
     Proposer,
+    RebasedVariant,
+    patch_text,
 )
 from evokernel.models.feedback import ReasonCode
 
@@ -117,6 +121,20 @@ def one_of_each() -> list[EvolutionEvent]:
         ReplayEconomicsRecorded(
             replay_run_id="run-2", agent_calls_avoided=1, seconds_saved=2.5, tokens_saved=10
         ),
+        CapsuleRebased(
+            rebased_from="capsule_1",
+            gene_id="gene_1",
+            variant=RebasedVariant(
+                rebased_from="capsule_1",
+                diff=patch_text(b"+caf\xe9\r\n"),
+                diff_hash="k" * 64,
+                base_rev="rev-2",
+                apply_step="relocate",
+                path_map={"pkg.py": "pkg/__init__.py"},
+                replay_run_id="run-2",
+            ),
+        ),
+        LandingFailed(run_id="run-2", task_id="task-2", branch="evo/x", detail="moved"),
         ApprovalRecorded(
             approver="ana",
             decision=ApprovalDecision.REJECT,

@@ -84,3 +84,11 @@ def test_badly_quoted_name_is_a_parse_error() -> None:
     with pytest.raises(DiffParseError) as caught:
         parse_diff('--- "a/x\\q"\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n')
     assert caught.value.line == 1
+
+
+def test_crlf_and_non_utf8_diffs_read_as_text_lines_without_carriage_returns() -> None:
+    diff = b"--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\n-caf\xe9 = 1\r\n+caf\xe9 = 2\r\n"
+    (change,) = parse_diff(diff)
+    assert change.path == "x.py"
+    assert change.hunks[0].lines == ["-caf\udce9 = 1", "+caf\udce9 = 2"]
+    assert parse_diff(diff.decode("utf-8", "surrogateescape")) == [change]

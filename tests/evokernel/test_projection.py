@@ -92,7 +92,9 @@ def test_one_of_each_kind_lands_where_it_should(event_log: EventLog) -> None:
         EvidenceKind.REPLAY_PASSED,
         EvidenceKind.HUMAN_REJECTED,
     ]
-    assert [e.seq for e in mine.evidence] == [8, 11, 14]
+    assert [e.seq for e in mine.evidence] == [8, 11, 16]
+    assert [v.apply_step for v in mine.variants] == ["relocate"]
+    assert (c.rebases, c.landing_failures) == (1, 1)
     assert (mine.reuse_count, mine.replay_run_ids) == (1, ["run-2"])
     assert mine.last_reason is ReasonCode.REJECTED_BY_HUMAN
 

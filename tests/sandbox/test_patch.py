@@ -1,4 +1,7 @@
-"""The apply fallback chain: each step, in order, on real worktrees; failures roll back."""
+"""The apply ladder's git rungs and its order, on real worktrees; failures roll back.
+
+The content rungs (relocate, reduced context, symbol) are in ``test_patch_ladder.py``.
+"""
 
 from __future__ import annotations
 
@@ -57,28 +60,53 @@ def test_already_applied_diff_is_recognised_and_nothing_written(history: dict) -
         assert clean(ws.path)
 
 
-def test_three_way_merges_when_context_moved(history: dict) -> None:
+def test_reduced_context_applies_when_an_outer_context_line_changed(history: dict) -> None:
     with Workspaces(history["repo"]).create(history["v3"]) as ws:
         result = apply_patch(ws.path, history["diff"])
-        assert result.step is ApplyStep.THREE_WAY
+        assert result.step is ApplyStep.REDUCED_CONTEXT
+        assert [a.step for a in result.attempts] == [
+            "strict",
+            "already_applied",
+            "relocate",
+            "reduced_context",
+        ]
         assert (ws.path / "f.txt").read_text() == text((3, "THREE"), (6, "SIX"))
-        assert git(ws.path, "diff", "--cached") == ""  # left unstaged, like the other steps
 
 
-def test_reduced_context_applies_a_hand_written_diff_with_wrong_counts(
+def test_three_way_merges_when_reduced_context_is_ambiguous(git_repo: GitRepoFactory) -> None:
+    """Both outer context lines changed and the rest occurs twice: the content rungs refuse
+    (ambiguity), the three-way merge, which knows the base blob, places it."""
+    block = ["x\n", "y\n", "T\n", "z\n", "w\n"]
+    base = ["a1\n", "a3\n", *block, "b1\n", "p\n", "q\n", *block, "r\n"]
+    repo = git_repo({"f.txt": "".join(base)})
+    v1 = git(repo, "rev-parse", "HEAD").strip()
+    fixed = list(base)
+    fixed[4] = "FIXED\n"
+    commit_files(repo, {"f.txt": "".join(fixed)}, "fix")
+    diff = git(repo, "diff", v1, "HEAD")
+    drifted = list(base)
+    drifted[1], drifted[7] = "A3\n", "B1\n"
+    v3 = commit_files(repo, {"f.txt": "".join(drifted)}, "drift")
+    with Workspaces(repo).create(v3) as ws:
+        result = apply_patch(ws.path, diff)
+        assert result.step is ApplyStep.THREE_WAY
+        reduced = next(a for a in result.attempts if a.step is ApplyStep.REDUCED_CONTEXT)
+        assert "matches 2 places" in reduced.detail
+        expected = list(drifted)
+        expected[4] = "FIXED\n"
+        assert (ws.path / "f.txt").read_text() == "".join(expected)
+        assert git(ws.path, "diff", "--cached") == ""  # left unstaged, like the other rungs
+
+
+def test_relocate_applies_a_hand_written_diff_with_wrong_counts(
     git_repo: GitRepoFactory,
 ) -> None:
     repo = git_repo({"f.txt": "a\nb\nc\nd\n"})
     diff = "--- a/f.txt\n+++ b/f.txt\n@@ -1,2 +1,2 @@\n a\n-b\n+B\n c"  # no final newline
     with Workspaces(repo).create("HEAD") as ws:
         result = apply_patch(ws.path, diff)
-        assert result.step is ApplyStep.REDUCED_CONTEXT
-        assert [a.step for a in result.attempts] == [
-            "strict",
-            "already_applied",
-            "three_way",
-            "reduced_context",
-        ]
+        assert result.step is ApplyStep.RELOCATE
+        assert [a.step for a in result.attempts] == ["strict", "already_applied", "relocate"]
         assert (ws.path / "f.txt").read_text() == "a\nB\nc\nd\n"
 
 
@@ -86,7 +114,14 @@ def test_conflicting_diff_fails_every_step_and_leaves_the_tree_clean(history: di
     with Workspaces(history["repo"]).create(history["v4"]) as ws:
         with pytest.raises(PatchApplyError) as caught:
             apply_patch(ws.path, history["diff"])
-        assert len(caught.value.attempts) == 4
+        assert [a.split(":")[0] for a in caught.value.attempts] == [
+            "strict",
+            "already_applied",
+            "relocate",
+            "reduced_context",
+            "symbol",
+            "three_way",
+        ]
         assert caught.value.attempts[0].startswith("strict:")
         assert clean(ws.path)  # no conflict markers, no unmerged index entries
         assert (ws.path / "f.txt").read_text() == text((6, "six, differently"))

@@ -46,7 +46,10 @@ def test_same_failure_in_another_run_maps_to_the_same_gene(make_kernel, shop: Sa
     first = kernel.detect(shop_task(shop, "cart_bug"), "run_a")
     second = kernel.detect(shop_task(shop, "cart_bug_moved"), "run_b")
     assert first.signature == second.signature
-    assert "test-failed:tests/test_cart.py::test_total_with_discount" in first.signature
+    # Keyed on the code under test; the failing test id is weak evidence, not the key.
+    assert "code-call:total" in first.signature
+    assert "test-failed:tests/test_cart.py::test_total_with_discount" in first.signals
+    assert not any(s.startswith("test-failed:") for s in first.signature)
 
 
 def test_edit_of_an_existing_test_is_rejected_before_validation(

@@ -56,7 +56,8 @@ def test_replay_hit_carries_the_original_and_the_callers_run_ids(
     assert decision.hit and decision.reason_code is ReasonCode.REPLAY_HIT
     assert (decision.capsule_id, decision.original_run_id) == (capsule_id, "run_origin")
     assert decision.replay_run_id == "run_caller"
-    assert decision.diff == shop.fixes["cart"]
+    # The diff as it applied to this tree (the moved code), not the stored text.
+    assert _changes(decision.diff) == _changes(shop.fixes["cart"])
     assert decision.receipt is not None and decision.receipt.passed
     assert decision.candidates[0].capsule_id == capsule_id
     assert decision.candidates[0].similarity == 1.0 and decision.candidates[0].outcome == "hit"
@@ -140,3 +141,12 @@ def test_quarantined_capsule_returns_by_validating_again(make_kernel, shop: Samp
     decision = kernel.replay_or_fallback(shop_task(shop, "cart_bug_moved"))
     assert decision.hit, "a quarantined capsule is still tried"
     assert kernel.view().capsules[capsule_id].state is AssetState.PROMOTED
+
+
+def _changes(diff: str | None) -> list[str]:
+    """The added and removed lines of a diff, without headers."""
+    return [
+        line
+        for line in (diff or "").splitlines()
+        if line[:1] in {"+", "-"} and not line.startswith(("+++", "---"))
+    ]
