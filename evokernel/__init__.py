@@ -1,6 +1,6 @@
 """EvoKernel: make coding agents learn from verified experience.
 
-Import from here (``from evokernel import Projector, load_config``); deep modules are not
+Import from here (``from evokernel import EvolutionRepository, load_config``); deep modules are not
 public API. Names load on first use (PEP 562), so ``import evokernel`` is cheap and each command
 pays only for what it touches. A new public name gets its import under ``TYPE_CHECKING`` and an
 entry in ``_EXPORTS``; tests/test_meta.py checks the two agree with ``__all__``.
@@ -134,6 +134,7 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time they load on firs
         Evidence,
         EvidenceKind,
         Gene,
+        Model,
         MutationProposal,
         OriginKind,
         Proposer,
@@ -179,8 +180,8 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time they load on firs
         replay_task,
         run_task,
     )
-    from evokernel.projection import Projector, ViewBuilder, default_snapshot_path
-    from evokernel.runtime import Runtime, kernel_settings, open_runtime
+    from evokernel.projection import EvolutionRepository, ViewBuilder, default_snapshot_path
+    from evokernel.runtime import Runtime, kernel_settings, open_repository, open_runtime
     from evokernel.samples import SampleRepo, build_shop, commit, git, unified_diff
     from evokernel.schema import json_schemas
     from evokernel.server import build_app
@@ -248,6 +249,7 @@ _EXPORTS: dict[str, str] = {
     "EvoKernel": "evokernel.kernel",
     "EvoKernelError": "evokernel.errors",
     "EvolutionEvent": "evokernel.events",
+    "EvolutionRepository": "evokernel.projection",
     "EvolutionView": "evokernel.views",
     "FileApprover": "evokernel.devloop",
     "FixedApprover": "evokernel.devloop",
@@ -270,6 +272,7 @@ _EXPORTS: dict[str, str] = {
     "MessageFormatError": "evokernel.network",
     "MessageRefusedError": "evokernel.network",
     "MetricsSnapshot": "evokernel.metrics",
+    "Model": "evokernel.models",
     "MutationProposal": "evokernel.models",
     "MutationProposed": "evokernel.events",
     "MutationRejected": "evokernel.events",
@@ -280,7 +283,6 @@ _EXPORTS: dict[str, str] = {
     "NotPublisherError": "evokernel.network",
     "OriginKind": "evokernel.models",
     "PeerError": "evokernel.network",
-    "Projector": "evokernel.projection",
     "PromptApprover": "evokernel.devloop",
     "ProposalError": "evokernel.errors",
     "Proposer": "evokernel.models",
@@ -350,6 +352,7 @@ _EXPORTS: dict[str, str] = {
     "new_run_id": "evokernel.kernel",
     "open_github_loop": "evokernel.github",
     "open_node_api": "evokernel.network",
+    "open_repository": "evokernel.runtime",
     "open_runtime": "evokernel.runtime",
     "parse_event": "evokernel.events",
     "parse_proposal": "evokernel.operations",
@@ -443,6 +446,7 @@ __all__ = [
     "EvoKernel",
     "EvoKernelError",
     "EvolutionEvent",
+    "EvolutionRepository",
     "EvolutionView",
     "FileApprover",
     "FixedApprover",
@@ -465,6 +469,7 @@ __all__ = [
     "MessageFormatError",
     "MessageRefusedError",
     "MetricsSnapshot",
+    "Model",
     "MutationProposal",
     "MutationProposed",
     "MutationRejected",
@@ -475,7 +480,6 @@ __all__ = [
     "NotPublisherError",
     "OriginKind",
     "PeerError",
-    "Projector",
     "PromptApprover",
     "ProposalError",
     "Proposer",
@@ -545,6 +549,7 @@ __all__ = [
     "new_run_id",
     "open_github_loop",
     "open_node_api",
+    "open_repository",
     "open_runtime",
     "parse_event",
     "parse_proposal",

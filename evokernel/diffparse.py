@@ -15,7 +15,7 @@ import re
 from pydantic import Field
 
 from evokernel.errors import ProposalError
-from evokernel.models._base import Model
+from evokernel.models import Model
 from sandbox import DiffSyntaxError, git_line_names, read_name
 
 _DEV_NULL = "/dev/null"

@@ -16,8 +16,7 @@ from evokernel.config import EvoConfig
 from evokernel.errors import ProposalError
 from evokernel.kernel import CaptureResult, ReplayDecision, SolveOutcome, SolveResult
 from evokernel.landing import commit_on_branch, evo_trailers
-from evokernel.models import MutationProposal
-from evokernel.models._base import Model
+from evokernel.models import Model, MutationProposal
 from evokernel.models.feedback import AgentFeedback
 from evokernel.runtime import open_runtime
 from evokernel.tasks import task_for_repo

@@ -34,7 +34,7 @@ from evokernel.network.client import PeerClient
 from evokernel.network.identity import NodeInfo, keygen, node_info
 from evokernel.network.sync import CURSORS_NAME
 from evokernel.network.trust import PEERS_NAME
-from store import EventLog
+from evokernel.projection import EvolutionRepository
 
 app = typer.Typer(
     help="The evolution network: identity, signed bundles, peers, revokes, sync.",
@@ -190,8 +190,8 @@ def import_command(
     """
     store_dir, directory = _dirs(ctx, store, node_dir)
     trust = TrustStore(directory / PEERS_NAME)
-    with EventLog.open(store_dir) as log:
-        report = import_bundle(log, bundle.read_bytes(), trust, tofu=tofu)
+    with EvolutionRepository.open(store_dir) as repository:
+        report = import_bundle(repository, bundle.read_bytes(), trust, tofu=tofu)
     emit(report, json, _import_table)
 
 
@@ -212,8 +212,8 @@ def seed_command(
     """
     store_dir = cli_state(ctx).store_dir(store)
     seeds = load_seed_file(seed_file)
-    with EventLog.open(store_dir) as log:
-        report = import_seeds(log, seeds)
+    with EvolutionRepository.open(store_dir) as repository:
+        report = import_seeds(repository, seeds)
     emit(report, json, _import_table)
 
 
@@ -272,8 +272,8 @@ def apply_revocation_command(
     """
     store_dir, directory = _dirs(ctx, store, node_dir)
     trust = TrustStore(directory / PEERS_NAME)
-    with EventLog.open(store_dir) as log:
-        report = apply_revocation(log, revocation.read_bytes(), trust)
+    with EvolutionRepository.open(store_dir) as repository:
+        report = apply_revocation(repository, revocation.read_bytes(), trust)
     emit(report, json, _revocation_table)
 
 
@@ -322,8 +322,10 @@ def sync_command(
     trust = TrustStore(directory / PEERS_NAME)
     cursors = CursorStore(directory / CURSORS_NAME)
     token = _token(token_env)
-    with EventLog.open(store_dir) as log:
-        report = sync_from_peer(log, trust, cursors, peer, token, signals=signals or (), tofu=tofu)
+    with EvolutionRepository.open(store_dir) as repository:
+        report = sync_from_peer(
+            repository, trust, cursors, peer, token, signals=signals or (), tofu=tofu
+        )
     emit(report, json, _sync_table)
 
 

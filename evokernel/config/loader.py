@@ -28,7 +28,7 @@ from evokernel.config.sources import (
 )
 from evokernel.config.sources.base import KeyPath, set_path
 from evokernel.errors import ConfigError
-from evokernel.models._base import Model
+from evokernel.models import Model
 
 
 class ConfigEntry(Model):

@@ -17,8 +17,7 @@ from evokernel.economics import EconomicsConfig
 from evokernel.governor import GovernorConfig
 from evokernel.guards import GuardConfig
 from evokernel.logs import LogFormat
-from evokernel.models import ScopeConstraints
-from evokernel.models._base import Model
+from evokernel.models import Model, ScopeConstraints
 from evokernel.selection import SelectionConfig
 from sandbox import ValidationPlan
 from sandbox.config import DockerSandboxConfig, SandboxConfig
@@ -48,6 +47,8 @@ class StoreConfig(Section):
     """``fsync``: every append is fsynced before it returns; ``batch``: group commit."""
     snapshots: bool = True
     """Cache the evolution view in a snapshot next to the log and catch up from it."""
+    snapshot_every: int = Field(default=1_000, ge=1)
+    """Records between two view snapshots a writer saves (it also saves one on close)."""
 
 
 class LogConfig(Section):

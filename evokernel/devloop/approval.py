@@ -21,7 +21,7 @@ from evokernel.devloop.errors import ApprovalAbortedError, ApprovalFileError
 from evokernel.devloop.presenter import diff_renderable, logs_renderable, review_renderable
 from evokernel.devloop.review import Review
 from evokernel.events import ApprovalDecision
-from evokernel.models._base import Model
+from evokernel.models import Model
 
 _APPROVE = {"a", "approve", "y", "yes"}
 _REJECT = {"r", "reject", "n", "no"}

@@ -10,6 +10,7 @@ from evokernel.models.assets import (
     TransitionReason,
     ValidationEvidence,
 )
+from evokernel.models.base import Model
 from evokernel.models.evidence import Evidence, EvidenceKind
 from evokernel.models.proposal import MutationProposal, Proposer
 from evokernel.models.task import AgentTask, OriginKind, ScopeConstraints, TaskOrigin
@@ -24,6 +25,7 @@ __all__ = [
     "Evidence",
     "EvidenceKind",
     "Gene",
+    "Model",
     "MutationProposal",
     "OriginKind",
     "Proposer",

@@ -21,18 +21,16 @@ from evokernel.events import (
     AssetType,
     EvolutionEvent,
     RemoteRevocationReceived,
-    event_payload,
 )
 from evokernel.governor import revoke
-from evokernel.models import AssetState
-from evokernel.models._base import Model
+from evokernel.models import AssetState, Model
 from evokernel.network.bundle import new_message_id, signing_bytes
 from evokernel.network.errors import BundleReplayError, MessageFormatError, NotPublisherError
 from evokernel.network.identity import NodeIdentity
 from evokernel.network.importer import network_lock
 from evokernel.network.trust import TrustStore
 from evokernel.network.verify import RawMessage, check_sender, check_signature, decode, model_of
-from store import EventLog
+from evokernel.projection import EvolutionRepository
 
 REVOKE_FORMAT: Final = "evokernel-revoke/1"
 """The ``format`` of revoke messages (keeps their signatures apart from bundles')."""
@@ -103,7 +101,7 @@ def sign_revocation(
 
 
 def apply_revocation(
-    log: EventLog, revocation: Revocation | RawMessage, trust: TrustStore
+    repository: EvolutionRepository, revocation: Revocation | RawMessage, trust: TrustStore
 ) -> RevocationReport:
     """Verify a revoke and, when its signer published the capsule here, revoke it.
 
@@ -129,7 +127,7 @@ def apply_revocation(
         message_id=body.message_id,
         sender_id=body.sender_id,
     )
-    with network_lock(log) as view:
+    with network_lock(repository) as view:
         if body.message_id in view.network_messages:
             raise BundleReplayError(
                 f"revoke {body.message_id} was already received",
@@ -162,7 +160,7 @@ def apply_revocation(
                     evidence={**transition.evidence, "message_id": body.message_id},
                 )
             )
-        log.append_many(event_payload(event) for event in events)
+        repository.record(events)
     return RevocationReport(
         asset_id=body.asset_id,
         sender_id=body.sender_id,

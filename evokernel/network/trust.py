@@ -15,7 +15,7 @@ from pathlib import Path
 from filelock import FileLock
 from pydantic import Field, ValidationError
 
-from evokernel.models._base import Model
+from evokernel.models import Model
 from evokernel.network.errors import MessageFormatError, NetworkError
 from evokernel.network.identity import node_id_for
 from evokernel.network.nodefiles import make_node_dir, replace_json

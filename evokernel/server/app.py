@@ -37,7 +37,6 @@ from evokernel.metrics import (
     render_metrics,
     snapshot_from_view,
 )
-from evokernel.projection import default_snapshot_path
 from sandbox import DockerSandboxConfig, LocalSandboxConfig
 from sandbox.dockerclient import ClientFactory
 from store import StoreError
@@ -63,7 +62,7 @@ def build_app(
         latency: sandbox latency measured in this process, shown in ``/metrics``.
         client_factory: engine clients for ``/healthz`` (the configured engine by default).
     """
-    live = LiveView(store_dir, default_snapshot_path(store_dir))
+    live = LiveView(store_dir)
     registry = metrics_registry(lambda: snapshot_from_view(live.current(), latency))
 
     def metrics(request: Request) -> Response:
