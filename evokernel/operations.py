@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from evokernel.agents.factory import make_agent
 from evokernel.config import EvoConfig
-from evokernel.errors import ProposalError
+from evokernel.errors import ProposalError, first_problem
 from evokernel.kernel import CaptureResult, ReplayDecision, SolveOutcome, SolveResult
 from evokernel.landing import commit_on_branch, evo_trailers
 from evokernel.models import Model, MutationProposal
@@ -44,9 +44,7 @@ def parse_proposal(text: str | bytes) -> MutationProposal:
     try:
         return MutationProposal.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(root)"
-        raise ProposalError(f"proposal field {where}: {first['msg']}") from exc
+        raise ProposalError(f"proposal field {first_problem(exc)}") from exc
 
 
 def run_task(

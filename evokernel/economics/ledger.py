@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from pydantic import ValidationError
 
 from evokernel.economics.config import EconomicsConfig
-from evokernel.errors import EventPayloadError
+from evokernel.errors import EventPayloadError, first_problem
 from evokernel.events import (
     LedgerEntryKind,
     LedgerEntryRecorded,
@@ -204,8 +204,7 @@ def ledger_entries(log: EventLog, account: str | None = None) -> Iterator[Ledger
         try:
             entry = LedgerEntryRecorded.model_validate(record.payload)
         except ValidationError as exc:
-            reason = exc.errors()[0]["msg"] if exc.errors() else str(exc)
-            raise EventPayloadError(record.seq, record.kind, reason) from exc
+            raise EventPayloadError(record.seq, record.kind, first_problem(exc)) from exc
         yield LedgerEntry(
             seq=record.seq,
             ts=record.ts,

@@ -47,7 +47,7 @@ from evokernel.network.export import export_store
 from evokernel.network.identity import NodeIdentity, default_node_dir
 from evokernel.network.importer import import_bundle
 from evokernel.network.revocation import apply_revocation
-from evokernel.network.trust import PEERS_NAME, TrustStore
+from evokernel.network.trust import TrustStore
 from evokernel.projection import EvolutionRepository
 from store import StoreError
 
@@ -93,7 +93,7 @@ def open_node_api(
     return NodeApiState(
         store_dir=store_dir,
         identity=NodeIdentity.load(directory),
-        trust=TrustStore(directory / PEERS_NAME),
+        trust=TrustStore.of_node(directory),
         token=token,
         tofu=tofu,
     )

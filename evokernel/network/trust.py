@@ -64,6 +64,11 @@ class TrustStore:
         self.path = path
         self._lock = FileLock(str(path) + ".lock", timeout=30)
 
+    @classmethod
+    def of_node(cls, node_dir: Path) -> TrustStore:
+        """The trusted peers of the node whose files live in ``node_dir`` (``PEERS_NAME``)."""
+        return cls(node_dir / PEERS_NAME)
+
     def peers(self) -> list[TrustedPeer]:
         """Every trusted peer, by node id."""
         return sorted(self._read().peers.values(), key=lambda peer: peer.node_id)

@@ -24,7 +24,6 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
 
 from evokernel.errors import EvoKernelError
 from evokernel.events import EvolutionEvent, event_payload
@@ -233,12 +232,7 @@ class EvolutionRepository:
     def __enter__(self) -> EvolutionRepository:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def __repr__(self) -> str:

@@ -232,18 +232,24 @@ def test_a_snapshot_of_another_chain_is_discarded_and_the_log_kept(
     assert (directory / "events.jsonl").read_bytes() == log_bytes
 
 
+def end_of(directory: Path) -> int:
+    """Where the log ends now: truncating it there later cuts what was added since."""
+    with EventLog.open_readonly(directory) as log:
+        head = log.position()
+    assert head is not None
+    return head.offset
+
+
 def test_a_log_cut_under_an_open_repository_is_folded_again(tmp_path: Path) -> None:
     directory = tmp_path / "store"
     events = mixed_stream(500, seed=6)
     write_store(directory, events[:300])
-    with EventLog.open_readonly(directory) as log:
-        cut_at = log.position()
-    assert cut_at is not None
+    cut_at = end_of(directory)
     write_store(directory, events[300:])
 
     with EvolutionRepository.open(directory, readonly=True) as reader:
         assert reader.view().last_seq == 500
-        os.truncate(directory / "events.jsonl", cut_at.offset)  # the log loses 200 records
+        os.truncate(directory / "events.jsonl", cut_at)  # the log loses 200 records
         after_cut = reader.view()
         assert after_cut.last_seq == 300
         assert after_cut == cold(directory)
@@ -253,13 +259,11 @@ def test_a_snapshot_beyond_a_cut_log_is_discarded(tmp_path: Path) -> None:
     directory = tmp_path / "store"
     events = mixed_stream(500, seed=9)
     write_store(directory, events[:300])
-    with EventLog.open_readonly(directory) as log:
-        cut_at = log.position()
-    assert cut_at is not None
+    cut_at = end_of(directory)
     with EvolutionRepository.open(directory) as repository:
         repository.record(events[300:])
     assert snapshot_seq(directory) == 500
-    os.truncate(directory / "events.jsonl", cut_at.offset)
+    os.truncate(directory / "events.jsonl", cut_at)
 
     with EvolutionRepository.open(directory, readonly=True) as reader:
         assert reader.view() == cold(directory)
