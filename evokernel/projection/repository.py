@@ -89,13 +89,14 @@ class EvolutionRepository:
         self._position: Position | None = None
         self._snapshot_seq = 0
         self._closed = False
+        self._recorded = False
         self.folded = 0
         """Records folded into the view by this repository (a snapshot's records excluded)."""
 
     @classmethod
     def open(
         cls,
-        directory: Path,
+        directory: str | Path,
         *,
         readonly: bool = False,
         durability: Durability | str = Durability.FSYNC,
@@ -108,11 +109,9 @@ class EvolutionRepository:
             StoreNotFoundError: ``readonly`` and there is no store there.
             StoreError: the store cannot be opened.
         """
-        directory = Path(directory)
-        log = (
-            EventLog.open_readonly(directory) if readonly else EventLog.open(directory, durability)
-        )
-        path = default_snapshot_path(directory) if snapshots else None
+        root = Path(directory)
+        log = EventLog.open_readonly(root) if readonly else EventLog.open(root, durability)
+        path = default_snapshot_path(root) if snapshots else None
         return cls(log, snapshot_path=path, snapshot_every=snapshot_every)
 
     # -- what features use ----------------------------------------------------------------
@@ -170,6 +169,7 @@ class EvolutionRepository:
             return []
         with self._lock:
             records = self._log.append_many(event_payload(event) for event in events)
+            self._recorded = True
             for subscriber in list(self._subscribers):
                 self._notify(subscriber, records)
             if records[-1].seq - self._snapshot_seq >= self._snapshot_every:
@@ -216,13 +216,18 @@ class EvolutionRepository:
             return True
 
     def close(self) -> None:
-        """Snapshot what is new (writable repositories), then close the log. Idempotent."""
+        """Snapshot what is new, then close the log. Idempotent.
+
+        Only a writable repository that recorded something or built its view snapshots here:
+        opening a store just to create or check it never folds its whole log.
+        """
         with self._lock:
             if self._closed:
                 return
             self._closed = True
             try:
-                self.take_snapshot()
+                if self._recorded or self._position is not None:
+                    self.take_snapshot()
             except (StoreError, EvoKernelError) as exc:
                 # The log cannot be folded; the view is a cache and closing must still close.
                 logger.warning("no view snapshot on close: %s", exc)

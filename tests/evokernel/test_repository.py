@@ -166,6 +166,15 @@ def test_the_next_open_folds_only_the_records_after_the_snapshot(tmp_path: Path)
     assert reader.folded == 10
 
 
+def test_opening_a_store_without_using_it_does_not_fold_the_log_to_close(
+    store_dir: Path,
+) -> None:
+    with EvolutionRepository.open(store_dir) as repository:
+        pass
+    assert repository.folded == 0
+    assert snapshot_seq(store_dir) is None
+
+
 def test_snapshots_off_means_none_read_or_written(tmp_path: Path) -> None:
     directory = tmp_path / "store"
     with EvolutionRepository.open(directory, snapshots=False, snapshot_every=5) as repository:
