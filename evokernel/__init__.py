@@ -1,6 +1,6 @@
 """EvoKernel: make coding agents learn from verified experience.
 
-Import from here (``from evokernel import Projector, load_config``); deep modules are not
+Import from here (``from evokernel import EvolutionRepository, load_config``); deep modules are not
 public API. Names load on first use (PEP 562), so ``import evokernel`` is cheap and each command
 pays only for what it touches. A new public name gets its import under ``TYPE_CHECKING`` and an
 entry in ``_EXPORTS``; tests/test_meta.py checks the two agree with ``__all__``.
@@ -136,6 +136,7 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time they load on firs
         Evidence,
         EvidenceKind,
         Gene,
+        Model,
         MutationProposal,
         OriginKind,
         Proposer,
@@ -181,8 +182,8 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time they load on firs
         replay_task,
         run_task,
     )
-    from evokernel.projection import Projector, ViewBuilder, default_snapshot_path
-    from evokernel.runtime import Runtime, kernel_settings, open_runtime
+    from evokernel.projection import EvolutionRepository, ViewBuilder, default_snapshot_path
+    from evokernel.runtime import Runtime, kernel_settings, open_repository, open_runtime
     from evokernel.samples import SampleRepo, build_shop, commit, git, unified_diff
     from evokernel.schema import json_schemas
     from evokernel.server import build_app
@@ -250,6 +251,7 @@ _EXPORTS: dict[str, str] = {
     "EvoKernel": "evokernel.kernel",
     "EvoKernelError": "evokernel.errors",
     "EvolutionEvent": "evokernel.events",
+    "EvolutionRepository": "evokernel.projection",
     "EvolutionView": "evokernel.views",
     "FileApprover": "evokernel.devloop",
     "FixedApprover": "evokernel.devloop",
@@ -274,6 +276,7 @@ _EXPORTS: dict[str, str] = {
     "MessageFormatError": "evokernel.network",
     "MessageRefusedError": "evokernel.network",
     "MetricsSnapshot": "evokernel.metrics",
+    "Model": "evokernel.models",
     "MutationProposal": "evokernel.models",
     "MutationProposed": "evokernel.events",
     "MutationRejected": "evokernel.events",
@@ -284,7 +287,6 @@ _EXPORTS: dict[str, str] = {
     "NotPublisherError": "evokernel.network",
     "OriginKind": "evokernel.models",
     "PeerError": "evokernel.network",
-    "Projector": "evokernel.projection",
     "PromptApprover": "evokernel.devloop",
     "ProposalError": "evokernel.errors",
     "Proposer": "evokernel.models",
@@ -356,6 +358,7 @@ _EXPORTS: dict[str, str] = {
     "new_run_id": "evokernel.kernel",
     "open_github_loop": "evokernel.github",
     "open_node_api": "evokernel.network",
+    "open_repository": "evokernel.runtime",
     "open_runtime": "evokernel.runtime",
     "parse_event": "evokernel.events",
     "parse_proposal": "evokernel.operations",
@@ -449,6 +452,7 @@ __all__ = [
     "EvoKernel",
     "EvoKernelError",
     "EvolutionEvent",
+    "EvolutionRepository",
     "EvolutionView",
     "FileApprover",
     "FixedApprover",
@@ -473,6 +477,7 @@ __all__ = [
     "MessageFormatError",
     "MessageRefusedError",
     "MetricsSnapshot",
+    "Model",
     "MutationProposal",
     "MutationProposed",
     "MutationRejected",
@@ -483,7 +488,6 @@ __all__ = [
     "NotPublisherError",
     "OriginKind",
     "PeerError",
-    "Projector",
     "PromptApprover",
     "ProposalError",
     "Proposer",
@@ -555,6 +559,7 @@ __all__ = [
     "new_run_id",
     "open_github_loop",
     "open_node_api",
+    "open_repository",
     "open_runtime",
     "parse_event",
     "parse_proposal",

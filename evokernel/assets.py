@@ -11,15 +11,13 @@ from pathlib import Path
 
 from pydantic import Field
 
-from evokernel.confidence import ConfidenceConfig, confidence
+from evokernel.confidence import ConfidenceConfig
 from evokernel.errors import AssetNotFoundError
-from evokernel.events import AssetStateChanged, AssetType, event_payload
+from evokernel.events import AssetStateChanged, AssetType
 from evokernel.governor import revoke
-from evokernel.models import AssetState, Capsule, Gene
-from evokernel.models._base import Model
-from evokernel.projection import Projector, default_snapshot_path
+from evokernel.models import AssetState, Capsule, Gene, Model
+from evokernel.projection import EvolutionRepository
 from evokernel.views import EvolutionView
-from store import EventLog
 
 
 class CapsuleRow(Model):
@@ -104,8 +102,8 @@ def _now() -> datetime:
 
 
 def _view(store_dir: Path) -> EvolutionView:
-    with EventLog.open_readonly(store_dir) as log:
-        return Projector(log, default_snapshot_path(store_dir)).load()
+    with EvolutionRepository.open(store_dir, readonly=True) as repository:
+        return repository.view()
 
 
 def list_assets(
@@ -119,7 +117,7 @@ def list_assets(
             capsule_id=c.capsule.capsule_id,
             gene_id=c.capsule.gene_id,
             state=c.state,
-            confidence=round(confidence(c.evidence, moment, conf), 4),
+            confidence=c.confidence_at(moment, conf),
             reuse_count=c.reuse_count,
             origin_run_id=c.capsule.origin_run_id,
             files=c.capsule.blast_radius.files,
@@ -160,9 +158,7 @@ def show_asset(
             gene=gene.gene if gene else None,
             capsule=capsule.capsule,
             state=capsule.state,
-            confidence=round(
-                confidence(capsule.evidence, now or _now(), config or ConfidenceConfig()), 4
-            ),
+            confidence=capsule.confidence_at(now or _now(), config or ConfidenceConfig()),
             reuse_count=capsule.reuse_count,
             replay_run_ids=capsule.replay_run_ids,
             evidence=[e.kind.value for e in capsule.evidence],
@@ -179,22 +175,14 @@ def show_asset(
 
 
 def revoke_capsule(
-    log: EventLog,
-    capsule_id: str,
-    *,
-    by: str,
-    note: str = "",
-    view: EvolutionView | None = None,
+    repository: EvolutionRepository, capsule_id: str, *, by: str, note: str = ""
 ) -> RevokeResult:
     """Revoke a capsule in an open store: it is never replayed again.
-
-    ``view`` is the store's current view when the caller already holds one (the kernel
-    does); otherwise it is built from the log.
 
     Raises:
         AssetNotFoundError: no capsule with that id.
     """
-    capsule = (view if view is not None else Projector(log).load()).capsules.get(capsule_id)
+    capsule = repository.view().capsules.get(capsule_id)
     if capsule is None:
         raise AssetNotFoundError(capsule_id)
     transition = revoke(capsule.state, by=by, note=note)
@@ -208,11 +196,11 @@ def revoke_capsule(
         reason_code=transition.reason_code,
         evidence=dict(transition.evidence),
     )
-    log.append(*event_payload(event))
+    repository.record([event])
     return RevokeResult(capsule_id=capsule_id, revoked=True, state=transition.to_state)
 
 
 def revoke_asset(store_dir: Path, capsule_id: str, *, by: str, note: str = "") -> RevokeResult:
     """``revoke_capsule`` on the store at ``store_dir``."""
-    with EventLog.open(store_dir) as log:
-        return revoke_capsule(log, capsule_id, by=by, note=note)
+    with EvolutionRepository.open(store_dir) as repository:
+        return revoke_capsule(repository, capsule_id, by=by, note=note)

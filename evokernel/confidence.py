@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 from pydantic import Field, field_validator
 
-from evokernel.models._base import Model
+from evokernel.models import Model
 from evokernel.models.evidence import Evidence, EvidenceKind
 
 _SECONDS_PER_DAY = 86_400.0

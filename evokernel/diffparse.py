@@ -12,7 +12,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from evokernel.errors import ProposalError
-from evokernel.models._base import Model
+from evokernel.models import Model
 from sandbox import DiffSyntaxError, FilePatch, ParsedPatch, PatchHunk, parse_patch
 
 DEV_NULL = "/dev/null"

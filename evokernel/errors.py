@@ -15,6 +15,24 @@ Outcomes (a rejected proposal, a replay miss, a failed validation) are values ca
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
+
+def first_problem(exc: ValidationError) -> str:
+    """``where: what`` of pydantic's first complaint, and how many more there are.
+
+    Every "this input does not fit its model" message (a store payload, a proposal, a network
+    message, an approval file) names the field the same way: ``capsule.diff_hash: String
+    should have at most 64 characters (+1 more)``.
+    """
+    errors = exc.errors(include_url=False, include_input=False)
+    if not errors:
+        return str(exc)
+    first = errors[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(root)"
+    more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{where}: {first['msg']}{more}"
+
 
 class EvoKernelError(Exception):
     """Base of every error the evokernel package raises."""

@@ -28,7 +28,7 @@ from enum import StrEnum
 from pydantic import Field, model_validator
 
 from evokernel.confidence import ConfidenceConfig, ConfidenceSummary, summarize
-from evokernel.models._base import Model
+from evokernel.models import Model
 from evokernel.models.assets import AssetState, TransitionReason
 from evokernel.models.evidence import Evidence
 from sandbox import BlastRadius

@@ -31,7 +31,7 @@ from pydantic import Field, StrictBool
 from evokernel.config_sections import TOP, UNKNOWN, ScanState, Syntax, matches_section, scan
 from evokernel.diffparse import DiffFileChange, Hunk, parse_diff
 from evokernel.globs import match_any
-from evokernel.models._base import Model
+from evokernel.models import Model
 from evokernel.models.feedback import NextAction, ReasonCode
 from sandbox import HarnessPolicy
 

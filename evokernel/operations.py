@@ -13,11 +13,10 @@ from pydantic import ValidationError
 
 from evokernel.agents.factory import make_agent
 from evokernel.config import EvoConfig
-from evokernel.errors import ProposalError
+from evokernel.errors import ProposalError, first_problem
 from evokernel.kernel import CaptureResult, ReplayDecision, SolveResult
 from evokernel.landing import BranchLander
-from evokernel.models import AgentTask, MutationProposal
-from evokernel.models._base import Model
+from evokernel.models import AgentTask, Model, MutationProposal
 from evokernel.models.feedback import AgentFeedback
 from evokernel.runtime import open_runtime
 from evokernel.tasks import task_for_repo
@@ -57,9 +56,7 @@ def parse_proposal(text: str | bytes) -> MutationProposal:
     try:
         return MutationProposal.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(root)"
-        raise ProposalError(f"proposal field {where}: {first['msg']}") from exc
+        raise ProposalError(f"proposal field {first_problem(exc)}") from exc
 
 
 def run_task(

@@ -15,7 +15,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from evokernel.globs import match_any, normalize_repo_path
-from evokernel.models._base import Model
+from evokernel.models import Model
 from evokernel.models.feedback import NextAction, ReasonCode
 from evokernel.models.task import ScopeConstraints
 from sandbox import BlastRadius

@@ -14,7 +14,7 @@ from pathlib import Path
 from evokernel.config import EvoConfig
 from evokernel.kernel import EvoKernel, KernelSettings
 from evokernel.metrics import SandboxLatency, TimedSandbox
-from evokernel.projection import default_snapshot_path
+from evokernel.projection import EvolutionRepository
 from sandbox import Sandbox, make_sandbox
 from sandbox.validator import Validator
 from store import EventLog
@@ -43,8 +43,8 @@ class Runtime:
     """The kernel facade."""
     sandbox: Sandbox
     """The sandbox backend (its warm pool, if any, lives here)."""
-    log: EventLog
-    """The evolution store."""
+    repository: EvolutionRepository
+    """The evolution store (the kernel's): read its view, write with ``record``."""
     latency: SandboxLatency = field(default_factory=SandboxLatency)
     """Sandbox start and run latency of this runtime's validations (``evokernel.metrics``)."""
 
@@ -55,6 +55,11 @@ class Runtime:
         finally:
             self.latency.forget_pool(self.sandbox)
             self.sandbox.close()
+
+    @property
+    def log(self) -> EventLog:
+        """The underlying log, for reading; write through ``repository.record``."""
+        return self.repository.log
 
 
 def exclude_from_git(directory: Path) -> None:
@@ -79,25 +84,42 @@ def exclude_from_git(directory: Path) -> None:
         return
 
 
+def open_repository(
+    config: EvoConfig, store_dir: Path | None = None, *, readonly: bool = False
+) -> EvolutionRepository:
+    """The store of ``config`` (or at ``store_dir``) with its durability and snapshot schedule.
+
+    Raises:
+        StoreNotFoundError: ``readonly`` and there is no store there.
+        StoreError: the store cannot be opened.
+    """
+    store = config.store
+    return EvolutionRepository.open(
+        Path(store_dir or store.path),
+        readonly=readonly,
+        durability=store.durability,
+        snapshots=store.snapshots,
+        snapshot_every=store.snapshot_every,
+        max_record_bytes=store.max_record_bytes,
+    )
+
+
 def build_kernel(
     config: EvoConfig,
-    log: EventLog,
-    store_dir: Path,
+    repository: EvolutionRepository,
     sandbox: Sandbox,
     latency: SandboxLatency,
     *,
     workspace_root: Path | None = None,
 ) -> EvoKernel:
-    """A kernel over ``log`` (the store at ``store_dir``) that validates on ``sandbox``.
+    """A kernel over ``repository`` that validates on ``sandbox``.
 
-    The sandbox stays the caller's (a server shares one between several kernels); closing
-    the kernel closes only its store.
+    The sandbox stays the caller's (a server shares one between several kernels).
     """
     return EvoKernel(
-        log,
+        repository,
         Validator(TimedSandbox(sandbox, latency)),
         settings=kernel_settings(config),
-        snapshot_path=default_snapshot_path(store_dir),
         workspace_root=workspace_root,
     )
 
@@ -120,16 +142,16 @@ def open_runtime(
         EngineUnavailableError / SandboxError: the sandbox backend cannot start.
     """
     directory = Path(store_dir or config.store.path)
-    log = EventLog.open(directory, max_record_bytes=config.store.max_record_bytes)
+    repository = open_repository(config, directory)
     exclude_from_git(directory)
     try:
         sandbox = make_sandbox(config.sandbox)
     except BaseException:
-        log.close()
+        repository.close()
         raise
     latency = latency or SandboxLatency()
-    kernel = build_kernel(config, log, directory, sandbox, latency, workspace_root=workspace_root)
-    runtime = Runtime(kernel=kernel, sandbox=sandbox, log=log, latency=latency)
+    kernel = build_kernel(config, repository, sandbox, latency, workspace_root=workspace_root)
+    runtime = Runtime(kernel=kernel, sandbox=sandbox, repository=repository, latency=latency)
     try:
         yield runtime
     finally:

@@ -18,7 +18,7 @@ from pydantic import Field
 
 from evokernel.config import EvoConfig
 from evokernel.errors import EvoKernelError
-from evokernel.models._base import Model
+from evokernel.models import Model
 
 logger = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from typing import NamedTuple
 from pydantic import Field
 
 from evokernel.governor import may_replay
-from evokernel.models._base import Model
+from evokernel.models import Model
 from evokernel.models.assets import AssetState, EnvFingerprint
 from evokernel.signals.base import TEST_ID_KINDS, SignalStrength, strength_of
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from pydantic import Field
 
-from evokernel.models._base import Model
-from evokernel.projection import Projector, default_snapshot_path
+from evokernel.models import Model
+from evokernel.projection import EvolutionRepository
 from evokernel.views import Counters
 from store import EventLog, Record
 
@@ -57,9 +57,9 @@ def store_stats(store_dir: Path, *, use_snapshot: bool = True) -> StoreStats:
         StoreNotFoundError: no log in ``store_dir``.
         UnknownEventKindError / EventPayloadError: a record this version cannot read.
     """
-    with EventLog.open_readonly(store_dir) as log:
-        snapshot = default_snapshot_path(store_dir) if use_snapshot else None
-        view = Projector(log, snapshot).load()
+    repository = EvolutionRepository.open(store_dir, readonly=True, snapshots=use_snapshot)
+    with repository:
+        view, log = repository.view(), repository.log
         torn = log.recovery
         return StoreStats(
             path=store_dir,

@@ -15,7 +15,7 @@ import io
 import tokenize
 from collections.abc import Iterable
 
-from evokernel.models._base import Model
+from evokernel.models import Model
 
 HOOK_PREFIX = "pytest_"
 """Pytest hook implementations and ``pytest_plugins`` all start with it."""

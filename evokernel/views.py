@@ -6,12 +6,14 @@ confidence and the governor read them; nothing here is ever written back to the 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import Field
 
+from evokernel.confidence import ConfidenceConfig, confidence
 from evokernel.events._enums import LedgerEntryKind
 from evokernel.events.assets import StateReason
-from evokernel.models import AssetState, Capsule, Evidence, Gene, RebasedVariant
-from evokernel.models._base import Model
+from evokernel.models import AssetState, Capsule, Evidence, Gene, Model, RebasedVariant
 
 
 class GeneView(Model):
@@ -48,6 +50,14 @@ class CapsuleView(Model):
     variants: list[RebasedVariant] = Field(default_factory=list)
     """Its diff as applied and validated on other trees (``CapsuleRebased``), oldest first,
     one per distinct diff: tried before the stored diff when one applies strictly."""
+
+    def confidence_at(self, now: datetime, config: ConfidenceConfig) -> float:
+        """Confidence at ``now`` as every report shows it (rounded to 4 places).
+
+        Callers pass their own clock's ``now`` (the kernel's, injectable in tests), so two
+        reports of one run never disagree because each asked the system clock.
+        """
+        return round(confidence(self.evidence, now, config), 4)
 
 
 class Counters(Model):
@@ -167,3 +177,10 @@ class EvolutionView(Model):
         if gene is None:
             return []
         return [self.capsules[c] for c in gene.capsule_ids if c in self.capsules]
+
+    def confidence_of(
+        self, capsule_id: str | None, config: ConfidenceConfig, now: datetime
+    ) -> float | None:
+        """A capsule's confidence at ``now``, or None when there is no such capsule."""
+        found = self.capsules.get(capsule_id) if capsule_id else None
+        return found.confidence_at(now, config) if found is not None else None

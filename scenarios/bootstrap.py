@@ -82,7 +82,7 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
                 return found.state.value if found else None
 
             # 1. Every seed arrives quarantined; nothing is validated yet.
-            report = import_seeds(runtime.log, seeds)
+            report = import_seeds(runtime.repository, seeds)
             view = kernel.view()
             states = sorted({c.state.value for c in view.capsules.values()})
             cart = _seed_of(kernel, "test-failed:tests/test_cart.py::test_total_with_discount")
@@ -104,7 +104,7 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
 
             # 2. The same seed file again: nothing is written.
             before = kernel.view().last_seq
-            again = import_seeds(runtime.log, seeds)
+            again = import_seeds(runtime.repository, seeds)
             steps.append(
                 BootstrapStep(
                     name="seeding again writes nothing",

@@ -113,7 +113,7 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
             def publish(name: str, seeds: list[dict[str, object]]) -> ImportReport:
                 seed_file = SeedFile.model_validate({"name": name, "seeds": seeds})
                 # Importing a publication records the publisher's stake per capsule.
-                return import_seeds(runtime.log, seed_file, economics)
+                return import_seeds(runtime.repository, seed_file, economics)
 
             repo = cart_task.repo_identity
             alice = publish(

@@ -100,7 +100,7 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
             )
 
             # 2. A exports a signed bundle.
-            bundle = export_bundle(runtime_a.log, node_a)
+            bundle = export_bundle(runtime_a.repository, node_a)
         exported = [c.capsule_id for c in bundle.capsules]
         steps.append(
             NetworkStep(
@@ -124,7 +124,7 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
             # 3. B trusts A and imports: the capsule arrives quarantined.
             trust_b.trust(node_a.public_key, note="node A")
             trust_b.trust(node_c.public_key, note="node C")
-            report = import_bundle(runtime_b.log, data, trust_b)
+            report = import_bundle(runtime_b.repository, data, trust_b)
             imported_from = kernel_b.view().capsules[capsule_id or ""].imported_from
             steps.append(
                 NetworkStep(
@@ -167,7 +167,7 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
                 _refusal(
                     "B refuses a tampered bundle",
                     store_b,
-                    lambda: import_bundle(runtime_b.log, raw, trust_b),
+                    lambda: import_bundle(runtime_b.repository, raw, trust_b),
                     BundleHashError,
                     capsule_id,
                     state_on_b,
@@ -179,7 +179,7 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
                 _refusal(
                     "B refuses a replayed bundle",
                     store_b,
-                    lambda: import_bundle(runtime_b.log, data, trust_b),
+                    lambda: import_bundle(runtime_b.repository, data, trust_b),
                     BundleReplayError,
                     capsule_id,
                     state_on_b,
@@ -192,7 +192,7 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
                 _refusal(
                     "B refuses a revoke from a non-publisher",
                     store_b,
-                    lambda: apply_revocation(runtime_b.log, forged, trust_b),
+                    lambda: apply_revocation(runtime_b.repository, forged, trust_b),
                     NotPublisherError,
                     capsule_id,
                     state_on_b,
@@ -202,7 +202,9 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
 
             # 8. The publisher's own revoke is honoured.
             revoked = apply_revocation(
-                runtime_b.log, sign_revocation(node_a, capsule_id or "", "superseded"), trust_b
+                runtime_b.repository,
+                sign_revocation(node_a, capsule_id or "", "superseded"),
+                trust_b,
             )
             steps.append(
                 NetworkStep(

@@ -12,8 +12,7 @@ from typing import Protocol, runtime_checkable
 from pydantic import Field
 
 from evokernel.errors import EvoKernelError
-from evokernel.models import AgentTask, MutationProposal, Proposer
-from evokernel.models._base import Model
+from evokernel.models import AgentTask, Model, MutationProposal, Proposer
 from evokernel.models.feedback import AgentFeedback
 
 

@@ -12,8 +12,7 @@ from typing import Literal
 from pydantic import Field
 
 from evokernel.agents.base import AgentContext, FailedCandidate
-from evokernel.models import AgentTask
-from evokernel.models._base import Model
+from evokernel.models import AgentTask, Model
 from evokernel.models.feedback import AgentFeedback
 
 BRIEFING_SCHEMA: Literal["evokernel.agent-task/1"] = "evokernel.agent-task/1"

@@ -35,8 +35,7 @@ from evokernel.agents._process import ProcessOutcome, run_process
 from evokernel.agents.base import AgentContext, AgentError
 from evokernel.agents.briefing import expected_effect, make_briefing, task_text
 from evokernel.agents.config import CommandAgentConfig
-from evokernel.models import AgentTask, MutationProposal, Proposer
-from evokernel.models._base import Model
+from evokernel.models import AgentTask, Model, MutationProposal, Proposer
 from evokernel.models.feedback import ReasonCode
 
 TASK_FILE_ENV = "EVOKERNEL_TASK_FILE"

@@ -10,7 +10,7 @@ import re
 
 from pydantic import Field, field_validator
 
-from evokernel.models._base import Model
+from evokernel.models import Model
 
 _SECRET_LOOKING = re.compile(r"TOKEN|KEY|SECRET|PASSWORD|CREDENTIAL", re.IGNORECASE)
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -25,8 +25,7 @@ from pydantic import Field, ValidationError, model_validator
 from evokernel.agents._diff import DiffRejectedError, diff_paths
 from evokernel.agents.base import AgentContext, AgentError
 from evokernel.errors import ConfigError
-from evokernel.models import AgentTask, MutationProposal, Proposer
-from evokernel.models._base import Model
+from evokernel.models import AgentTask, Model, MutationProposal, Proposer
 
 ScriptedHandler = Callable[[AgentTask, AgentContext], MutationProposal]
 """The policy: given the task and context, return a proposal or raise ``AgentError``."""

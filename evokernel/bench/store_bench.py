@@ -40,7 +40,7 @@ from evokernel.events import (
 )
 from evokernel.models import AgentTask
 from evokernel.models.feedback import ReasonCode
-from evokernel.projection import Projector
+from evokernel.projection import EvolutionRepository
 from store import Durability, EventLog, Record, canonical_json, sha256_hex
 
 FSYNC_SAMPLES = 2_000
@@ -358,12 +358,11 @@ def _timed_scan(directory: Path) -> float:
 
 
 def _open_and_project(directory: Path, snapshot: Path, *, save: bool) -> float:
-    """Seconds to open the store and load its view; optionally save a snapshot (untimed)."""
+    """Seconds to open the store and load its view; ``save``: open it writable, so that
+    closing the repository saves the snapshot (untimed). Otherwise only read."""
     started = time.perf_counter()
-    with EventLog.open(directory) as log:
-        projector = Projector(log, snapshot)
-        view = projector.load()
+    log = EventLog.open(directory) if save else EventLog.open_readonly(directory)
+    with EvolutionRepository(log, snapshot_path=snapshot) as repository:
+        repository.view()
         elapsed = time.perf_counter() - started
-        if save:
-            projector.save_snapshot(view)
     return elapsed

@@ -33,8 +33,7 @@ from evokernel.network import (
 from evokernel.network.client import PeerClient
 from evokernel.network.identity import NodeInfo, keygen, node_info
 from evokernel.network.sync import CURSORS_NAME
-from evokernel.network.trust import PEERS_NAME
-from store import EventLog
+from evokernel.projection import EvolutionRepository
 
 app = typer.Typer(
     help="The evolution network: identity, signed bundles, peers, revokes, sync.",
@@ -197,9 +196,9 @@ def import_command(
         evokernel network import bundle.json --trust-on-first-use --json
     """
     store_dir, directory = _dirs(ctx, store, node_dir)
-    trust = TrustStore(directory / PEERS_NAME)
-    with EventLog.open(store_dir) as log:
-        report = import_bundle(log, bundle.read_bytes(), trust, tofu=tofu)
+    trust = TrustStore.of_node(directory)
+    with EvolutionRepository.open(store_dir) as repository:
+        report = import_bundle(repository, bundle.read_bytes(), trust, tofu=tofu)
     emit(report, json, _import_table)
 
 
@@ -220,8 +219,8 @@ def seed_command(
     """
     store_dir = cli_state(ctx).store_dir(store)
     seeds = load_seed_file(seed_file)
-    with EventLog.open(store_dir) as log:
-        report = import_seeds(log, seeds)
+    with EvolutionRepository.open(store_dir) as repository:
+        report = import_seeds(repository, seeds)
     emit(report, json, _import_table)
 
 
@@ -287,9 +286,9 @@ def apply_revocation_command(
         evokernel network apply-revocation revoke.json
     """
     store_dir, directory = _dirs(ctx, store, node_dir)
-    trust = TrustStore(directory / PEERS_NAME)
-    with EventLog.open(store_dir) as log:
-        report = apply_revocation(log, revocation.read_bytes(), trust)
+    trust = TrustStore.of_node(directory)
+    with EvolutionRepository.open(store_dir) as repository:
+        report = apply_revocation(repository, revocation.read_bytes(), trust)
     emit(report, json, _revocation_table)
 
 
@@ -335,11 +334,13 @@ def sync_command(
         EVOKERNEL_NETWORK_TOKEN=... evokernel network sync --peer http://127.0.0.1:8765
     """
     store_dir, directory = _dirs(ctx, store, node_dir)
-    trust = TrustStore(directory / PEERS_NAME)
+    trust = TrustStore.of_node(directory)
     cursors = CursorStore(directory / CURSORS_NAME)
     token = _token(token_env)
-    with EventLog.open(store_dir) as log:
-        report = sync_from_peer(log, trust, cursors, peer, token, signals=signals or (), tofu=tofu)
+    with EvolutionRepository.open(store_dir) as repository:
+        report = sync_from_peer(
+            repository, trust, cursors, peer, token, signals=signals or (), tofu=tofu
+        )
     emit(report, json, _sync_table)
 
 
@@ -371,7 +372,7 @@ def peers_list(
         evokernel network peers list --json
     """
     _store, directory = _dirs(ctx, store, node_dir)
-    emit(TrustStore(directory / PEERS_NAME).peers(), json, _peers_table)
+    emit(TrustStore.of_node(directory).peers(), json, _peers_table)
 
 
 def _peers_table(peers: list[TrustedPeer]) -> Table:
@@ -399,5 +400,5 @@ def peers_trust(
         evokernel network peers trust Jz3x...= --note "build farm"
     """
     _store, directory = _dirs(ctx, store, node_dir)
-    peer = TrustStore(directory / PEERS_NAME).trust(public_key, note=note)
+    peer = TrustStore.of_node(directory).trust(public_key, note=note)
     emit(peer, json, lambda p: key_value_table("trusted", p.model_dump().items()))

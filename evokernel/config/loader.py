@@ -32,7 +32,7 @@ from evokernel.config.sources.pyproject import SOURCE as PYPROJECT_SOURCE
 from evokernel.config.sources.toml_file import FILE_NAME as TOML_FILE_NAME
 from evokernel.config.sources.toml_file import SOURCE as TOML_SOURCE
 from evokernel.errors import ConfigError
-from evokernel.models._base import Model
+from evokernel.models import Model
 
 
 class ConfigEntry(Model):

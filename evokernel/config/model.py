@@ -17,8 +17,7 @@ from evokernel.economics import EconomicsConfig
 from evokernel.governor import GovernorConfig
 from evokernel.guards import GuardConfig
 from evokernel.logs import LogFormat
-from evokernel.models import ScopeConstraints
-from evokernel.models._base import Model
+from evokernel.models import Model, ScopeConstraints
 from evokernel.selection import ReplayConfig, SelectionConfig
 from sandbox import ValidationPlan
 from sandbox.config import DockerSandboxConfig, SandboxConfig
@@ -51,6 +50,8 @@ class StoreConfig(Section):
     max_record_bytes: int = Field(default=DEFAULT_MAX_RECORD_BYTES, ge=4096, le=1 << 30)
     """Largest record (one log line) an append may write; a larger one is refused with
     ``StoreRecordTooLargeError`` before anything is written."""
+    snapshot_every: int = Field(default=1_000, ge=1)
+    """Records between two view snapshots a writer saves (it also saves one on close)."""
 
 
 class LogConfig(Section):

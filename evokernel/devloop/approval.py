@@ -20,8 +20,9 @@ from rich.text import Text
 from evokernel.devloop.errors import ApprovalAbortedError, ApprovalFileError
 from evokernel.devloop.presenter import diff_renderable, logs_renderable, review_renderable
 from evokernel.devloop.review import Review
+from evokernel.errors import first_problem
 from evokernel.events import ApprovalDecision
-from evokernel.models._base import Model
+from evokernel.models import Model
 
 _APPROVE = {"a", "approve", "y", "yes"}
 _REJECT = {"r", "reject", "n", "no"}
@@ -107,10 +108,8 @@ def read_approval_file(path: Path) -> Approval:
     try:
         return Approval.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in first["loc"]) or "(root)"
         raise ApprovalFileError(
-            path, f"not an approval {{approver, decision, note}}: {where}: {first['msg']}"
+            path, f"not an approval {{approver, decision, note}}: {first_problem(exc)}"
         ) from exc
 
 

@@ -16,12 +16,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from evokernel.agents.base import Agent
 from evokernel.agents.factory import make_agent
-from evokernel.confidence import confidence
 from evokernel.config import EvoConfig
 from evokernel.devloop.approval import Approval, Approver
 from evokernel.devloop.errors import DirtyTreeError
@@ -39,7 +37,6 @@ from evokernel.events import (
     ApprovalSource,
     DeliveryState,
     DeliveryUpdated,
-    event_payload,
 )
 from evokernel.kernel import Detection, EvoKernel, SolveOutcome, SolveResult
 from evokernel.landing import commit_on_branch
@@ -221,7 +218,7 @@ def _decide(
         "original_run_id": solved.original_run_id,
         "approval": approval,
         "confidence_at_review": solved.confidence,
-        "confidence": _confidence(run.kernel, solved.capsule_id),
+        "confidence": run.kernel.confidence_of(solved.capsule_id),
         "agent_calls": solved.agent_calls,
         "review": review,
     }
@@ -290,7 +287,7 @@ def _land(run: _Run, branch: str, review: Review, approval: Approval) -> str:
         branch=branch,
         commit=commit,
     )
-    run.runtime.log.append(*event_payload(delivered))
+    run.kernel.record([delivered])
     return commit
 
 
@@ -305,14 +302,6 @@ def _message(review: Review, approval: Approval) -> str:
         f"Approved by {approval.approver}" + (f": {approval.note}" if approval.note else "."),
     ]
     return "\n".join(lines)
-
-
-def _confidence(kernel: EvoKernel, capsule_id: str | None) -> float | None:
-    view = kernel.view().capsules.get(capsule_id) if capsule_id else None
-    if view is None:
-        return None
-    now = datetime.now(UTC)
-    return round(confidence(view.evidence, now, kernel.settings.confidence), 4)
 
 
 def _summary(detection: Detection) -> str:

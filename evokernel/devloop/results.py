@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from evokernel.devloop.approval import Approval
 from evokernel.devloop.review import Review
-from evokernel.models._base import Model
+from evokernel.models import Model
 from evokernel.models.feedback import ReasonCode
 from evokernel.policy import PolicyLimit
 

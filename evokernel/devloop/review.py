@@ -12,8 +12,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from evokernel.kernel import Detection, SolveOutcome, SolveResult
-from evokernel.models import AgentTask
-from evokernel.models._base import Model
+from evokernel.models import AgentTask, Model
 from sandbox import BlastRadius, TestOutcome
 from sandbox.receipt import FAILING_OUTCOMES, Receipt
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from evokernel.models._base import Model
+from evokernel.models import Model
 
 
 class EconomicsConfig(Model):

@@ -2,7 +2,7 @@
 
 Balances are a fold over those events (``EvolutionView.accounts``), so they survive restarts and
 can be rebuilt at any time. The functions here only *build* entries; the flow that causes a
-movement appends them together with its other events in one ``append_many``:
+movement records them together with its other events in one ``record`` call:
 
 - publishing stakes credits: ``stake_entries`` (``record_stake`` appends them on their own);
 - a remote capsule that validates and is reused here rewards its publisher, one that fails
@@ -20,14 +20,14 @@ from collections.abc import Iterable, Iterator
 from pydantic import ValidationError
 
 from evokernel.economics.config import EconomicsConfig
-from evokernel.errors import EventPayloadError
+from evokernel.errors import EventPayloadError, first_problem
 from evokernel.events import (
     LedgerEntryKind,
     LedgerEntryRecorded,
     ReplayOutcome,
-    event_payload,
 )
-from evokernel.models._base import Model
+from evokernel.models import Model
+from evokernel.projection import EvolutionRepository
 from evokernel.views import CapsuleView
 from store import EventLog, Record
 
@@ -79,7 +79,7 @@ def stake_entries(
 
 
 def record_stake(
-    log: EventLog,
+    repository: EvolutionRepository,
     account: str,
     capsule_ids: Iterable[str],
     config: EconomicsConfig,
@@ -90,7 +90,7 @@ def record_stake(
     """Append the stakes of ``account`` for publishing ``capsule_ids`` (one group commit).
 
     A caller that appends other events for the same publication should rather add
-    ``stake_entries(...)`` to its own ``append_many``.
+    ``stake_entries(...)`` to its own ``record`` call.
 
     Raises:
         StoreError: the store could not be written.
@@ -98,7 +98,7 @@ def record_stake(
     entries = stake_entries(account, capsule_ids, config, run_id=run_id, note=note)
     if not entries:
         return []
-    return log.append_many(event_payload(entry) for entry in entries)
+    return repository.record(entries)
 
 
 def reuse_entries(
@@ -204,8 +204,7 @@ def ledger_entries(log: EventLog, account: str | None = None) -> Iterator[Ledger
         try:
             entry = LedgerEntryRecorded.model_validate(record.payload)
         except ValidationError as exc:
-            reason = exc.errors()[0]["msg"] if exc.errors() else str(exc)
-            raise EventPayloadError(record.seq, record.kind, reason) from exc
+            raise EventPayloadError(record.seq, record.kind, first_problem(exc)) from exc
         yield LedgerEntry(
             seq=record.seq,
             ts=record.ts,

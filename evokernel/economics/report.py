@@ -10,9 +10,8 @@ from evokernel.economics.config import EconomicsConfig
 from evokernel.economics.ledger import LedgerEntry, ledger_entries
 from evokernel.economics.reputation import reputation_of
 from evokernel.events import LedgerEntryKind
-from evokernel.models._base import Model
-from evokernel.projection import Projector, default_snapshot_path
-from store import EventLog
+from evokernel.models import Model
+from evokernel.projection import EvolutionRepository
 
 
 class AccountReport(Model):
@@ -61,10 +60,9 @@ class LedgerReport(Model):
 
 
 def ledger_report(
-    log: EventLog,
+    repository: EvolutionRepository,
     config: EconomicsConfig,
     *,
-    snapshot_path: Path | None = None,
     account: str | None = None,
 ) -> LedgerReport:
     """Balances and reputation from the view, entries from the log, at the same position.
@@ -74,9 +72,9 @@ def ledger_report(
     Raises:
         StoreCorruptError, EventPayloadError: the log cannot be read.
     """
-    view = Projector(log, snapshot_path).load()
+    view = repository.view()
     by_account: dict[str, list[LedgerEntry]] = {}
-    for entry in ledger_entries(log, account):
+    for entry in ledger_entries(repository.log, account):
         if entry.seq > view.last_seq:
             break  # appended after the view was built: left for the next report
         by_account.setdefault(entry.account, []).append(entry)
@@ -118,7 +116,5 @@ def read_ledger(
     Raises:
         StoreNotFoundError: there is no store in ``store_dir``.
     """
-    with EventLog.open_readonly(store_dir) as log:
-        return ledger_report(
-            log, config, snapshot_path=default_snapshot_path(store_dir), account=account
-        )
+    with EvolutionRepository.open(store_dir, readonly=True) as repository:
+        return ledger_report(repository, config, account=account)

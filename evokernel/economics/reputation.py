@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 from evokernel.economics.config import EconomicsConfig
 from evokernel.events import LedgerEntryKind
-from evokernel.models._base import Model
+from evokernel.models import Model
 from evokernel.views import AccountView
 
 

@@ -22,11 +22,9 @@ from evokernel.eval.instances import load_instances, load_predictions
 from evokernel.eval.report import InstanceVerdict, RunReport
 from evokernel.eval.repos import RepoCache
 from evokernel.kernel import EvoKernel
-from evokernel.models._base import Model
-from evokernel.projection import default_snapshot_path
-from evokernel.runtime import exclude_from_git, kernel_settings
+from evokernel.models import Model
+from evokernel.runtime import exclude_from_git, kernel_settings, open_repository
 from sandbox import DockerSandboxConfig, Limits, LocalSandboxConfig, Validator, make_sandbox
-from store import EventLog
 
 
 class EvalRequest(Model):
@@ -109,21 +107,16 @@ def evaluate_batch(
         if on_planned:
             on_planned(len(planned))
         store_dir = Path(store_dir or config.store.path)
-        log = EventLog.open(store_dir)
-        stack.callback(log.close)
+        repository = open_repository(config, store_dir)
+        stack.callback(repository.close)
         exclude_from_git(store_dir)
-        kernel = EvoKernel(
-            log,
-            Validator(sandbox),
-            settings=kernel_settings(config),
-            snapshot_path=default_snapshot_path(store_dir),
-        )
+        kernel = EvoKernel(repository, Validator(sandbox), settings=kernel_settings(config))
         report = run_batch(
             planned,
             [i.instance_id for i in instances],
             chosen,
             kernel,
-            log,
+            repository,
             run_id=request.run_id,
             output_dir=request.output_dir,
             capture=request.capture,

@@ -29,7 +29,6 @@ from evokernel.eval.report import (
     write_run_report,
 )
 from evokernel.eval.repos import RepoCache
-from evokernel.events import event_payload
 from evokernel.guards import GuardConfig
 from evokernel.ids import content_id
 from evokernel.kernel import EvoKernel
@@ -41,9 +40,9 @@ from evokernel.models import (
     ScopeConstraints,
     TaskOrigin,
 )
+from evokernel.projection import EvolutionRepository
 from evokernel.tasks import repo_identity
 from sandbox import PatchPolicy
-from store import EventLog
 
 _log = logging.getLogger(__name__)
 
@@ -140,7 +139,7 @@ def run_batch(
     all_instance_ids: Sequence[str],
     executor: Executor,
     kernel: EvoKernel,
-    log: EventLog,
+    repository: EvolutionRepository,
     *,
     run_id: str,
     output_dir: Path,
@@ -154,8 +153,8 @@ def run_batch(
         planned: from ``plan_batch``.
         all_instance_ids: every instance of the instances file (for the report's counts).
         executor: where validations run.
-        kernel: records captures (``capture_validated``); its store is ``log``.
-        log: the store verdicts are recorded in (the driver is its only writer).
+        kernel: records captures (``capture_validated``); its store is ``repository``.
+        repository: the store verdicts are recorded in (the driver is its only writer).
         run_id: the batch's name in the log directory and the report file.
         output_dir: where ``logs/run_evaluation/...`` and the report go.
         capture: record each resolved prediction as a capsule through the capture flow.
@@ -166,7 +165,7 @@ def run_batch(
     model = planned[0].prediction.model_name_or_path if planned else "evokernel"
     report_path = output_dir / f"{model_dir_name(model)}.{run_id}.json"
     runs = {p.job.run_id: (p.job.instance_id, p.job.model_name) for p in planned}
-    done = recorded_verdicts(log, runs)
+    done = recorded_verdicts(repository, runs)
     verdicts: list[InstanceVerdict] = []
     # Instances with the same content share one validation; the first one runs it.
     first_of_key: dict[str, BatchPlan] = {}
@@ -212,7 +211,7 @@ def run_batch(
             verdicts.append(verdict)
             if on_verdict:
                 on_verdict(verdict)
-        _record(kernel, log, plan, outcome, capture, scope or ScopeConstraints())
+        _record(kernel, repository, plan, outcome, capture, scope or ScopeConstraints())
     report = build_report(verdicts, list(all_instance_ids), run_id, report_path, log_dir)
     write_run_report(report)
     return report
@@ -248,7 +247,7 @@ def proposal_of(plan: BatchPlan) -> MutationProposal:
 
 def _record(
     kernel: EvoKernel,
-    log: EventLog,
+    repository: EvolutionRepository,
     plan: BatchPlan,
     outcome: EvalOutcome,
     capture: bool,
@@ -262,4 +261,4 @@ def _record(
         )
         _log.info("%s: %s", plan.job.instance_id, result.detail)
         return
-    log.append_many([event_payload(event) for event in verdict_events(task, proposal, outcome)])
+    repository.record(verdict_events(task, proposal, outcome))

@@ -25,7 +25,7 @@ from evokernel.eval.instances import Instance
 from evokernel.guards import GuardConfig
 from evokernel.kernel.fingerprint import diff_hash
 from evokernel.kernel.guard import guard_proposal
-from evokernel.models._base import Model
+from evokernel.models import Model
 from evokernel.models.feedback import ReasonCode
 from sandbox import (
     Evaluation,

@@ -25,7 +25,7 @@ from evokernel.kernel.evidence import validation_completed
 from evokernel.kernel.reasons import next_action_for
 from evokernel.models import AgentTask, MutationProposal
 from evokernel.models.feedback import ReasonCode
-from store import EventLog
+from evokernel.projection import EvolutionRepository
 
 _VERDICT_KINDS = frozenset({"validation_completed", "mutation_rejected", "task_received"})
 
@@ -73,7 +73,7 @@ def _failing(outcome: EvalOutcome) -> list[str]:
 
 
 def recorded_verdicts(
-    log: EventLog, runs: dict[str, tuple[str, str]]
+    repository: EvolutionRepository, runs: dict[str, tuple[str, str]]
 ) -> dict[str, InstanceVerdict]:
     """The final verdicts already in the store for ``runs`` (run id -> (instance id, model)).
 
@@ -81,7 +81,7 @@ def recorded_verdicts(
     so it is validated again.
     """
     seen: dict[str, dict[str, object]] = {}
-    for record in log.scan():
+    for record in repository.records(_VERDICT_KINDS):
         if record.kind not in _VERDICT_KINDS:
             continue
         run_id = record.payload.get("run_id")

@@ -17,7 +17,7 @@ import orjson
 from pydantic import Field
 
 from evokernel.eval.job import EvalOutcome, InstanceStatus
-from evokernel.models._base import Model
+from evokernel.models import Model
 from sandbox import Receipt, TestOutcome
 from sandbox.receipt import FAILING_OUTCOMES
 

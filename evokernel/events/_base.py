@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evokernel.models._base import Model
+from evokernel.models import Model
 
 
 class EvolutionEvent(Model):

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Protocol, Union, get_args
 
 from pydantic import Field, TypeAdapter, ValidationError
 
-from evokernel.errors import EventPayloadError, UnknownEventKindError
+from evokernel.errors import EventPayloadError, UnknownEventKindError, first_problem
 from evokernel.events._base import EvolutionEvent
 from evokernel.events.assets import (
     AssetStateChanged,
@@ -122,7 +122,7 @@ def parse_event(record: RecordLike) -> Event:
     try:
         event: Event = model.model_validate(payload)  # type: ignore[assignment]
     except ValidationError as exc:
-        raise EventPayloadError(record.seq, record.kind, _first_error(exc)) from exc
+        raise EventPayloadError(record.seq, record.kind, first_problem(exc)) from exc
     return event
 
 
@@ -136,11 +136,3 @@ def event_payload(event: EvolutionEvent) -> tuple[str, dict[str, Any]]:
     if kind is None:
         raise TypeError(f"{type(event).__name__} is not a registered evolution event")
     return kind, event.model_dump(mode="json", exclude={"kind"})
-
-
-def _first_error(exc: ValidationError) -> str:
-    errors = exc.errors(include_url=False, include_input=False)
-    first = errors[0]
-    where = ".".join(str(part) for part in first["loc"]) or "(root)"
-    more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{where}: {first['msg']}{more}"

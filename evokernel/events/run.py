@@ -8,8 +8,7 @@ from pydantic import Field
 
 from evokernel.events._base import EvolutionEvent
 from evokernel.events._enums import ValidationPurpose
-from evokernel.models import AgentTask, MutationProposal, ValidationEvidence
-from evokernel.models._base import Model
+from evokernel.models import AgentTask, Model, MutationProposal, ValidationEvidence
 from evokernel.models.feedback import NextAction, ReasonCode
 
 

@@ -61,7 +61,7 @@ class Tick:
 
     def record(self, event: DeliveryUpdated) -> None:
         """Append a delivery step to the store unless it is recorded already."""
-        self.facts.record_delivery(self.loop.log, event)
+        self.facts.record_delivery(self.loop.repository, event)
 
 
 @dataclass(frozen=True)

@@ -112,7 +112,7 @@ def _record_opened(loop: GitHubLoop, run_id: str, issue: GitHubIssue) -> None:
         issue_number=issue.number,
         url=issue.html_url,
     )
-    StoreFacts.scan(loop.log).record_delivery(loop.log, event)
+    StoreFacts.scan(loop.repository).record_delivery(loop.repository, event)
 
 
 def _with_issue(

@@ -8,19 +8,16 @@ killed between doing a step and recording it records it on the next pass, and ne
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from evokernel.confidence import ConfidenceConfig, confidence
 from evokernel.events import (
     ApprovalDecision,
     ApprovalRecorded,
     ApprovalSource,
     DeliveryUpdated,
-    event_payload,
     parse_event,
 )
+from evokernel.projection import EvolutionRepository
 from evokernel.views import EvolutionView
-from store import EventLog
 
 DeliveryKey = tuple[str, str | None, str | None, int | None, int | None]
 """``(state, repo, branch, issue_number, pr_number)``: one delivery step, whatever the run."""
@@ -43,12 +40,11 @@ class StoreFacts:
     """Run id -> the GitHub verdict recorded for it."""
 
     @classmethod
-    def scan(cls, log: EventLog) -> StoreFacts:
-        """Read the facts from ``log`` (only the two kinds concerned are parsed)."""
+    def scan(cls, repository: EvolutionRepository) -> StoreFacts:
+        """Read the facts from the store (only the two kinds concerned are parsed)."""
         facts = cls()
-        for record in log.scan():
-            if record.kind in _KINDS:
-                facts.note(parse_event(record))
+        for record in repository.records(_KINDS):
+            facts.note(parse_event(record))
         return facts
 
     def note(self, event: object) -> None:
@@ -58,11 +54,11 @@ class StoreFacts:
         elif isinstance(event, ApprovalRecorded) and event.source is ApprovalSource.GITHUB:
             self.verdicts[event.run_id] = event.decision
 
-    def record_delivery(self, log: EventLog, event: DeliveryUpdated) -> bool:
-        """Append ``event`` unless that step is recorded already; True when appended."""
+    def record_delivery(self, repository: EvolutionRepository, event: DeliveryUpdated) -> bool:
+        """Record ``event`` unless that step is recorded already; True when recorded."""
         if delivery_key(event) in self.deliveries:
             return False
-        log.append(*event_payload(event))
+        repository.record([event])
         self.note(event)
         return True
 
@@ -73,13 +69,3 @@ def capsule_of_run(view: EvolutionView, run_id: str) -> str | None:
         if found.capsule.origin_run_id == run_id or run_id in found.replay_run_ids:
             return capsule_id
     return None
-
-
-def capsule_confidence(
-    view: EvolutionView, capsule_id: str | None, config: ConfidenceConfig, now: datetime
-) -> float | None:
-    """A capsule's confidence at ``now``, or None when the store does not know it."""
-    found = view.capsules.get(capsule_id) if capsule_id else None
-    if found is None:
-        return None
-    return round(confidence(found.evidence, now, config), 4)

@@ -23,15 +23,15 @@ from evokernel.github.client import GitHubClient
 from evokernel.github.clone import LocalClone
 from evokernel.github.detect import detect_failure
 from evokernel.github.errors import GitHubAuthError, GitHubError
-from evokernel.github.facts import StoreFacts, capsule_confidence
+from evokernel.github.facts import StoreFacts
 from evokernel.github.reports import DetectReport, LoopStatus, TickReport
 from evokernel.github.settings import DEFAULT_API_URL, GitHubLoopSettings
 from evokernel.github.status import loop_status
 from evokernel.github.tick import run_tick
 from evokernel.kernel import EvoKernel
+from evokernel.projection import EvolutionRepository
 from evokernel.runtime import Runtime, open_runtime
 from sandbox import SandboxError
-from store import EventLog
 
 logger = logging.getLogger(__name__)
 
@@ -73,9 +73,9 @@ class GitHubLoop:
         return self.runtime.kernel
 
     @property
-    def log(self) -> EventLog:
+    def repository(self) -> EvolutionRepository:
         """The evolution store."""
-        return self.runtime.log
+        return self.runtime.repository
 
     @cached_property
     def clone(self) -> LocalClone:
@@ -105,7 +105,7 @@ class GitHubLoop:
             self.client,
             self.settings,
             self.kernel.view(),
-            StoreFacts.scan(self.log),
+            StoreFacts.scan(self.repository),
             self.kernel.settings.confidence,
             self.clock(),
         )
@@ -144,8 +144,9 @@ class GitHubLoop:
 
     def confidence_of(self, capsule_id: str | None) -> float | None:
         """A capsule's confidence now, or None when the store does not know it."""
-        view = self.kernel.view()
-        return capsule_confidence(view, capsule_id, self.kernel.settings.confidence, self.clock())
+        return self.kernel.view().confidence_of(
+            capsule_id, self.kernel.settings.confidence, self.clock()
+        )
 
 
 @contextmanager

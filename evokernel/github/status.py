@@ -10,14 +10,14 @@ from pathlib import Path
 
 from evokernel.confidence import ConfidenceConfig
 from evokernel.github.client import GitHubClient
-from evokernel.github.facts import StoreFacts, capsule_confidence, capsule_of_run
+from evokernel.github.facts import StoreFacts, capsule_of_run
 from evokernel.github.models import IssueState
 from evokernel.github.reports import IssueStatus, LoopStatus
 from evokernel.github.settings import BRANCH_PREFIX, DEFAULT_API_URL, GitHubLoopSettings
 from evokernel.github.verdicts import run_of
-from evokernel.projection import Projector
+from evokernel.projection import EvolutionRepository
 from evokernel.views import EvolutionView
-from store import EventLog, StoreNotFoundError
+from store import StoreNotFoundError
 
 
 def loop_status(
@@ -52,7 +52,7 @@ def loop_status(
                 run_id=run_id,
                 capsule_id=capsule,
                 verdict=facts.verdicts.get(run_id) if run_id else None,
-                confidence=capsule_confidence(view, capsule, confidence_config, now),
+                confidence=view.confidence_of(capsule, confidence_config, now),
             )
         )
     return LoopStatus(repo=repo, label=settings.label, issues=rows)
@@ -85,11 +85,9 @@ def read_status(
 @contextmanager
 def _store_view(store_dir: Path) -> Iterator[tuple[EvolutionView, StoreFacts]]:
     try:
-        log = EventLog.open_readonly(store_dir)
+        repository = EvolutionRepository.open(store_dir, readonly=True)
     except StoreNotFoundError:
         yield EvolutionView(), StoreFacts()
         return
-    try:
-        yield Projector(log).load(), StoreFacts.scan(log)
-    finally:
-        log.close()
+    with repository:
+        yield repository.view(), StoreFacts.scan(repository)

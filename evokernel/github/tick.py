@@ -38,7 +38,7 @@ def run_tick(loop: GitHubLoop) -> TickReport:
         SandboxError: the sandbox could not run at all.
     """
     started = time.monotonic()
-    facts = StoreFacts.scan(loop.log)
+    facts = StoreFacts.scan(loop.repository)
     default = loop.client.default_branch(loop.repo)
     verdicts = reconcile(loop, facts)
     tick = Tick(loop, facts, default)

@@ -74,7 +74,7 @@ def settle(
         )
         facts.verdicts[run_id] = decision
     facts.record_delivery(
-        loop.log,
+        loop.repository,
         DeliveryUpdated(
             run_id=run_id,
             state=DeliveryState.PR_MERGED if pull.merged else DeliveryState.PR_CLOSED,

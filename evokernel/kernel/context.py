@@ -12,16 +12,16 @@ from pydantic import Field
 
 from evokernel.confidence import ConfidenceConfig
 from evokernel.economics import EconomicsConfig
-from evokernel.events import EvolutionEvent, event_payload
+from evokernel.events import EvolutionEvent
 from evokernel.governor import GovernorConfig
 from evokernel.guards import GuardConfig
-from evokernel.models._base import Model
-from evokernel.projection import Projector, ViewBuilder, apply_record
+from evokernel.models import Model
+from evokernel.projection import EvolutionRepository
 from evokernel.selection import ReplayConfig, SelectionConfig, SignalIndex
 from evokernel.views import EvolutionView
 from sandbox.pathsafety import PatchPolicy
 from sandbox.validator import Validator
-from store import EventLog, Position, Record
+from store import EventLog, Record
 
 
 class KernelSettings(Model):
@@ -64,14 +64,12 @@ def new_run_id() -> str:
 class KernelContext:
     """Everything a flow may touch. Tests build it from real parts (store, validator)."""
 
-    log: EventLog
-    """The evolution store."""
+    repository: EvolutionRepository
+    """The evolution store: the view to read, ``record`` to write."""
     validator: Validator
     """Runs validation plans in the sandbox."""
     settings: KernelSettings = field(default_factory=KernelSettings)
     """Policy knobs."""
-    snapshot_path: Path | None = None
-    """Where the projection snapshot lives (``None``: rebuild the view from the log)."""
     workspace_root: Path | None = None
     """Where temporary worktrees go (system temp dir when ``None``)."""
     clock: Callable[[], datetime] = _utc_now
@@ -79,10 +77,12 @@ class KernelContext:
     new_id: Callable[[], str] = new_run_id
     """Run id factory."""
 
-    _builder: ViewBuilder | None = field(default=None, init=False, repr=False)
-    _position: Position | None = field(default=None, init=False, repr=False)
-    _view: EvolutionView | None = field(default=None, init=False, repr=False)
     _index: SignalIndex = field(default_factory=SignalIndex, init=False, repr=False)
+
+    @property
+    def log(self) -> EventLog:
+        """The underlying log, for reading; flows write with ``record``."""
+        return self.repository.log
 
     def signal_index(self, view: EvolutionView) -> SignalIndex:
         """The selector's inverted index over ``view``'s genes, kept across calls.
@@ -98,35 +98,13 @@ class KernelContext:
         return self._index
 
     def view(self) -> EvolutionView:
-        """The evolution view as of now (read-only: never appends).
-
-        The first call loads it through the projector (snapshot plus catch-up, or cold);
-        later calls fold only the records appended since, so a long-lived kernel never
-        re-reads the whole log. If the chain no longer holds the position folded up to,
-        the view is rebuilt from the projector.
-        """
-        head = self.log.position()
-        if self._view is not None and head == self._position:
-            return self._view
-        if (
-            self._builder is None
-            or self._position is None
-            or head is None
-            or not (self.log.check_position(self._position))
-        ):
-            view = Projector(self.log, self.snapshot_path).load()
-            if head is not None and view.last_seq == head.seq:
-                self._builder, self._position, self._view = ViewBuilder.from_view(view), head, view
-            return view
-        for record in self.log.scan_after(self._position):
-            if record.seq > head.seq:
-                break  # appended by another process after we looked: the next call folds it
-            apply_record(record, self._builder)
-        self._position, self._view = head, self._builder.freeze()
-        return self._view
+        """The evolution view as of now (read-only: never appends); see ``EvolutionRepository``."""
+        return self.repository.view()
 
     def record(self, events: Sequence[EvolutionEvent]) -> list[Record]:
         """Append ``events`` in one group commit (eventsourcing's ``save()``)."""
-        if not events:
-            return []
-        return self.log.append_many([event_payload(event) for event in events])
+        return self.repository.record(events)
+
+    def confidence(self, capsule_id: str | None) -> float | None:
+        """A capsule's confidence now (the kernel's clock and settings), or None if unknown."""
+        return self.view().confidence_of(capsule_id, self.settings.confidence, self.clock())

@@ -8,7 +8,7 @@ project so its users recognise them.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -48,10 +48,11 @@ from evokernel.landing import Lander
 from evokernel.logs import bind_run
 from evokernel.models import AgentTask, EvidenceKind, MutationProposal
 from evokernel.models.feedback import AgentFeedback
+from evokernel.projection import EvolutionRepository
 from evokernel.views import EvolutionView
 from sandbox.receipt import Receipt
 from sandbox.validator import Validator
-from store import EventLog
+from store import EventLog, Record
 
 _RECENT_DETECTIONS = 8
 """Detections kept for reuse: a run detects once and reuses it for replay and capture."""
@@ -61,10 +62,12 @@ class EvoKernel:
     """Capture, replay-first reuse and the solve loop over one store and one validator.
 
     Args:
-        log: the evolution store (an open ``EventLog``).
+        log: the evolution store: an ``EvolutionRepository``, or an open ``EventLog`` that
+            the kernel wraps in one (with ``snapshot_path``).
         validator: runs validation plans in the sandbox.
         settings: policy knobs; documented defaults when omitted.
-        snapshot_path: projection snapshot file (``None``: rebuild views from the log).
+        snapshot_path: view snapshot file when ``log`` is an ``EventLog`` (``None``: no
+            snapshot; the view is rebuilt from the log).
         workspace_root: where temporary worktrees go.
         clock: current time (UTC); injectable for tests of confidence decay.
         new_id: run id factory.
@@ -72,7 +75,7 @@ class EvoKernel:
 
     def __init__(
         self,
-        log: EventLog,
+        log: EvolutionRepository | EventLog,
         validator: Validator,
         *,
         settings: KernelSettings | None = None,
@@ -81,8 +84,14 @@ class EvoKernel:
         clock: Callable[[], datetime] | None = None,
         new_id: Callable[[], str] | None = None,
     ) -> None:
-        ctx = KernelContext(log=log, validator=validator, settings=settings or KernelSettings())
-        ctx.snapshot_path = snapshot_path
+        repository = (
+            log
+            if isinstance(log, EvolutionRepository)
+            else EvolutionRepository(log, snapshot_path=snapshot_path)
+        )
+        ctx = KernelContext(
+            repository=repository, validator=validator, settings=settings or KernelSettings()
+        )
         ctx.workspace_root = workspace_root
         if clock is not None:
             ctx.clock = clock
@@ -102,9 +111,22 @@ class EvoKernel:
         """A fresh run id from the kernel's id factory."""
         return self._ctx.new_id()
 
+    @property
+    def repository(self) -> EvolutionRepository:
+        """The evolution store this kernel reads and records through."""
+        return self._ctx.repository
+
     def view(self) -> EvolutionView:
         """Genes, capsules and counters as of now. Never writes."""
         return self._ctx.view()
+
+    def record(self, events: Sequence[EvolutionEvent]) -> list[Record]:
+        """Append ``events`` to the store in one group commit (see ``EvolutionRepository``)."""
+        return self._ctx.record(events)
+
+    def confidence_of(self, capsule_id: str | None) -> float | None:
+        """A capsule's confidence now (the kernel's clock), or None when it is unknown."""
+        return self._ctx.confidence(capsule_id)
 
     # -- the origin's public calls ----------------------------------------------------------
 
@@ -280,9 +302,7 @@ class EvoKernel:
         Raises:
             AssetNotFoundError: no capsule with that id.
         """
-        return revoke_capsule(
-            self._ctx.log, capsule_id, by=by, note=note, view=self._ctx.view()
-        ).revoked
+        return revoke_capsule(self._ctx.repository, capsule_id, by=by, note=note).revoked
 
     def record_approval(
         self,
@@ -321,8 +341,8 @@ class EvoKernel:
     # -- lifecycle --------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Close the store. The validator's sandbox belongs to the caller."""
-        self._ctx.log.close()
+        """Close the store (saving its view snapshot); the sandbox belongs to the caller."""
+        self._ctx.repository.close()
 
     def __enter__(self) -> EvoKernel:
         return self

@@ -38,8 +38,7 @@ from evokernel.guards import (
     split_lines,
 )
 from evokernel.kernel.fingerprint import file_at
-from evokernel.models import AgentTask, AssetState, TransitionReason
-from evokernel.models._base import Model
+from evokernel.models import AgentTask, AssetState, Model, TransitionReason
 from evokernel.models.feedback import NextAction, ReasonCode
 from evokernel.tampering import TamperFinding, scan_source, scan_tokens
 from evokernel.views import CapsuleView

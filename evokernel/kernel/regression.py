@@ -20,8 +20,7 @@ from evokernel.guards import harness_policy
 from evokernel.kernel.context import KernelContext
 from evokernel.kernel.evidence import validation_completed
 from evokernel.kernel.results import Detection
-from evokernel.models import AgentTask
-from evokernel.models._base import Model
+from evokernel.models import AgentTask, Model
 from evokernel.models.feedback import ReasonCode
 from sandbox.evaluate import evaluate
 from sandbox.pipeline import validate_patch

@@ -6,8 +6,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from evokernel.models import AssetState, BlastRadius
-from evokernel.models._base import Model
+from evokernel.models import AssetState, BlastRadius, Model
 from evokernel.models.feedback import AgentFeedback, NextAction, ReasonCode
 from evokernel.models.patchtext import PatchFieldsModel
 from evokernel.policy import PolicyLimit

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 from evokernel.agents.base import Agent, AgentContext, AgentError, FailedCandidate
-from evokernel.confidence import confidence
 from evokernel.events import AgentCalled
 from evokernel.kernel.capture import capture
 from evokernel.kernel.context import KernelContext
@@ -63,7 +62,7 @@ def solve(
             original_run_id=decision.original_run_id,
             diff=decision.diff,
             receipt=decision.receipt,
-            confidence=_confidence(ctx, decision.capsule_id),
+            confidence=ctx.confidence(decision.capsule_id),
             seconds=round(decision.seconds, 3),
             **common,
         )
@@ -145,7 +144,7 @@ def solve(
             gene_id=last.gene_id,
             diff=last.diff,
             receipt=last.receipt,
-            confidence=_confidence(ctx, last.capsule_id),
+            confidence=ctx.confidence(last.capsule_id),
             feedback=feedback,
             seconds=seconds,
             **common,
@@ -237,12 +236,3 @@ def _agent_reason(error: AgentError) -> ReasonCode:
         return ReasonCode(error.reason)
     except ValueError:
         return ReasonCode.AGENT_FAILED
-
-
-def _confidence(ctx: KernelContext, capsule_id: str | None) -> float | None:
-    if capsule_id is None:
-        return None
-    view = ctx.view().capsules.get(capsule_id)
-    if view is None:
-        return None
-    return round(confidence(view.evidence, ctx.clock(), ctx.settings.confidence), 4)

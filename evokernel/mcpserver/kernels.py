@@ -20,9 +20,8 @@ from evokernel.config import EvoConfig
 from evokernel.kernel import EvoKernel
 from evokernel.mcpserver.errors import ServerBusyError
 from evokernel.metrics import SandboxLatency
-from evokernel.runtime import build_kernel
+from evokernel.runtime import build_kernel, open_repository
 from sandbox import Sandbox, make_sandbox
-from store import EventLog
 
 DEFAULT_SIZE = 4
 """Kernels a server runs at most at once (more calls wait for one)."""
@@ -101,8 +100,8 @@ class KernelPool:
             if self._sandbox is None:
                 self._sandbox = make_sandbox(self._config.sandbox)
             sandbox = self._sandbox
-        log = EventLog.open(self._store_dir)
-        return build_kernel(self._config, log, self._store_dir, sandbox, self.latency)
+        repository = open_repository(self._config, self._store_dir)
+        return build_kernel(self._config, repository, sandbox, self.latency)
 
     def close(self) -> None:
         """Close every idle kernel's store and the sandbox backend (reaping its containers)."""

@@ -13,8 +13,7 @@ from pydantic import Field
 
 from evokernel.kernel import CandidateScore, TestVerdict
 from evokernel.metrics import HealthReport
-from evokernel.models import AssetState, BlastRadius
-from evokernel.models._base import Model
+from evokernel.models import AssetState, BlastRadius, Model
 from evokernel.models.feedback import AgentFeedback, NextAction, ReasonCode
 from evokernel.views import Counters
 from sandbox.receipt import FailureClass, Receipt, Verdict

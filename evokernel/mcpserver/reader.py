@@ -26,7 +26,6 @@ from evokernel.metrics import (
     check_store,
     health_report,
 )
-from evokernel.projection import default_snapshot_path
 from evokernel.selection import SignalIndex
 from evokernel.views import EvolutionView
 from sandbox import DockerSandboxConfig, LocalSandboxConfig
@@ -94,7 +93,7 @@ class StoreReader:
 
     def __init__(self, store_dir: Path) -> None:
         self.store_dir = store_dir
-        self._live = LiveView(store_dir, default_snapshot_path(store_dir))
+        self._live = LiveView(store_dir)
         self._lock = threading.Lock()
         self._index = SignalIndex()
         self._runs: OrderedDict[str, _Run] = OrderedDict()

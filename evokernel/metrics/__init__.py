@@ -39,8 +39,7 @@ from evokernel.metrics.latency import (
 from evokernel.metrics.live import LiveView
 from evokernel.metrics.snapshot import MetricsSnapshot, snapshot_from_view
 from evokernel.metrics.startup import StartupCheck, open_store_at_startup
-from evokernel.projection import Projector, default_snapshot_path
-from store import EventLog
+from evokernel.projection import EvolutionRepository
 
 
 def read_metrics(store_dir: Path, latency: SandboxLatency | None = None) -> MetricsSnapshot:
@@ -49,8 +48,8 @@ def read_metrics(store_dir: Path, latency: SandboxLatency | None = None) -> Metr
     Raises:
         StoreNotFoundError: there is no store in ``store_dir``.
     """
-    with EventLog.open_readonly(store_dir) as log:
-        view = Projector(log, default_snapshot_path(store_dir)).load()
+    with EvolutionRepository.open(store_dir, readonly=True) as repository:
+        view = repository.view()
     return snapshot_from_view(view, latency)
 
 

@@ -24,7 +24,7 @@ from prometheus_client.utils import floatToGoString
 
 from evokernel.metrics.latency import HistogramSnapshot
 from evokernel.metrics.snapshot import MetricsSnapshot
-from evokernel.models._base import Model
+from evokernel.models import Model
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 """Media type of the text exposition format ``render_metrics`` produces."""

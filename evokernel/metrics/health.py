@@ -29,7 +29,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from evokernel.models._base import Model
+from evokernel.models import Model
 from sandbox import DockerSandboxConfig, EngineUnavailableError, LocalSandboxConfig, run_doctor
 from sandbox.dockerclient import ClientFactory, docker_client_factory, inspect_image
 from store import EventLog, StoreCorruptError, StoreError, StoreNotFoundError

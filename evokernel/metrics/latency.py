@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import Field
 
-from evokernel.models._base import Model
+from evokernel.models import Model
 from sandbox import ExecRequest, ExecResult, Sandbox, SandboxSession, SessionSpec
 
 START_BUCKETS: tuple[float, ...] = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)

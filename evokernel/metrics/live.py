@@ -1,20 +1,25 @@
 """The evolution view of one store, kept current in memory for a long-running reader.
 
 A server that answers ``/metrics`` every few seconds must not fold the whole log each time.
-``LiveView`` does what ``Projector`` does with a snapshot file, with the view kept in memory
-instead: it remembers the position its view covers, checks that the log still has that
-record there, and folds only the records after it. When the check fails (the log was replaced)
-it rebuilds from the log. It only reads: the store is opened read-only for each refresh.
+``LiveView`` keeps a read-only ``EvolutionRepository`` open, so each refresh folds only the
+records appended since the last one (by any process). It reopens the store when the log file
+was replaced, and the repository itself rebuilds when the log was cut. It only reads.
+
+Writes made in this process can be pushed instead of waiting for the next refresh: ``follow``
+subscribes the live view to a writing repository, which notifies it once a commit is
+persisted.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from evokernel.projection import Projector, ViewBuilder, apply_record
+from evokernel.projection import EvolutionRepository
 from evokernel.views import EvolutionView
-from store import EventLog, Position
+from store import Record
 
 
 class LiveView:
@@ -22,15 +27,15 @@ class LiveView:
 
     Args:
         store_dir: the store directory.
-        snapshot_path: a view snapshot to start from (read, never written), if any.
+        snapshots: start from the store's view snapshot when it fits (read, never written).
     """
 
-    def __init__(self, store_dir: Path, snapshot_path: Path | None = None) -> None:
+    def __init__(self, store_dir: Path, *, snapshots: bool = True) -> None:
         self.store_dir = store_dir
-        self._snapshot_path = snapshot_path
+        self._snapshots = snapshots
         self._lock = threading.Lock()
-        self._view: EvolutionView | None = None
-        self._position: Position | None = None
+        self._repository: EvolutionRepository | None = None
+        self._file: tuple[int, int] | None = None
 
     def current(self) -> EvolutionView:
         """The view as of the log's head now.
@@ -40,28 +45,39 @@ class LiveView:
             StoreCorruptError, UnknownEventKindError, EventPayloadError: the log cannot be
                 folded.
         """
-        with self._lock, EventLog.open_readonly(self.store_dir) as log:
-            head = log.position()
-            view, position = self._view, self._position
-            if view is not None and position is not None and log.check_position(position):
-                if head is not None and head.seq > position.seq:
-                    view, position = self._catch_up(log, view, position, head), head
-            elif view is None or position is not None or head is not None:
-                # First call, a log that changed under us, or a first record after an empty
-                # log: fold from the snapshot (if it fits) or from the start.
-                view = Projector(log, self._snapshot_path).load()
-                fits = head is not None and head.seq == view.last_seq
-                position = head if fits else None
-            self._view, self._position = view, position
-            return view
+        with self._lock:
+            repository = self._repository
+            if repository is None or self._replaced(repository):
+                if repository is not None:
+                    repository.close()
+                    self._repository = None
+                repository = EvolutionRepository.open(
+                    self.store_dir, readonly=True, snapshots=self._snapshots
+                )
+                self._repository, self._file = repository, _identity(repository.log.path)
+            return repository.view()
 
-    @staticmethod
-    def _catch_up(
-        log: EventLog, view: EvolutionView, position: Position, head: Position
-    ) -> EvolutionView:
-        builder = ViewBuilder.from_view(view)
-        for record in log.scan_after(position):
-            if record.seq > head.seq:
-                break  # appended after we looked at the head: the next refresh takes it
-            apply_record(record, builder)
-        return builder.freeze()
+    def follow(self, repository: EvolutionRepository) -> Callable[[], None]:
+        """Fold what ``repository`` records as soon as it is persisted; returns the undo."""
+        return repository.subscribe(self._on_record)
+
+    def close(self) -> None:
+        """Release the store; the next ``current`` opens it again."""
+        with self._lock:
+            if self._repository is not None:
+                self._repository.close()
+                self._repository = None
+
+    def _on_record(self, records: Sequence[Record]) -> None:
+        self.current()
+
+    def _replaced(self, repository: EvolutionRepository) -> bool:
+        try:
+            return _identity(repository.log.path) != self._file
+        except FileNotFoundError:
+            return True
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    found = os.stat(path)
+    return found.st_dev, found.st_ino

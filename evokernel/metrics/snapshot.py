@@ -11,8 +11,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from evokernel.metrics.latency import LatencySnapshot, SandboxLatency
-from evokernel.models import AssetState
-from evokernel.models._base import Model
+from evokernel.models import AssetState, Model
 from evokernel.views import EvolutionView
 
 

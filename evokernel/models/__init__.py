@@ -11,6 +11,7 @@ from evokernel.models.assets import (
     TransitionReason,
     ValidationEvidence,
 )
+from evokernel.models.base import Model
 from evokernel.models.evidence import Evidence, EvidenceKind
 from evokernel.models.patchtext import PatchFieldsModel, patch_bytes, patch_text
 from evokernel.models.proposal import MutationProposal, Proposer
@@ -26,6 +27,7 @@ __all__ = [
     "Evidence",
     "EvidenceKind",
     "Gene",
+    "Model",
     "MutationProposal",
     "OriginKind",
     "PatchFieldsModel",

@@ -1,11 +1,7 @@
-"""Shared model configuration: frozen, strict about unknown keys, documented fields."""
+"""Old home of ``Model``; kept importable for code written against it. Use ``evokernel.models``."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from evokernel.models.base import Model
 
-
-class Model(BaseModel):
-    """Base for domain value objects: immutable, ``extra="forbid"``, field docstrings kept."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+__all__ = ["Model"]

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from evokernel.models._base import Model
+from evokernel.models.base import Model
 from evokernel.models.patchtext import PatchFieldsModel
 from sandbox import BlastRadius
 

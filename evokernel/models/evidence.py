@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from evokernel.models._base import Model
+from evokernel.models.base import Model
 
 
 class EvidenceKind(StrEnum):

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from evokernel.models._base import Model
+from evokernel.models.base import Model
 from sandbox import BlastRadius
 
 

@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from evokernel.models._base import Model
+from evokernel.models.base import Model
 
 B64_SUFFIX = "_b64"
 """Suffix of the field that carries a patch's exact bytes when they are not UTF-8."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from evokernel.models._base import Model
+from evokernel.models.base import Model
 from evokernel.models.patchtext import PatchFieldsModel
 
 

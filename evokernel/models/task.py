@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import Field, StrictBool, field_validator
 
-from evokernel.models._base import Model
+from evokernel.models.base import Model
 from sandbox import ValidationPlan
 
 

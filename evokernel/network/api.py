@@ -47,8 +47,9 @@ from evokernel.network.export import export_store
 from evokernel.network.identity import NodeIdentity, default_node_dir
 from evokernel.network.importer import import_bundle
 from evokernel.network.revocation import apply_revocation
-from evokernel.network.trust import PEERS_NAME, TrustStore
-from store import EventLog, StoreError
+from evokernel.network.trust import TrustStore
+from evokernel.projection import EvolutionRepository
+from store import StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ def open_node_api(
     return NodeApiState(
         store_dir=store_dir,
         identity=NodeIdentity.load(directory),
-        trust=TrustStore(directory / PEERS_NAME),
+        trust=TrustStore.of_node(directory),
         token=token,
         tofu=tofu,
     )
@@ -164,18 +165,20 @@ async def _fetch(state: NodeApiState, request: Request) -> Response:
 
 async def _publish(state: NodeApiState, request: Request) -> Response:
     return await _apply_body(
-        state, request, lambda log, body: import_bundle(log, body, state.trust, tofu=state.tofu)
+        state,
+        request,
+        lambda repository, body: import_bundle(repository, body, state.trust, tofu=state.tofu),
     )
 
 
 async def _revoke(state: NodeApiState, request: Request) -> Response:
     return await _apply_body(
-        state, request, lambda log, body: apply_revocation(log, body, state.trust)
+        state, request, lambda repository, body: apply_revocation(repository, body, state.trust)
     )
 
 
 async def _apply_body(
-    state: NodeApiState, request: Request, apply: Callable[[EventLog, bytes], BaseModel]
+    state: NodeApiState, request: Request, apply: Callable[[EvolutionRepository, bytes], BaseModel]
 ) -> Response:
     """Read the body (413 past the limit), ``apply`` it to the store in the thread pool,
     answer its report."""
@@ -184,8 +187,8 @@ async def _apply_body(
         return _error(413, "PayloadTooLarge", f"body exceeds {state.max_body_bytes} bytes")
 
     def in_store() -> BaseModel:
-        with EventLog.open(state.store_dir) as log:
-            return apply(log, body)
+        with EvolutionRepository.open(state.store_dir) as repository:
+            return apply(repository, body)
 
     return _json(await run_in_threadpool(in_store))
 

@@ -17,8 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
-from evokernel.models import Capsule
-from evokernel.models._base import Model
+from evokernel.models import Capsule, Model
 from evokernel.network.errors import BundleContentError, BundleSignatureError
 from evokernel.network.identity import NodeIdentity, node_id_for, verify_signature
 from store import canonical_json

@@ -28,8 +28,7 @@ from typing import Any, Final, Literal
 import orjson
 from pydantic import Field
 
-from evokernel.models import Capsule, Gene
-from evokernel.models._base import Model
+from evokernel.models import Capsule, Gene, Model
 from evokernel.network.attestation import CapsuleAttestation
 from evokernel.network.identity import NodeIdentity
 from store import canonical_json, content_hash

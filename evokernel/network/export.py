@@ -24,7 +24,7 @@ from evokernel.network.attestation import CapsuleAttestation, attest, stored_att
 from evokernel.network.bundle import Bundle, BundleEvent, seal_bundle
 from evokernel.network.identity import NodeIdentity
 from evokernel.network.integrity import JUSTIFYING_KINDS
-from evokernel.projection import Projector, default_snapshot_path
+from evokernel.projection import EvolutionRepository
 from evokernel.views import EvolutionView
 from store import EventLog, StoreNotFoundError
 
@@ -39,27 +39,26 @@ _TOUCHING_KINDS = JUSTIFYING_KINDS | {"capsule_committed", "remote_asset_importe
 
 
 def export_bundle(
-    log: EventLog,
+    repository: EvolutionRepository,
     identity: NodeIdentity,
     signals: Sequence[str] | None = None,
     *,
     after_seq: int = 0,
-    snapshot_path: Path | None = None,
     max_events_per_asset: int = MAX_EVENTS_PER_ASSET,
     now: datetime | None = None,
 ) -> Bundle:
     """A bundle of the exportable capsules (and their genes), signed by ``identity``.
 
     Args:
-        log: the store to export from (read-only is enough; nothing is written).
+        repository: the store to export from (read-only is enough; nothing is written).
         identity: the sender.
         signals: keep only genes whose signature holds at least one of these signals.
         after_seq: keep only capsules created or touched after this store position.
-        snapshot_path: the store's view snapshot, to build the view faster.
         max_events_per_asset: how many of the latest justifying events travel per capsule.
         now: the bundle's ``created_at`` (defaults to the current time).
     """
-    view = Projector(log, snapshot_path).load()
+    view = repository.view()
+    log = repository.log
     chosen = _exportable(view, set(signals or ()))
     if after_seq > 0:
         touched = _touched(log, set(chosen), after_seq, view.last_seq)
@@ -94,17 +93,11 @@ def export_store(
     """``export_bundle`` of the store at ``store_dir``, read-only; a node whose store has no
     log yet exports an empty bundle."""
     try:
-        log = EventLog.open_readonly(store_dir)
+        repository = EvolutionRepository.open(store_dir, readonly=True)
     except StoreNotFoundError:
         return seal_bundle(identity, [], [], signals=signals or ())
-    with log:
-        return export_bundle(
-            log,
-            identity,
-            signals,
-            after_seq=after_seq,
-            snapshot_path=default_snapshot_path(store_dir),
-        )
+    with repository:
+        return export_bundle(repository, identity, signals, after_seq=after_seq)
 
 
 def _exportable(view: EvolutionView, signals: set[str]) -> dict[str, Capsule]:

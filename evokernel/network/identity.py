@@ -24,7 +24,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from evokernel.models._base import Model
+from evokernel.models import Model
 from evokernel.network.errors import (
     IdentityError,
     KeyFileExistsError,

@@ -32,19 +32,16 @@ from evokernel.events import (
     BundleImported,
     EvolutionEvent,
     RemoteAssetImported,
-    event_payload,
 )
-from evokernel.models import AssetState, Capsule, Gene
-from evokernel.models._base import Model
+from evokernel.models import AssetState, Capsule, Gene, Model
 from evokernel.network.attestation import CapsuleAttestation
 from evokernel.network.bundle import Bundle
 from evokernel.network.errors import BundleReplayError, NetworkError
 from evokernel.network.integrity import recomputed_blast_radius
 from evokernel.network.trust import TrustSource, TrustStore
 from evokernel.network.verify import RawMessage, VerifiedBundle, verify_bundle
-from evokernel.projection import Projector, default_snapshot_path
+from evokernel.projection import EvolutionRepository
 from evokernel.views import EvolutionView
-from store import EventLog
 
 LOCK_NAME = "network.lock"
 """Lock file in the store directory that serialises imports and revokes."""
@@ -78,7 +75,7 @@ class ImportReport(Model):
 
 
 def import_bundle(
-    log: EventLog,
+    repository: EvolutionRepository,
     bundle: Bundle | RawMessage,
     trust: TrustStore,
     *,
@@ -88,7 +85,7 @@ def import_bundle(
     """Verify ``bundle`` and record its new genes and capsules as quarantined.
 
     Args:
-        log: the receiving store (read-write).
+        repository: the receiving store (read-write).
         bundle: the bundle as received (JSON bytes/text/object) or as a model.
         trust: the trusted peers.
         tofu: trust an unknown sender on first use (it is added once the import succeeds).
@@ -98,11 +95,13 @@ def import_bundle(
         BundleContentError, BundleReplayError: refused; the store is unchanged.
     """
     raw = bundle.model_dump(mode="json") if isinstance(bundle, Bundle) else bundle
-    return import_verified(log, verify_bundle(raw, trust, tofu=tofu), trust, economics=economics)
+    return import_verified(
+        repository, verify_bundle(raw, trust, tofu=tofu), trust, economics=economics
+    )
 
 
 def import_verified(
-    log: EventLog,
+    repository: EvolutionRepository,
     verified: VerifiedBundle,
     trust: TrustStore,
     *,
@@ -116,7 +115,7 @@ def import_verified(
     """
     manifest = verified.bundle.manifest
     report = record_import(
-        log,
+        repository,
         economics=economics,
         sender_id=manifest.sender_id,
         message_id=manifest.message_id,
@@ -134,30 +133,30 @@ def import_verified(
         )
     from evokernel.network.revocation import apply_pending_revocations  # imports this module
 
-    apply_pending_revocations(log, trust)  # revokes that arrived before their capsule
+    apply_pending_revocations(repository, trust)  # revokes that arrived before their capsule
     return report
 
 
 @contextmanager
-def network_lock(log: EventLog) -> Iterator[EvolutionView]:
+def network_lock(repository: EvolutionRepository) -> Iterator[EvolutionView]:
     """Hold the store's network lock and yield its current view.
 
     Imports and revokes check the view (seen message ids, known assets) and append under
     this lock, so two of them can never both pass the replay check for one message.
     """
-    lock = FileLock(str(log.directory / LOCK_NAME), timeout=LOCK_TIMEOUT_S)
+    lock = FileLock(str(repository.directory / LOCK_NAME), timeout=LOCK_TIMEOUT_S)
     try:
         lock.acquire()
     except Timeout as exc:
         raise NetworkError(f"{lock.lock_file}: another import holds the lock") from exc
     try:
-        yield Projector(log, default_snapshot_path(log.directory)).load()
+        yield repository.view()
     finally:
         lock.release()
 
 
 def record_import(
-    log: EventLog,
+    repository: EvolutionRepository,
     *,
     sender_id: str,
     message_id: str,
@@ -179,7 +178,7 @@ def record_import(
             false, in which case nothing is written and ``already_received`` is set).
     """
     report = ImportReport(sender_id=sender_id, message_id=message_id, bundle_hash=bundle_hash)
-    with network_lock(log) as view:
+    with network_lock(repository) as view:
         if message_id in view.network_messages:
             if refuse_replay:
                 raise BundleReplayError(
@@ -233,7 +232,7 @@ def record_import(
                 **common,
             )
         )
-        log.append_many(event_payload(event) for event in events)
+        repository.record(events)
     return report.model_copy(
         update={
             "imported_genes": imported_genes,

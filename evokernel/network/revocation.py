@@ -21,11 +21,9 @@ from evokernel.events import (
     AssetType,
     EvolutionEvent,
     RemoteRevocationReceived,
-    event_payload,
 )
 from evokernel.governor import revoke
-from evokernel.models import AssetState
-from evokernel.models._base import Model
+from evokernel.models import AssetState, Model
 from evokernel.network.bundle import new_message_id, signing_bytes
 from evokernel.network.errors import (
     BundleReplayError,
@@ -38,7 +36,7 @@ from evokernel.network.importer import network_lock
 from evokernel.network.pending import remember, settle, waiting
 from evokernel.network.trust import TrustStore
 from evokernel.network.verify import RawMessage, check_sender, check_signature, decode, model_of
-from store import EventLog
+from evokernel.projection import EvolutionRepository
 
 REVOKE_FORMAT: Final = "evokernel-revoke/1"
 """The ``format`` of revoke messages (keeps their signatures apart from bundles')."""
@@ -111,7 +109,7 @@ def sign_revocation(
 
 
 def apply_revocation(
-    log: EventLog,
+    repository: EvolutionRepository,
     revocation: Revocation | RawMessage,
     trust: TrustStore,
     *,
@@ -144,7 +142,7 @@ def apply_revocation(
         message_id=body.message_id,
         sender_id=body.sender_id,
     )
-    with network_lock(log) as view:
+    with network_lock(repository) as view:
         if body.message_id in view.network_messages:
             raise BundleReplayError(
                 f"revoke {body.message_id} was already received",
@@ -155,7 +153,7 @@ def apply_revocation(
         if capsule is None:
             if not keep_if_unknown:
                 raise AssetNotFoundError(body.asset_id)
-            remember(log.directory, body.message_id, raw)
+            remember(repository.directory, body.message_id, raw)
             return RevocationReport(
                 asset_id=body.asset_id,
                 sender_id=body.sender_id,
@@ -187,7 +185,7 @@ def apply_revocation(
                     evidence={**transition.evidence, "message_id": body.message_id},
                 )
             )
-        log.append_many(event_payload(event) for event in events)
+        repository.record(events)
     return RevocationReport(
         asset_id=body.asset_id,
         sender_id=body.sender_id,
@@ -197,16 +195,18 @@ def apply_revocation(
     )
 
 
-def apply_pending_revocations(log: EventLog, trust: TrustStore) -> list[RevocationReport]:
+def apply_pending_revocations(
+    repository: EvolutionRepository, trust: TrustStore
+) -> list[RevocationReport]:
     """Apply the kept revokes whose capsule is here now (every check runs again).
 
     Called after each import. A revoke still waiting for its capsule stays; one applied or
     refused is forgotten.
     """
     reports: list[RevocationReport] = []
-    for path, raw in waiting(log.directory):
+    for path, raw in waiting(repository.directory):
         try:
-            reports.append(apply_revocation(log, raw, trust, keep_if_unknown=False))
+            reports.append(apply_revocation(repository, raw, trust, keep_if_unknown=False))
         except (AssetNotFoundError, NetworkError) as exc:
             settle(path, exc)
         else:

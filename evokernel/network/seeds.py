@@ -22,14 +22,14 @@ from pydantic import Field
 from evokernel.economics.config import EconomicsConfig
 from evokernel.ids import content_id
 from evokernel.kernel.fingerprint import diff_hash
-from evokernel.models import Capsule, Gene
-from evokernel.models._base import Model
+from evokernel.models import Capsule, Gene, Model
 from evokernel.network.errors import MessageFormatError
 from evokernel.network.importer import ImportReport, record_import
 from evokernel.network.integrity import check_capsule, check_gene, recomputed_blast_radius
 from evokernel.network.verify import decode, model_of
+from evokernel.projection import EvolutionRepository
 from evokernel.signals import gene_id_for
-from store import EventLog, content_hash
+from store import content_hash
 
 SEED_FORMAT: Final = "evokernel-seeds/1"
 """The ``format`` of seed files."""
@@ -112,7 +112,7 @@ def seed_assets(seeds: SeedFile) -> tuple[list[Gene], list[Capsule]]:
 
 
 def import_seeds(
-    log: EventLog, seeds: SeedFile, economics: EconomicsConfig | None = None
+    repository: EvolutionRepository, seeds: SeedFile, economics: EconomicsConfig | None = None
 ) -> ImportReport:
     """Record a seed file's genes and capsules as quarantined imports (idempotent).
 
@@ -122,7 +122,7 @@ def import_seeds(
     genes, capsules = seed_assets(seeds)
     digest = content_hash(seeds.model_dump(mode="json"))
     return record_import(
-        log,
+        repository,
         sender_id=f"seed:{seeds.name}",
         message_id=f"seed_{digest[:32]}",
         bundle_hash=digest,

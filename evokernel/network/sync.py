@@ -18,14 +18,14 @@ import httpx
 from filelock import FileLock
 from pydantic import Field, ValidationError
 
-from evokernel.models._base import Model
+from evokernel.models import Model
 from evokernel.network.client import PeerClient
 from evokernel.network.errors import NetworkError
 from evokernel.network.importer import ImportReport, import_verified
 from evokernel.network.nodefiles import make_node_dir, replace_json
 from evokernel.network.trust import TrustStore
 from evokernel.network.verify import verify_bundle
-from store import EventLog
+from evokernel.projection import EvolutionRepository
 
 CURSORS_NAME = "cursors.json"
 """File name of the sync cursors inside a node directory."""
@@ -99,7 +99,7 @@ class SyncReport(Model):
 
 
 def sync_from_peer(
-    log: EventLog,
+    repository: EvolutionRepository,
     trust: TrustStore,
     cursors: CursorStore,
     peer: str,
@@ -113,7 +113,7 @@ def sync_from_peer(
     """Fetch the peer's capsules changed after our cursor, import them, save the cursor.
 
     Args:
-        log: this node's store (read-write).
+        repository: this node's store (read-write).
         trust: this node's trusted peers (the peer must be one, unless ``tofu``).
         cursors: this node's sync cursors.
         peer: the peer's base URL (``http://127.0.0.1:8765``).
@@ -142,7 +142,7 @@ def sync_from_peer(
             manifest = verified.bundle.manifest
     imported: ImportReport | None = None
     if verified.bundle.asset_ids:
-        imported = import_verified(log, verified, trust)
+        imported = import_verified(repository, verified, trust)
     cursors.set(
         PeerCursor(
             peer=base, node_id=manifest.sender_id, seq=manifest.cursor, synced_at=datetime.now(UTC)

@@ -15,7 +15,7 @@ from pathlib import Path
 from filelock import FileLock
 from pydantic import Field, ValidationError
 
-from evokernel.models._base import Model
+from evokernel.models import Model
 from evokernel.network.errors import MessageFormatError, NetworkError
 from evokernel.network.identity import node_id_for
 from evokernel.network.nodefiles import make_node_dir, replace_json
@@ -63,6 +63,11 @@ class TrustStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = FileLock(str(path) + ".lock", timeout=30)
+
+    @classmethod
+    def of_node(cls, node_dir: Path) -> TrustStore:
+        """The trusted peers of the node whose files live in ``node_dir`` (``PEERS_NAME``)."""
+        return cls(node_dir / PEERS_NAME)
 
     def peers(self) -> list[TrustedPeer]:
         """Every trusted peer, by node id."""

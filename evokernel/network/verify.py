@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import orjson
 from pydantic import BaseModel, ValidationError
 
+from evokernel.errors import first_problem
 from evokernel.network.attestation import check_attestations
 from evokernel.network.bundle import (
     CONTENT_KEYS,
@@ -72,9 +73,7 @@ def model_of(model: type[M], value: Any, what: str, **ids: str | None) -> M:
     try:
         return model.model_validate(value)
     except ValidationError as exc:
-        first = exc.errors(include_url=False, include_input=False)[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(root)"
-        raise MessageFormatError(f"{what}: {where}: {first['msg']}", **ids) from exc
+        raise MessageFormatError(f"{what}: {first_problem(exc)}", **ids) from exc
 
 
 def check_sender(

@@ -1,22 +1,26 @@
-"""The evolution view as a fold over events, with snapshots and catch-up."""
+"""The evolution view as a fold over events, and the repository that owns the log."""
 
 from __future__ import annotations
 
 from evokernel.projection.builder import ViewBuilder
 from evokernel.projection.handlers import RAW_HANDLERS, apply, apply_at, apply_record
-from evokernel.projection.projector import (
+from evokernel.projection.repository import SNAPSHOT_EVERY, EvolutionRepository, Subscriber
+from evokernel.projection.snapshot import (
     SNAPSHOT_NAME,
     VIEW_VERSION,
-    Projector,
+    ViewSnapshot,
     default_snapshot_path,
 )
 
 __all__ = [
     "RAW_HANDLERS",
+    "SNAPSHOT_EVERY",
     "SNAPSHOT_NAME",
     "VIEW_VERSION",
-    "Projector",
+    "EvolutionRepository",
+    "Subscriber",
     "ViewBuilder",
+    "ViewSnapshot",
     "apply",
     "apply_at",
     "apply_record",

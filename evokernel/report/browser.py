@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import Field
 
 from evokernel.errors import EvoKernelError
-from evokernel.models._base import Model
+from evokernel.models import Model
 
 CHROMIUM_FLAGS = (
     "--no-sandbox",

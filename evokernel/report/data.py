@@ -11,8 +11,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from evokernel.models import AssetState
-from evokernel.models._base import Model
+from evokernel.models import AssetState, Model
 
 
 class NodeKind(StrEnum):

@@ -6,10 +6,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from evokernel.confidence import ConfidenceConfig
-from evokernel.projection import Projector, default_snapshot_path
+from evokernel.projection import EvolutionRepository
 from evokernel.report.collect import build_report
 from evokernel.report.data import ReportData
-from store import EventLog
 
 
 def read_report(
@@ -24,11 +23,10 @@ def read_report(
     Raises:
         StoreError: the store is missing or corrupt.
     """
-    with EventLog.open_readonly(store_dir) as log:
-        view = Projector(log, default_snapshot_path(store_dir)).load()
+    with EvolutionRepository.open(store_dir, readonly=True) as repository:
         return build_report(
-            view,
-            log.scan(),
+            repository.view(),
+            repository.records(),
             confidence or ConfidenceConfig(),
             now=now or datetime.now(UTC),
             since=since,

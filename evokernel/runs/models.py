@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import Field
 
-from evokernel.models._base import Model
+from evokernel.models import Model
 
 
 class RunOutcome(StrEnum):

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from evokernel.projection import Projector, default_snapshot_path
+from evokernel.projection import EvolutionRepository
 from evokernel.runs.collect import list_runs, show_run
 from evokernel.runs.models import RunOutcome, RunSummary, RunTimeline
-from store import EventLog
 
 
 def read_runs(
@@ -24,8 +23,10 @@ def read_runs(
     Raises:
         StoreNotFoundError: no store there.
     """
-    with EventLog.open_readonly(store_dir) as log:
-        return list_runs(log.scan(), repo_path=repo_path, since=since, outcome=outcome, limit=limit)
+    with EvolutionRepository.open(store_dir, readonly=True) as repository:
+        return list_runs(
+            repository.records(), repo_path=repo_path, since=since, outcome=outcome, limit=limit
+        )
 
 
 def read_run(store_dir: Path, run_id: str) -> RunTimeline:
@@ -35,7 +36,7 @@ def read_run(store_dir: Path, run_id: str) -> RunTimeline:
         StoreNotFoundError: no store there.
         RunNotFoundError / AmbiguousIdError: see ``show_run``.
     """
-    with EventLog.open_readonly(store_dir) as log:
-        view = Projector(log, default_snapshot_path(store_dir)).load()
+    with EvolutionRepository.open(store_dir, readonly=True) as repository:
+        view = repository.view()
         diffs = {cid: c.capsule.diff for cid, c in view.capsules.items()}
-        return show_run(log.scan(), run_id, diffs)
+        return show_run(repository.records(), run_id, diffs)

@@ -39,7 +39,6 @@ from evokernel.metrics import (
     render_unhealthy_store,
     snapshot_from_view,
 )
-from evokernel.projection import default_snapshot_path
 from sandbox import DockerSandboxConfig, LocalSandboxConfig
 from sandbox.dockerclient import ClientFactory
 from store import StoreError
@@ -68,7 +67,7 @@ def build_app(
         startup: what opening the store at start-up found (``open_store_at_startup``);
             ``/healthz`` reports it as the ``store_startup`` check.
     """
-    live = LiveView(store_dir, default_snapshot_path(store_dir))
+    live = LiveView(store_dir)
     registry = metrics_registry(lambda: snapshot_from_view(live.current(), latency))
 
     def metrics(request: Request) -> Response:

@@ -15,7 +15,7 @@ from typing import Protocol, runtime_checkable
 
 from pydantic import Field, field_validator
 
-from evokernel.models._base import Model
+from evokernel.models import Model
 
 WEAK_KIND_SUFFIXES = ("-message", "-warning")
 """Kinds ending in one of these are weak: context for an agent, never part of a signature."""

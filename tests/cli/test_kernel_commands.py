@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from evokernel.projection import Projector
+from evokernel.projection import EvolutionRepository
 from evokernel.samples import SampleRepo, build_shop
 from store import EventLog
 from tests.cli.conftest import Invoke
@@ -102,9 +102,9 @@ def test_run_captures_then_replays_and_apply_lands_on_its_own_branch(
     assert (replayed["outcome"], replayed["agent_calls"]) == ("replayed", 0)
     assert replayed["original_run_id"] == data["run_id"]
     assert replayed["replay_run_id"] == replayed["run_id"]
-    with EventLog.open_readonly(Path(store)) as log:
-        assert log.verify().ok
-        view = Projector(log).load()
+    with EvolutionRepository.open(Path(store), readonly=True) as store:
+        assert store.log.verify().ok
+        view = store.view()
     assert view.counters.reuses == 1 and view.counters.agent_calls == 1
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import orjson
 
-from evokernel.projection import Projector
+from evokernel.projection import EvolutionRepository
 from store import EventLog
 from tests.cli.conftest import Invoke
 
@@ -94,8 +94,8 @@ def test_stats_reports_the_projection_and_writes_nothing(invoke: Invoke, store_d
     result = invoke("store", "stats", "--store", str(store_dir), "--json")
 
     stats = orjson.loads(result.stdout)
-    with EventLog.open_readonly(store_dir) as log:
-        view = Projector(log).load()
+    with EvolutionRepository.open(store_dir, readonly=True) as repository:
+        view = repository.view()
     assert stats["records"] == 300
     assert stats["counters"] == view.counters.model_dump(mode="json")
     assert sum(stats["capsules"].values()) == len(view.capsules)
@@ -116,14 +116,13 @@ def test_tail_prints_the_last_records(invoke: Invoke, store_dir: Path) -> None:
 def test_stale_snapshot_warning_is_logged_as_json_on_stderr(
     invoke: Invoke, store_dir: Path, tmp_path: Path
 ) -> None:
-    """--log-format json reaches library log records (here the projector's warning)."""
+    """--log-format json reaches library log records (here the snapshot's warning)."""
     from evokernel.events import event_payload
     from evokernel.projection import default_snapshot_path
     from tests.evokernel.samples import mixed_stream
 
-    with EventLog.open_readonly(store_dir) as log:
-        projector = Projector(log, default_snapshot_path(store_dir))
-        projector.save_snapshot(projector.load())
+    with EvolutionRepository.open(store_dir) as repository:
+        repository.view()  # closing a writer saves the snapshot
     snapshot = default_snapshot_path(store_dir).read_bytes()
     other = tmp_path / "other"
     with EventLog.open(other, durability="batch") as log:

@@ -15,7 +15,8 @@ from evokernel.economics import (
     saving_entry,
 )
 from evokernel.economics.ledger import false_replay_entries
-from evokernel.events import LedgerEntryKind, ReplayOutcome, event_payload
+from evokernel.events import LedgerEntryKind, ReplayOutcome
+from evokernel.projection import EvolutionRepository
 from evokernel.views import CapsuleView
 from store import EventLog
 from tests.evokernel.samples import capsule
@@ -73,9 +74,9 @@ def test_a_saving_credits_the_local_account_per_agent_call_avoided() -> None:
 
 def write_history(directory: Path) -> None:
     """Two publishers: stakes, a reward and a penalty for node-a, a reward and a saving."""
-    with EventLog.open(directory) as log:
-        record_stake(log, "node-a", ["capsule_1", "capsule_2"], CONFIG)
-        record_stake(log, "node-b", ["capsule_3"], CONFIG)
+    with EvolutionRepository.open(directory) as repository:
+        record_stake(repository, "node-a", ["capsule_1", "capsule_2"], CONFIG)
+        record_stake(repository, "node-b", ["capsule_3"], CONFIG)
         events = [
             *reuse_entries(remote(1, "node-a"), ReplayOutcome.HIT, "run-1", CONFIG),
             *reuse_entries(remote(2, "node-a"), ReplayOutcome.VALIDATION_FAILED, "run-2", CONFIG),
@@ -89,7 +90,7 @@ def write_history(directory: Path) -> None:
                 config=CONFIG,
             ),
         ]
-        log.append_many(event_payload(event) for event in events)
+        repository.record(events)
 
 
 def test_balances_and_entries_are_the_same_after_the_store_is_reopened(tmp_path: Path) -> None:

@@ -11,18 +11,16 @@ from evokernel.events import (
     CapsuleCommitted,
     GeneSolidified,
     RemoteAssetImported,
-    event_payload,
 )
-from evokernel.projection import Projector
+from evokernel.projection import EvolutionRepository
 from evokernel.views import EvolutionView
-from store import EventLog
 from tests.network.conftest import assets
 
 
 def _view(store_dir: Path, events: list[object]) -> EvolutionView:
-    with EventLog.open(store_dir) as log:
-        log.append_many(event_payload(e) for e in events)  # type: ignore[arg-type]
-        return Projector(log).load()
+    with EvolutionRepository.open(store_dir) as repository:
+        repository.record(events)  # type: ignore[arg-type]
+        return repository.view()
 
 
 def _local(n: int, **claims: object) -> list[object]:

@@ -9,7 +9,7 @@ import pytest
 
 from evokernel.events import event_payload
 from evokernel.metrics import LiveView
-from evokernel.projection import Projector
+from evokernel.projection import EvolutionRepository
 from store import EventLog, StoreNotFoundError
 from tests.evokernel.samples import mixed_stream
 
@@ -22,8 +22,8 @@ def _append(directory: Path, start: int, stop: int) -> None:
 
 
 def _cold(directory: Path) -> object:
-    with EventLog.open_readonly(directory) as log:
-        return Projector(log).load()
+    with EvolutionRepository.open(directory, readonly=True, snapshots=False) as repository:
+        return repository.view()
 
 
 def test_it_catches_up_with_appends_and_matches_a_cold_fold(tmp_path: Path) -> None:
@@ -66,3 +66,18 @@ def test_an_empty_log_then_records(tmp_path: Path) -> None:
 def test_a_missing_store_is_reported(tmp_path: Path) -> None:
     with pytest.raises(StoreNotFoundError):
         LiveView(tmp_path / "nothing").current()
+
+
+def test_records_of_a_followed_repository_are_folded_once_persisted(tmp_path: Path) -> None:
+    directory = tmp_path / "store"
+    _append(directory, 0, 50)
+    live = LiveView(directory)
+    seen: list[int] = []
+    with EvolutionRepository.open(directory) as writer:
+        live.follow(writer)
+        # Subscribed after the live view: it sees what the live view folded on notification.
+        writer.subscribe(lambda records: seen.append(live.current().last_seq))
+        writer.record(STREAM[50:80])
+    assert seen == [80]
+    assert live.current() == _cold(directory)
+    live.close()

@@ -21,6 +21,7 @@ from evokernel.models import AssetState, Capsule, Gene
 from evokernel.network import NodeIdentity, TrustStore, default_node_dir
 from evokernel.network.seeds import Seed, SeedFile, seed_assets
 from evokernel.network.trust import PEERS_NAME
+from evokernel.projection import EvolutionRepository
 from store import EventLog
 
 
@@ -147,12 +148,12 @@ def receiver(make_node: MakeNode, publisher: Node) -> Node:
 
 
 @pytest.fixture
-def receiver_log(receiver: Node) -> Iterator[EventLog]:
-    with EventLog.open(receiver.store_dir, durability="batch") as log:
-        yield log
+def receiver_store(receiver: Node) -> Iterator[EvolutionRepository]:
+    with EvolutionRepository.open(receiver.store_dir, durability="batch") as repository:
+        yield repository
 
 
 @pytest.fixture
-def publisher_log(publisher: Node) -> Iterator[EventLog]:
-    with EventLog.open_readonly(publisher.store_dir) as log:
-        yield log
+def publisher_store(publisher: Node) -> Iterator[EvolutionRepository]:
+    with EvolutionRepository.open(publisher.store_dir, readonly=True) as repository:
+        yield repository

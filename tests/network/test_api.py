@@ -26,8 +26,7 @@ from evokernel.network import (
 )
 from evokernel.network.client import PeerClient
 from evokernel.network.sync import CURSORS_NAME
-from evokernel.projection import Projector
-from store import EventLog
+from evokernel.projection import EvolutionRepository
 from tests.network.conftest import MakeNode, Node, capsule_id, local_events
 from tests.network.server import serving
 
@@ -94,8 +93,8 @@ def test_publish_imports_a_bundle_quarantined(
     with PeerClient(receiver_url, TOKEN) as peer:
         report = peer.publish(export_store(publisher.store_dir, publisher.identity))
 
-    with EventLog.open_readonly(receiver.store_dir) as log:
-        view = Projector(log).load()
+    with EvolutionRepository.open(receiver.store_dir, readonly=True) as store:
+        view = store.view()
     assert sorted(report.imported_capsules) == sorted([capsule_id(1), capsule_id(2)])
     assert {view.capsules[c].state for c in report.imported_capsules} == {AssetState.QUARANTINED}
 
@@ -189,10 +188,10 @@ def test_sync_pulls_only_what_changed_since_its_cursor(publisher: Node, receiver
     cursors = CursorStore(receiver.node_dir / CURSORS_NAME)
     with (
         serving(network_routes(state_of(publisher))) as url,
-        EventLog.open(receiver.store_dir) as log,
+        EvolutionRepository.open(receiver.store_dir) as store,
     ):
         # 1. First sync: everything A vouches for; the cursor moves to A's head.
-        first = sync_from_peer(log, receiver.trust, cursors, url, TOKEN)
+        first = sync_from_peer(store, receiver.trust, cursors, url, TOKEN)
         assert first.cursor_before == 0 and first.imported is not None
         assert sorted(first.imported.imported_capsules) == sorted([capsule_id(1), capsule_id(2)])
         saved = cursors.get(url)
@@ -201,14 +200,14 @@ def test_sync_pulls_only_what_changed_since_its_cursor(publisher: Node, receiver
 
         # 2. Nothing new at A: nothing fetched, nothing written here.
         before = receiver.events_bytes()
-        second = sync_from_peer(log, receiver.trust, cursors, url, TOKEN)
+        second = sync_from_peer(store, receiver.trust, cursors, url, TOKEN)
         assert second.cursor_before == first.cursor_after
         assert second.capsules_fetched == 0 and second.imported is None
         assert receiver.events_bytes() == before
 
         # 3. A captures one more capsule: the next sync brings exactly that one.
         publisher.record(local_events(4))
-        third = sync_from_peer(log, receiver.trust, cursors, url + "/", TOKEN)
+        third = sync_from_peer(store, receiver.trust, cursors, url + "/", TOKEN)
         assert third.imported is not None and third.imported.imported_capsules == [capsule_id(4)]
         assert third.cursor_after > second.cursor_after
 
@@ -220,13 +219,13 @@ def test_sync_from_an_untrusted_peer_is_refused_unless_trusted_on_first_use(
     cursors = CursorStore(stranger.node_dir / CURSORS_NAME)
     with (
         serving(network_routes(state_of(publisher))) as url,
-        EventLog.open(stranger.store_dir) as log,
+        EvolutionRepository.open(stranger.store_dir) as store,
     ):
         with pytest.raises(UntrustedSenderError):
-            sync_from_peer(log, stranger.trust, cursors, url, TOKEN)
+            sync_from_peer(store, stranger.trust, cursors, url, TOKEN)
         assert cursors.get(url) is None and stranger.events_bytes() == b""
 
-        report = sync_from_peer(log, stranger.trust, cursors, url, TOKEN, tofu=True)
+        report = sync_from_peer(store, stranger.trust, cursors, url, TOKEN, tofu=True)
 
     assert report.imported is not None and report.imported.trusted_on_first_use
 
@@ -235,10 +234,10 @@ def test_sync_with_a_wrong_token_is_a_peer_error(publisher: Node, receiver: Node
     cursors = CursorStore(receiver.node_dir / CURSORS_NAME)
     with (
         serving(network_routes(state_of(publisher))) as url,
-        EventLog.open(receiver.store_dir) as log,
+        EvolutionRepository.open(receiver.store_dir) as store,
         pytest.raises(PeerError) as caught,
     ):
-        sync_from_peer(log, receiver.trust, cursors, url, "wrong")
+        sync_from_peer(store, receiver.trust, cursors, url, "wrong")
 
     assert caught.value.status == 403
 
@@ -249,8 +248,8 @@ def test_an_unreachable_peer_is_a_peer_error(receiver: Node) -> None:
         port = probe.getsockname()[1]
     cursors = CursorStore(receiver.node_dir / CURSORS_NAME)
 
-    with EventLog.open(receiver.store_dir) as log, pytest.raises(PeerError) as caught:
-        sync_from_peer(log, receiver.trust, cursors, f"http://127.0.0.1:{port}", TOKEN)
+    with EvolutionRepository.open(receiver.store_dir) as store, pytest.raises(PeerError) as caught:
+        sync_from_peer(store, receiver.trust, cursors, f"http://127.0.0.1:{port}", TOKEN)
 
     assert caught.value.status is None and "ConnectError" in str(caught.value)
 

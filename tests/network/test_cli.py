@@ -11,8 +11,7 @@ from evokernel.cli.errors import ExitCode
 from evokernel.models import AssetState
 from evokernel.network import NodeIdentity, default_node_dir
 from evokernel.network.identity import KEY_NAME
-from evokernel.projection import Projector
-from store import EventLog
+from evokernel.projection import EvolutionRepository
 from tests.cli.conftest import Invoke, invoke, isolated_cwd
 from tests.network.conftest import MakeNode, Node, capsule_id
 
@@ -52,8 +51,8 @@ def test_export_then_import_with_trust_on_first_use(
     assert accepted.exit_code == 0, accepted.stderr
     report = orjson.loads(accepted.stdout)
     assert report["trusted_on_first_use"] is True
-    with EventLog.open_readonly(receiver.store_dir) as log:
-        view = Projector(log).load()
+    with EvolutionRepository.open(receiver.store_dir, readonly=True) as store:
+        view = store.view()
     assert view.capsules[capsule_id(1)].state is AssetState.QUARANTINED
 
 

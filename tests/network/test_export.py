@@ -9,14 +9,15 @@ from evokernel.governor import TransitionReason
 from evokernel.models import AssetState
 from evokernel.network import NodeIdentity, export_bundle, export_store, verify_bundle
 from evokernel.network.identity import node_id_for
+from evokernel.projection import EvolutionRepository
 from store import EventLog
 from tests.network.conftest import Node, capsule_id, local_events
 
 
 def test_only_promoted_and_candidate_capsules_leave_the_node(
-    publisher: Node, publisher_log: EventLog
+    publisher: Node, publisher_store: EvolutionRepository
 ) -> None:
-    bundle = export_bundle(publisher_log, publisher.identity)
+    bundle = export_bundle(publisher_store, publisher.identity)
 
     assert sorted(c.capsule_id for c in bundle.capsules) == sorted([capsule_id(1), capsule_id(2)])
     assert {g.gene_id for g in bundle.genes} == {c.gene_id for c in bundle.capsules}
@@ -42,9 +43,11 @@ def test_revoked_capsules_are_never_exported(publisher: Node) -> None:
     assert [c.capsule_id for c in bundle.capsules] == [capsule_id(2)]
 
 
-def test_signals_select_genes_holding_one_of_them(publisher_log: EventLog, publisher: Node) -> None:
+def test_signals_select_genes_holding_one_of_them(
+    publisher_store: EvolutionRepository, publisher: Node
+) -> None:
     bundle = export_bundle(
-        publisher_log, publisher.identity, ["test-failed:tests/test_m.py::test_2"]
+        publisher_store, publisher.identity, ["test-failed:tests/test_m.py::test_2"]
     )
 
     assert [c.capsule_id for c in bundle.capsules] == [capsule_id(2)]
@@ -52,9 +55,9 @@ def test_signals_select_genes_holding_one_of_them(publisher_log: EventLog, publi
 
 
 def test_justifying_events_travel_with_their_capsule(
-    publisher_log: EventLog, publisher: Node
+    publisher_store: EvolutionRepository, publisher: Node
 ) -> None:
-    bundle = export_bundle(publisher_log, publisher.identity)
+    bundle = export_bundle(publisher_store, publisher.identity)
 
     assert [(e.kind, e.payload["asset_id"]) for e in bundle.events] == [
         ("asset_state_changed", capsule_id(1))
@@ -94,9 +97,9 @@ def test_exporting_never_writes(publisher: Node) -> None:
 
 
 def test_an_exported_bundle_verifies_for_a_peer_that_trusts_the_sender(
-    publisher_log: EventLog, publisher: Node, receiver: Node
+    publisher_store: EvolutionRepository, publisher: Node, receiver: Node
 ) -> None:
-    data = export_bundle(publisher_log, publisher.identity).to_json()
+    data = export_bundle(publisher_store, publisher.identity).to_json()
 
     verified = verify_bundle(data, receiver.trust)
 

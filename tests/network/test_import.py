@@ -35,17 +35,16 @@ from evokernel.network import (
     seal_bundle,
 )
 from evokernel.network.trust import TrustSource
-from evokernel.projection import Projector
+from evokernel.projection import EvolutionRepository
 from sandbox import BlastRadius
-from store import EventLog
 from tests.network.conftest import MakeNode, Node, assets, capsule_id
 
 Raw = dict[str, Any]
 
 
-def exported(log: EventLog, node: Node) -> Raw:
+def exported(store: EvolutionRepository, node: Node) -> Raw:
     """A's bundle as a receiver gets it: decoded JSON."""
-    data: Raw = orjson.loads(export_bundle(log, node.identity).to_json())
+    data: Raw = orjson.loads(export_bundle(store, node.identity).to_json())
     return data
 
 
@@ -106,31 +105,34 @@ def test_tampering_with_any_field_is_refused_and_writes_nothing(
     tamper: Callable[[Raw], None],
     refusal: type[MessageRefusedError],
     publisher: Node,
-    publisher_log: EventLog,
+    publisher_store: EvolutionRepository,
     receiver: Node,
-    receiver_log: EventLog,
+    receiver_store: EvolutionRepository,
 ) -> None:
-    raw = exported(publisher_log, publisher)
+    raw = exported(publisher_store, publisher)
     assert raw["events"], "the bundle should carry a justifying event to tamper with"
     tamper(raw)
     before = receiver.events_bytes()
     peers_before = receiver.trust.path.read_bytes()
 
     with pytest.raises(refusal):
-        import_bundle(receiver_log, orjson.dumps(raw), receiver.trust, tofu=True)
+        import_bundle(receiver_store, orjson.dumps(raw), receiver.trust, tofu=True)
 
     assert receiver.events_bytes() == before
     assert receiver.trust.path.read_bytes() == peers_before
 
 
 def test_an_untampered_bundle_imports_quarantined_from_its_publisher(
-    publisher: Node, publisher_log: EventLog, receiver: Node, receiver_log: EventLog
+    publisher: Node,
+    publisher_store: EvolutionRepository,
+    receiver: Node,
+    receiver_store: EvolutionRepository,
 ) -> None:
     report = import_bundle(
-        receiver_log, export_bundle(publisher_log, publisher.identity).to_json(), receiver.trust
+        receiver_store, export_bundle(publisher_store, publisher.identity).to_json(), receiver.trust
     )
 
-    view = Projector(receiver_log).load()
+    view = receiver_store.view()
     assert report.imported_capsules == sorted([capsule_id(1), capsule_id(2)])
     for cid in report.imported_capsules:
         assert view.capsules[cid].state is AssetState.QUARANTINED
@@ -142,13 +144,16 @@ def test_an_untampered_bundle_imports_quarantined_from_its_publisher(
 
 
 def test_the_import_is_one_group_commit_ending_with_the_bundle_record(
-    publisher: Node, publisher_log: EventLog, receiver: Node, receiver_log: EventLog
+    publisher: Node,
+    publisher_store: EvolutionRepository,
+    receiver: Node,
+    receiver_store: EvolutionRepository,
 ) -> None:
-    before = receiver_log.position()
+    before = receiver_store.log.position()
     assert before is not None
-    report = import_bundle(receiver_log, exported(publisher_log, publisher), receiver.trust)
+    report = import_bundle(receiver_store, exported(publisher_store, publisher), receiver.trust)
 
-    records = list(receiver_log.scan(before.seq + 1))
+    records = list(receiver_store.log.scan(before.seq + 1))
     events = [parse_event(r) for r in records]
     assert len({r.ts for r in records}) == 1  # one append_many
     imported = [e for e in events[:-1] if isinstance(e, RemoteAssetImported)]
@@ -163,31 +168,34 @@ def test_the_import_is_one_group_commit_ending_with_the_bundle_record(
 
 
 def test_a_replayed_bundle_is_refused_and_writes_nothing(
-    publisher: Node, publisher_log: EventLog, receiver: Node, receiver_log: EventLog
+    publisher: Node,
+    publisher_store: EvolutionRepository,
+    receiver: Node,
+    receiver_store: EvolutionRepository,
 ) -> None:
-    data = export_bundle(publisher_log, publisher.identity).to_json()
-    import_bundle(receiver_log, data, receiver.trust)
+    data = export_bundle(publisher_store, publisher.identity).to_json()
+    import_bundle(receiver_store, data, receiver.trust)
     before = receiver.events_bytes()
 
     with pytest.raises(BundleReplayError):
-        import_bundle(receiver_log, data, receiver.trust)
+        import_bundle(receiver_store, data, receiver.trust)
 
     assert receiver.events_bytes() == before
 
 
 def test_an_unknown_sender_is_refused_unless_trusted_on_first_use(
-    make_node: MakeNode, publisher: Node, publisher_log: EventLog
+    make_node: MakeNode, publisher: Node, publisher_store: EvolutionRepository
 ) -> None:
     stranger = make_node("c")
     stranger.record([])
-    data = export_bundle(publisher_log, publisher.identity).to_json()
-    with EventLog.open(stranger.store_dir) as log:
+    data = export_bundle(publisher_store, publisher.identity).to_json()
+    with EvolutionRepository.open(stranger.store_dir) as store:
         with pytest.raises(UntrustedSenderError):
-            import_bundle(log, data, stranger.trust)
+            import_bundle(store, data, stranger.trust)
         assert stranger.events_bytes() == b""
         assert stranger.trust.get(publisher.identity.node_id) is None
 
-        report = import_bundle(log, data, stranger.trust, tofu=True)
+        report = import_bundle(store, data, stranger.trust, tofu=True)
 
     peer = stranger.trust.get(publisher.identity.node_id)
     assert report.trusted_on_first_use and report.imported_capsules
@@ -196,7 +204,7 @@ def test_an_unknown_sender_is_refused_unless_trusted_on_first_use(
 
 
 def test_a_sender_impersonating_a_trusted_node_is_refused(
-    publisher: Node, receiver: Node, receiver_log: EventLog
+    publisher: Node, receiver: Node, receiver_store: EvolutionRepository
 ) -> None:
     """An attacker signs with its own key but claims A's node id."""
     attacker = NodeIdentity.generate()
@@ -208,7 +216,7 @@ def test_a_sender_impersonating_a_trusted_node_is_refused(
     before = receiver.events_bytes()
 
     with pytest.raises(BundleSignatureError, match="fingerprint"):
-        import_bundle(receiver_log, raw, receiver.trust, tofu=True)
+        import_bundle(receiver_store, raw, receiver.trust, tofu=True)
 
     assert receiver.events_bytes() == before
 
@@ -317,7 +325,7 @@ def test_a_signed_bundle_whose_content_lies_about_itself_is_refused(
     build: Callable[[], tuple[list[Any], list[Any], list[Any]]],
     publisher: Node,
     receiver: Node,
-    receiver_log: EventLog,
+    receiver_store: EvolutionRepository,
 ) -> None:
     """Signed by a trusted publisher, correctly hashed, and still refused."""
     genes, capsules, events = build()
@@ -325,66 +333,69 @@ def test_a_signed_bundle_whose_content_lies_about_itself_is_refused(
     before = receiver.events_bytes()
 
     with pytest.raises(BundleContentError):
-        import_bundle(receiver_log, bundle, receiver.trust)
+        import_bundle(receiver_store, bundle, receiver.trust)
 
     assert receiver.events_bytes() == before
 
 
 def test_the_senders_blast_radius_is_replaced_by_one_counted_from_the_diff(
-    publisher: Node, receiver: Node, receiver_log: EventLog
+    publisher: Node, receiver: Node, receiver_store: EvolutionRepository
 ) -> None:
     genes, capsules = assets(5)
     lying = capsules[0].model_copy(update={"blast_radius": BlastRadius()})
 
-    import_bundle(receiver_log, seal_bundle(publisher.identity, genes, [lying]), receiver.trust)
+    import_bundle(receiver_store, seal_bundle(publisher.identity, genes, [lying]), receiver.trust)
 
-    radius = Projector(receiver_log).load().capsules[lying.capsule_id].capsule.blast_radius
+    radius = receiver_store.view().capsules[lying.capsule_id].capsule.blast_radius
     assert radius == BlastRadius(files=["pkg/m5.py"], lines_added=1, lines_removed=1)
 
 
 def test_assets_already_known_are_skipped_and_keep_their_state(
-    publisher: Node, receiver: Node, receiver_log: EventLog
+    publisher: Node, receiver: Node, receiver_store: EvolutionRepository
 ) -> None:
     genes, capsules = assets(9, 6)  # 9 is the receiver's own capsule
 
     report = import_bundle(
-        receiver_log, seal_bundle(publisher.identity, genes, capsules), receiver.trust
+        receiver_store, seal_bundle(publisher.identity, genes, capsules), receiver.trust
     )
 
-    view = Projector(receiver_log).load()
+    view = receiver_store.view()
     assert capsule_id(9) in report.skipped and report.imported_capsules == [capsule_id(6)]
     assert view.capsules[capsule_id(9)].state is AssetState.CANDIDATE
     assert view.capsules[capsule_id(9)].imported_from is None
 
 
 def test_a_bundle_model_and_its_json_import_the_same(
-    publisher: Node, publisher_log: EventLog, receiver: Node, receiver_log: EventLog
+    publisher: Node,
+    publisher_store: EvolutionRepository,
+    receiver: Node,
+    receiver_store: EvolutionRepository,
 ) -> None:
-    bundle = export_bundle(publisher_log, publisher.identity)
+    bundle = export_bundle(publisher_store, publisher.identity)
     tampered = copy.deepcopy(bundle.model_dump(mode="json"))
     tampered["capsules"][0]["intent"] = "changed"
 
     with pytest.raises(BundleHashError):
-        import_bundle(receiver_log, tampered, receiver.trust)
-    report = import_bundle(receiver_log, bundle, receiver.trust)
+        import_bundle(receiver_store, tampered, receiver.trust)
+    report = import_bundle(receiver_store, bundle, receiver.trust)
 
     assert len(report.imported_capsules) == 2
 
 
 def test_two_concurrent_imports_of_one_bundle_record_it_once(
-    publisher: Node, publisher_log: EventLog, receiver: Node
+    publisher: Node, publisher_store: EvolutionRepository, receiver: Node
 ) -> None:
     """Each importer has its own EventLog (as two processes would); the network lock makes
     the replay check and the append one step."""
-    data = export_bundle(publisher_log, publisher.identity).to_json()
+    data = export_bundle(publisher_store, publisher.identity).to_json()
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
     def importer() -> None:
-        with EventLog.open(receiver.store_dir) as log:
+        with EvolutionRepository.open(receiver.store_dir) as store:
             barrier.wait(timeout=30)
             try:
-                import_bundle(log, data, receiver.trust)
+                import_bundle(store, data, receiver.trust)
                 outcomes.append("imported")
             except BundleReplayError:
                 outcomes.append("replay")
@@ -396,6 +407,6 @@ def test_two_concurrent_imports_of_one_bundle_record_it_once(
         thread.join(timeout=60)
 
     assert sorted(outcomes) == ["imported", "replay"]
-    with EventLog.open_readonly(receiver.store_dir) as log:
-        kinds = [record.kind for record in log.scan()]
+    with EvolutionRepository.open(receiver.store_dir, readonly=True) as store:
+        kinds = [record.kind for record in store.log.scan()]
     assert kinds.count("bundle_imported") == 1

@@ -21,149 +21,160 @@ from evokernel.network import (
     seal_bundle,
     sign_revocation,
 )
-from evokernel.projection import Projector
-from store import EventLog
+from evokernel.projection import EvolutionRepository
 from tests.network.conftest import MakeNode, Node, capsule_id
 
 
 @pytest.fixture
 def imported(
-    publisher: Node, publisher_log: EventLog, receiver: Node, receiver_log: EventLog
+    publisher: Node,
+    publisher_store: EvolutionRepository,
+    receiver: Node,
+    receiver_store: EvolutionRepository,
 ) -> str:
     """Receiver B imported A's capsules; returns capsule 1's id."""
-    import_bundle(receiver_log, export_bundle(publisher_log, publisher.identity), receiver.trust)
+    import_bundle(
+        receiver_store, export_bundle(publisher_store, publisher.identity), receiver.trust
+    )
     return capsule_id(1)
 
 
 def test_the_publishers_revoke_is_honoured(
-    imported: str, publisher: Node, receiver: Node, receiver_log: EventLog
+    imported: str, publisher: Node, receiver: Node, receiver_store: EvolutionRepository
 ) -> None:
-    before = receiver_log.position()
+    before = receiver_store.log.position()
     assert before is not None
 
     report = apply_revocation(
-        receiver_log, sign_revocation(publisher.identity, imported, "wrong fix"), receiver.trust
+        receiver_store, sign_revocation(publisher.identity, imported, "wrong fix"), receiver.trust
     )
 
-    state = Projector(receiver_log).load().capsules[imported].state
+    state = receiver_store.view().capsules[imported].state
     assert report.revoked and report.state is AssetState.REVOKED
     assert state is AssetState.REVOKED and not may_replay(state)
-    events = [parse_event(r) for r in receiver_log.scan(before.seq + 1)]
+    events = [parse_event(r) for r in receiver_store.log.scan(before.seq + 1)]
     assert isinstance(events[0], RemoteRevocationReceived) and events[0].note == "wrong fix"
     assert isinstance(events[1], AssetStateChanged)
     assert events[1].evidence["by"] == publisher.identity.node_id
 
 
 def test_a_revoke_from_a_trusted_non_publisher_is_refused_and_writes_nothing(
-    imported: str, make_node: MakeNode, receiver: Node, receiver_log: EventLog
+    imported: str, make_node: MakeNode, receiver: Node, receiver_store: EvolutionRepository
 ) -> None:
     other = make_node("c")
     receiver.trusts(other)
     before = receiver.events_bytes()
 
     with pytest.raises(NotPublisherError) as caught:
-        apply_revocation(receiver_log, sign_revocation(other.identity, imported), receiver.trust)
+        apply_revocation(receiver_store, sign_revocation(other.identity, imported), receiver.trust)
 
     assert caught.value.publisher is not None and caught.value.asset_id == imported
     assert receiver.events_bytes() == before
 
 
 def test_a_peer_cannot_revoke_a_capsule_captured_here(
-    imported: str, publisher: Node, receiver: Node, receiver_log: EventLog
+    imported: str, publisher: Node, receiver: Node, receiver_store: EvolutionRepository
 ) -> None:
     before = receiver.events_bytes()
 
     with pytest.raises(NotPublisherError, match="not imported"):
         apply_revocation(
-            receiver_log, sign_revocation(publisher.identity, capsule_id(9)), receiver.trust
+            receiver_store, sign_revocation(publisher.identity, capsule_id(9)), receiver.trust
         )
 
     assert receiver.events_bytes() == before
 
 
 def test_a_revoke_from_an_unknown_signer_is_refused(
-    imported: str, receiver: Node, receiver_log: EventLog
+    imported: str, receiver: Node, receiver_store: EvolutionRepository
 ) -> None:
     with pytest.raises(UntrustedSenderError):
         apply_revocation(
-            receiver_log, sign_revocation(NodeIdentity.generate(), imported), receiver.trust
+            receiver_store, sign_revocation(NodeIdentity.generate(), imported), receiver.trust
         )
 
 
 def test_a_tampered_revoke_is_refused(
-    imported: str, publisher: Node, receiver: Node, receiver_log: EventLog
+    imported: str, publisher: Node, receiver: Node, receiver_store: EvolutionRepository
 ) -> None:
     raw = sign_revocation(publisher.identity, imported).model_dump(mode="json")
     raw["body"]["asset_id"] = capsule_id(2)  # redirect A's revoke to another capsule
     before = receiver.events_bytes()
 
     with pytest.raises(BundleSignatureError):
-        apply_revocation(receiver_log, orjson.dumps(raw), receiver.trust)
+        apply_revocation(receiver_store, orjson.dumps(raw), receiver.trust)
 
     assert receiver.events_bytes() == before
 
 
 def test_a_replayed_revoke_is_refused(
-    imported: str, publisher: Node, receiver: Node, receiver_log: EventLog
+    imported: str, publisher: Node, receiver: Node, receiver_store: EvolutionRepository
 ) -> None:
     revocation = sign_revocation(publisher.identity, imported)
-    apply_revocation(receiver_log, revocation, receiver.trust)
+    apply_revocation(receiver_store, revocation, receiver.trust)
     before = receiver.events_bytes()
 
     with pytest.raises(BundleReplayError):
-        apply_revocation(receiver_log, revocation.to_json(), receiver.trust)
+        apply_revocation(receiver_store, revocation.to_json(), receiver.trust)
 
     assert receiver.events_bytes() == before
 
 
 def test_a_revoke_that_arrives_before_its_capsule_is_applied_when_the_capsule_arrives(
-    publisher: Node, publisher_log: EventLog, receiver: Node, receiver_log: EventLog
+    publisher: Node,
+    publisher_store: EvolutionRepository,
+    receiver: Node,
+    receiver_store: EvolutionRepository,
 ) -> None:
     before = receiver.events_bytes()
     early = apply_revocation(
-        receiver_log, sign_revocation(publisher.identity, capsule_id(1), "bad"), receiver.trust
+        receiver_store, sign_revocation(publisher.identity, capsule_id(1), "bad"), receiver.trust
     )
     assert early.pending and not early.revoked and early.state is None
     assert receiver.events_bytes() == before  # kept beside the store, not in the log yet
 
-    import_bundle(receiver_log, export_bundle(publisher_log, publisher.identity), receiver.trust)
+    import_bundle(
+        receiver_store, export_bundle(publisher_store, publisher.identity), receiver.trust
+    )
 
-    assert Projector(receiver_log).load().capsules[capsule_id(1)].state is AssetState.REVOKED
+    assert receiver_store.view().capsules[capsule_id(1)].state is AssetState.REVOKED
     assert not list((receiver.store_dir / "pending-revokes").glob("*.json"))
 
 
 def test_an_early_revoke_from_a_non_publisher_is_refused_when_the_capsule_arrives(
     publisher: Node,
-    publisher_log: EventLog,
+    publisher_store: EvolutionRepository,
     make_node: MakeNode,
     receiver: Node,
-    receiver_log: EventLog,
+    receiver_store: EvolutionRepository,
 ) -> None:
     other = make_node("c")
     receiver.trusts(other)
     early = apply_revocation(
-        receiver_log, sign_revocation(other.identity, capsule_id(1)), receiver.trust
+        receiver_store, sign_revocation(other.identity, capsule_id(1)), receiver.trust
     )
     assert early.pending
 
-    import_bundle(receiver_log, export_bundle(publisher_log, publisher.identity), receiver.trust)
+    import_bundle(
+        receiver_store, export_bundle(publisher_store, publisher.identity), receiver.trust
+    )
 
-    assert Projector(receiver_log).load().capsules[capsule_id(1)].state is AssetState.QUARANTINED
+    assert receiver_store.view().capsules[capsule_id(1)].state is AssetState.QUARANTINED
     assert not list((receiver.store_dir / "pending-revokes").glob("*.json"))
 
 
 def test_a_revoke_of_a_capsule_that_never_arrives_stays_waiting(
-    imported: str, publisher: Node, receiver: Node, receiver_log: EventLog
+    imported: str, publisher: Node, receiver: Node, receiver_store: EvolutionRepository
 ) -> None:
     with pytest.raises(AssetNotFoundError):
         apply_revocation(
-            receiver_log,
+            receiver_store,
             sign_revocation(publisher.identity, "capsule_nope"),
             receiver.trust,
             keep_if_unknown=False,
         )
     report = apply_revocation(
-        receiver_log, sign_revocation(publisher.identity, "capsule_nope"), receiver.trust
+        receiver_store, sign_revocation(publisher.identity, "capsule_nope"), receiver.trust
     )
     assert report.pending
     assert len(list((receiver.store_dir / "pending-revokes").glob("*.json"))) == 1
@@ -192,15 +203,15 @@ def test_the_author_not_the_forwarder_is_the_publisher(
     third = make_node("c")
     third.trusts(receiver)
     third.trusts(publisher)
-    with EventLog.open_readonly(receiver.store_dir) as log:
-        bundle = export_bundle(log, receiver.identity)
+    with EvolutionRepository.open(receiver.store_dir, readonly=True) as source:
+        bundle = export_bundle(source, receiver.identity)
     assert imported in [a.capsule_id for a in bundle.attestations]
-    with EventLog.open(third.store_dir) as log:
-        import_bundle(log, bundle, third.trust)
-        assert Projector(log).load().capsules[imported].imported_from == publisher.identity.node_id
+    with EvolutionRepository.open(third.store_dir) as store:
+        import_bundle(store, bundle, third.trust)
+        assert store.view().capsules[imported].imported_from == publisher.identity.node_id
         with pytest.raises(NotPublisherError):
-            apply_revocation(log, sign_revocation(receiver.identity, imported), third.trust)
-        report = apply_revocation(log, sign_revocation(publisher.identity, imported), third.trust)
+            apply_revocation(store, sign_revocation(receiver.identity, imported), third.trust)
+        report = apply_revocation(store, sign_revocation(publisher.identity, imported), third.trust)
     assert report.revoked and report.state is AssetState.REVOKED
 
 
@@ -210,8 +221,8 @@ def test_an_attestation_that_does_not_verify_refuses_the_bundle(
     _forwarded_by(receiver, imported)
     third = make_node("c")
     third.trusts(receiver)
-    with EventLog.open_readonly(receiver.store_dir) as log:
-        bundle = export_bundle(log, receiver.identity)
+    with EvolutionRepository.open(receiver.store_dir, readonly=True) as source:
+        bundle = export_bundle(source, receiver.identity)
     forged = [
         a.model_copy(update={"signature": receiver.identity.sign(b"something else")})
         for a in bundle.attestations
@@ -219,6 +230,6 @@ def test_an_attestation_that_does_not_verify_refuses_the_bundle(
     resealed = seal_bundle(
         receiver.identity, bundle.genes, bundle.capsules, bundle.events, attestations=forged
     )
-    with EventLog.open(third.store_dir) as log, pytest.raises(BundleSignatureError):
-        import_bundle(log, resealed, third.trust)
+    with EvolutionRepository.open(third.store_dir) as store, pytest.raises(BundleSignatureError):
+        import_bundle(store, resealed, third.trust)
     assert third.events_bytes() == b""

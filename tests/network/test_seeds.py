@@ -10,8 +10,7 @@ import pytest
 from evokernel.models import AssetState
 from evokernel.network import BundleContentError, MessageFormatError, import_seeds, load_seed_file
 from evokernel.network.seeds import Seed, SeedFile
-from evokernel.projection import Projector
-from store import EventLog
+from evokernel.projection import EvolutionRepository
 from tests.network.conftest import change
 
 
@@ -19,9 +18,9 @@ def test_seeds_arrive_quarantined_from_the_seed_publisher(tmp_path: Path) -> Non
     seeds = SeedFile(
         name="demo", seeds=[Seed(signature=["exception:E", "lint:F1"], diff=change(1))]
     )
-    with EventLog.open(tmp_path / "store") as log:
-        report = import_seeds(log, seeds)
-        view = Projector(log).load()
+    with EvolutionRepository.open(tmp_path / "store") as store:
+        report = import_seeds(store, seeds)
+        view = store.view()
 
     (capsule,) = view.capsules.values()
     assert report.imported_capsules == [capsule.capsule.capsule_id]
@@ -31,11 +30,11 @@ def test_seeds_arrive_quarantined_from_the_seed_publisher(tmp_path: Path) -> Non
 
 def test_importing_a_seed_file_twice_writes_nothing_the_second_time(tmp_path: Path) -> None:
     seeds = SeedFile(name="demo", seeds=[Seed(signature=["exception:E"], diff=change(1))])
-    with EventLog.open(tmp_path / "store") as log:
-        import_seeds(log, seeds)
+    with EvolutionRepository.open(tmp_path / "store") as store:
+        import_seeds(store, seeds)
         before = (tmp_path / "store" / "events.jsonl").read_bytes()
 
-        again = import_seeds(log, seeds)
+        again = import_seeds(store, seeds)
 
     assert again.already_received and again.imported_capsules == []
     assert (tmp_path / "store" / "events.jsonl").read_bytes() == before
@@ -50,10 +49,10 @@ def test_a_hostile_seed_is_refused_before_anything_is_written(tmp_path: Path) ->
             Seed(signature=["exception:F"], diff=hostile),
         ],
     )
-    with EventLog.open(tmp_path / "store") as log:
+    with EvolutionRepository.open(tmp_path / "store") as store:
         with pytest.raises(BundleContentError, match="leaves the repository"):
-            import_seeds(log, seeds)
-        assert log.position() is None
+            import_seeds(store, seeds)
+        assert store.log.position() is None
 
 
 def test_a_file_that_is_not_a_seed_file_is_refused(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from evokernel.events import event_payload
 from evokernel.kernel import KernelContext
-from evokernel.projection import Projector
+from evokernel.projection import EvolutionRepository
 from sandbox import LocalSandbox
 from sandbox.validator import Validator
 from store import EventLog
@@ -19,14 +19,14 @@ def test_incremental_view_equals_a_cold_rebuild_after_appends_from_another_write
     events = [event_payload(event) for event in mixed_stream(300)]
     with EventLog.open(tmp_path / "store") as log, LocalSandbox() as sandbox:
         log.append_many(events[:100])
-        ctx = KernelContext(log=log, validator=Validator(sandbox))
+        ctx = KernelContext(repository=EvolutionRepository(log), validator=Validator(sandbox))
         first = ctx.view()
         assert ctx.view() is first  # nothing new: the same view, no fold at all
         # Another handle (as another process would) appends behind the kernel's back.
         with EventLog.open(tmp_path / "store") as other:
             other.append_many(events[100:])
         caught_up = ctx.view()
-        with EventLog.open_readonly(tmp_path / "store") as reader:
-            cold = Projector(reader).load()
+        with EvolutionRepository.open(tmp_path / "store", readonly=True, snapshots=False) as reader:
+            cold = reader.view()
     assert caught_up.last_seq == 300 and first.last_seq == 100
     assert caught_up == cold
