@@ -9,6 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from types import TracebackType
 
+from sandbox.diskcap import DiskUsage
 from sandbox.models import ExecRequest, ExecResult, SessionSpec
 
 
@@ -37,6 +38,14 @@ class SandboxSession(ABC):
         ``path`` is relative to the workspace. Returns ``None`` when the file is absent,
         is a symlink, or is not a regular file.
         """
+
+    def disk_usage(self) -> DiskUsage | None:
+        """Free room left under the workspace disk cap; ``None`` when the backend cannot tell.
+
+        The validator asks after each stage; a full workspace makes the stage an infra failure
+        ``disk_quota``.
+        """
+        return None
 
     @abstractmethod
     def close(self) -> None:

@@ -96,7 +96,7 @@ class Validator:
             try:
                 for index, stage in enumerate(plan.stages):
                     report = f"{report_dir}/{index:02d}-{_slug(stage.name)}.xml"
-                    result = self._run_stage(session, stage, report)
+                    result = _with_disk_check(session, self._run_stage(session, stage, report))
                     results.append(result)
                     if judge_stage(result).verdict is not Verdict.PASS:
                         break
@@ -167,6 +167,18 @@ class Validator:
         except SandboxError as exc:
             _log.warning("could not read the image id: %s", exc)
             return None
+
+
+def _with_disk_check(session: SandboxSession, result: StageResult) -> StageResult:
+    """Mark the stage when it left the workspace at its disk cap (see ``diskcap``)."""
+    try:
+        usage = session.disk_usage()
+    except (SandboxError, OSError) as exc:
+        _log.warning("could not read the workspace's disk usage: %s", exc)
+        return result
+    if usage is None or not usage.quota_reached:
+        return result
+    return result.model_copy(update={"disk_quota_reached": True})
 
 
 def _stage_result(stage: Stage, argv: list[str], result: ExecResult) -> StageResult:
