@@ -25,6 +25,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Collection
 from pathlib import Path, PurePosixPath
 from typing import IO
 
@@ -36,6 +37,7 @@ from sandbox.diskcap import DiskUsage, tree_usage
 from sandbox.errors import SessionError
 from sandbox.models import ExecRequest, ExecResult, Limits, SessionSpec
 from sandbox.pathsafety import read_file_nofollow
+from sandbox.rundiff import blob_id_nofollow
 
 _log = logging.getLogger(__name__)
 
@@ -252,6 +254,10 @@ class LocalSession(SandboxSession):
         if self.closed:
             raise SessionError("session is closed")
         return read_file_nofollow(self._workspace, path, max_bytes)
+
+    def file_ids(self, paths: Collection[str]) -> dict[str, str | None]:
+        """Blob ids of workspace files, hashed in place without following symlinks."""
+        return {path: blob_id_nofollow(self._workspace, path) for path in paths}
 
     def disk_usage(self) -> DiskUsage | None:
         """Room left under the cap, measured by walking the workspace and the private HOME

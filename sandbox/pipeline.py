@@ -15,7 +15,7 @@ from sandbox.pathsafety import PatchPolicy, check_diff
 from sandbox.plan import ValidationPlan
 from sandbox.receipt import Receipt
 from sandbox.validator import Validator
-from sandbox.workspace import Workspaces, blast_radius, changed_by_run, snapshot
+from sandbox.workspace import Workspaces, blast_radius, snapshot
 
 
 def validate_patch(
@@ -58,12 +58,15 @@ def validate_patch(
             check_diff(diff, workspace.path, policy)
             apply_step = apply_patch(workspace.path, diff).step
             radius = blast_radius(workspace.path)
-        before = snapshot(workspace.path)
-        receipt = validator.validate(workspace.path, plan, run_id=run_id)
-        changed = changed_by_run(before, snapshot(workspace.path))
-    return receipt.model_copy(
-        update={"apply_step": apply_step, "blast_radius": radius, "files_changed_by_run": changed}
-    )
+        # Hashed again in the session after the run: the run happens in its copy.
+        watch = _regular_files(snapshot(workspace.path).files, workspace.path)
+        receipt = validator.validate(workspace.path, plan, run_id=run_id, watch=watch)
+    return receipt.model_copy(update={"apply_step": apply_step, "blast_radius": radius})
+
+
+def _regular_files(files: dict[str, str | None], root: Path) -> dict[str, str | None]:
+    """The snapshot without symlinks (sessions report only regular files)."""
+    return {path: blob for path, blob in files.items() if not (root / path).is_symlink()}
 
 
 def validate_baseline(

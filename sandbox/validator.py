@@ -23,6 +23,7 @@ from sandbox.junit import MAX_REPORT_BYTES, TestOutcome, parse_junit, worst
 from sandbox.models import ExecRequest, ExecResult, Limits, SessionSpec
 from sandbox.plan import Stage, StageKind, ValidationPlan
 from sandbox.receipt import JUnitStatus, Receipt, StageResult, Verdict
+from sandbox.rundiff import changed_files
 
 _log = logging.getLogger(__name__)
 
@@ -64,13 +65,25 @@ class Validator:
         self._clock = clock
 
     def validate(
-        self, workspace: Path, plan: ValidationPlan, *, run_id: str | None = None
+        self,
+        workspace: Path,
+        plan: ValidationPlan,
+        *,
+        run_id: str | None = None,
+        watch: Mapping[str, str | None] | None = None,
     ) -> Receipt:
         """Run ``plan`` in ``workspace`` inside one fresh session and judge the result.
 
         Stages run in order and the first one that does not pass stops the plan. Pytest
         stages write JUnit XML under ``.evokernel-run/<run>-<nonce>/`` in the workspace; it
         is read back through the session without following symlinks.
+
+        Args:
+            workspace: the host directory the session starts from.
+            plan: the stages.
+            run_id: written into the receipt and the sandbox's labels.
+            watch: git blob ids of workspace files before the run; those the run changed,
+                as found in the session itself, become ``files_changed_by_run``.
 
         Returns:
             The receipt. Timeouts, OOM kills, engine errors and a missing image are an
@@ -88,6 +101,7 @@ class Validator:
             run_id=run_id,
         )
         results: list[StageResult] = []
+        changed: list[str] = []
         try:
             session = self.sandbox.open(spec)
         except SandboxError as exc:
@@ -100,6 +114,7 @@ class Validator:
                     results.append(result)
                     if judge_stage(result).verdict is not Verdict.PASS:
                         break
+                changed = _changed_in_session(session, watch or {})
             finally:
                 _close_quietly(session)
             judgement = judge_run(results)
@@ -118,6 +133,7 @@ class Validator:
             reason=judgement.reason,
             failed_stage=judgement.failed_stage,
             skipped_stages=[stage.name for stage in plan.stages if stage.name not in ran],
+            files_changed_by_run=changed,
             backend=self.sandbox.name,
             isolated=self.sandbox.isolates,
             image_id=self._image_id(),
@@ -167,6 +183,17 @@ class Validator:
         except SandboxError as exc:
             _log.warning("could not read the image id: %s", exc)
             return None
+
+
+def _changed_in_session(session: SandboxSession, before: Mapping[str, str | None]) -> list[str]:
+    """Watched files whose content in the session differs from ``before`` (or is gone)."""
+    if not before:
+        return []
+    try:
+        return changed_files(before, session.file_ids(list(before)))
+    except (SandboxError, OSError) as exc:
+        _log.warning("could not read what the run changed: %s", exc)
+        return []
 
 
 def _with_disk_check(session: SandboxSession, result: StageResult) -> StageResult:

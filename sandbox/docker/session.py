@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import PurePosixPath
 
 from sandbox._environment import minimal_env
@@ -113,6 +113,12 @@ class DockerSession(SandboxSession):
         if self.closed:
             raise SessionError("session is closed")
         return self._transfer.read_file(self.warm, path, max_bytes)
+
+    def file_ids(self, paths: Collection[str]) -> dict[str, str | None]:
+        """Blob ids of workspace files as the run left them in the container."""
+        if self.closed:
+            raise SessionError("session is closed")
+        return self._transfer.file_ids(self.warm, paths)
 
     def disk_usage(self) -> DiskUsage | None:
         """Free room on the capped workspace: from the host (bind slot), else asked of the

@@ -27,7 +27,7 @@ import sys
 import tarfile
 import tempfile
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path, PurePosixPath
 
 from docker.types import DriverConfig, Mount
@@ -47,6 +47,7 @@ from sandbox.docker.isolation import ContainerUser
 from sandbox.docker.pool import WarmContainer
 from sandbox.errors import SessionError
 from sandbox.pathsafety import read_file_nofollow
+from sandbox.rundiff import ChunkStream, blob_id_nofollow, blob_ids_in_tar
 
 _log = logging.getLogger(__name__)
 
@@ -87,6 +88,10 @@ class Transfer(ABC):
     @abstractmethod
     def read_file(self, container: WarmContainer, path: str, max_bytes: int) -> bytes | None:
         """Read a regular workspace file without following any symlink; ``None`` otherwise."""
+
+    @abstractmethod
+    def file_ids(self, container: WarmContainer, paths: Collection[str]) -> dict[str, str | None]:
+        """Git blob ids of workspace files in the container (``None``: absent or not regular)."""
 
     def usage(self, container: WarmContainer) -> DiskUsage | None:
         """Free room on the container's capped workspace, when the host can see it."""
@@ -151,6 +156,10 @@ class BindTransfer(Transfer):
         if container.slot is None:
             return None
         return read_file_nofollow(container.slot, path, max_bytes)
+
+    def file_ids(self, container: WarmContainer, paths: Collection[str]) -> dict[str, str | None]:
+        slot = container.slot
+        return {path: None if slot is None else blob_id_nofollow(slot, path) for path in paths}
 
     def usage(self, container: WarmContainer) -> DiskUsage | None:
         if self.cap is None or container.slot is None:
@@ -272,6 +281,13 @@ class ArchiveTransfer(Transfer):
                 return None
         chunks, _ = self._engine.get_archive(container.id, str(current))
         return _first_regular_member(chunks, max_bytes)
+
+    def file_ids(self, container: WarmContainer, paths: Collection[str]) -> dict[str, str | None]:
+        """One download of the whole workspace, hashed as it streams (nothing lands on disk)."""
+        if not paths:
+            return {}
+        chunks, _ = self._engine.get_archive(container.id, container.key.workdir)
+        return blob_ids_in_tar(ChunkStream(chunks).as_io(), paths)
 
     def discard(self, slot: Path | None) -> None:
         """Nothing on the host: the volume goes with its container."""
