@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 
@@ -28,6 +29,7 @@ from evokernel.kernel.capture import capture
 from evokernel.kernel.context import KernelContext, KernelSettings
 from evokernel.kernel.detect import detect, detection_from_receipt
 from evokernel.kernel.feedback import feedback_for_agent
+from evokernel.kernel.inflight import single_capture
 from evokernel.kernel.replay import candidate_scores, replay
 from evokernel.kernel.results import (
     CandidateScore,
@@ -153,7 +155,11 @@ class EvoKernel:
         with bind_run(run_id, task.task_id):
             detection = self.detect(task, run_id)
             decision = replay(self._ctx, task, run_id, detection)
-            return solve(self._ctx, task, agent, run_id, detection, decision, max_attempts)
+            if agent is None:
+                return solve(self._ctx, task, agent, run_id, detection, decision, max_attempts)
+            again = partial(replay, self._ctx, task, run_id, detection)
+            with single_capture(self._ctx, task, detection, decision, again) as decision:
+                return solve(self._ctx, task, agent, run_id, detection, decision, max_attempts)
 
     # -- supporting calls -------------------------------------------------------------------
 
