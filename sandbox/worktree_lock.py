@@ -30,8 +30,9 @@ _log = logging.getLogger(__name__)
 
 WORKSPACE_DIR_PREFIX = "evokernel-ws-"
 """Name prefix of the temporary directory that holds one of our worktrees."""
-REPO_LOCK_NAME = "evokernel-worktrees.lock"
-"""The repository lock's file name, in the git common dir."""
+REPO_LOCK_NAME = "evokernel-worktrees.flock"
+"""The repository lock's file name, in the git common dir (kept: removing a lock file that
+another process waits on would let two hold it; not ``*.lock``, which names git's own)."""
 OWNER_LOCK_NAME = ".evokernel-ws.lock"
 """The file a live workspace holds locked, next to its worktree directory."""
 LOCK_TIMEOUT_S = 300.0
