@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Literal
 
 from filelock import FileLock, Timeout
 
@@ -51,32 +52,47 @@ def single_capture(
     other run captured a capsule that validates here. Either way the lock is held until the
     block ends, so a capture made inside it is recorded before the next run looks.
     """
-    if decision.hit or not detection.signature:
+    if decision.hit or not detection.failing or not detection.signature:
         yield decision
         return
     path = capture_lock_path(ctx, task, detection.signature)
-    path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(path), timeout=ctx.settings.time_budget_s)
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        logger.info("another run is capturing this failure; waiting for it, then replaying")
-        try:
-            lock.acquire()
-        except Timeout:
-            logger.warning("the other run held %s past the time budget; going on", path)
-            yield decision
-            return
-        try:
-            yield replay_again()
-        finally:
-            lock.release()
+    taken = _take(lock, path)
+    if taken is None:
+        yield decision
         return
     try:
-        # A capture may have landed between our replay and taking the lock: look again.
-        yield replay_again() if _new_candidates(ctx, task, detection, decision) else decision
+        if taken == "waited":
+            yield replay_again()  # the other run is done: its capsule may be in the view
+        elif _new_candidates(ctx, task, detection, decision):
+            yield replay_again()  # a capture landed between our replay and taking the lock
+        else:
+            yield decision
     finally:
         lock.release()
+
+
+def _take(lock: FileLock, path: Path) -> Literal["free", "waited"] | None:
+    """Take ``lock``: ``"free"`` at once, ``"waited"`` after another run let go, ``None`` when
+    it cannot be had (held past the time budget, or a store directory we cannot write)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock.acquire(timeout=0)
+        return "free"
+    except Timeout:  # before OSError: filelock's Timeout is one
+        logger.info("another run is capturing this failure; waiting for it, then replaying")
+    except OSError as exc:
+        logger.warning("cannot take the capture lock %s (%s); going on without it", path, exc)
+        return None
+    try:
+        lock.acquire()
+    except Timeout:
+        logger.warning("the other run held %s past the time budget; going on", path)
+        return None
+    except OSError as exc:
+        logger.warning("cannot take the capture lock %s (%s); going on without it", path, exc)
+        return None
+    return "waited"
 
 
 def _new_candidates(
