@@ -17,6 +17,7 @@ from sandbox.config import (
     SandboxConfig,
     make_sandbox,
 )
+from sandbox.diskcap import DiskCap, DiskUsage
 from sandbox.doctor import CheckStatus, DoctorCheck, DoctorReport, run_doctor
 from sandbox.errors import (
     EngineUnavailableError,
@@ -81,6 +82,8 @@ __all__ = [
     "CheckStatus",
     "DiffFile",
     "DiffSyntaxError",
+    "DiskCap",
+    "DiskUsage",
     "DockerSandboxConfig",
     "DoctorCheck",
     "DoctorReport",

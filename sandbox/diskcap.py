@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
 import stat
 from dataclasses import dataclass
@@ -120,5 +121,7 @@ def can_mount() -> bool:
     return os.geteuid() == 0
 
 
+@functools.cache
 def _libc() -> ctypes.CDLL:
+    """Loaded once: ``find_library`` runs ``ldconfig``, tens of milliseconds a call."""
     return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)

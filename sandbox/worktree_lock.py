@@ -23,7 +23,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from sandbox._git import check_git, run_git
+from sandbox._git import run_git
 from sandbox.errors import WorkspaceError
 
 _log = logging.getLogger(__name__)
@@ -39,14 +39,32 @@ LOCK_TIMEOUT_S = 300.0
 """How long to wait for another process's worktree change; bounds a hang, not a normal wait."""
 
 
+def common_dir(repo: Path) -> Path:
+    """The git dir shared by all worktrees of ``repo`` (read from files; no git process).
+
+    Raises:
+        WorkspaceError: ``repo`` is not a git repository.
+    """
+    import git
+    import git.exc
+
+    try:
+        found = git.Repo(repo, search_parent_directories=False)
+    except (git.exc.InvalidGitRepositoryError, git.exc.NoSuchPathError) as exc:
+        raise WorkspaceError(f"not a git repository: {repo}") from exc
+    try:
+        return Path(found.common_dir).resolve()
+    finally:
+        found.close()
+
+
 def repository_lock(repo: Path) -> FileLock:
     """The inter-process lock that serialises worktree add/remove/prune in ``repo``.
 
     Raises:
-        WorkspaceError: ``repo`` has no git common dir.
+        WorkspaceError: ``repo`` is not a git repository.
     """
-    common = check_git(repo, "rev-parse", "--path-format=absolute", "--git-common-dir").strip()
-    return FileLock(str(Path(common) / REPO_LOCK_NAME), timeout=LOCK_TIMEOUT_S)
+    return FileLock(str(common_dir(repo) / REPO_LOCK_NAME), timeout=LOCK_TIMEOUT_S)
 
 
 @contextmanager
@@ -80,7 +98,7 @@ def prune_stale(repo: Path) -> list[Path]:
         The worktree paths removed.
     """
     removed: list[Path] = []
-    for path in _registered_worktrees(repo):
+    for path in _registered_worktrees(common_dir(repo)):
         parent = path.parent
         if not parent.name.startswith(WORKSPACE_DIR_PREFIX) or not parent.is_dir():
             continue  # not ours, or already gone (plain ``prune`` handles that)
@@ -99,16 +117,19 @@ def prune_stale(repo: Path) -> list[Path]:
             probe.release()
     if removed:
         _log.warning("pruned %d worktree(s) left by dead runs: %s", len(removed), removed)
-    prune = run_git(repo, "worktree", "prune")
-    if not prune.ok:
-        raise WorkspaceError(f"git worktree prune failed: {prune.stderr.strip()}")
+        prune = run_git(repo, "worktree", "prune")
+        if not prune.ok:
+            raise WorkspaceError(f"git worktree prune failed: {prune.stderr.strip()}")
     return removed
 
 
-def _registered_worktrees(repo: Path) -> list[Path]:
-    listing = check_git(repo, "worktree", "list", "--porcelain", "-z")
-    return [
-        Path(field.removeprefix("worktree "))
-        for field in listing.split("\0")
-        if field.startswith("worktree ")
-    ]
+def _registered_worktrees(common: Path) -> list[Path]:
+    """Linked worktrees as git records them (``worktrees/<name>/gitdir`` names their ``.git``
+    file); read directly, as this runs before every ``worktree add``."""
+    found: list[Path] = []
+    for record in sorted((common / "worktrees").glob("*/gitdir")):
+        try:
+            found.append(Path(record.read_text().strip()).parent)
+        except OSError:
+            continue  # being written or removed by git right now: not ours to judge
+    return found
