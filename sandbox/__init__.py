@@ -19,6 +19,7 @@ from sandbox.config import (
     SandboxConfig,
     make_sandbox,
 )
+from sandbox.diskcap import DiskCap, DiskUsage
 from sandbox.doctor import CheckStatus, DoctorCheck, DoctorReport, run_doctor
 from sandbox.errors import (
     EngineUnavailableError,
@@ -93,6 +94,8 @@ __all__ = [
     "DiffFile",
     "DiffProblem",
     "DiffSyntaxError",
+    "DiskCap",
+    "DiskUsage",
     "DockerSandboxConfig",
     "DoctorCheck",
     "DoctorReport",

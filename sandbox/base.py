@@ -7,9 +7,12 @@ docstring says what callers may rely on, and nothing else is required of a backe
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Collection
 from types import TracebackType
 
+from sandbox.diskcap import DiskUsage
 from sandbox.models import ExecRequest, ExecResult, SessionSpec
+from sandbox.rundiff import git_blob_id
 
 
 class SandboxSession(ABC):
@@ -37,6 +40,23 @@ class SandboxSession(ABC):
         ``path`` is relative to the workspace. Returns ``None`` when the file is absent,
         is a symlink, or is not a regular file.
         """
+
+    def file_ids(self, paths: Collection[str]) -> dict[str, str | None]:
+        """Git blob ids of workspace files as they are now in the session (``None``: absent,
+        not a regular file, or behind a symlink); how a run's own changes are found."""
+        found: dict[str, str | None] = {}
+        for path in paths:
+            data = self.read_file(path, max_bytes=1 << 40)
+            found[path] = None if data is None else git_blob_id([data], len(data))
+        return found
+
+    def disk_usage(self) -> DiskUsage | None:
+        """Free room left under the workspace disk cap; ``None`` when the backend cannot tell.
+
+        The validator asks after each stage; a full workspace makes the stage an infra failure
+        ``disk_quota``.
+        """
+        return None
 
     @abstractmethod
     def close(self) -> None:

@@ -6,6 +6,7 @@ The rules, per stage, first match wins (docs/sandbox.md has the table):
 situation                                       verdict  class    reason
 ==============================================  =======  =======  ======================
 engine or session error                         error    infra    sandbox_error
+workspace disk cap full (bytes or files)        error    infra    disk_quota
 wall-clock timeout                              error    infra    timeout
 OOM kill                                        error    infra    oom_killed
 killed without a timeout (no exit code)         error    infra    sandbox_error
@@ -108,6 +109,10 @@ def judge_stage(stage: StageResult) -> Judgement:
     name = stage.name
     if stage.sandbox_error is not None:
         return _infra(VerdictReason.SANDBOX_ERROR, f"stage {name}: {stage.sandbox_error}", name)
+    if stage.disk_quota_reached:
+        return _infra(
+            VerdictReason.DISK_QUOTA, f"stage {name} filled the workspace's disk cap", name
+        )
     if stage.timed_out:
         return _infra(VerdictReason.TIMEOUT, f"stage {name} timed out and was killed", name)
     if stage.oom_killed:

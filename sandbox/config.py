@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
+from sandbox.diskcap import DEFAULT_DISK_BYTES, DEFAULT_DISK_FILES, DiskCap
 from sandbox.models import Limits
 
 if TYPE_CHECKING:
@@ -47,8 +48,17 @@ class DockerSandboxConfig(BaseModel):
     ``put_archive`` upload (remote engine), or chosen from the engine address."""
     slots_dir: Path | None = None
     """Host directory for bind-mounted workspace slots; ``None``: the system temp directory."""
-    workspace_mb: int = Field(default=1024, ge=16)
-    """Size cap of the tmpfs workspace volume used by the archive transfer (remote engine)."""
+    disk_bytes: int = Field(default=DEFAULT_DISK_BYTES, ge=1 << 20)
+    """Bytes a validation may write into its workspace (a tmpfs capped by the kernel); more
+    is an infra failure ``disk_quota``. With the archive transfer the cap includes the
+    copied-in workspace."""
+    disk_files: int = Field(default=DEFAULT_DISK_FILES, ge=64)
+    """Files and directories a validation may create in its workspace (tmpfs inodes)."""
+
+    @property
+    def disk_cap(self) -> DiskCap:
+        """``disk_bytes`` and ``disk_files`` together."""
+        return DiskCap(disk_bytes=self.disk_bytes, disk_files=self.disk_files)
 
     @field_validator("user")
     @classmethod
@@ -80,6 +90,17 @@ class LocalSandboxConfig(BaseModel):
     kernel permits; otherwise they keep the host's network and a warning says so."""
     max_file_mb: int = Field(default=1024, ge=1)
     """Largest file a command may write (RLIMIT_FSIZE)."""
+    disk_bytes: int = Field(default=DEFAULT_DISK_BYTES, ge=1 << 20)
+    """Bytes a validation may add to its workspace; not enforced here (no isolation): an
+    overrun is detected after each stage and reported as an infra failure ``disk_quota``."""
+    disk_files: int = Field(default=DEFAULT_DISK_FILES, ge=64)
+    """Files and directories a validation may add to its workspace (checked after each stage)."""
+
+    @property
+    def disk_cap(self) -> DiskCap:
+        """``disk_bytes`` and ``disk_files`` together."""
+        return DiskCap(disk_bytes=self.disk_bytes, disk_files=self.disk_files)
+
     path_prepend: list[str] = Field(default_factory=list)
     """Directories put in front of the sandbox's PATH, e.g. a virtualenv's ``bin`` that has
     pytest. The host's PATH is never inherited."""

@@ -6,7 +6,9 @@ own: a fresh process group per command, killed as a whole (plus anything that es
 group, found by a marker in its environment) on timeout or when the command exits; rlimits
 (address space, processes, CPU seconds, file size, no core dumps); no network through
 ``unshare -n`` where the kernel allows it; the minimal environment; output drained while the
-command runs and capped head-and-tail.
+command runs and capped head-and-tail. The workspace disk cap cannot be enforced here: what a
+stage added to the workspace (and its private HOME) is measured after it and an overrun is
+reported as ``disk_quota``, after the fact.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Collection
 from pathlib import Path, PurePosixPath
 from typing import IO
 
@@ -30,9 +33,11 @@ from sandbox._environment import DEFAULT_PATH, minimal_env
 from sandbox._output import HeadTailBuffer
 from sandbox.base import Sandbox, SandboxSession
 from sandbox.config import LocalSandboxConfig
+from sandbox.diskcap import DiskUsage, tree_usage
 from sandbox.errors import SessionError
 from sandbox.models import ExecRequest, ExecResult, Limits, SessionSpec
 from sandbox.pathsafety import read_file_nofollow
+from sandbox.rundiff import blob_id_nofollow
 
 _log = logging.getLogger(__name__)
 
@@ -114,6 +119,8 @@ class LocalSession(SandboxSession):
         self._home = Path(tempfile.mkdtemp(prefix="evokernel-local-"))
         (self._home / "tmp").mkdir()
         self._marker = secrets.token_hex(8)
+        self._cap = config.disk_cap
+        self._start_usage = tree_usage(workspace)
         self.closed = False
 
     def exec(self, request: ExecRequest) -> ExecResult:
@@ -247,6 +254,23 @@ class LocalSession(SandboxSession):
         if self.closed:
             raise SessionError("session is closed")
         return read_file_nofollow(self._workspace, path, max_bytes)
+
+    def file_ids(self, paths: Collection[str]) -> dict[str, str | None]:
+        """Blob ids of workspace files, hashed in place without following symlinks."""
+        return {path: blob_id_nofollow(self._workspace, path) for path in paths}
+
+    def disk_usage(self) -> DiskUsage | None:
+        """Room left under the cap, measured by walking the workspace and the private HOME
+        (not enforced: an overrun is seen only after the stage that made it)."""
+        if self.closed:
+            return None
+        start_bytes, start_files = self._start_usage
+        now_bytes, now_files = tree_usage(self._workspace)
+        home_bytes, home_files = tree_usage(self._home)
+        return DiskUsage(
+            free_bytes=self._cap.disk_bytes - (now_bytes + home_bytes - start_bytes),
+            free_files=self._cap.disk_files - (now_files + home_files - start_files),
+        )
 
     def close(self) -> None:
         """Kill anything of ours still running and remove the private HOME. Idempotent."""

@@ -21,7 +21,6 @@ from sandbox.validator import Validator
 from sandbox.workspace import (
     Workspaces,
     blast_radius,
-    changed_by_run,
     snapshot,
     worktree_diff,
 )
@@ -122,17 +121,18 @@ def validate_patch_applied(
             # tree: everything that decides how tests run comes back from the base revision.
             applied_diff = worktree_diff(workspace.path)
             reset_harness(workspace.path, harness or HarnessPolicy())
-        before = snapshot(workspace.path)
-        receipt = validator.validate(workspace.path, plan, run_id=run_id)
-        changed = changed_by_run(before, snapshot(workspace.path))
+        # Hashed again in the session after the run: the run happens in its copy.
+        watch = _regular_files(snapshot(workspace.path).files, workspace.path)
+        receipt = validator.validate(workspace.path, plan, run_id=run_id, watch=watch)
     receipt = receipt.model_copy(
-        update={
-            "apply_step": applied.step if applied else None,
-            "blast_radius": radius,
-            "files_changed_by_run": changed,
-        }
+        update={"apply_step": applied.step if applied else None, "blast_radius": radius}
     )
     return PatchValidation(receipt=receipt, applied=applied, applied_diff=applied_diff)
+
+
+def _regular_files(files: dict[str, str | None], root: Path) -> dict[str, str | None]:
+    """The snapshot without symlinks (sessions report only regular files)."""
+    return {path: blob for path, blob in files.items() if not (root / path).is_symlink()}
 
 
 def validate_baseline(

@@ -80,6 +80,8 @@ class VerdictReason(StrEnum):
     """The engine or session failed while running a stage."""
     IMAGE_MISSING = "image_missing"
     """The sandbox image is absent."""
+    DISK_QUOTA = "disk_quota"
+    """A stage filled the workspace's disk cap (bytes or files)."""
 
 
 class JUnitStatus(StrEnum):
@@ -120,6 +122,8 @@ class StageResult(BaseModel):
     """Killed at its wall-clock timeout."""
     oom_killed: bool = False
     """Killed by the memory limit."""
+    disk_quota_reached: bool = False
+    """The workspace was full (its disk cap in bytes or files) when the stage ended."""
     junit_status: JUnitStatus | None = None
     """For a stage whose JUnit report is read: parsed, missing or unreadable."""
     tests: dict[str, TestOutcome] | None = None

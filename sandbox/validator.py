@@ -23,6 +23,7 @@ from sandbox.junit import MAX_REPORT_BYTES, TestOutcome, parse_junit, worst
 from sandbox.models import ExecRequest, ExecResult, Limits, SessionSpec
 from sandbox.plan import Stage, StageKind, ValidationPlan
 from sandbox.receipt import JUnitStatus, Receipt, StageResult, Verdict
+from sandbox.rundiff import changed_files
 
 _log = logging.getLogger(__name__)
 
@@ -67,13 +68,25 @@ class Validator:
         self._clock = clock
 
     def validate(
-        self, workspace: Path, plan: ValidationPlan, *, run_id: str | None = None
+        self,
+        workspace: Path,
+        plan: ValidationPlan,
+        *,
+        run_id: str | None = None,
+        watch: Mapping[str, str | None] | None = None,
     ) -> Receipt:
         """Run ``plan`` in ``workspace`` inside one fresh session and judge the result.
 
         Stages run in order and the first one that does not pass stops the plan. Pytest
         stages write JUnit XML under ``.evokernel-run/<run>-<nonce>/`` in the workspace; it
         is read back through the session without following symlinks.
+
+        Args:
+            workspace: the host directory the session starts from.
+            plan: the stages.
+            run_id: written into the receipt and the sandbox's labels.
+            watch: git blob ids of workspace files before the run; those the run changed,
+                as found in the session itself, become ``files_changed_by_run``.
 
         Returns:
             The receipt. Timeouts, OOM kills, engine errors and a missing image are an
@@ -91,6 +104,7 @@ class Validator:
             run_id=run_id,
         )
         results: list[StageResult] = []
+        changed: list[str] = []
         try:
             session = self.sandbox.open(spec)
         except SandboxError as exc:
@@ -99,10 +113,11 @@ class Validator:
             try:
                 for index, stage in enumerate(plan.stages):
                     report = f"{report_dir}/{index:02d}-{_slug(stage.name)}.xml"
-                    result = self._run_stage(session, stage, report)
+                    result = _with_disk_check(session, self._run_stage(session, stage, report))
                     results.append(result)
                     if judge_stage(result).verdict is not Verdict.PASS:
                         break
+                changed = _changed_in_session(session, watch or {})
             finally:
                 _close_quietly(session)
             judgement = judge_run(results)
@@ -121,6 +136,7 @@ class Validator:
             reason=judgement.reason,
             failed_stage=judgement.failed_stage,
             skipped_stages=[stage.name for stage in plan.stages if stage.name not in ran],
+            files_changed_by_run=changed,
             backend=self.sandbox.name,
             isolated=self.sandbox.isolates,
             image_id=self._image_id(),
@@ -172,6 +188,29 @@ class Validator:
         except SandboxError as exc:
             _log.warning("could not read the image id: %s", exc)
             return None
+
+
+def _changed_in_session(session: SandboxSession, before: Mapping[str, str | None]) -> list[str]:
+    """Watched files whose content in the session differs from ``before`` (or is gone)."""
+    if not before:
+        return []
+    try:
+        return changed_files(before, session.file_ids(list(before)))
+    except (SandboxError, OSError) as exc:
+        _log.warning("could not read what the run changed: %s", exc)
+        return []
+
+
+def _with_disk_check(session: SandboxSession, result: StageResult) -> StageResult:
+    """Mark the stage when it left the workspace at its disk cap (see ``diskcap``)."""
+    try:
+        usage = session.disk_usage()
+    except (SandboxError, OSError) as exc:
+        _log.warning("could not read the workspace's disk usage: %s", exc)
+        return result
+    if usage is None or not usage.quota_reached:
+        return result
+    return result.model_copy(update={"disk_quota_reached": True})
 
 
 def _stage_result(stage: Stage, argv: list[str], result: ExecResult) -> StageResult:

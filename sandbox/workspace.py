@@ -21,11 +21,19 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 
+from filelock import FileLock
 from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox._git import NO_HOOKS, check_git, run_git, working_tree
 from sandbox.errors import WorkspaceError, WorkspaceInputError
 from sandbox.models import BlastRadius
+from sandbox.worktree_lock import (
+    WORKSPACE_DIR_PREFIX,
+    hold_owner_lock,
+    locked,
+    prune_stale,
+    repository_lock,
+)
 
 _log = logging.getLogger(__name__)
 _MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
@@ -41,19 +49,25 @@ class Workspace:
         name: the worktree's name (unique per ``Workspaces``).
     """
 
-    def __init__(self, owner: Workspaces, path: Path, base_rev: str, name: str) -> None:
+    def __init__(
+        self, owner: Workspaces, path: Path, base_rev: str, name: str, lock: FileLock
+    ) -> None:
         self._owner = owner
         self.path = path
         self.base_rev = base_rev
         self.name = name
         self._closed = False
+        self._lock = lock  # held while the workspace lives (see ``worktree_lock``)
 
     def cleanup(self) -> None:
         """Remove the worktree and its temporary directory, then prune. Idempotent."""
         if self._closed:
             return
         self._closed = True
-        self._owner._remove(self)
+        try:
+            self._owner._remove(self)
+        finally:
+            self._lock.release()
 
     def __enter__(self) -> Workspace:
         return self
@@ -93,6 +107,7 @@ class Workspaces:
     def __init__(self, repo_path: Path, root: Path | None = None) -> None:
         self.repo_path = working_tree(repo_path)
         self._root = root
+        self._lock = repository_lock(self.repo_path)
 
     def resolve(self, rev: str) -> str:
         """The full commit sha ``rev`` names.
@@ -119,23 +134,32 @@ class Workspaces:
             raise WorkspaceError(f"bad workspace name: {name!r}")
         if self._root is not None:
             self._root.mkdir(parents=True, exist_ok=True)
-        parent = Path(tempfile.mkdtemp(prefix="evokernel-ws-", dir=self._root))
+        parent = Path(tempfile.mkdtemp(prefix=WORKSPACE_DIR_PREFIX, dir=self._root))
+        owner = hold_owner_lock(parent)
         path = parent / name
-        result = run_git(
-            self.repo_path, *NO_HOOKS, "worktree", "add", "--detach", "--quiet", str(path), sha
-        )
-        if not result.ok:
+        try:
+            with locked(self._lock):
+                prune_stale(self.repo_path)
+                result = run_git(
+                    self.repo_path, *NO_HOOKS, "worktree", "add", "--detach", "--quiet",
+                    str(path), sha,
+                )  # fmt: skip
+                if not result.ok:
+                    run_git(self.repo_path, "worktree", "prune")
+                    raise WorkspaceError(f"git worktree add failed: {result.stderr.strip()}")
+        except BaseException:
             shutil.rmtree(parent, ignore_errors=True)
-            run_git(self.repo_path, "worktree", "prune")
-            raise WorkspaceError(f"git worktree add failed: {result.stderr.strip()}")
-        return Workspace(self, path, sha, name)
+            owner.release()
+            raise
+        return Workspace(self, path, sha, name, owner)
 
     def _remove(self, workspace: Workspace) -> None:
-        result = run_git(self.repo_path, "worktree", "remove", "--force", str(workspace.path))
-        if not result.ok:
-            _log.info("worktree remove failed (%s); deleting the directory", result.stderr.strip())
-        _rmtree(workspace.path.parent)
-        prune = run_git(self.repo_path, "worktree", "prune")
+        with locked(self._lock):
+            result = run_git(self.repo_path, "worktree", "remove", "--force", str(workspace.path))
+            if not result.ok:
+                _log.info("worktree remove failed (%s); deleting the directory", result.stderr)
+            _rmtree(workspace.path.parent)
+            prune = run_git(self.repo_path, "worktree", "prune")
         if not prune.ok:
             raise WorkspaceError(f"git worktree prune failed: {prune.stderr.strip()}")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 
@@ -30,6 +31,7 @@ from evokernel.kernel.context import KernelContext, KernelSettings
 from evokernel.kernel.detect import detect, detection_from_receipt
 from evokernel.kernel.feedback import feedback_for_agent
 from evokernel.kernel.fingerprint import file_reader
+from evokernel.kernel.inflight import single_capture
 from evokernel.kernel.land import land_capture, with_landing
 from evokernel.kernel.replay import replay
 from evokernel.kernel.results import (
@@ -236,7 +238,15 @@ class EvoKernel:
         with bind_run(run_id, task.task_id):
             detection = self.detect(task, run_id)
             decision = replay(self._ctx, task, run_id, detection, lander)
-            result = solve(self._ctx, task, agent, run_id, detection, decision, max_attempts)
+            if agent is None:
+                result = solve(self._ctx, task, agent, run_id, detection, decision, max_attempts)
+            else:
+                # Another run capturing the same failure: wait for it, then replay its capsule.
+                again = partial(replay, self._ctx, task, run_id, detection, lander)
+                with single_capture(self._ctx, task, detection, decision, again) as decision:
+                    result = solve(
+                        self._ctx, task, agent, run_id, detection, decision, max_attempts
+                    )
             if lander is None:
                 return result
             if decision.hit:

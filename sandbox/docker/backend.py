@@ -85,7 +85,7 @@ class DockerSandbox(Sandbox):
                 self.engine,
                 self._user,
                 slots_dir=self.config.slots_dir,
-                workspace_mb=self.config.workspace_mb,
+                cap=self.config.disk_cap,
             )
             self._pool = WarmPool(
                 self._start_primed_container,

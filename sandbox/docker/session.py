@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import PurePosixPath
 
 from sandbox._environment import minimal_env
 from sandbox.base import SandboxSession
+from sandbox.diskcap import DiskUsage
 from sandbox.docker._engine import Engine
 from sandbox.docker.events import ContainerEvents
 from sandbox.docker.execution import ExecTarget, run_exec
@@ -22,6 +23,9 @@ from sandbox.errors import SandboxError, SessionError
 from sandbox.models import ExecRequest, ExecResult, SessionSpec
 
 _log = logging.getLogger(__name__)
+
+_STATVFS = "import os; s = os.statvfs('.'); print(s.f_bavail * s.f_frsize, s.f_favail)"
+"""Run with the image's python3 in the workdir: free bytes and inodes of the workspace."""
 
 _QUIET_TIMEOUT_S = 3.0
 """How long the engine may take to see the killed processes gone."""
@@ -109,6 +113,27 @@ class DockerSession(SandboxSession):
         if self.closed:
             raise SessionError("session is closed")
         return self._transfer.read_file(self.warm, path, max_bytes)
+
+    def file_ids(self, paths: Collection[str]) -> dict[str, str | None]:
+        """Blob ids of workspace files as the run left them in the container."""
+        if self.closed:
+            raise SessionError("session is closed")
+        return self._transfer.file_ids(self.warm, paths)
+
+    def disk_usage(self) -> DiskUsage | None:
+        """Free room on the capped workspace: from the host (bind slot), else asked of the
+        image's own ``python3`` inside the container (archive volume)."""
+        if self.closed:
+            return None
+        seen = self._transfer.usage(self.warm)
+        if seen is not None or self.spent_reason is not None:
+            return seen
+        probe = ExecRequest(argv=["python3", "-I", "-S", "-c", _STATVFS], timeout_s=30.0)
+        result = self.exec(probe)
+        fields = result.stdout.split()
+        if result.exit_code != 0 or len(fields) != 2 or not all(f.isdigit() for f in fields):
+            return None
+        return DiskUsage(free_bytes=int(fields[0]), free_files=int(fields[1]))
 
     def __enter__(self) -> DockerSession:
         return self

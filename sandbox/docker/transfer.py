@@ -2,13 +2,16 @@
 
 Two modes, chosen by ``choose_transfer``:
 
-* **bind** (local engine): every container is started with its own empty *slot* directory on
-  the host bind-mounted as the workspace. A warm container is started before its workspace is
-  known; when a session opens, the workspace is copied into the slot (owned by the sandbox
-  user). Reading back walks the slot with ``O_NOFOLLOW`` on every component (``pathsafety``).
-* **archive** (remote engine, ``DOCKER_HOST=tcp://`` or ``ssh://``): host paths mean nothing
-  to the engine, so the workspace is a size-capped tmpfs volume, filled with ``put_archive``;
-  reading back stats every path component through the engine and refuses symlinks.
+* **bind** (local engine, running as root): every container is started with its own empty
+  *slot* directory on the host bind-mounted as the workspace; the slot is a tmpfs capped in
+  bytes and inodes (``diskcap``). A warm container is started before its workspace is known;
+  when a session opens, the cap grows by the workspace's own size and the workspace is copied
+  into the slot (owned by the sandbox user). Reading back walks the slot with ``O_NOFOLLOW``
+  on every component (``pathsafety``).
+* **archive** (remote engine, ``DOCKER_HOST=tcp://`` or ``ssh://``, or no root to mount): host
+  paths mean nothing to the engine, so the workspace is a tmpfs volume capped in bytes and
+  inodes, filled with ``put_archive``; reading back stats every path component through the
+  engine and refuses symlinks.
 
 Either way the container sees a writable directory at the workdir and nothing else of the host.
 """
@@ -24,16 +27,27 @@ import sys
 import tarfile
 import tempfile
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path, PurePosixPath
 
 from docker.types import DriverConfig, Mount
 
+from sandbox.diskcap import (
+    DiskCap,
+    DiskUsage,
+    can_mount,
+    mount_tmpfs,
+    tmpfs_options,
+    tree_usage,
+    unmount,
+    usage,
+)
 from sandbox.docker._engine import Engine
 from sandbox.docker.isolation import ContainerUser
 from sandbox.docker.pool import WarmContainer
 from sandbox.errors import SandboxConfigError, SessionError
 from sandbox.pathsafety import read_file_nofollow
+from sandbox.rundiff import ChunkStream, blob_id_nofollow, blob_ids_in_tar
 
 _log = logging.getLogger(__name__)
 
@@ -76,6 +90,14 @@ class Transfer(ABC):
         """Read a regular workspace file without following any symlink; ``None`` otherwise."""
 
     @abstractmethod
+    def file_ids(self, container: WarmContainer, paths: Collection[str]) -> dict[str, str | None]:
+        """Git blob ids of workspace files in the container (``None``: absent or not regular)."""
+
+    def usage(self, container: WarmContainer) -> DiskUsage | None:
+        """Free room on the container's capped workspace, when the host can see it."""
+        return None
+
+    @abstractmethod
     def discard(self, slot: Path | None) -> None:
         """Remove what ``new_mount`` made on the host, once its container is gone."""
 
@@ -89,8 +111,12 @@ class BindTransfer(Transfer):
 
     mode = "bind"
 
-    def __init__(self, user: ContainerUser, slots_dir: Path | None = None) -> None:
+    def __init__(
+        self, user: ContainerUser, slots_dir: Path | None = None, cap: DiskCap | None = None
+    ) -> None:
         self._user = user
+        self.cap = cap
+        """The disk cap each slot is mounted with; ``None``: slots are plain host directories."""
         base = slots_dir or Path(tempfile.gettempdir())
         try:
             base.mkdir(parents=True, exist_ok=True)
@@ -101,14 +127,30 @@ class BindTransfer(Transfer):
 
     def new_mount(self, workdir: str) -> tuple[Mount, Path | None]:
         slot = Path(tempfile.mkdtemp(prefix=SLOT_PREFIX, dir=self.root))
-        os.chmod(slot, 0o755)
-        self._own(slot, is_dir=True)
+        try:
+            if self.cap is not None:
+                mount_tmpfs(slot, tmpfs_options(self.cap, uid=self._user.uid, gid=self._user.gid))
+            os.chmod(slot, 0o755)
+            self._own(slot, is_dir=True)
+        except OSError as exc:
+            remove_slot(slot)
+            raise SessionError(f"cannot make a capped workspace slot: {exc}") from exc
         return Mount(target=workdir, source=str(slot), type="bind", read_only=False), slot
 
     def upload(self, container: WarmContainer, workspace: Path) -> None:
         if container.slot is None:
             raise SessionError("bind transfer needs a slot directory")
         try:
+            if self.cap is not None:  # the copy does not count against the cap
+                extra_bytes, extra_files = tree_usage(workspace)
+                options = tmpfs_options(
+                    self.cap,
+                    uid=self._user.uid,
+                    gid=self._user.gid,
+                    extra_bytes=extra_bytes,
+                    extra_files=extra_files,
+                )
+                mount_tmpfs(container.slot, options, remount=True)
             self._copy_tree(workspace, container.slot)
         except OSError as exc:
             raise SessionError(f"cannot copy workspace {workspace} into a slot: {exc}") from exc
@@ -118,11 +160,23 @@ class BindTransfer(Transfer):
             return None
         return read_file_nofollow(container.slot, path, max_bytes)
 
+    def file_ids(self, container: WarmContainer, paths: Collection[str]) -> dict[str, str | None]:
+        slot = container.slot
+        return {path: None if slot is None else blob_id_nofollow(slot, path) for path in paths}
+
+    def usage(self, container: WarmContainer) -> DiskUsage | None:
+        if self.cap is None or container.slot is None:
+            return None
+        return usage(container.slot)
+
     def discard(self, slot: Path | None) -> None:
         if slot is not None:
             remove_slot(slot)
 
     def close(self) -> None:
+        if self.root.is_dir():
+            for slot in self.root.iterdir():
+                remove_slot(slot)
         _remove_tree(self.root)
 
     def _copy_tree(self, source: Path, target: Path) -> None:
@@ -162,6 +216,10 @@ def remove_slot(slot: Path, *, with_empty_root: bool = False) -> None:
     """
     if not slot.name.startswith(SLOT_PREFIX) or slot.is_symlink() or not slot.is_dir():
         return
+    try:
+        unmount(slot)  # a capped slot: detaching frees everything written in it
+    except OSError as exc:
+        _log.warning("could not unmount sandbox slot %s: %s", slot, exc)
     _remove_tree(slot)
     parent = slot.parent
     if with_empty_root and parent.name.startswith(SLOTS_ROOT_PREFIX):
@@ -189,16 +247,14 @@ class ArchiveTransfer(Transfer):
 
     mode = "archive"
 
-    def __init__(self, engine: Engine, user: ContainerUser, workspace_mb: int) -> None:
+    def __init__(self, engine: Engine, user: ContainerUser, cap: DiskCap) -> None:
         self._engine = engine
         self._user = user
-        self._workspace_mb = workspace_mb
+        self.cap = cap
+        """The disk cap of each volume; here it covers the copied-in workspace too."""
 
     def new_mount(self, workdir: str) -> tuple[Mount, Path | None]:
-        options = (
-            f"size={self._workspace_mb}m,uid={self._user.uid},gid={self._user.gid},"
-            "mode=0755,nosuid,nodev"
-        )
+        options = tmpfs_options(self.cap, uid=self._user.uid, gid=self._user.gid) + ",nosuid,nodev"
         driver = DriverConfig("local", {"type": "tmpfs", "device": "tmpfs", "o": options})
         return Mount(target=workdir, source=None, type="volume", driver_config=driver), None
 
@@ -228,6 +284,13 @@ class ArchiveTransfer(Transfer):
                 return None
         chunks, _ = self._engine.get_archive(container.id, str(current))
         return _first_regular_member(chunks, max_bytes)
+
+    def file_ids(self, container: WarmContainer, paths: Collection[str]) -> dict[str, str | None]:
+        """One download of the whole workspace, hashed as it streams (nothing lands on disk)."""
+        if not paths:
+            return {}
+        chunks, _ = self._engine.get_archive(container.id, container.key.workdir)
+        return blob_ids_in_tar(ChunkStream(chunks).as_io(), paths)
 
     def discard(self, slot: Path | None) -> None:
         """Nothing on the host: the volume goes with its container."""
@@ -272,11 +335,19 @@ def _first_regular_member(chunks: Iterator[bytes], max_bytes: int) -> bytes | No
 
 
 def choose_transfer(
-    mode: str, engine: Engine, user: ContainerUser, *, slots_dir: Path | None, workspace_mb: int
+    mode: str, engine: Engine, user: ContainerUser, *, slots_dir: Path | None, cap: DiskCap
 ) -> Transfer:
-    """``bind`` or ``archive`` as configured; ``auto`` binds only when the engine is local."""
+    """``bind`` or ``archive`` as configured; ``auto`` binds only when the engine is local
+    and this process may mount the capped slot (root); otherwise the capped archive volume."""
     if mode == "auto":
-        mode = "bind" if engine.is_local() else "archive"
+        mode = "bind" if engine.is_local() and can_mount() else "archive"
     if mode == "bind":
-        return BindTransfer(user, slots_dir)
-    return ArchiveTransfer(engine, user, workspace_mb)
+        if not can_mount():
+            _log.warning(
+                "transfer 'bind' without root: workspace slots are NOT disk-capped; "
+                "sandboxed code can fill %s (use transfer 'auto' or 'archive')",
+                slots_dir or tempfile.gettempdir(),
+            )
+            return BindTransfer(user, slots_dir)
+        return BindTransfer(user, slots_dir, cap)
+    return ArchiveTransfer(engine, user, cap)

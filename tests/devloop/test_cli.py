@@ -26,7 +26,8 @@ from tests.conftest import GitRepoFactory, commit_files
 from tests.devloop.conftest import Shop, evo_branches, repo_state, store_ok, trailers
 
 EVOKERNEL = str(Path(sys.executable).parent / "evokernel")
-TIMEOUT = 120
+TIMEOUT = 600
+"""Bounds a hang only: each wait is for an event (a line, the prompt, the exit)."""
 PROMPT = "Approve this change?"
 
 

@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import os
 import sys
+from multiprocessing.connection import Connection
 
 
-def run_cli(argv: list[str], env: dict[str, str], cwd: str, output: str) -> None:
+def run_cli(
+    argv: list[str], env: dict[str, str], cwd: str, output: str, go: Connection | None = None
+) -> None:
     """Run ``evokernel *argv`` with exactly ``env`` in ``cwd``; stdout and stderr to ``output``.
 
-    Ends the process with the command's exit code (``os._exit``: nothing of the parent's
-    multiprocessing machinery runs afterwards, like a real command exiting).
+    With ``go``, first waits for the parent's word on it (the parent has registered this
+    child's pid, so no request of the command can arrive before that). Ends the process with
+    the command's exit code (``os._exit``: nothing of the parent's multiprocessing machinery
+    runs afterwards, like a real command exiting).
     """
+    if go is not None:
+        go.recv()
+        go.close()
     os.chdir(cwd)
     os.environ.clear()
     os.environ.update(env)

@@ -37,7 +37,8 @@ from tests.github.loop_support import (
 
 MAX_CHILDREN = 60
 """Per phase: far more than the boundaries a phase has (a runaway loop fails instead)."""
-CHILD_DEADLINE = 240.0
+CHILD_DEADLINE = 900.0
+"""Bounds a hang only: a child normally ends (or is killed) within seconds."""
 
 
 @pytest.fixture(scope="module")
@@ -82,11 +83,16 @@ class Children:
         output = self.root / f"child-{len(self.outputs):03d}.log"
         self.outputs.append(output)
         self.plan.expect_child()
+        go_read, go_write = self.context.Pipe(duplex=False)
         child = self.context.Process(
-            target=run_cli, args=(["-vv", *argv], self.env(), str(self.cwd()), str(output))
+            target=run_cli,
+            args=(["-vv", *argv], self.env(), str(self.cwd()), str(output), go_read),
         )
         child.start()
-        self.plan.pid = child.pid
+        go_read.close()
+        self.plan.pid = child.pid  # registered before the child may send its first request
+        go_write.send(True)
+        go_write.close()
         child.join(CHILD_DEADLINE)
         if child.is_alive():
             child.kill()

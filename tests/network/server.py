@@ -11,7 +11,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
-STARTUP_DEADLINE_S = 20.0
+STARTUP_DEADLINE_S = 120.0
 
 
 class _Server(uvicorn.Server):

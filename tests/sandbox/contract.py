@@ -28,7 +28,7 @@ OUTPUT_CAP = 64 * 1024
 _CHECK_DEAD = """
 import pathlib, sys, time
 pids = [int(p) for p in pathlib.Path("pids").read_text().split()]
-deadline = time.monotonic() + 20
+deadline = time.monotonic() + 120  # bounds a hang only
 def alive(pid):
     try:
         state = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -121,7 +121,7 @@ class SandboxContract:
         assert result.timed_out
         assert result.exit_code is None
         assert result.duration_s < 60
-        check = session.exec(ExecRequest(argv=["python3", "-c", _CHECK_DEAD], timeout_s=60))
+        check = session.exec(ExecRequest(argv=["python3", "-c", _CHECK_DEAD], timeout_s=300))
         assert check.stdout.split() == ["pids", "2", "alive", "0"], check
 
     # -- output is capped, head and tail kept ---------------------------------------------

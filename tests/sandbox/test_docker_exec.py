@@ -80,8 +80,8 @@ def test_stdin_is_empty_and_cwd_may_be_absolute(
     docker_sandbox: DockerSandbox, workspace: Path
 ) -> None:
     with _open_warm(docker_sandbox, workspace) as session:
-        first = session.exec(ExecRequest(argv=["sh", "-c", "cat; pwd"], cwd="/tmp", timeout_s=20))
-        second = session.exec(ExecRequest(argv=["sh", "-c", "cat; pwd"], cwd="/tmp", timeout_s=20))
+        first = session.exec(ExecRequest(argv=["sh", "-c", "cat; pwd"], cwd="/tmp", timeout_s=120))
+        second = session.exec(ExecRequest(argv=["sh", "-c", "cat; pwd"], cwd="/tmp", timeout_s=120))
     assert first.stdout == second.stdout == "/tmp\n"
     assert not first.timed_out and not second.timed_out
 

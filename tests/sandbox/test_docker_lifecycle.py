@@ -12,6 +12,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import docker.errors
 import pytest
@@ -51,7 +52,11 @@ def _start_runner(run_id: str, workspace: Path, mode: str) -> subprocess.Popen[s
     )
 
 
-def _wait_ready(runner: subprocess.Popen[str], timeout_s: float = 120.0) -> str:
+DEADLINE_S = 600.0
+"""Bounds a hang only: every wait below is for an event (a line, a process, an exit)."""
+
+
+def _wait_ready(runner: subprocess.Popen[str], timeout_s: float = DEADLINE_S) -> str:
     """The runner's session container id, once it says it is ready."""
     assert runner.stdout is not None
     ready, _, _ = select.select([runner.stdout], [], [], timeout_s)
@@ -61,7 +66,7 @@ def _wait_ready(runner: subprocess.Popen[str], timeout_s: float = 120.0) -> str:
     line = runner.stdout.readline()
     if not line.startswith("ready "):
         runner.kill()
-        _, err = runner.communicate(timeout=30)
+        _, err = runner.communicate(timeout=DEADLINE_S)
         pytest.fail(f"the runner failed before it was ready: {line!r} {err[-2000:]}")
     return line.split()[1]
 
@@ -129,14 +134,28 @@ def test_close_removes_every_container_and_slot(workspace: Path, docker_engine: 
     assert session.closed
 
 
-def test_ctrl_c_during_a_command_leaves_nothing_behind(workspace: Path) -> None:
+def _wait_for_command(engine: Any, container_id: str, command: str) -> None:
+    """Until ``command`` runs in the container (as ``docker top`` shows it)."""
+    deadline = time.monotonic() + DEADLINE_S
+    while time.monotonic() < deadline:
+        processes = engine.api.top(container_id).get("Processes") or []
+        if any(command in " ".join(row) for row in processes):
+            return
+        time.sleep(0.05)  # polling interval while waiting for the command to start
+    pytest.fail(f"{command!r} never ran in container {container_id[:12]}")
+
+
+def test_ctrl_c_during_a_command_leaves_nothing_behind(
+    workspace: Path, docker_engine: object
+) -> None:
     run_id = f"pytest-sigint-{uuid.uuid4().hex[:8]}"
     with _start_runner(run_id, workspace, "exec") as runner:
         try:
-            _wait_ready(runner)
+            container_id = _wait_ready(runner)
             assert containers_with_label(f"evokernel.run_id={run_id}")
+            _wait_for_command(docker_engine, container_id, "sleep 300")
             runner.send_signal(signal.SIGINT)
-            _, err = runner.communicate(timeout=120)
+            _, err = runner.communicate(timeout=DEADLINE_S)
         finally:
             runner.kill()
     assert "KeyboardInterrupt" in err
@@ -149,7 +168,7 @@ def test_a_sigkilled_runner_is_reaped_by_the_next_start(workspace: Path) -> None
         try:
             container_id = _wait_ready(runner)
             runner.send_signal(signal.SIGKILL)
-            runner.communicate(timeout=60)
+            runner.communicate(timeout=DEADLINE_S)
         finally:
             runner.kill()
     left = containers_with_label(f"evokernel.run_id={run_id}")
@@ -171,18 +190,17 @@ def test_an_absent_image_is_image_not_found_and_nothing_is_left(workspace: Path)
     image = f"evokernel/absent-{uuid.uuid4().hex[:8]}:0"
     with DockerSandbox(DockerSandboxConfig(pool_size=0), run_id=run_id) as sandbox:
         assert sandbox.image_id(image) is None
-        started = time.monotonic()
         with pytest.raises(ImageNotFoundError) as raised:
             sandbox.open(SessionSpec(workspace=workspace, image=image))
         assert raised.value.image == image
-        assert time.monotonic() - started < 30  # refused, not pulled
+        assert sandbox.image_id(image) is None  # refused, not pulled
     assert containers_with_label(f"evokernel.run_id={run_id}") == []
 
 
 def test_a_pool_that_cannot_start_says_why_and_does_not_spin(workspace: Path) -> None:
     image = f"evokernel/absent-{uuid.uuid4().hex[:8]}:0"
     with DockerSandbox(DockerSandboxConfig(image=image, pool_size=1)) as sandbox:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + DEADLINE_S
         while sandbox.pool_error is None and time.monotonic() < deadline:
             time.sleep(0.05)
         assert isinstance(sandbox.pool_error, ImageNotFoundError)

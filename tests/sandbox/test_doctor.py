@@ -69,7 +69,7 @@ def test_running_sandbox_reports_its_warm_pool(docker_engine: object) -> None:
 
     config = DockerSandboxConfig(pool_size=1)
     with DockerSandbox(config) as sandbox:
-        assert sandbox.wait_until_warm(timeout_s=60), "the pool never warmed"
+        assert sandbox.wait_until_warm(timeout_s=300), "the pool never warmed"
         report = run_doctor(config, sandbox)
     pool = report.check("pool")
     assert pool.status is CheckStatus.OK

@@ -29,7 +29,7 @@ class TestLocalSandboxContract(SandboxContract):
         return local_sandbox
 
 
-def _wait_dead(pid: int, seconds: float = 10.0) -> bool:
+def _wait_dead(pid: int, seconds: float = 120.0) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:

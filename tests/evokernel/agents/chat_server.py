@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-_READY_DEADLINE_S = 10.0
+_READY_DEADLINE_S = 120.0
 _SLOW_HOLD_S = 60.0
 
 

@@ -47,7 +47,7 @@ def _gone(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] == "Z"  # a zombie no longer runs
 
 
-def _wait_gone(pid: int, deadline_s: float = 10.0) -> None:
+def _wait_gone(pid: int, deadline_s: float = 120.0) -> None:
     deadline = time.monotonic() + deadline_s
     while not _gone(pid):
         if time.monotonic() > deadline:
