@@ -154,6 +154,34 @@ def tracer_provider_from_environment(environ: Mapping[str, str]) -> Any | None:
     return provider
 
 
+def default_tracing() -> Tracing:
+    """Spans on OpenTelemetry's global tracer when the API is installed, else none.
+
+    This is how an instrumented library behaves: it asks the API for a tracer, which records
+    nothing until the application (here the CLI, from ``OTEL_*``) installs an SDK provider.
+    """
+    try:
+        from opentelemetry import trace
+    except ImportError:
+        return Tracing()
+    return Tracing(trace.get_tracer("evokernel"))
+
+
+def install_from_environment(environ: Mapping[str, str]) -> Any | None:
+    """Install the SDK provider ``OTEL_*`` asks for as OpenTelemetry's global one (once, at
+    the CLI entry point); returns it so the caller can ``shutdown()`` it before exit.
+
+    Raises:
+        ConfigError: see ``tracer_provider_from_environment``.
+    """
+    provider = tracer_provider_from_environment(environ)
+    if provider is not None:
+        from opentelemetry import trace
+
+        trace.set_tracer_provider(provider)
+    return provider
+
+
 def tracing_from_provider(provider: Any | None) -> Tracing:
     """A ``Tracing`` over ``provider``'s ``evokernel`` tracer (no-op for ``None``)."""
     return Tracing(provider.get_tracer("evokernel") if provider is not None else None)

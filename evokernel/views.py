@@ -133,6 +133,8 @@ class Counters(Model):
     """Transitions to ``archived``."""
     remote_imports: int = 0
     """Assets imported from peers."""
+    interrupted_runs: int = 0
+    """Runs stopped by Ctrl-C or a signal before they finished (``run_interrupted``)."""
     deliveries: int = 0
     """Delivery steps (branch, commit, push, issue, pull request)."""
     ledger_entries: int = 0

@@ -25,6 +25,7 @@ from evokernel.cli.errors import report_error
 from evokernel.cli.state import CliState
 from evokernel.config import LogFormat, find_repo_root, load_config
 from evokernel.logs import configure_logging
+from evokernel.tracing import install_from_environment
 
 DISTRIBUTION = "evokernel-runtime"
 
@@ -184,6 +185,10 @@ def main_options(
     configure_logging(level, loaded.config.log.format)
     for note in loaded.warnings:  # likely typos that set nothing: said once, on stderr
         logging.getLogger("evokernel.config").warning(note)
+    # Traces only when OTEL_* asks for them; queued spans are sent before the process ends.
+    provider = install_from_environment(os.environ)
+    if provider is not None:
+        ctx.call_on_close(provider.shutdown)
     numeric = level if isinstance(level, int) else logging.getLevelName(level)
     if not quiet and numeric == logging.WARNING:
         # Progress on long work: the kernel's steps (baseline, replay candidates, agent

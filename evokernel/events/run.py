@@ -153,3 +153,17 @@ class AgentCalled(EvolutionEvent):
     """False when the agent failed or timed out instead of proposing."""
     reason_code: ReasonCode | None = None
     """``agent_failed`` or ``agent_timeout`` when ``ok`` is false."""
+
+
+class RunInterrupted(EvolutionEvent):
+    """A run was stopped (Ctrl-C, SIGTERM) before it finished: the audit trail says so
+    instead of leaving the run open-ended."""
+
+    kind: Literal["run_interrupted"] = "run_interrupted"
+    """Discriminator. Do not change."""
+    run_id: str
+    """The run."""
+    task_id: str
+    """Its task."""
+    during: str = ""
+    """What it was doing (``replay_or_fallback``, ``solve``, ``capture``, ``validate``)."""

@@ -35,6 +35,7 @@ from evokernel.kernel.refusal import refused_digest
 from evokernel.kernel.regression import prove_regression_tests
 from evokernel.kernel.results import CaptureResult, Detection
 from evokernel.kernel.solidify import governor_events
+from evokernel.kernel.variants import patch_key
 from evokernel.models import (
     AgentTask,
     AssetState,
@@ -148,10 +149,12 @@ def capture(
             )
         _prove_new_tests(ctx, task, proposal, base, detection, guard, (receipt, evaluation), events)
         # What was validated is what is kept: the diff as it applied to this tree.
+        # (The proposal's own text when it applied as written: only blob ids would differ.)
+        rewritten = bool(applied_diff and applied_diff.strip()) and patch_key(
+            applied_diff or ""
+        ) != patch_key(proposal.diff)
         validated_proposal = (
-            proposal.model_copy(update={"diff": applied_diff})
-            if applied_diff and applied_diff.strip()
-            else proposal
+            proposal.model_copy(update={"diff": applied_diff}) if rewritten else proposal
         )
         result = _solidify(
             ctx,
@@ -245,17 +248,18 @@ def _validate(
 ) -> tuple[Receipt, str | None]:
     """The receipt, and the diff as it applied (``git diff`` of the validated worktree)."""
     try:
-        done = validate_patch_applied(
-            Path(task.repo_path),
-            task.base_rev,
-            proposal.diff,
-            task.plan,
-            ctx.validator,
-            ctx.settings.patch,
-            run_id=run_id,
-            workspace_root=ctx.workspace_root,
-            harness=task_harness(ctx.settings.guard, task),
-        )
+        with ctx.tracing.span("evokernel.validate"):
+            done = validate_patch_applied(
+                Path(task.repo_path),
+                task.base_rev,
+                proposal.diff,
+                task.plan,
+                ctx.validator,
+                ctx.settings.patch,
+                run_id=run_id,
+                workspace_root=ctx.workspace_root,
+                harness=task_harness(ctx.settings.guard, task),
+            )
     except PatchRefusedError as exc:
         raise _Rejection(ReasonCode.PATCH_REFUSED, str(exc)) from exc
     except PatchApplyError as exc:

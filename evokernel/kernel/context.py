@@ -18,6 +18,7 @@ from evokernel.guards import GuardConfig
 from evokernel.models import Model
 from evokernel.projection import EvolutionRepository
 from evokernel.selection import ReplayConfig, SelectionConfig, SignalIndex
+from evokernel.tracing import Tracing, default_tracing
 from evokernel.views import EvolutionView
 from sandbox.pathsafety import PatchPolicy
 from sandbox.validator import Validator
@@ -76,6 +77,8 @@ class KernelContext:
     """The current time (timezone-aware UTC)."""
     new_id: Callable[[], str] = new_run_id
     """Run id factory."""
+    tracing: Tracing = field(default_factory=default_tracing)
+    """Spans for runs and their steps (no-op unless OpenTelemetry is configured)."""
 
     _index: SignalIndex = field(default_factory=SignalIndex, init=False, repr=False)
 

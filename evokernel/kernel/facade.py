@@ -43,6 +43,7 @@ from evokernel.kernel.results import (
     SolveResult,
     ValidationResult,
 )
+from evokernel.kernel.runscope import run_scope
 from evokernel.kernel.solidify import governor_events
 from evokernel.kernel.solve import solve
 from evokernel.kernel.validate import validate_proposal
@@ -51,6 +52,7 @@ from evokernel.logs import bind_run
 from evokernel.models import AgentTask, EvidenceKind, MutationProposal
 from evokernel.models.feedback import AgentFeedback
 from evokernel.projection import EvolutionRepository
+from evokernel.tracing import Tracing
 from evokernel.views import EvolutionView
 from sandbox.receipt import Receipt
 from sandbox.validator import Validator
@@ -85,6 +87,7 @@ class EvoKernel:
         workspace_root: Path | None = None,
         clock: Callable[[], datetime] | None = None,
         new_id: Callable[[], str] | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         repository = (
             log
@@ -99,6 +102,8 @@ class EvoKernel:
             ctx.clock = clock
         if new_id is not None:
             ctx.new_id = new_id
+        if tracing is not None:
+            ctx.tracing = tracing
         self._ctx = ctx
         # Detections of recent runs (each holds a baseline receipt with its logs); bounded so a
         # long-lived kernel (the GitHub loop ticks for days) does not keep every one.
@@ -137,7 +142,7 @@ class EvoKernel:
     ) -> CaptureResult:
         """Validate ``proposal`` (baseline vs patched) and solidify it, or record why not."""
         run_id = run_id or self._ctx.new_id()
-        with bind_run(run_id, task.task_id):
+        with run_scope(self._ctx, task, run_id, "capture"):
             return capture(self._ctx, task, proposal, run_id, self.detect(task, run_id))
 
     def validate_proposal(
@@ -153,10 +158,9 @@ class EvoKernel:
         ``fixed_since_last`` and ``broken_since_last`` are measured against.
         """
         run_id = run_id or self._ctx.new_id()
-        with bind_run(run_id, task.task_id):
+        with run_scope(self._ctx, task, run_id, "validate"):
             detection = self.detect(task, run_id)
             return validate_proposal(self._ctx, task, proposal, run_id, detection, failing_before)
-
 
     def capture_validated(
         self,
@@ -208,7 +212,7 @@ class EvoKernel:
         a reason code and a next action. No agent is called. With ``lander`` the validated
         diff is committed before the reuse is recorded (``landing_failed`` records no saving).
         """
-        with bind_run(run_id, task.task_id):
+        with run_scope(self._ctx, task, run_id, "replay_or_fallback"):
             return replay(self._ctx, task, run_id, self.detect(task, run_id), lander)
 
     def candidates(self, task: AgentTask, run_id: str) -> list[CandidateScore]:
@@ -235,7 +239,7 @@ class EvoKernel:
         ``lander`` the validated change (replayed or captured) is committed on its branch.
         """
         run_id = run_id or self._ctx.new_id()
-        with bind_run(run_id, task.task_id):
+        with run_scope(self._ctx, task, run_id, "solve"):
             detection = self.detect(task, run_id)
             decision = replay(self._ctx, task, run_id, detection, lander)
             if agent is None:
@@ -275,7 +279,9 @@ class EvoKernel:
                 file_reader(Path(task.repo_path), task.base_rev),
             )
         else:
-            detection = detect(self._ctx, task, run_id)
+            with self._ctx.tracing.span("evokernel.detect") as span:
+                detection = detect(self._ctx, task, run_id)
+                span.set_attribute("evokernel.failing_tests", len(detection.failing_tests))
         self._ctx.record(
             [
                 TaskReceived(run_id=run_id, task=task),

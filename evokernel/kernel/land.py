@@ -23,7 +23,8 @@ def land_capture(
     """Commit a captured result's diff with ``lander``; record ``LandingFailed`` if it fails."""
     assert result.diff is not None
     try:
-        sha = lander.land(result.diff, evo_trailers(result.run_id, result.capsule_id))
+        with ctx.tracing.span("evokernel.land", {"evokernel.branch": lander.branch}):
+            sha = lander.land(result.diff, evo_trailers(result.run_id, result.capsule_id))
     except LandingError as exc:
         ctx.record(
             [

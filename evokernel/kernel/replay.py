@@ -40,6 +40,7 @@ from evokernel.landing import Lander, LandingError, evo_trailers
 from evokernel.models import AgentTask, EvidenceKind, RebasedVariant
 from evokernel.models.feedback import ReasonCode
 from evokernel.policy import check_scope
+from evokernel.tracing import AttributeValue
 from evokernel.views import CapsuleView
 from sandbox.errors import PatchApplyError, PatchRefusedError
 from sandbox.evaluate import evaluate
@@ -92,9 +93,15 @@ def replay(
     winner: tuple[CapsuleView, PatchValidation] | None = None
     for position, candidate in enumerate(scores):
         capsule_view = view.capsules[candidate.capsule_id]
-        outcome, reason, done, attempt_events = _attempt(
-            ctx, task, replay_run_id, detection, capsule_view, candidate.score
-        )
+        attributes: dict[str, AttributeValue | None] = {
+            "evokernel.capsule_id": candidate.capsule_id,
+            "evokernel.score": candidate.score,
+        }
+        with ctx.tracing.span("evokernel.replay_candidate", attributes) as span:
+            outcome, reason, done, attempt_events = _attempt(
+                ctx, task, replay_run_id, detection, capsule_view, candidate.score
+            )
+            span.set_attribute("evokernel.outcome", outcome.value)
         events += attempt_events
         logger.info("replay of %s: %s", candidate.capsule_id, outcome.value)
         scores[position] = candidate.model_copy(
@@ -166,7 +173,7 @@ def replay(
         "candidates": scores,
         **base,
     }
-    landing = _land(lander, applied, capsule.capsule_id, capsule.origin_run_id, replay_run_id)
+    landing = _land(ctx, lander, applied, capsule.capsule_id, capsule.origin_run_id, replay_run_id)
     seconds = time.monotonic() - started
     if landing is not None and not landing.landed:
         # Validated but not delivered: no reuse, no saving; the failure is typed.
@@ -244,6 +251,7 @@ def _path_map(done: PatchValidation) -> dict[str, str]:
 
 
 def _land(
+    ctx: KernelContext,
     lander: Lander | None,
     diff: str,
     capsule_id: str,
@@ -257,7 +265,8 @@ def _land(
         replay_run_id, capsule_id, replay_run_id=replay_run_id, original_run_id=original_run_id
     )
     try:
-        sha = lander.land(diff, trailers)
+        with ctx.tracing.span("evokernel.land", {"evokernel.branch": lander.branch}):
+            sha = lander.land(diff, trailers)
     except LandingError as exc:
         return Landing(
             branch=lander.branch,
@@ -290,17 +299,18 @@ def _attempt(
     try:
         if refusal is not None:  # stored before the guard, or held for review: never run
             raise _Refused(refusal)
-        done = validate_patch_applied(
-            Path(task.repo_path),
-            task.base_rev,
-            diff,
-            task.plan,
-            ctx.validator,
-            ctx.settings.patch,
-            run_id=replay_run_id,
-            workspace_root=ctx.workspace_root,
-            harness=task_harness(ctx.settings.guard, task),
-        )
+        with ctx.tracing.span("evokernel.validate"):
+            done = validate_patch_applied(
+                Path(task.repo_path),
+                task.base_rev,
+                diff,
+                task.plan,
+                ctx.validator,
+                ctx.settings.patch,
+                run_id=replay_run_id,
+                workspace_root=ctx.workspace_root,
+                harness=task_harness(ctx.settings.guard, task),
+            )
     except _Refused as refused:
         outcome, reason = ReplayOutcome.SKIPPED, refused.code
     except PatchRefusedError:

@@ -25,6 +25,7 @@ from evokernel.kernel.results import (
 )
 from evokernel.models import AgentTask, MutationProposal, Proposer
 from evokernel.models.feedback import AgentFeedback, ReasonCode
+from evokernel.tracing import record_token_usage
 from sandbox.workspace import Workspaces
 
 logger = logging.getLogger(__name__)
@@ -189,10 +190,17 @@ def _ask(
             attempt=attempt,
             run_id=run_id,
         )
-        try:
-            proposal = agent.propose(task, context)
-        except AgentError as exc:
-            error = exc
+        with ctx.tracing.agent(agent.name, None) as span:
+            try:
+                proposal = agent.propose(task, context)
+            except AgentError as exc:
+                error = exc
+                span.set_attribute("error.type", _agent_reason(exc).value)
+            proposer = proposal.proposer if proposal else (error.proposer if error else None)
+            if proposer is not None:
+                if proposer.model:
+                    span.set_attribute("gen_ai.request.model", proposer.model)
+                record_token_usage(span, proposer.tokens_in, proposer.tokens_out)
     latency = round(time.monotonic() - started, 3)
     if proposal is not None and proposal.proposer.latency_s is None:
         timed = proposal.proposer.model_copy(update={"latency_s": latency})

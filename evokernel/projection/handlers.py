@@ -114,6 +114,7 @@ RAW_HANDLERS: dict[str, Callable[[Payload, ViewBuilder], None]] = {
         ApprovalDecision(p["decision"]), p.get("capsule_id"), p["run_id"]
     ),
     "delivery_updated": lambda p, v: v.count("deliveries"),
+    "run_interrupted": lambda p, v: v.count("interrupted_runs"),
     "ledger_entry_recorded": lambda p, v: v.ledger_entry(
         p["account"], float(p["amount"]), LedgerEntryKind(p["entry_kind"])
     ),
