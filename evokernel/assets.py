@@ -12,9 +12,10 @@ from pathlib import Path
 from pydantic import Field
 
 from evokernel.confidence import ConfidenceConfig
-from evokernel.errors import AssetNotFoundError
+from evokernel.errors import AssetNotFoundError, NotACapsuleError
 from evokernel.events import AssetStateChanged, AssetType
 from evokernel.governor import revoke
+from evokernel.ids import resolve_prefix
 from evokernel.models import AssetState, Capsule, Gene, Model
 from evokernel.projection import EvolutionRepository
 from evokernel.views import EvolutionView
@@ -146,10 +147,14 @@ def show_asset(
 ) -> AssetDetail:
     """One gene or capsule in full.
 
+    ``asset_id`` may be a unique prefix (``capsule_eeff``).
+
     Raises:
         AssetNotFoundError: no gene or capsule with that id.
+        AmbiguousIdError: the prefix matches several ids.
     """
     view = _view(store_dir)
+    asset_id = resolve_prefix(asset_id, [*view.capsules, *view.genes]) or asset_id
     capsule = view.capsules.get(asset_id)
     if capsule is not None:
         gene = view.genes.get(capsule.capsule.gene_id)
@@ -179,10 +184,19 @@ def revoke_capsule(
 ) -> RevokeResult:
     """Revoke a capsule in an open store: it is never replayed again.
 
+    ``capsule_id`` may be a unique prefix.
+
     Raises:
         AssetNotFoundError: no capsule with that id.
+        NotACapsuleError: the id names a gene; revoke takes one of its capsules.
+        AmbiguousIdError: the prefix matches several ids.
     """
-    capsule = repository.view().capsules.get(capsule_id)
+    view = repository.view()
+    capsule_id = resolve_prefix(capsule_id, [*view.capsules, *view.genes]) or capsule_id
+    gene = view.genes.get(capsule_id)
+    if gene is not None:
+        raise NotACapsuleError(capsule_id, gene.capsule_ids)
+    capsule = view.capsules.get(capsule_id)
     if capsule is None:
         raise AssetNotFoundError(capsule_id)
     transition = revoke(capsule.state, by=by, note=note)

@@ -10,6 +10,7 @@ Outcomes (a rejected proposal, a replay miss, a failed validation) are values ca
     ├── ProposalError(ValueError)      a malformed MutationProposal handed in
     │   └── GuardRefusedError          the reward-hacking guard refuses the diff (reason code)
     ├── AssetNotFoundError(KeyError)   no gene or capsule with that id
+    ├── NotACapsuleError(ValueError)   a gene id where a capsule id is needed (``revoke``)
     └── AgentError                     (evokernel.agents.base) an agent produced no proposal
 """
 
@@ -91,3 +92,16 @@ class AssetNotFoundError(EvoKernelError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+class NotACapsuleError(EvoKernelError, ValueError):
+    """A gene's id was given where a capsule's is needed (``assets revoke``)."""
+
+    def __init__(self, gene_id: str, capsule_ids: list[str]) -> None:
+        self.gene_id = gene_id
+        self.capsule_ids = capsule_ids
+        which = ", ".join(capsule_ids[:5]) + (" ..." if len(capsule_ids) > 5 else "")
+        super().__init__(
+            f"{gene_id} is a gene; revoke takes a capsule id"
+            + (f" (its capsules: {which})" if capsule_ids else " (it has no capsules)")
+        )

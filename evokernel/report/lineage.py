@@ -18,6 +18,9 @@ REUSES_SHOWN = 6
 def lineage(view: EvolutionView) -> tuple[list[LineageNode], list[LineageEdge]]:
     """Nodes and edges of every gene's lineage, genes in id order.
 
+    A rebased variant (the capsule's diff as it applied to drifted code) hangs from its capsule,
+    and the reuse that produced it hangs from the variant.
+
     A reuse node is keyed by the reusing run's id, and links the capsule's original run
     (``origin_run_id``) to the run that reused it (``replay_run_id``). A capsule reused more
     than ``REUSES_SHOWN`` times gets one extra node that counts the older reuses, so a popular
@@ -42,6 +45,21 @@ def lineage(view: EvolutionView) -> tuple[list[LineageNode], list[LineageEdge]]:
                 )
             )
             edges.append(LineageEdge(source=gene_id, target=capsule.capsule_id))
+            parent_of: dict[str, str] = {}  # reusing run -> the node it hangs from
+            for variant in capsule_view.variants:
+                variant_id = f"variant:{capsule.capsule_id}:{variant.diff_hash[:16]}"
+                rung = f" ({variant.apply_step})" if variant.apply_step else ""
+                nodes.append(
+                    LineageNode(
+                        id=variant_id,
+                        kind=NodeKind.VARIANT,
+                        label=f"rebased{rung}",
+                        origin_run_id=capsule.origin_run_id,
+                        replay_run_id=variant.replay_run_id,
+                    )
+                )
+                edges.append(LineageEdge(source=capsule.capsule_id, target=variant_id))
+                parent_of[variant.replay_run_id] = variant_id
             runs = capsule_view.replay_run_ids
             if len(runs) > REUSES_SHOWN:
                 folded = f"reuse:{capsule.capsule_id}:older"
@@ -66,5 +84,6 @@ def lineage(view: EvolutionView) -> tuple[list[LineageNode], list[LineageEdge]]:
                         replay_run_id=run_id,
                     )
                 )
-                edges.append(LineageEdge(source=capsule.capsule_id, target=reuse_id))
+                source = parent_of.get(run_id, capsule.capsule_id)
+                edges.append(LineageEdge(source=source, target=reuse_id))
     return nodes, edges

@@ -6,9 +6,9 @@ a store and do it. Ids accept unique prefixes (``resolve_prefix``), as git and g
 
 from __future__ import annotations
 
+from evokernel.ids import AmbiguousIdError, resolve_prefix
 from evokernel.runs.collect import RunNotFoundError, list_runs, show_run
 from evokernel.runs.models import RunOutcome, RunSummary, RunTimeline, TimelineEntry
-from evokernel.runs.prefix import AmbiguousIdError, resolve_prefix
 from evokernel.runs.read import read_run, read_runs
 
 __all__ = [

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from evokernel.errors import EvoKernelError
+from evokernel.ids import resolve_prefix
 from evokernel.runs.models import RunOutcome, RunSummary, RunTimeline, TimelineEntry
-from evokernel.runs.prefix import resolve_prefix
 from evokernel.runs.timeline import runs_of, summarize
 
 

@@ -17,10 +17,15 @@ def runs_of(kind: str, payload: Payload) -> list[str]:
         value = payload.get(key)
         if isinstance(value, str) and value and value not in found:
             found.append(value)
-    if kind == "capsule_committed":
-        origin = (payload.get("capsule") or {}).get("origin_run_id")
-        if isinstance(origin, str) and origin not in found:
-            found.append(origin)
+    nested = {
+        "capsule_committed": ("capsule", "origin_run_id"),
+        "capsule_rebased": ("variant", "replay_run_id"),
+    }
+    if kind in nested:
+        holder, key = nested[kind]
+        owner = (payload.get(holder) or {}).get(key)
+        if isinstance(owner, str) and owner not in found:
+            found.append(owner)
     return found
 
 
@@ -109,6 +114,14 @@ def _state(p: Payload) -> str:
     )
 
 
+def _rebased(p: Payload) -> str:
+    variant = p.get("variant") or {}
+    moved = ", ".join(f"{a} -> {b}" for a, b in (variant.get("path_map") or {}).items())
+    return f"{p.get('rebased_from')} applied as a rebased variant ({variant.get('apply_step')})" + (
+        f"; moved {moved}" if moved else ""
+    )
+
+
 _SUMMARIES: dict[str, Callable[[Payload], str]] = {
     "task_received": _task,
     "signals_detected": _signals,
@@ -126,6 +139,9 @@ _SUMMARIES: dict[str, Callable[[Payload], str]] = {
     "approval_recorded": lambda p: f"{p.get('approver')} {p.get('decision')} ({p.get('source')})",
     "delivery_updated": lambda p: f"delivery {p.get('state')} {p.get('branch') or ''}".rstrip(),
     "ledger_entry_recorded": lambda p: f"ledger {p.get('entry_kind')} {p.get('amount')}",
+    "capsule_rebased": _rebased,
+    "landing_failed": lambda p: f"landing on {p.get('branch')} failed: {_short(p.get('detail'))}",
+    "run_interrupted": lambda p: f"interrupted during {p.get('during') or 'the run'}",
 }
 
 

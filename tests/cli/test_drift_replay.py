@@ -15,8 +15,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from evokernel.projection import Projector
-from store import EventLog
+from evokernel.projection import EvolutionRepository
 from tests.cli.conftest import Invoke
 from tests.conftest import GitRepoFactory, commit_files
 
@@ -84,8 +83,8 @@ def _tests_pass_on(repo: Path, branch: str, tmp_path: Path) -> bool:
 
 
 def _view(store: str):  # type: ignore[no-untyped-def]
-    with EventLog.open_readonly(Path(store)) as log:
-        return Projector(log).load()
+    with EvolutionRepository.open(Path(store), readonly=True) as repository:
+        return repository.view()
 
 
 def test_replay_apply_on_drifted_code_lands_the_validated_diff(

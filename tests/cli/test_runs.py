@@ -95,3 +95,12 @@ def test_list_table_never_cuts_an_id(invoke: Invoke, tmp_path: Path) -> None:
     assert result.exit_code == 0
     for run_id in ("run_origin_a", "run_reuse_3", "capsule_c1"):
         assert run_id in result.stdout
+
+
+def test_a_rebased_variant_is_in_the_timeline_of_the_run_that_made_it(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    result = invoke("--store", str(_known(tmp_path)), "runs", "show", "run_reuse_2", "--json")
+    entries = json.loads(result.stdout)["entries"]
+    rebased = next(e for e in entries if e["kind"] == "capsule_rebased")
+    assert rebased["summary"] == "capsule_a1 applied as a rebased variant (relocate)"

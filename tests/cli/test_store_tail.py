@@ -44,7 +44,7 @@ def test_fields_narrow_the_json(invoke: Invoke, tmp_path: Path) -> None:
         "--fields", "seq,kind,payload.run_id",
     )  # fmt: skip
     assert json.loads(result.stdout) == [
-        {"seq": 21, "kind": "asset_state_changed", "payload": {"run_id": None}}
+        {"seq": 22, "kind": "asset_state_changed", "payload": {"run_id": None}}
     ]
 
 
@@ -97,7 +97,7 @@ def test_follow_prints_new_matching_records_until_ctrl_c(tmp_path: Path) -> None
                 )
             )  # fmt: skip
         followed = json.loads(lines.get(timeout=120))
-        assert (followed["seq"], followed["kind"]) == (23, "capsule_reused")
+        assert (followed["seq"], followed["kind"]) == (24, "capsule_reused")
     finally:
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=120)

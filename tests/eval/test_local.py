@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from evokernel.eval import InstanceVerdict, SampleBatch
-from evokernel.projection import Projector
+from evokernel.projection import EvolutionRepository
 from store import EventLog
 from tests.eval.conftest import BatchRun, records_by_run, run_sample, subset
 from tests.eval.harness_schema import INSTANCE_REPORT_SCHEMA, RUN_REPORT_SCHEMA
@@ -129,8 +129,8 @@ def test_capture_records_each_resolved_prediction_as_one_capsule(
     small = subset(sample_batch, tmp_path / "in", ids)
     run = run_sample(small, tmp_path, "capture", capture=True)
     assert run.report.resolved_ids == ["calc__fix-0", "calc__fix-1", "text__fix-0"]
-    with EventLog.open(run.store) as log:
-        view = Projector(log, None).load()
+    with EvolutionRepository.open(run.store, readonly=True, snapshots=False) as repository:
+        view = repository.view()
     diffs = {capsule.capsule.diff for capsule in view.capsules.values()}
     assert len(view.capsules) == 3
     patches = {

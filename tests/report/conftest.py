@@ -16,6 +16,7 @@ from evokernel.events import (
     AssetStateChanged,
     AssetType,
     CapsuleCommitted,
+    CapsuleRebased,
     CapsuleReused,
     EvolutionEvent,
     GeneSolidified,
@@ -27,7 +28,7 @@ from evokernel.events import (
     ValidationPurpose,
     event_payload,
 )
-from evokernel.models import AssetState, Capsule, Gene, TransitionReason
+from evokernel.models import AssetState, Capsule, Gene, RebasedVariant, TransitionReason
 from evokernel.models.feedback import ReasonCode
 from store import EventLog
 
@@ -124,6 +125,20 @@ def _days() -> list[list[EvolutionEvent]]:
                 tokens_saved=1000,
             ),
         ]
+    day2.append(
+        CapsuleRebased(
+            rebased_from="capsule_a1",
+            gene_id=gene_a.gene_id,
+            variant=RebasedVariant(
+                rebased_from="capsule_a1",
+                diff="--- a/x.py\n+++ b/x.py\n@@ -9 +9 @@\n-a\n+b\n",
+                diff_hash="sha256:" + "ab" * 32,
+                base_rev="1" * 40,
+                apply_step="relocate",
+                replay_run_id="run_reuse_2",
+            ),
+        )
+    )
     day2.append(
         ReplayLookupRecorded(
             replay_run_id="run_miss",

@@ -8,7 +8,7 @@ from pathlib import Path
 from evokernel.confidence import ConfidenceConfig
 from evokernel.report import read_report, render_html
 from evokernel.report.browser import check_page
-from tests.report.conftest import KNOWN_CAPSULES, KNOWN_GENES, KNOWN_REUSES
+from tests.report.conftest import KNOWN_CAPSULES, KNOWN_GENES, KNOWN_REUSES, KNOWN_VARIANTS
 
 
 def test_report_loads_in_chromium_with_the_known_lineage(known_store: Path, tmp_path: Path) -> None:
@@ -22,8 +22,8 @@ def test_report_loads_in_chromium_with_the_known_lineage(known_store: Path, tmp_
 
     assert seen.console_errors == []
     assert seen.requests == [page.absolute().as_uri()]  # nothing fetched but the file itself
-    assert seen.nodes == KNOWN_GENES + KNOWN_CAPSULES + KNOWN_REUSES
-    assert seen.edges == KNOWN_CAPSULES + KNOWN_REUSES
+    assert seen.nodes == KNOWN_GENES + KNOWN_CAPSULES + KNOWN_VARIANTS + KNOWN_REUSES
+    assert seen.edges == KNOWN_CAPSULES + KNOWN_VARIANTS + KNOWN_REUSES
     # the last node drawn is a reuse: clicking it names both runs (the script ran)
     assert "run_reuse_3" in seen.details_after_click
     assert "run_origin_c" in seen.details_after_click

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from evokernel.confidence import ConfidenceConfig
 from evokernel.report import NodeKind, read_report, render_html, render_markdown
-from tests.report.conftest import KNOWN_CAPSULES, KNOWN_GENES, KNOWN_REUSES
+from tests.report.conftest import KNOWN_CAPSULES, KNOWN_GENES, KNOWN_REUSES, KNOWN_VARIANTS
 
 NOW = datetime(2026, 12, 7, tzinfo=UTC)
 
@@ -18,7 +18,8 @@ def test_lineage_has_one_node_per_gene_capsule_and_reuse(known_store: Path) -> N
     assert kinds.count(NodeKind.GENE) == KNOWN_GENES
     assert kinds.count(NodeKind.CAPSULE) == KNOWN_CAPSULES
     assert kinds.count(NodeKind.REUSE) == KNOWN_REUSES
-    assert len(data.edges) == KNOWN_CAPSULES + KNOWN_REUSES
+    assert kinds.count(NodeKind.VARIANT) == KNOWN_VARIANTS
+    assert len(data.edges) == KNOWN_CAPSULES + KNOWN_VARIANTS + KNOWN_REUSES
 
 
 def test_a_reuse_names_the_run_that_made_the_capsule_and_the_run_that_reused_it(
@@ -74,10 +75,23 @@ def test_html_is_self_contained(known_store: Path) -> None:
     assert page.startswith("<!DOCTYPE html>")
     for remote in ('src="http', "src='http", 'href="http', "@import", "url(http"):
         assert remote not in page
-    assert page.count('class="node ') == KNOWN_GENES + KNOWN_CAPSULES + KNOWN_REUSES
+    assert (
+        page.count('class="node ') == KNOWN_GENES + KNOWN_CAPSULES + KNOWN_VARIANTS + KNOWN_REUSES
+    )
 
 
 def test_markdown_summary_names_revocations(known_store: Path) -> None:
     text = render_markdown(read_report(known_store, ConfidenceConfig(), now=NOW))
     assert text.startswith("## EvoKernel evolution report")
     assert "`capsule_c1` (revoked_by_command)" in text
+
+
+def test_the_reuse_that_made_a_variant_hangs_from_the_variant(known_store: Path) -> None:
+    data = read_report(known_store, ConfidenceConfig(), now=NOW)
+    variant = next(n for n in data.nodes if n.kind is NodeKind.VARIANT)
+    assert variant.label == "rebased (relocate)"
+    assert any(e.source == "capsule_a1" and e.target == variant.id for e in data.edges)
+    reuse = next(
+        n for n in data.nodes if n.replay_run_id == "run_reuse_2" and n.kind is NodeKind.REUSE
+    )
+    assert any(e.source == variant.id and e.target == reuse.id for e in data.edges)
