@@ -37,7 +37,9 @@ START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 KNOWN_GENES = 2
 KNOWN_CAPSULES = 3
 KNOWN_REUSES = 3
-"""Reuses recorded in the known store: capsule_a twice, capsule_c once."""
+"""Reuses recorded in the known store: capsule_a1 twice, capsule_c1 once."""
+KNOWN_VARIANTS = 1
+"""capsule_a1's diff as it applied to moved code, made by run_reuse_2."""
 
 
 def _capsule(capsule_id: str, gene_id: str, run_id: str) -> Capsule:
