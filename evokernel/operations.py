@@ -13,6 +13,8 @@ from pydantic import ValidationError
 
 from evokernel.agents.factory import make_agent
 from evokernel.config import EvoConfig
+from evokernel.devloop.errors import DirtyTreeError
+from evokernel.devloop.repository import dirty_paths
 from evokernel.errors import ProposalError, first_problem
 from evokernel.kernel import CaptureResult, ReplayDecision, SolveResult
 from evokernel.landing import BranchLander
@@ -69,6 +71,7 @@ def run_task(
     apply_branch: str | None = None,
     store_dir: Path | None = None,
     base_rev: str = "HEAD",
+    allow_dirty: bool = False,
 ) -> SolveResult:
     """One task through ``solve`` (replay first, then the agent); optionally land it.
 
@@ -79,12 +82,28 @@ def run_task(
 
     Raises:
         LandingBranchError: the branch can never be landed on (checked before anything runs).
+        DirtyTreeError: working from HEAD with uncommitted changes and not ``allow_dirty``.
     """
     agent = make_agent(agent_spec, config.agents)
+    refuse_dirty(repo, base_rev, allow_dirty, store_dir or config.store.path)
     task = task_for_repo(repo, config, description, base_rev=base_rev)
     lander = _lander(task, apply_branch, description)
     with open_runtime(config, store_dir) as runtime:
         return runtime.kernel.solve(task, agent, run_id=run_id, lander=lander)
+
+
+def refuse_dirty(repo: Path, base_rev: str, allow_dirty: bool, store_dir: Path) -> None:
+    """Work from HEAD only on a clean tree, as ``devloop`` does: uncommitted changes would be
+    silently left out of what is validated and landed.
+
+    Raises:
+        DirtyTreeError: the tree has uncommitted changes (the store itself does not count).
+    """
+    if allow_dirty or base_rev != "HEAD":
+        return
+    dirty = dirty_paths(repo, ignore=[store_dir])
+    if dirty:
+        raise DirtyTreeError(repo, dirty)
 
 
 def _lander(task: AgentTask, branch: str | None, description: str) -> BranchLander | None:
@@ -108,6 +127,7 @@ def replay_task(
     apply_branch: str | None = None,
     store_dir: Path | None = None,
     base_rev: str = "HEAD",
+    allow_dirty: bool = False,
 ) -> ReplayDecision:
     """Replay only: stored capsules are tried on the task; no agent is called.
 
@@ -115,7 +135,9 @@ def replay_task(
 
     Raises:
         LandingBranchError: the branch can never be landed on (checked before anything runs).
+        DirtyTreeError: working from HEAD with uncommitted changes and not ``allow_dirty``.
     """
+    refuse_dirty(repo, base_rev, allow_dirty, store_dir or config.store.path)
     task = task_for_repo(repo, config, description, base_rev=base_rev)
     lander = _lander(task, apply_branch, description)
     with open_runtime(config, store_dir) as runtime:

@@ -20,7 +20,7 @@ from rich.text import Text
 
 from evokernel.errors import EvoKernelError
 from sandbox import PatchRefusedError, SandboxError
-from store import StoreCorruptError, StoreError
+from store import StoreCorruptError, StoreError, StoreNotFoundError
 
 
 class ExitCode(IntEnum):
@@ -51,6 +51,22 @@ _BAD_INPUT: tuple[type[Exception], ...] = (
 )
 
 
+_HINTS: tuple[tuple[type[Exception], str], ...] = (
+    (
+        StoreCorruptError,
+        "A store record does not verify, so nothing is appended after it; "
+        "`evokernel store verify` names the first bad one.",
+    ),
+    (
+        StoreNotFoundError,
+        "That is where this repository's configuration puts the store (store.path). Point "
+        "elsewhere with --store DIR, --repo PATH (the store that repository uses), or "
+        "EVOKERNEL_STORE; `evokernel config show` says where store.path comes from.",
+    ),
+)
+"""A line of advice after some errors: what to do next, not only what went wrong."""
+
+
 def exit_code_for(exc: BaseException) -> ExitCode:
     """The exit code an exception maps to."""
     if isinstance(exc, FAMILIES) and isinstance(exc, _BAD_INPUT):
@@ -67,12 +83,9 @@ def report_error(exc: BaseException, *, verbose: bool) -> ExitCode:
     line = Text(f"{type(exc).__name__}: ", style="bold red")
     line.append(message, style="red")
     console.print(line)
-    if isinstance(exc, StoreCorruptError):
-        console.print(
-            "A store record does not verify, so nothing is appended after it; "
-            "`evokernel store verify` names the first bad one.",
-            style="dim",
-        )
+    hint = next((text for kind, text in _HINTS if isinstance(exc, kind)), None)
+    if hint is not None:
+        console.print(hint, style="dim")
     if not isinstance(exc, FAMILIES):
         console.print("This is a bug in evokernel; run with -v for the traceback.", style="dim")
     return exit_code_for(exc)

@@ -10,6 +10,7 @@ import typer
 from rich.console import Group, RenderableType
 from rich.syntax import Syntax
 from rich.table import Table
+from rich.text import Text
 
 from evokernel.cli.errors import ExitCode
 from evokernel.cli.options import GitRepoOption, JsonOption, RevOption, StoreOption
@@ -26,6 +27,15 @@ from evokernel.operations import (
 )
 
 TaskOption = Annotated[str, typer.Option("--task", help="What must be done, in words.")]
+AllowDirtyOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-dirty",
+        help="Work from HEAD although the working tree has uncommitted changes (left alone).",
+    ),
+]
+"""``--allow-dirty``: as ``devloop``'s, for ``run`` and ``replay`` working from HEAD."""
+
 RunIdOption = Annotated[
     str | None, typer.Option("--run-id", help="Use this run id instead of a generated one.")
 ]
@@ -50,12 +60,20 @@ def run(
         ),
     ] = None,
     rev: RevOption = "HEAD",
+    allow_dirty: AllowDirtyOption = False,
     store: StoreOption = None,
     json: JsonOption = False,
 ) -> None:
     """Solve one task: replay a stored capsule first, else ask the agent (with feedback).
 
-    Exits 0 when the change was captured or replayed, 1 otherwise.
+    Works from HEAD (or --rev) of --repo, in a temporary worktree; a tree with uncommitted
+    changes is refused unless --allow-dirty (they would not be part of what is validated).
+    The store is the one --repo's configuration names, unless --store says otherwise.
+
+    Exit codes: 0 the change was captured or replayed (and landed, with --apply); 1 it was
+    not (the reason code and next action say why), or landing failed; 2 bad input (a bad
+    option, agent spec, branch or repository, a dirty tree); 130 interrupted by Ctrl-C (the
+    run is recorded as interrupted).
 
     \b
     Example:
@@ -73,8 +91,9 @@ def run(
         agent,
         run_id=run_id,
         apply_branch=apply,
-        store_dir=state.store_dir(store),
+        store_dir=state.store_dir(store, repo),
         base_rev=rev,
+        allow_dirty=allow_dirty,
     )
     emit(result, json, _solve_view)
     landing_failed = result.landing is not None and not result.landing.landed
@@ -103,9 +122,17 @@ def _solve_view(result: SolveResult) -> RenderableType:
         parts.append(
             f"attempt {feedback.attempt}: {feedback.reason_code.value} - {feedback.message}"
         )
+        if feedback.reason_code.value.startswith("agent_") and feedback.log_excerpts:
+            # an agent that crashed: its own words (the traceback's tail), not only a code
+            parts.append(Text(_tail_lines(feedback.log_excerpts[-1], 12), style="dim"))
     if result.diff:
         parts.append(Syntax(result.diff, "diff", theme="ansi_dark"))
     return Group(*parts)
+
+
+def _tail_lines(text: str, count: int) -> str:
+    lines = text.rstrip().splitlines()
+    return "\n".join(("    " + line) for line in lines[-count:])
 
 
 def replay(
@@ -121,14 +148,19 @@ def replay(
         ),
     ] = None,
     rev: RevOption = "HEAD",
+    allow_dirty: AllowDirtyOption = False,
     store: StoreOption = None,
     json: JsonOption = False,
 ) -> None:
     """Replay only: try stored capsules on the task; never calls an agent.
 
     The diff returned (and landed with ``--apply``) is the capsule's diff as it applied and
-    validated on this tree. Exits 0 on a hit, 1 on a miss or when landing failed (the reason
-    code and next action say why), 2 for a branch that can never be landed on.
+    validated on this tree. A working tree with uncommitted changes is refused unless
+    --allow-dirty.
+
+    Exit codes: 0 a hit (and landed, with --apply); 1 a miss or a failed landing (the reason
+    code and next action say why); 2 bad input (a branch that can never be landed on, a bad
+    repository, a dirty tree); 130 interrupted by Ctrl-C (recorded as interrupted).
 
     \b
     Example:
@@ -142,8 +174,9 @@ def replay(
         task,
         run_id=run_id,
         apply_branch=apply,
-        store_dir=state.store_dir(store),
+        store_dir=state.store_dir(store, repo),
         base_rev=rev,
+        allow_dirty=allow_dirty,
     )
     emit(decision, json, _replay_view)
     landing_failed = decision.landing is not None and not decision.landing.landed
@@ -208,7 +241,7 @@ def capture(
         parse_proposal(text),
         task,
         run_id=run_id,
-        store_dir=state.store_dir(store),
+        store_dir=state.store_dir(store, repo),
         base_rev=rev,
     )
     emit(report, json, _capture_view)
