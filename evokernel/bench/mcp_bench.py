@@ -26,10 +26,9 @@ from evokernel.events import (
     GeneSolidified,
     SignalsDetected,
     TaskReceived,
-    event_payload,
 )
 from evokernel.models import AgentTask, Capsule, Gene
-from store import EventLog
+from evokernel.projection import EvolutionRepository
 
 Progress = Callable[[str], None]
 
@@ -117,9 +116,9 @@ def _store_events(capsules: int, rng: random.Random) -> list[EvolutionEvent]:
 def build_store(store_dir: Path, capsules: int, seed: int = 11) -> int:
     """Write the benchmark's store; returns how many records it holds."""
     events = _store_events(capsules, random.Random(seed))
-    with EventLog.open(store_dir, durability="batch") as log:
+    with EvolutionRepository.open(store_dir, durability="batch", snapshots=False) as repository:
         for start in range(0, len(events), _BATCH):
-            log.append_many(event_payload(e) for e in events[start : start + _BATCH])
+            repository.record(events[start : start + _BATCH])
     return len(events)
 
 

@@ -145,6 +145,8 @@ def replay(
     path_map = _path_map(done)
     # An empty applied diff: the change was already there (nothing to keep as a variant).
     rebased = bool(applied.strip()) and patch_key(applied) != patch_key(capsule.diff)
+    if applied.strip() and not rebased:
+        applied = capsule.diff  # it applied as stored: the stored text (only blob ids differ)
     if rebased and is_new_variant(capsule_view, applied):
         events.append(
             CapsuleRebased(

@@ -30,6 +30,7 @@ from evokernel.events import (
     ReplayEconomicsRecorded,
     ReplayLookupRecorded,
     ReplayOutcome,
+    RunInterrupted,
     SignalsDetected,
     TaskReceived,
     ValidationCompleted,
@@ -135,6 +136,7 @@ def one_of_each() -> list[EvolutionEvent]:
             ),
         ),
         LandingFailed(run_id="run-2", task_id="task-2", branch="evo/x", detail="moved"),
+        RunInterrupted(run_id="run-3", task_id="task-3", during="solve"),
         ApprovalRecorded(
             approver="ana",
             decision=ApprovalDecision.REJECT,

@@ -16,6 +16,7 @@ from typing import Any
 
 import docker.errors
 import pytest
+from pydantic import ValidationError
 
 from sandbox import ExecRequest, ImageNotFoundError, SandboxConfigError, SessionError, SessionSpec
 from sandbox.config import DockerSandboxConfig
@@ -219,5 +220,8 @@ def test_a_workspace_that_is_not_a_directory_is_refused(
 
 @pytest.mark.parametrize("user", ["evo", "0", "0:0", "1000:staff", ""])
 def test_the_sandbox_user_must_be_a_numeric_non_root_uid(user: str) -> None:
+    """Refused when the configuration is read (#14), and again by the backend."""
+    with pytest.raises(ValidationError, match="user"):
+        DockerSandboxConfig(user=user)
     with pytest.raises(SandboxConfigError):
-        DockerSandbox(DockerSandboxConfig(user=user))
+        DockerSandbox(DockerSandboxConfig.model_construct(user=user))

@@ -56,7 +56,9 @@ def test_absent_image_is_failing_and_says_how_to_build_it(docker_engine: object)
 
 @pytest.mark.docker
 def test_session_that_cannot_start_makes_the_limits_failing(docker_engine: object) -> None:
-    report = run_doctor(DockerSandboxConfig(user="0:0"))
+    # A configuration file refuses root (#14); one built in code without validation reaches
+    # the backend, which refuses to start the session: the doctor must say so.
+    report = run_doctor(DockerSandboxConfig.model_construct(user="0:0"))
     assert report.status is CheckStatus.FAILING
     memory = report.check("limit.memory")
     assert memory.status is CheckStatus.FAILING
