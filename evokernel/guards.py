@@ -33,7 +33,7 @@ from evokernel.diffparse import DiffFileChange, Hunk, parse_diff
 from evokernel.globs import match_any
 from evokernel.models import Model
 from evokernel.models.feedback import NextAction, ReasonCode
-from sandbox import HarnessPolicy
+from sandbox import TEST_CONFIG_GLOBS, TEST_FILE_GLOBS, TEST_SECTIONS, HarnessPolicy
 
 ReadBase = Callable[[str], str | None]
 """Returns a file's text at the base revision (``None`` when it does not exist)."""
@@ -44,47 +44,12 @@ class GuardConfig(Model):
 
     enabled: StrictBool = True
     """Run the guard at all (a task whose scope allows test edits turns it off)."""
-    test_files: list[str] = Field(
-        default_factory=lambda: ["**/tests/**", "**/test/**", "test_*.py", "*_test.py", "tests.py"]
-    )
+    test_files: list[str] = Field(default_factory=lambda: list(TEST_FILE_GLOBS))
     """Test files: never added, edited, deleted or renamed (see ``allow_new_regression_tests``)."""
-    test_config_files: list[str] = Field(
-        default_factory=lambda: [
-            "conftest.py",
-            "pytest.ini",
-            ".pytest.ini",
-            "pytest.toml",
-            ".pytest.toml",
-            "tox.ini",
-            ".coveragerc",
-            "noxfile.py",
-            "sitecustomize.py",
-            "usercustomize.py",
-            "*.pth",
-            "entry_points.txt",
-            "*.dist-info",
-            "*.egg-info",
-        ]
-    )
+    test_config_files: list[str] = Field(default_factory=lambda: list(TEST_CONFIG_GLOBS))
     """Files that decide how test runs go as a whole: never added, edited or deleted."""
     sectioned_files: dict[str, list[str]] = Field(
-        default_factory=lambda: {
-            "setup.cfg": [
-                "tool:pytest",
-                "pytest",
-                "tox",
-                "testenv",
-                "coverage",
-                "options.entry_points",
-            ],
-            "pyproject.toml": [
-                "tool.pytest",
-                "tool.coverage",
-                "tool.tox",
-                "project.entry-points.pytest11",
-                "tool.poetry.plugins.pytest11",
-            ],
-        }
+        default_factory=lambda: {name: list(prefixes) for name, prefixes in TEST_SECTIONS.items()}
     )
     """Shared config files -> section prefixes that configure tests (``.``/``:`` separated)."""
     unknown_section_is_test: StrictBool = True
