@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from sandbox._unidiff import ParsedPatch
 from sandbox.harness import HarnessPolicy, reset_harness
 from sandbox.patch import ApplyResult, apply_patch
 from sandbox.pathsafety import PatchPolicy, check_diff
@@ -98,8 +99,12 @@ def validate_patch_applied(
     run_id: str | None = None,
     workspace_root: Path | None = None,
     harness: HarnessPolicy | None = None,
+    parsed: ParsedPatch | None = None,
 ) -> PatchValidation:
     """``validate_patch``, also returning how the diff applied and the diff as applied.
+
+    ``parsed``: ``parse_patch(diff)`` when the caller already has it, so that a diff is parsed
+    once per capture or replay (guard, path safety and the apply ladder share it).
 
     The applied diff is taken before the plan runs, so files the run writes never enter it.
 
@@ -114,8 +119,8 @@ def validate_patch_applied(
         applied = radius = applied_diff = None
         if diff is not None:
             # Checked against the worktree, whose symlinks are the ones the diff will meet.
-            check_diff(diff, workspace.path, policy)
-            applied = apply_patch(workspace.path, diff)
+            check_diff(diff, workspace.path, policy, parsed=parsed)
+            applied = apply_patch(workspace.path, diff, parsed=parsed)
             radius = blast_radius(workspace.path)
             # The patch as it applied here (what is returned and landed), then the judged
             # tree: everything that decides how tests run comes back from the base revision.

@@ -49,7 +49,7 @@ from evokernel.models.feedback import ReasonCode
 from evokernel.policy import PolicyLimit, check_scope
 from evokernel.signals import gene_id_for
 from evokernel.views import CapsuleView
-from sandbox import BlastRadius
+from sandbox import BlastRadius, DiffSyntaxError, ParsedPatch, parse_patch
 from sandbox.errors import PatchApplyError, PatchRefusedError
 from sandbox.evaluate import Evaluation, evaluate
 from sandbox.pathsafety import RefusalReason, check_diff
@@ -111,10 +111,10 @@ def capture(
     ]
     base = _Base(run_id, task.task_id, attempt, proposal.diff)
     try:
-        touched, guard = _refuse_early(ctx, task, proposal)
+        touched, guard, parsed = _refuse_early(ctx, task, proposal)
         applied_diff: str | None = None  # validated elsewhere: kept as handed in
         if receipt is None:
-            receipt, applied_diff = _validate(ctx, task, proposal, run_id)
+            receipt, applied_diff = _validate(ctx, task, proposal, run_id, parsed)
         evaluation = evaluate(detection.receipt, receipt, task.plan.expectations)
         reason = reason_for(evaluation)
         validated = validation_completed(
@@ -191,30 +191,35 @@ def capture(
 
 def _refuse_early(
     ctx: KernelContext, task: AgentTask, proposal: MutationProposal
-) -> tuple[list[str], GuardReport]:
+) -> tuple[list[str], GuardReport, ParsedPatch]:
     """Refusals that need no sandbox: empty, unparsable, hostile, or refused by the guard.
 
     Returns every path the diff names (old and new), for the scope check after validation,
-    and the guard's report (suspicious code, new regression tests to prove).
+    the guard's report (suspicious code, new regression tests to prove), and the parsed diff
+    (parsed here once; path safety, the guard and the apply ladder all read it).
     """
     if not proposal.diff.strip():
         raise _Rejection(ReasonCode.EMPTY_DIFF, "the proposal's diff is empty")
     repo = Path(task.repo_path)
     try:
-        files = check_diff(proposal.diff, repo, ctx.settings.patch)
+        parsed = parse_patch(proposal.diff)
+    except DiffSyntaxError as exc:
+        raise _Rejection(ReasonCode.UNPARSABLE_DIFF, str(exc)) from exc
+    try:
+        files = check_diff(proposal.diff, repo, ctx.settings.patch, parsed=parsed)
     except PatchRefusedError as exc:
         # A text with no file headers (or headers git cannot read) is not a diff at all.
         unreadable = exc.reason in {RefusalReason.UNPARSABLE, RefusalReason.EMPTY_DIFF}
         code = ReasonCode.UNPARSABLE_DIFF if unreadable else ReasonCode.PATCH_REFUSED
         raise _Rejection(code, str(exc)) from exc
     try:
-        guard = task_guard(proposal.diff, task, ctx.settings.guard)
+        guard = task_guard(proposal.diff, task, ctx.settings.guard, parsed)
     except DiffParseError as exc:
         raise _Rejection(ReasonCode.UNPARSABLE_DIFF, str(exc)) from exc
     if guard.refused is not None:
         raise _Rejection(guard.refused, guard.detail)
     touched = sorted({p for f in files for p in (f.old_path, f.new_path) if p is not None})
-    return touched, guard
+    return touched, guard, parsed
 
 
 def _prove_new_tests(
@@ -244,7 +249,11 @@ def _prove_new_tests(
 
 
 def _validate(
-    ctx: KernelContext, task: AgentTask, proposal: MutationProposal, run_id: str
+    ctx: KernelContext,
+    task: AgentTask,
+    proposal: MutationProposal,
+    run_id: str,
+    parsed: ParsedPatch | None = None,
 ) -> tuple[Receipt, str | None]:
     """The receipt, and the diff as it applied (``git diff`` of the validated worktree)."""
     try:
@@ -259,6 +268,7 @@ def _validate(
                 run_id=run_id,
                 workspace_root=ctx.workspace_root,
                 harness=task_harness(ctx.settings.guard, task),
+                parsed=parsed,
             )
     except PatchRefusedError as exc:
         raise _Rejection(ReasonCode.PATCH_REFUSED, str(exc)) from exc

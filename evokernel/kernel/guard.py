@@ -26,7 +26,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from evokernel.diffparse import DiffFileChange, DiffParseError, parse_diff
+from evokernel.diffparse import DiffFileChange, DiffParseError, changes_of, parse_diff
 from evokernel.events import AssetStateChanged, AssetType, EvolutionEvent
 from evokernel.globs import match_any
 from evokernel.guards import (
@@ -42,7 +42,13 @@ from evokernel.models import AgentTask, AssetState, Model, TransitionReason
 from evokernel.models.feedback import NextAction, ReasonCode
 from evokernel.tampering import TamperFinding, scan_source, scan_tokens
 from evokernel.views import CapsuleView
-from sandbox import HarnessPolicy, ShadowingModule, shadowing_modules, top_level_names
+from sandbox import (
+    HarnessPolicy,
+    ParsedPatch,
+    ShadowingModule,
+    shadowing_modules,
+    top_level_names,
+)
 from sandbox.shadowing import RUNNER_MODULES
 
 
@@ -77,6 +83,7 @@ def guard_proposal(
     config: GuardConfig,
     *,
     allow_test_edits: bool = False,
+    parsed: ParsedPatch | None = None,
 ) -> GuardReport:
     """Check ``diff`` against ``repo`` at ``base_rev`` (see module doc); reads only.
 
@@ -86,11 +93,12 @@ def guard_proposal(
         diff: the unified diff.
         config: the project's guard configuration.
         allow_test_edits: the task's scope allows test edits (the test-edit rule is off).
+        parsed: ``parse_patch(diff)`` when the caller already has it (parsed once).
 
     Raises:
         DiffParseError: ``diff`` is not a readable unified diff.
     """
-    files = parse_diff(diff)
+    files = changes_of(parsed) if parsed is not None else parse_diff(diff)
 
     def read_base(path: str) -> str | None:
         content = file_at(repo, base_rev, path)
@@ -197,7 +205,9 @@ def task_harness(
     return policy
 
 
-def task_guard(repo_diff: str, task: AgentTask, config: GuardConfig) -> GuardReport:
+def task_guard(
+    repo_diff: str, task: AgentTask, config: GuardConfig, parsed: ParsedPatch | None = None
+) -> GuardReport:
     """``guard_proposal`` for a diff proposed on ``task``."""
     return guard_proposal(
         Path(task.repo_path),
@@ -205,6 +215,7 @@ def task_guard(repo_diff: str, task: AgentTask, config: GuardConfig) -> GuardRep
         repo_diff,
         config,
         allow_test_edits=task.scope.allow_test_edits,
+        parsed=parsed,
     )
 
 
@@ -229,7 +240,9 @@ def held_for_review(
     return [event], AssetState.QUARANTINED
 
 
-def replay_refusal(diff: str, task: AgentTask, config: GuardConfig) -> ReasonCode | None:
+def replay_refusal(
+    diff: str, task: AgentTask, config: GuardConfig, parsed: ParsedPatch | None = None
+) -> ReasonCode | None:
     """Why a stored capsule's diff may not be replayed on ``task`` (``None``: it may).
 
     Capsules stored before the guard existed, or by a more lenient project, are checked as a
@@ -237,7 +250,7 @@ def replay_refusal(diff: str, task: AgentTask, config: GuardConfig) -> ReasonCod
     configuration says about capturing it.
     """
     try:
-        report = task_guard(diff, task, config)
+        report = task_guard(diff, task, config, parsed)
     except DiffParseError:
         return ReasonCode.UNPARSABLE_DIFF
     if report.refused is not None:

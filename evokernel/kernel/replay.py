@@ -42,6 +42,7 @@ from evokernel.models.feedback import ReasonCode
 from evokernel.policy import check_scope
 from evokernel.tracing import AttributeValue
 from evokernel.views import CapsuleView
+from sandbox import DiffSyntaxError, parse_patch
 from sandbox.errors import PatchApplyError, PatchRefusedError
 from sandbox.evaluate import evaluate
 from sandbox.pathsafety import diff_paths
@@ -297,7 +298,15 @@ def _attempt(
     events: list[EvolutionEvent] = []
     variant = strict_variant(capsule_view, Path(task.repo_path), task.base_rev)
     diff = variant.diff if variant is not None else capsule.diff
-    refusal = replay_refusal(diff, task, ctx.settings.guard)
+    try:
+        parsed = parse_patch(diff)  # once: the guard, path safety and the ladder share it
+    except DiffSyntaxError:
+        parsed = None
+    refusal = (
+        replay_refusal(diff, task, ctx.settings.guard, parsed)
+        if parsed is not None
+        else ReasonCode.UNPARSABLE_DIFF
+    )
     try:
         if refusal is not None:  # stored before the guard, or held for review: never run
             raise _Refused(refusal)
@@ -312,6 +321,7 @@ def _attempt(
                 run_id=replay_run_id,
                 workspace_root=ctx.workspace_root,
                 harness=task_harness(ctx.settings.guard, task),
+                parsed=parsed,
             )
     except _Refused as refused:
         outcome, reason = ReplayOutcome.SKIPPED, refused.code

@@ -63,8 +63,8 @@ def validate_proposal(
     receipt: Receipt | None = None
     evaluation: Evaluation | None = None
     try:
-        touched, guard = _refuse_early(ctx, task, proposal)
-        receipt, _applied = _validate(ctx, task, proposal, run_id)
+        touched, guard, parsed = _refuse_early(ctx, task, proposal)
+        receipt, _applied = _validate(ctx, task, proposal, run_id, parsed)
         evaluation = evaluate(detection.receipt, receipt, task.plan.expectations)
         reason = reason_for(evaluation)
         detail = evaluation.reason
