@@ -136,7 +136,6 @@ def one_of_each() -> list[EvolutionEvent]:
             ),
         ),
         LandingFailed(run_id="run-2", task_id="task-2", branch="evo/x", detail="moved"),
-        RunInterrupted(run_id="run-3", task_id="task-3", during="solve"),
         ApprovalRecorded(
             approver="ana",
             decision=ApprovalDecision.REJECT,
@@ -160,6 +159,7 @@ def one_of_each() -> list[EvolutionEvent]:
         RemoteRevocationReceived(
             sender_id="node-b", message_id="m2", asset_id="capsule_9", revoked=False
         ),
+        RunInterrupted(run_id="run-3", task_id="task-3", during="solve"),
     ]
 
 
