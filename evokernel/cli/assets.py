@@ -11,7 +11,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from evokernel.assets import AssetDetail, AssetListing, list_assets, revoke_asset, show_asset
-from evokernel.cli.options import JsonOption, StoreOption
+from evokernel.cli.options import JsonOption, RepoStoreOption, StoreOption
 from evokernel.cli.render import emit, key_value_table
 from evokernel.cli.state import cli_state
 
@@ -19,7 +19,12 @@ app = typer.Typer(help="Genes and capsules: list, show, revoke.", no_args_is_hel
 
 
 @app.command("list")
-def list_command(ctx: typer.Context, store: StoreOption = None, json: JsonOption = False) -> None:
+def list_command(
+    ctx: typer.Context,
+    store: StoreOption = None,
+    repo: RepoStoreOption = None,
+    json: JsonOption = False,
+) -> None:
     """Genes and capsules with state, confidence, reuse count and origin run (reads only).
 
     \b
@@ -27,7 +32,7 @@ def list_command(ctx: typer.Context, store: StoreOption = None, json: JsonOption
         evokernel assets list
         evokernel assets list --json
     """
-    emit(list_assets(cli_state(ctx).store_dir(store)), json, _listing)
+    emit(list_assets(cli_state(ctx).store_dir(store, repo)), json, _listing)
 
 
 def _listing(listing: AssetListing) -> RenderableType:
@@ -56,6 +61,7 @@ def show(
     ctx: typer.Context,
     asset_id: Annotated[str, typer.Argument(help="A gene_... or capsule_... id.")],
     store: StoreOption = None,
+    repo: RepoStoreOption = None,
     json: JsonOption = False,
 ) -> None:
     """One gene or capsule in full: state, confidence, evidence, reuses, diff.
@@ -64,7 +70,7 @@ def show(
     Example:
         evokernel assets show capsule_7faaee65e1ef23b873ef3de4
     """
-    emit(show_asset(cli_state(ctx).store_dir(store), asset_id), json, _detail)
+    emit(show_asset(cli_state(ctx).store_dir(store, repo), asset_id), json, _detail)
 
 
 def _detail(detail: AssetDetail) -> RenderableType:
@@ -97,9 +103,12 @@ def _detail(detail: AssetDetail) -> RenderableType:
 @app.command()
 def revoke(
     ctx: typer.Context,
-    capsule_id: Annotated[str, typer.Argument(help="The capsule to revoke.")],
+    capsule_id: Annotated[
+        str, typer.Argument(help="The capsule to revoke (its id or a unique prefix).")
+    ],
     note: Annotated[str, typer.Option("--note", help="Why (recorded in the event).")] = "",
     store: StoreOption = None,
+    repo: RepoStoreOption = None,
     json: JsonOption = False,
 ) -> None:
     """Revoke a capsule: it is never replayed again (an AssetStateChanged event).
@@ -109,6 +118,6 @@ def revoke(
         evokernel assets revoke capsule_7faaee65e1ef23b873ef3de4 --note "wrong fix"
     """
     result = revoke_asset(
-        cli_state(ctx).store_dir(store), capsule_id, by=getpass.getuser(), note=note
+        cli_state(ctx).store_dir(store, repo), capsule_id, by=getpass.getuser(), note=note
     )
     emit(result, json, lambda r: key_value_table("revoke", r.model_dump().items()))

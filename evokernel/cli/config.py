@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+from typing import Annotated
+
 import orjson
 import typer
 from rich.table import Table
@@ -15,7 +19,19 @@ app = typer.Typer(help="Show the effective configuration.", no_args_is_help=True
 
 
 @app.command()
-def show(ctx: typer.Context, json: JsonOption = False) -> None:
+def show(
+    ctx: typer.Context,
+    repo: Annotated[
+        Path | None,
+        typer.Option(
+            "--repo",
+            help="Show the configuration of this repository (its evokernel.toml, pyproject.toml).",
+            file_okay=False,
+            exists=True,
+        ),
+    ] = None,
+    json: JsonOption = False,
+) -> None:
     """Every configuration key with its effective value and its source.
 
     Sources, highest first: cli, env EVOKERNEL_*, evokernel.toml,
@@ -25,8 +41,11 @@ def show(ctx: typer.Context, json: JsonOption = False) -> None:
     Example:
         evokernel config show
         EVOKERNEL_SANDBOX__KIND=local evokernel config show --json
+        evokernel config show --repo ../service
     """
-    emit(cli_state(ctx).loaded, json, _config_table)
+    state = cli_state(ctx)
+    loaded = state.loaded if repo is None else state.loaded_for(repo, os.environ)
+    emit(loaded, json, _config_table)
 
 
 def _config_table(loaded: LoadedConfig) -> Table:

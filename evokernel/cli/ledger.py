@@ -8,7 +8,7 @@ import typer
 from rich.console import Group
 from rich.table import Table
 
-from evokernel.cli.options import JsonOption, StoreOption
+from evokernel.cli.options import JsonOption, RepoStoreOption, StoreOption
 from evokernel.cli.render import emit, key_value_table
 from evokernel.cli.state import cli_state
 from evokernel.economics import LedgerReport, read_ledger
@@ -23,6 +23,7 @@ app = typer.Typer(
 def show(
     ctx: typer.Context,
     store: StoreOption = None,
+    repo: RepoStoreOption = None,
     account: Annotated[
         str | None, typer.Option("--account", help="Only this account (a node id).")
     ] = None,
@@ -39,7 +40,7 @@ def show(
         evokernel ledger show --account node_3f2a... --json
     """
     config = cli_state(ctx).config
-    report = read_ledger(cli_state(ctx).store_dir(store), config.economics, account=account)
+    report = read_ledger(cli_state(ctx).store_dir(store, repo), config.economics, account=account)
     emit(report, json, _tables)
 
 

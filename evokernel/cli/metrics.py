@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from evokernel.cli.options import JsonOption, StoreOption
+from evokernel.cli.options import JsonOption, RepoStoreOption, StoreOption
 from evokernel.cli.render import emit
 from evokernel.cli.state import cli_state
 from evokernel.metrics import (
@@ -23,6 +23,7 @@ from evokernel.metrics import (
 def metrics(
     ctx: typer.Context,
     store: StoreOption = None,
+    repo: RepoStoreOption = None,
     json: JsonOption = False,
     prometheus: Annotated[
         bool,
@@ -41,7 +42,7 @@ def metrics(
         evokernel metrics --json
         evokernel metrics --prometheus
     """
-    snapshot = read_metrics(cli_state(ctx).store_dir(store))
+    snapshot = read_metrics(cli_state(ctx).store_dir(store, repo))
     if prometheus:
         sys.stdout.write(render_metrics(metrics_registry(lambda: snapshot)).decode())
         return

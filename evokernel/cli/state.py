@@ -31,13 +31,17 @@ class CliState:
         """The effective configuration."""
         return self.loaded.config
 
-    def config_for(self, repo: Path, environ: Mapping[str, str]) -> EvoConfig:
-        """The configuration of the repository ``repo`` is in (its pyproject.toml /
-        evokernel.toml), under the same flags: the loaded one when that is the current one."""
+    def loaded_for(self, repo: Path, environ: Mapping[str, str]) -> LoadedConfig:
+        """The configuration (with sources) of the repository ``repo`` is in, under the same
+        flags: the loaded one when that is the current one."""
         root = find_repo_root(repo)
         if root == self.loaded.repo:
-            return self.loaded.config
-        return load_config(root, cli=self.flags, environ=environ).config
+            return self.loaded
+        return load_config(root, cli=self.flags, environ=environ)
+
+    def config_for(self, repo: Path, environ: Mapping[str, str]) -> EvoConfig:
+        """The configuration of the repository ``repo`` is in (see ``loaded_for``)."""
+        return self.loaded_for(repo, environ).config
 
     def store_dir(self, override: Path | None = None, repo: Path | None = None) -> Path:
         """The store directory: a command's own ``--store``; else, with ``--repo``, the store

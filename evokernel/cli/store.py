@@ -31,7 +31,12 @@ app = typer.Typer(
 
 
 @app.command()
-def verify(ctx: typer.Context, store: StoreOption = None, json: JsonOption = False) -> None:
+def verify(
+    ctx: typer.Context,
+    store: StoreOption = None,
+    repo: RepoStoreOption = None,
+    json: JsonOption = False,
+) -> None:
     """Walk the hash chain and name the first bad record (EventLog.verify).
 
     Exits 1 when a record is malformed, out of sequence, or does not hash to what it
@@ -42,7 +47,7 @@ def verify(ctx: typer.Context, store: StoreOption = None, json: JsonOption = Fal
         evokernel store verify
         evokernel store verify --store .evokernel/store --json
     """
-    with EventLog.open_readonly(cli_state(ctx).store_dir(store)) as log:
+    with EventLog.open_readonly(cli_state(ctx).store_dir(store, repo)) as log:
         report = log.verify()
     emit(report, json, _verify_table)
     if not report.ok:
@@ -59,7 +64,12 @@ def _verify_table(report: VerifyReport) -> Table:
 
 
 @app.command()
-def stats(ctx: typer.Context, store: StoreOption = None, json: JsonOption = False) -> None:
+def stats(
+    ctx: typer.Context,
+    store: StoreOption = None,
+    repo: RepoStoreOption = None,
+    json: JsonOption = False,
+) -> None:
     """Records, head, size, genes and capsules by state, and the projection's counters.
 
     Builds the evolution view (from the snapshot when it matches the log) and writes
@@ -70,7 +80,7 @@ def stats(ctx: typer.Context, store: StoreOption = None, json: JsonOption = Fals
         evokernel store stats
         evokernel store stats --json
     """
-    emit(store_stats(cli_state(ctx).store_dir(store)), json, _stats_tables)
+    emit(store_stats(cli_state(ctx).store_dir(store, repo)), json, _stats_tables)
 
 
 def _stats_tables(result: StoreStats) -> Table:
