@@ -33,7 +33,7 @@ from evokernel.diffparse import DiffFileChange, Hunk, parse_diff
 from evokernel.globs import match_any
 from evokernel.models import Model
 from evokernel.models.feedback import NextAction, ReasonCode
-from sandbox import TEST_CONFIG_GLOBS, TEST_FILE_GLOBS, TEST_SECTIONS, HarnessPolicy
+from sandbox import HarnessPolicy
 
 ReadBase = Callable[[str], str | None]
 """Returns a file's text at the base revision (``None`` when it does not exist)."""
@@ -44,12 +44,16 @@ class GuardConfig(Model):
 
     enabled: StrictBool = True
     """Run the guard at all (a task whose scope allows test edits turns it off)."""
-    test_files: list[str] = Field(default_factory=lambda: list(TEST_FILE_GLOBS))
+    test_files: list[str] = Field(default_factory=lambda: list(HarnessPolicy.TEST_FILE_GLOBS))
     """Test files: never added, edited, deleted or renamed (see ``allow_new_regression_tests``)."""
-    test_config_files: list[str] = Field(default_factory=lambda: list(TEST_CONFIG_GLOBS))
+    test_config_files: list[str] = Field(
+        default_factory=lambda: list(HarnessPolicy.TEST_CONFIG_GLOBS)
+    )
     """Files that decide how test runs go as a whole: never added, edited or deleted."""
     sectioned_files: dict[str, list[str]] = Field(
-        default_factory=lambda: {name: list(prefixes) for name, prefixes in TEST_SECTIONS.items()}
+        default_factory=lambda: {
+            name: list(prefixes) for name, prefixes in HarnessPolicy.TEST_SECTIONS.items()
+        }
     )
     """Shared config files -> section prefixes that configure tests (``.``/``:`` separated)."""
     unknown_section_is_test: StrictBool = True

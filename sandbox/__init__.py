@@ -36,14 +36,7 @@ from sandbox.errors import (
 )
 from sandbox.evaluate import Evaluation, evaluate
 from sandbox.globs import compile_glob
-from sandbox.harness import (
-    TEST_CONFIG_GLOBS,
-    TEST_FILE_GLOBS,
-    TEST_SECTIONS,
-    HarnessPolicy,
-    HarnessReset,
-    reset_harness,
-)
+from sandbox.harness import HarnessPolicy, HarnessReset, reset_harness
 from sandbox.images import (
     ImageAction,
     ImageBuildConfig,
@@ -92,9 +85,6 @@ from sandbox.workspace import (
 )
 
 __all__ = [
-    "TEST_CONFIG_GLOBS",
-    "TEST_FILE_GLOBS",
-    "TEST_SECTIONS",
     "ApplyAttempt",
     "ApplyResult",
     "ApplyStep",

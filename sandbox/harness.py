@@ -20,6 +20,7 @@ import logging
 import os
 import tomllib
 from pathlib import Path
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,57 +33,67 @@ _log = logging.getLogger(__name__)
 _MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
 
-TEST_FILE_GLOBS: tuple[str, ...] = (
-    "**/tests/**",
-    "**/test/**",
-    "test_*.py",
-    "*_test.py",
-    "tests.py",
-)
-"""Test files (the default; the project's guard configuration may say otherwise)."""
-
-TEST_CONFIG_GLOBS: tuple[str, ...] = (
-    "conftest.py",
-    "pytest.ini",
-    ".pytest.ini",
-    "pytest.toml",
-    ".pytest.toml",
-    "tox.ini",
-    ".coveragerc",
-    "noxfile.py",
-    "sitecustomize.py",
-    "usercustomize.py",
-    "*.pth",
-    "entry_points.txt",
-    "*.dist-info",
-    "*.egg-info",
-)
-"""Files that decide how a test run goes as a whole (configuration, start-up hooks, plugins)."""
-
-TEST_SECTIONS: dict[str, tuple[str, ...]] = {
-    "setup.cfg": ("tool:pytest", "pytest", "tox", "testenv", "coverage", "options.entry_points"),
-    "pyproject.toml": (
-        "tool.pytest",
-        "tool.coverage",
-        "tool.tox",
-        "project.entry-points.pytest11",
-        "tool.poetry.plugins.pytest11",
-    ),
-}
-"""Shared configuration files -> the section prefixes in them that configure tests."""
-
-
 class HarnessPolicy(BaseModel):
     """What a patch may not change for the judged run (see module doc)."""
 
     model_config = _MODEL_CONFIG
 
+    TEST_FILE_GLOBS: ClassVar[tuple[str, ...]] = (
+        "**/tests/**",
+        "**/test/**",
+        "test_*.py",
+        "*_test.py",
+        "tests.py",
+    )
+    """Test files (the default; the project's guard configuration may say otherwise)."""
+
+    TEST_CONFIG_GLOBS: ClassVar[tuple[str, ...]] = (
+        "conftest.py",
+        "pytest.ini",
+        ".pytest.ini",
+        "pytest.toml",
+        ".pytest.toml",
+        "tox.ini",
+        ".coveragerc",
+        "noxfile.py",
+        "sitecustomize.py",
+        "usercustomize.py",
+        "*.pth",
+        "entry_points.txt",
+        "*.dist-info",
+        "*.egg-info",
+    )
+    """Files that decide how a test run goes as a whole (configuration, start-up hooks, plugins)."""
+
+    TEST_SECTIONS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "setup.cfg": (
+            "tool:pytest",
+            "pytest",
+            "tox",
+            "testenv",
+            "coverage",
+            "options.entry_points",
+        ),
+        "pyproject.toml": (
+            "tool.pytest",
+            "tool.coverage",
+            "tool.tox",
+            "project.entry-points.pytest11",
+            "tool.poetry.plugins.pytest11",
+        ),
+    }
+    """Shared configuration files -> the section prefixes in them that configure tests."""
+
     enabled: bool = True
     """Reset the harness at all (a task allowed to edit tests turns it off)."""
-    protected: list[str] = Field(default_factory=lambda: [*TEST_FILE_GLOBS, *TEST_CONFIG_GLOBS])
+    protected: list[str] = Field(
+        default_factory=lambda: [*HarnessPolicy.TEST_FILE_GLOBS, *HarnessPolicy.TEST_CONFIG_GLOBS]
+    )
     """Globs of harness files: reset to the base revision, deleted when added."""
     sections: dict[str, list[str]] = Field(
-        default_factory=lambda: {name: list(prefixes) for name, prefixes in TEST_SECTIONS.items()}
+        default_factory=lambda: {
+            name: list(prefixes) for name, prefixes in HarnessPolicy.TEST_SECTIONS.items()
+        }
     )
     """Shared config file globs -> test section prefixes; the file is reset if one differs."""
     remove_shadowing: bool = True
