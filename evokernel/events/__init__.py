@@ -50,7 +50,6 @@ from evokernel.events.run import (
     RunInterrupted,
     SignalsDetected,
     TaskReceived,
-    ToolCalled,
     ValidationCompleted,
 )
 
@@ -89,7 +88,6 @@ __all__ = [
     "SignalsDetected",
     "StateReason",
     "TaskReceived",
-    "ToolCalled",
     "ValidationCompleted",
     "ValidationPurpose",
     "event_payload",

@@ -38,7 +38,6 @@ from evokernel.events.run import (
     RunInterrupted,
     SignalsDetected,
     TaskReceived,
-    ToolCalled,
     ValidationCompleted,
 )
 
@@ -53,7 +52,6 @@ Event = Annotated[
         MutationRejected,
         AgentCalled,
         RunInterrupted,
-        ToolCalled,
         GeneSolidified,
         CapsuleCommitted,
         AssetStateChanged,
