@@ -91,7 +91,7 @@ def test_ctrl_c_records_that_the_run_was_interrupted(
     agent = tmp_path / "slow_agent.py"
     agent.write_text(
         f"with open({str(started)!r}, 'w') as said:\n    said.write('started')\n"
-        "import time\ntime.sleep(600)\n"
+        "import signal\nsignal.pause()  # works until the Ctrl-C reaches it\n"
     )
     store = tmp_path / "store"
     process = subprocess.Popen(
