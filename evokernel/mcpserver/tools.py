@@ -20,6 +20,7 @@ from pathlib import Path
 from evokernel.confidence import confidence
 from evokernel.config import EvoConfig, find_repo_root
 from evokernel.errors import AssetNotFoundError
+from evokernel.kernel import EvoKernel
 from evokernel.mcpserver.errors import EmptyChangeError, RepoOutsideRootError
 from evokernel.mcpserver.kernels import KernelPool
 from evokernel.mcpserver.models import (
@@ -53,6 +54,15 @@ _REMEMBERED_ATTEMPTS = 64
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _baseline(kernel: EvoKernel, task: AgentTask, progress: Progress, doing: str) -> str:
+    """A new run of ``kernel``: its baseline detected (recorded once per run), progress told."""
+    run_id = kernel.new_run_id()
+    progress(0, 2, f"run {run_id}: validating the base revision")
+    detection = kernel.detect(task, run_id)
+    progress(1, 2, f"baseline: {len(detection.failing_tests)} failing test(s); {doing}")
+    return run_id
 
 
 def _since(started: float) -> float:
@@ -113,10 +123,7 @@ class EvoTools:
         started = time.monotonic()
         agent_task = self._task(repo, task, rev)
         with self.pool.kernel() as kernel:
-            run_id = kernel.new_run_id()
-            progress(0, 2, f"run {run_id}: validating the base revision")
-            detection = kernel.detect(agent_task, run_id)
-            progress(1, 2, f"baseline: {len(detection.failing_tests)} failing test(s); replaying")
+            run_id = _baseline(kernel, agent_task, progress, "replaying")
             decision = kernel.replay_or_fallback_for_run(agent_task, run_id)
             feedback = kernel.feedback_for_agent(decision)
             capsule = kernel.view().capsules.get(decision.capsule_id or "")
@@ -155,10 +162,7 @@ class EvoTools:
         with self._attempts_lock:
             before = self._attempts.get(key)
         with self.pool.kernel() as kernel:
-            run_id = kernel.new_run_id()
-            progress(0, 2, f"run {run_id}: validating the base revision")
-            detection = kernel.detect(agent_task, run_id)
-            progress(1, 2, f"baseline: {len(detection.failing_tests)} failing test(s); validating")
+            run_id = _baseline(kernel, agent_task, progress, "validating")
             result = kernel.validate_proposal(agent_task, proposal, run_id, before)
             feedback = kernel.feedback_for_agent(result)
         if result.receipt is not None and result.failure_class is not FailureClass.INFRA:
@@ -197,10 +201,7 @@ class EvoTools:
         agent_task = self._task(repo, task, rev)
         proposal = self._proposal(agent_task, diff, task, agent)
         with self.pool.kernel() as kernel:
-            run_id = kernel.new_run_id()
-            progress(0, 2, f"run {run_id}: validating the base revision")
-            detection = kernel.detect(agent_task, run_id)
-            progress(1, 2, f"baseline: {len(detection.failing_tests)} failing test(s); capturing")
+            run_id = _baseline(kernel, agent_task, progress, "capturing")
             result = kernel.capture_from_proposal(agent_task, proposal, run_id)
             feedback = kernel.feedback_for_agent(result)
         progress(2, 2, f"capture: {result.reason_code.value}")
