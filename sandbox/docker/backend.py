@@ -130,7 +130,8 @@ class DockerSandbox(Sandbox):
         return None if info is None else str(info["Id"])
 
     def wait_until_warm(self, timeout_s: float = 60.0) -> bool:
-        """Block until the default key's pool is full; false at the deadline (or no pool)."""
+        """Block until the default key's pool is full; false at the deadline, with no pool, or
+        while its containers fail to start (``pool_error`` says why)."""
         if self._pool is None or self._pool.size <= 0:
             return False
         return self._pool.wait_until_warm(self.default_key, timeout_s)

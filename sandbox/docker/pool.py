@@ -120,12 +120,14 @@ class WarmPool:
             return {key: len(containers) for key, containers in self._idle.items()}
 
     def wait_until_warm(self, key: PoolKey, timeout_s: float) -> bool:
-        """Block until ``key`` has ``size`` idle containers; false at the deadline."""
+        """Block until ``key`` has ``size`` idle containers; false at the deadline, or while
+        starts for ``key`` fail (waiting out the retry back-off would tell a caller nothing;
+        ``last_error`` says why)."""
         deadline = time.monotonic() + timeout_s
         with self._changed:
             while len(self._idle.get(key, ())) < self.size:
                 remaining = deadline - time.monotonic()
-                if remaining <= 0 or self._closed:
+                if remaining <= 0 or self._closed or self._failures.get(key):
                     return False
                 self._changed.wait(remaining)
             return True

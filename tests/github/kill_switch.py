@@ -12,15 +12,15 @@ from __future__ import annotations
 import json
 import os
 import signal
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tests.processes import wait_until_gone
 
 _DEATH_DEADLINE = 300.0
 """Bounds a hang only: a SIGKILLed process in uninterruptible I/O on a busy machine can take
@@ -75,21 +75,9 @@ class KillPlan:
         pid = self.pid
         assert pid is not None
         os.kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + _DEATH_DEADLINE
-        while _alive(pid):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"child {pid} still alive {_DEATH_DEADLINE}s after SIGKILL")
-            time.sleep(0.005)
+        if not wait_until_gone(pid, _DEATH_DEADLINE):
+            raise AssertionError(f"child {pid} still alive {_DEATH_DEADLINE}s after SIGKILL")
         self.pid = None
-
-
-def _alive(pid: int) -> bool:
-    status = Path(f"/proc/{pid}/status")
-    try:
-        text = status.read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return "\nState:\tZ" not in text
 
 
 def _labels(body: bytes) -> str:

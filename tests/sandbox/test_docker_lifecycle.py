@@ -135,14 +135,21 @@ def test_close_removes_every_container_and_slot(workspace: Path, docker_engine: 
     assert session.closed
 
 
-def _wait_for_command(engine: Any, container_id: str, command: str) -> None:
-    """Until ``command`` runs in the container (as ``docker top`` shows it)."""
-    deadline = time.monotonic() + DEADLINE_S
-    while time.monotonic() < deadline:
-        processes = engine.api.top(container_id).get("Processes") or []
-        if any(command in " ".join(row) for row in processes):
-            return
-        time.sleep(0.05)  # polling interval while waiting for the command to start
+def _wait_for_command(engine: Any, container_id: str, command: str, since: float) -> None:
+    """Until the engine reports an exec of ``command`` in the container (its event stream,
+    replayed from ``since`` so an exec that started before we listened still counts)."""
+    events = engine.api.events(
+        since=since,
+        until=since + DEADLINE_S,  # bounds a hang only: the stream ends there
+        filters={"container": container_id, "event": "exec_start"},
+        decode=True,
+    )
+    try:
+        for event in events:
+            if command in str(event.get("Action", "")):
+                return
+    finally:
+        events.close()
     pytest.fail(f"{command!r} never ran in container {container_id[:12]}")
 
 
@@ -150,11 +157,12 @@ def test_ctrl_c_during_a_command_leaves_nothing_behind(
     workspace: Path, docker_engine: object
 ) -> None:
     run_id = f"pytest-sigint-{uuid.uuid4().hex[:8]}"
+    started = time.time()
     with _start_runner(run_id, workspace, "exec") as runner:
         try:
             container_id = _wait_ready(runner)
             assert containers_with_label(f"evokernel.run_id={run_id}")
-            _wait_for_command(docker_engine, container_id, "sleep 300")
+            _wait_for_command(docker_engine, container_id, "sleep 300", started)
             runner.send_signal(signal.SIGINT)
             _, err = runner.communicate(timeout=DEADLINE_S)
         finally:
@@ -201,9 +209,8 @@ def test_an_absent_image_is_image_not_found_and_nothing_is_left(workspace: Path)
 def test_a_pool_that_cannot_start_says_why_and_does_not_spin(workspace: Path) -> None:
     image = f"evokernel/absent-{uuid.uuid4().hex[:8]}:0"
     with DockerSandbox(DockerSandboxConfig(image=image, pool_size=1)) as sandbox:
-        deadline = time.monotonic() + DEADLINE_S
-        while sandbox.pool_error is None and time.monotonic() < deadline:
-            time.sleep(0.05)
+        # The pool's first failed start ends the wait (an event, not a poll).
+        assert not sandbox.wait_until_warm(timeout_s=DEADLINE_S)
         assert isinstance(sandbox.pool_error, ImageNotFoundError)
         assert sandbox.pool_status() == {image: 0}
         assert not sandbox.wait_until_warm(timeout_s=0.5)

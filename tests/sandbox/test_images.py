@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ from sandbox.dockerclient import docker_client_factory, inspect_image
 from sandbox.errors import EngineUnavailableError, ImageBuildError, ImageNotFoundError
 from sandbox.images import ImageAction, ImageBuildConfig, ImageReport, ensure_image
 from sandbox.rootfs import RootfsSpec, build_rootfs, debootstrap_argv, run_step
+from tests.processes import wait_until_gone
 
 DEB822 = """\
 Types: deb
@@ -193,19 +193,7 @@ def test_step_past_its_deadline_is_killed_with_its_children(tmp_path: Path) -> N
         run_step("debootstrap", ["sh", "-c", script], timeout_s=1, env={"PATH": "/usr/bin:/bin"})
     # The background child belonged to the killed process group: wait until it is gone.
     child = int(pid_file.read_text())
-    deadline = time.monotonic() + 120  # bounds a hang only
-    while _alive(child) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _alive(child), f"child {child} outlived the killed step"
-
-
-def _alive(pid: int) -> bool:
-    """True while ``pid`` exists and is not a zombie waiting to be reaped."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state != "Z"
+    assert wait_until_gone(child), f"child {child} outlived the killed step"
 
 
 def test_missing_debootstrap_says_how_to_install_it(tmp_path: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from sandbox import (
     SessionError,
     SessionSpec,
 )
+from tests.processes import wait_until_gone
 from tests.sandbox.conftest import VENV_BIN
 from tests.sandbox.contract import SandboxContract
 
@@ -27,19 +27,6 @@ class TestLocalSandboxContract(SandboxContract):
     @pytest.fixture
     def sandbox(self, local_sandbox: LocalSandbox) -> Sandbox:
         return local_sandbox
-
-
-def _wait_dead(pid: int, seconds: float = 120.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            return True
-        if stat.rsplit(")", 1)[1].split()[0] in ("Z", "X"):
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_local_backend_says_it_does_not_isolate(caplog: pytest.LogCaptureFixture) -> None:
@@ -58,7 +45,7 @@ def test_leftover_background_processes_die_with_the_command(
         script = "sleep 300 > /dev/null 2>&1 & echo $!"
         result = session.exec(ExecRequest(argv=["sh", "-c", script], timeout_s=30))
     assert result.exit_code == 0 and not result.timed_out
-    assert _wait_dead(int(result.stdout.strip()))
+    assert wait_until_gone(int(result.stdout.strip()))
 
 
 def test_timeout_also_kills_processes_that_left_the_group(
@@ -69,7 +56,7 @@ def test_timeout_also_kills_processes_that_left_the_group(
     with local_sandbox.open(SessionSpec(workspace=tmp_path)) as session:
         result = session.exec(ExecRequest(argv=["sh", "-c", script], timeout_s=2))
     assert result.timed_out
-    assert _wait_dead(int((tmp_path / "escaped").read_text()))
+    assert wait_until_gone(int((tmp_path / "escaped").read_text()))
 
 
 def test_file_size_rlimit_applies(tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from evokernel.agents import (
 from evokernel.agents.command import command_name, render_command
 from evokernel.models import AgentTask
 from tests.evokernel.agents.conftest import FAILING_TEST, CalcRepo, ScriptWriter, applies_cleanly
+from tests.processes import wait_until_gone
 
 FIX = """
 import json, os, sys
@@ -37,22 +37,6 @@ Path("calc.py").write_text(src.replace("return a - b", "return a + b"))
 
 def _config(**overrides: object) -> CommandAgentConfig:
     return CommandAgentConfig.model_validate({"timeout_s": 60.0, **overrides})
-
-
-def _gone(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return True
-    return stat.rsplit(")", 1)[1].split()[0] == "Z"  # a zombie no longer runs
-
-
-def _wait_gone(pid: int, deadline_s: float = 120.0) -> None:
-    deadline = time.monotonic() + deadline_s
-    while not _gone(pid):
-        if time.monotonic() > deadline:
-            pytest.fail(f"process {pid} still alive {deadline_s}s after the agent ended")
-        time.sleep(0.02)
 
 
 def test_fixing_script_yields_its_diff_as_proposal(
@@ -218,7 +202,7 @@ time.sleep(600)
     assert caught.value.run is not None and caught.value.run.timed_out
     assert caught.value.run.exit_code is None
     assert pid_file.exists(), "the agent never started its grandchild"
-    _wait_gone(int(pid_file.read_text()))
+    assert wait_until_gone(int(pid_file.read_text())), "the grandchild outlived the agent"
 
 
 def test_leftover_background_process_is_killed_and_does_not_block(
@@ -235,7 +219,7 @@ open("calc.py", "w").write("def add(a, b):\\n    return a + b\\n")
     proposal = CommandAgent(agent_script(script), config=_config()).propose(task, context)
 
     assert "+    return a + b\n" in proposal.diff
-    _wait_gone(int(pid_file.read_text()))
+    assert wait_until_gone(int(pid_file.read_text())), "the grandchild outlived the agent"
 
 
 def test_host_secret_is_not_passed_but_a_named_key_is(
