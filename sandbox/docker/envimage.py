@@ -11,11 +11,11 @@ so the workspace never ends up in the image.
 Setup commands run as root with the few capabilities apt, dpkg and pip need
 (``isolation.SETUP_CAPABILITIES``), so a stage can ``apt-get install`` system packages and
 ``pip install`` into the system site-packages (``SETUP_ENV`` lets Debian's pip do so). HOME is
-the sandbox user's home in the image, handed back to that user (``chown -R -h``) after each
-stage; the committed image sets ``PYTHONUSERBASE`` to ``$HOME/.local``, so what
-``pip install --user`` put there is found by later sessions, whose HOME is a tmpfs. The
-committed image runs as the base image's user again: only setup runs as root, and setup comes
-from the plan of the base revision, never from a candidate patch.
+the sandbox user's home in the image; after each stage it and the workspace are handed back to
+that user (``chown -R -h``). The committed image sets ``PYTHONUSERBASE`` to ``$HOME/.local``,
+so what ``pip install --user`` put there is found by later sessions, whose HOME is a tmpfs.
+The committed image runs as the base image's user again: only setup runs as root, and setup
+commands come from the configured plan, never from a candidate patch.
 """
 
 from __future__ import annotations
@@ -149,8 +149,7 @@ def _run_stage(
             )
             if result.exit_code != 0:
                 raise EnvSetupError(stage.name, result)
-            if home != "/tmp":
-                _give_home_back(session, home, sandbox.config.user, stage)
+            _hand_back(session, [home, session.workdir], sandbox.config.user, stage)
             config = base.get("Config") or {}
             # The engine merges the container's labels into the image's; blank the per-container
             # ones so that containers started from the image do not inherit a stale owner.
@@ -174,14 +173,15 @@ def _run_stage(
             )
 
 
-def _give_home_back(session: DockerSession, home: str, user: str, stage: Stage) -> None:
-    """Make what the stage (running as root) wrote under ``home`` the sandbox user's again.
+def _hand_back(session: DockerSession, paths: list[str], user: str, stage: Stage) -> None:
+    """Make what the stage (running as root) wrote under ``paths`` the sandbox user's again:
+    the home goes into the image, and the workspace must stay removable by the runner.
 
     ``-h``: a symlink the stage left there is changed itself, never what it points to.
     """
     uid, _, gid = user.partition(":")
-    owner = f"{uid}:{gid or uid}"
-    result = session.exec(ExecRequest(argv=["chown", "-R", "-h", owner, home], timeout_s=60))
+    argv = ["chown", "-R", "-h", f"{uid}:{gid or uid}", *[p for p in paths if p != "/tmp"]]
+    result = session.exec(ExecRequest(argv=argv, timeout_s=60))
     if result.exit_code != 0:
         raise EnvSetupError(stage.name, result)
 
