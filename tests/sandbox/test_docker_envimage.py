@@ -268,3 +268,14 @@ def test_setup_installs_from_the_debian_mirror_with_apt(
     )
     made_images.append(image)
     assert _read(docker_sandbox, image, workspace, "hello; id -u") == "Hello, world!\n1000\n"
+
+
+def test_a_setup_stage_past_its_timeout_is_killed_even_as_root(
+    docker_sandbox: DockerSandbox, workspace: Path, made_images: list[str]
+) -> None:
+    # Root's processes die at the timeout as the sandbox user's do (pid 1 runs as root too).
+    hang = Stage(name="hang", kind=StageKind.SETUP, timeout_s=2, command=["sleep", "300"])
+    with pytest.raises(EnvSetupError) as raised:
+        ensure_env_image(docker_sandbox, docker_sandbox.config.image, [hang], {})
+    assert raised.value.stage == "hang"
+    assert raised.value.result.timed_out
