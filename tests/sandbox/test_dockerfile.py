@@ -199,3 +199,16 @@ def test_built_dockerfile_image_matches_the_air_gapped_image(
     theirs = _run(docker_engine, DEFAULT_IMAGE)
     assert ours == theirs
     assert ours.splitlines()[:6] == ["1000", "1000", "evo", "/home/evo", "/workspace", "1000:1000"]
+
+
+def test_every_documented_docker_build_tags_the_default_image() -> None:
+    # When the image's content changes its tag changes; the build commands must follow.
+    root = DOCKERFILE.parents[2]
+    texts = [DOCKERFILE, root / "README.md", root / "docs" / "docker.md"]
+    tags = [
+        tag
+        for path in texts
+        for tag in re.findall(r"(?:docker|podman) build -t (\S+)", path.read_text())
+    ]
+    assert len(tags) >= 4
+    assert set(tags) == {DEFAULT_IMAGE}
