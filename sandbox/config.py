@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 _MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
-DEFAULT_IMAGE = "evokernel/sandbox-python:0.1.0"
+DEFAULT_IMAGE = "evokernel/sandbox-python:0.2.0"
 """The base image the project builds itself when no registry is reachable."""
 
 

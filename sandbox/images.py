@@ -131,7 +131,7 @@ def ensure_image(
 
     Args:
         client_factory: makes engine clients with a given timeout (``docker_client_factory``).
-        image: the reference to ensure, e.g. ``evokernel/sandbox-python:0.1.0``.
+        image: the reference to ensure, e.g. ``evokernel/sandbox-python:0.2.0``.
         progress: receives one line per notable step.
         allow_pull: try a registry first (fails fast where none answers).
         allow_build: build from the OS package mirror when the pull fails.

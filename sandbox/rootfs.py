@@ -40,7 +40,9 @@ class RootfsSpec(BaseModel):
 
     model_config = _MODEL_CONFIG
 
-    packages: list[str] = Field(default_factory=lambda: ["python3", "python3-pytest", "git"])
+    packages: list[str] = Field(
+        default_factory=lambda: ["python3", "python3-pytest", "python3-pip", "git"]
+    )
     """Packages installed on top of the minimal base (``debootstrap --include``)."""
     debootstrap: str = "debootstrap"
     """The debootstrap program: a name looked up on the standard PATH, or a path."""

@@ -16,7 +16,13 @@ from sandbox.base import Sandbox
 from sandbox.config import DockerSandboxConfig
 from sandbox.docker._engine import Engine
 from sandbox.docker.events import ContainerEvents
-from sandbox.docker.isolation import ContainerUser, IdleProcess, PoolKey, container_options
+from sandbox.docker.isolation import (
+    SETUP_USER,
+    ContainerUser,
+    IdleProcess,
+    PoolKey,
+    container_options,
+)
 from sandbox.docker.labels import Owner, container_labels
 from sandbox.docker.pool import WarmContainer, WarmPool
 from sandbox.docker.primer import prime
@@ -119,9 +125,10 @@ class DockerSandbox(Sandbox):
         return self._open(PoolKey.for_spec(spec, self.config.image), spec, pooled=True)
 
     def open_setup(self, spec: SessionSpec) -> DockerSession:
-        """Start an unpooled session with a writable root filesystem, for env-image setup
-        stages whose result is committed (see ``envimage``). Everything else is as in ``open``."""
-        key = PoolKey.for_spec(spec, self.config.image, writable_root=True)
+        """Start an unpooled session for env-image setup stages whose result is committed (see
+        ``envimage``): a writable root filesystem, and root with ``SETUP_CAPABILITIES`` so that
+        a stage can install system packages. Everything else is as in ``open``."""
+        key = PoolKey.for_spec(spec, self.config.image, writable_root=True, setup=True)
         return self._open(key, spec, pooled=False)
 
     def image_id(self, image: str | None = None) -> str | None:
@@ -194,7 +201,7 @@ class DockerSandbox(Sandbox):
             engine=self.engine,
             events=events,
             transfer=transfer,
-            user=self._user,
+            user=self._user_for(key),
             warm=warm,
             spec=spec,
             release=self._release,
@@ -233,7 +240,7 @@ class DockerSandbox(Sandbox):
             self._owner, pool_key=key.digest(), run_id=self._run_id, slot=slot
         )
         create, host = container_options(
-            key, user=self._user, labels=labels, workspace=mount, idle=idle
+            key, user=self._user_for(key), labels=labels, workspace=mount, idle=idle
         )
         try:
             host_config = self.engine.host_config(**host)
@@ -249,6 +256,10 @@ class DockerSandbox(Sandbox):
             self._transfer.discard(slot)
             raise
         return WarmContainer(id=container_id, key=key, slot=slot, idle=idle)
+
+    def _user_for(self, key: PoolKey) -> ContainerUser:
+        """Root for a setup container, else the configured sandbox user."""
+        return SETUP_USER if key.setup else self._user
 
     def _start_primed_container(self, key: PoolKey) -> WarmContainer:
         """Start a container for the pool, with a waiter primed for its first command."""

@@ -8,9 +8,14 @@ writable root filesystem and network only if the stage says ``network: true``; t
 is committed after the stage and removed. Mounts (the workspace, /tmp) are not part of a commit,
 so the workspace never ends up in the image.
 
-Setup commands run as the sandbox user with HOME set to that user's home directory in the
-image; the committed image sets ``PYTHONUSERBASE`` to ``$HOME/.local`` there, so what
-``pip install --user`` put there is found by later sessions, whose HOME is a tmpfs.
+Setup commands run as root with the few capabilities apt, dpkg and pip need
+(``isolation.SETUP_CAPABILITIES``), so a stage can ``apt-get install`` system packages and
+``pip install`` into the system site-packages (``SETUP_ENV`` lets Debian's pip do so). HOME is
+the sandbox user's home in the image; after each stage it and the workspace are handed back to
+that user (``chown -R -h``). The committed image sets ``PYTHONUSERBASE`` to ``$HOME/.local``,
+so what ``pip install --user`` put there is found by later sessions, whose HOME is a tmpfs.
+The committed image runs as the base image's user again: only setup runs as root, and setup
+commands come from the configured plan, never from a candidate patch.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from typing import Any
 
 from sandbox.docker.backend import DockerSandbox
 from sandbox.docker.labels import CONTAINER_ONLY_LABELS, ENV_KEY, MANAGED
+from sandbox.docker.session import DockerSession
 from sandbox.errors import ImageBuildError, ImageNotFoundError
 from sandbox.models import ExecRequest, ExecResult, SessionSpec
 from sandbox.plan import Stage
@@ -34,6 +40,15 @@ ENV_REPOSITORY = "evokernel/env"
 """Repository of derived env images; the tag is the start of the key."""
 BASE_IMAGE_LABEL = "evokernel.base_image"
 """On env images: the id of the image they were derived from."""
+SETUP_ENV = {
+    "DEBIAN_FRONTEND": "noninteractive",
+    "PIP_BREAK_SYSTEM_PACKAGES": "1",
+    "PIP_NO_CACHE_DIR": "1",
+    "PIP_ROOT_USER_ACTION": "ignore",
+}
+"""Environment of setup commands besides HOME: apt never prompts; pip may install into the
+image's system Python (the image is disposable, not a host), keeps no cache in the image and
+does not warn about running as root."""
 
 
 class EnvSetupError(ImageBuildError):
@@ -128,10 +143,13 @@ def _run_stage(
         with sandbox.open_setup(spec) as session:
             home = _user_home(sandbox, session.container_id, sandbox.config.user)
             result = session.exec(
-                ExecRequest(argv=stage.command, timeout_s=stage.timeout_s, env={"HOME": home})
+                ExecRequest(
+                    argv=stage.command, timeout_s=stage.timeout_s, env={**SETUP_ENV, "HOME": home}
+                )
             )
             if result.exit_code != 0:
                 raise EnvSetupError(stage.name, result)
+            _hand_back(session, [home, session.workdir], sandbox.config.user, stage)
             config = base.get("Config") or {}
             # The engine merges the container's labels into the image's; blank the per-container
             # ones so that containers started from the image do not inherit a stale owner.
@@ -153,6 +171,19 @@ def _run_stage(
                 tag=key[:24] if tag else "",
                 conf=conf,
             )
+
+
+def _hand_back(session: DockerSession, paths: list[str], user: str, stage: Stage) -> None:
+    """Make what the stage (running as root) wrote under ``paths`` the sandbox user's again:
+    the home goes into the image, and the workspace must stay removable by the runner.
+
+    ``-h``: a symlink the stage left there is changed itself, never what it points to.
+    """
+    uid, _, gid = user.partition(":")
+    argv = ["chown", "-R", "-h", f"{uid}:{gid or uid}", *[p for p in paths if p != "/tmp"]]
+    result = session.exec(ExecRequest(argv=argv, timeout_s=60))
+    if result.exit_code != 0:
+        raise EnvSetupError(stage.name, result)
 
 
 def _user_home(sandbox: DockerSandbox, container_id: str, user: str) -> str:

@@ -13,13 +13,18 @@ runs ``kill -9 -1``: every other process dies, pid 1 stays, and the container re
 (see ``session``). It never forks and needs no exec, so a full pids table cannot stop it.
 Images without ``python3`` get ``IdleProcess.SHELL``, a shell loop around a long ``sleep``
 with the same trap.
+
+Env-image setup containers (``PoolKey.setup``) are the one exception to the non-root rule:
+they run as root with ``SETUP_CAPABILITIES``, the few capabilities apt, dpkg and pip need, so
+a setup stage can install system packages. Everything else stays (no-new-privileges, limits,
+no network unless the stage asks); validations never run in such a container.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from enum import Enum
 from typing import Any
 
@@ -83,6 +88,11 @@ class IdleProcess(Enum):
 SETUP_NETWORK = "bridge"
 """The engine network a stage with ``network: true`` is attached to."""
 
+SETUP_CAPABILITIES = ("CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID")
+"""What a setup container keeps of root's capabilities: file ownership and modes (dpkg
+unpacking, ``chown`` of the home afterwards), and switching to apt's ``_apt`` user and
+signalling it. Not ``SETFCAP``, ``MKNOD``, ``NET_RAW``, ``SYS_*`` or anything else."""
+
 
 @dataclass(frozen=True)
 class PoolKey:
@@ -96,19 +106,27 @@ class PoolKey:
     network: bool = False
     workdir: str = "/workspace"
     writable_root: bool = False
+    setup: bool = False
+    """An env-image setup container: root with ``SETUP_CAPABILITIES`` (never pooled)."""
 
     @classmethod
     def for_spec(
-        cls, spec: SessionSpec, default_image: str, *, writable_root: bool = False
+        cls,
+        spec: SessionSpec,
+        default_image: str,
+        *,
+        writable_root: bool = False,
+        setup: bool = False,
     ) -> PoolKey:
         """The key a session spec needs (``spec.image`` or the backend's default image)."""
-        return cls.from_limits(
+        key = cls.from_limits(
             spec.image or default_image,
             spec.limits,
             network=spec.network,
             workdir=spec.workdir,
             writable_root=writable_root,
         )
+        return replace(key, setup=setup) if setup else key
 
     @classmethod
     def from_limits(
@@ -168,6 +186,10 @@ class ContainerUser:
         return f"{self.uid}:{self.gid}"
 
 
+SETUP_USER = ContainerUser(uid=0, gid=0)
+"""Who setup containers run as (built directly: ``ContainerUser.parse`` refuses root)."""
+
+
 def container_options(
     key: PoolKey,
     *,
@@ -180,7 +202,7 @@ def container_options(
 
     Args:
         key: image, limits, network, workdir and whether the root is writable (setup only).
-        user: who the idle process and every exec run as.
+        user: who the idle process and every exec run as (``SETUP_USER`` for a setup key).
         labels: the full label set (see ``labels.container_labels``).
         workspace: the mount that holds the workspace (see ``transfer``).
         idle: what pid 1 runs.
@@ -206,6 +228,8 @@ def container_options(
         "log_config": LogConfig(type=LogConfig.types.NONE),
         "mounts": [workspace],
     }
+    if key.setup:
+        host_config["cap_add"] = list(SETUP_CAPABILITIES)
     create = {
         "entrypoint": idle.argv,
         "user": str(user),

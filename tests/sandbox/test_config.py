@@ -23,7 +23,7 @@ def test_kind_picks_the_model() -> None:
     docker = ADAPTER.validate_python({"kind": "docker", "pool_size": 3})
     local = ADAPTER.validate_python({"kind": "local", "unshare_network": False})
     assert isinstance(docker, DockerSandboxConfig) and docker.pool_size == 3
-    assert docker.image == "evokernel/sandbox-python:0.1.0" and docker.user == "1000:1000"
+    assert docker.image == "evokernel/sandbox-python:0.2.0" and docker.user == "1000:1000"
     assert isinstance(local, LocalSandboxConfig) and local.unshare_network is False
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
+import subprocess
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -148,3 +152,130 @@ def test_a_failing_setup_stage_raises_and_tags_nothing(
 def test_no_setup_stages_means_the_base_image(docker_sandbox: DockerSandbox) -> None:
     base = docker_sandbox.config.image
     assert ensure_env_image(docker_sandbox, base, [], _LOCKS) == base
+
+
+# --- setup can install system and Python packages --------------------------------------------
+
+_SETUP_CAPS = 0xFB
+"""CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, SETGID, SETUID: bits 0, 1, 3, 4, 5, 6, 7."""
+
+
+def _local_deb(workspace: Path) -> str:
+    """A tiny Debian package (``evokernel-hello``, a shell script in /usr/bin) built here."""
+    root = workspace.parent / "deb-root"
+    (root / "DEBIAN").mkdir(parents=True)
+    (root / "DEBIAN" / "control").write_text(
+        "Package: evokernel-hello\nVersion: 1.0\nArchitecture: all\n"
+        "Maintainer: EvoKernel tests <tests@invalid>\nDescription: a test package\n"
+    )
+    script = root / "usr" / "bin" / "evokernel-hello"
+    script.parent.mkdir(parents=True)
+    script.write_text("#!/bin/sh\necho hello from a system package\n")
+    script.chmod(0o755)
+    name = "evokernel-hello_1.0_all.deb"
+    subprocess.run(
+        ["dpkg-deb", "--root-owner-group", "--build", str(root), str(workspace / name)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return name
+
+
+def _local_wheel(workspace: Path) -> str:
+    """A pure-Python wheel (``evohello``) written by hand: no build backend, no index."""
+    files = {
+        "evohello/__init__.py": b'GREETING = "hello from a wheel"\n',
+        "evohello-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: evohello\nVersion: 1.0\n",
+        "evohello-1.0.dist-info/WHEEL": (
+            b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        ),
+    }
+    record = [
+        f"{path},sha256="
+        f"{base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()},"
+        f"{len(data)}"
+        for path, data in files.items()
+    ]
+    record.append("evohello-1.0.dist-info/RECORD,,")
+    files["evohello-1.0.dist-info/RECORD"] = ("\n".join(record) + "\n").encode()
+    name = "evohello-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(workspace / name, "w") as wheel:
+        for path, data in files.items():
+            wheel.writestr(path, data)
+    return name
+
+
+def test_setup_installs_a_system_package_and_a_wheel_and_validations_stay_unprivileged(
+    docker_sandbox: DockerSandbox, workspace: Path, made_images: list[str]
+) -> None:
+    deb, wheel = _local_deb(workspace), _local_wheel(workspace)
+    stages = [
+        Stage(name="system", kind=StageKind.SETUP, command=["dpkg", "-i", deb]),
+        Stage(
+            name="python",
+            kind=StageKind.SETUP,
+            command=["python3", "-m", "pip", "install", "--no-index", wheel],
+        ),
+        Stage(
+            name="whoami",
+            kind=StageKind.SETUP,
+            command=[
+                "sh",
+                "-c",
+                "id -u > $HOME/setup-uid; grep CapEff /proc/self/status > $HOME/setup-caps; "
+                "ln -s /etc/shadow $HOME/shadow-link",
+            ],
+        ),
+    ]
+    image = ensure_env_image(
+        docker_sandbox, docker_sandbox.config.image, stages, {}, workspace=workspace
+    )
+    made_images.append(image)
+    out = _read(
+        docker_sandbox,
+        image,
+        workspace,
+        "evokernel-hello; python3 -c 'import evohello; print(evohello.GREETING)'; "
+        "cat /home/evo/setup-uid /home/evo/setup-caps; id -u; grep CapEff /proc/self/status; "
+        "stat -c %u /etc/shadow /home/evo/shadow-link /home/evo/setup-uid",
+    ).splitlines()
+    assert out[:2] == ["hello from a system package", "hello from a wheel"]
+    # Setup ran as root with exactly the setup capabilities ...
+    assert out[2] == "0" and int(out[3].split()[1], 16) == _SETUP_CAPS
+    # ... validations from the image run as the sandbox user with none.
+    assert out[4] == "1000" and int(out[5].split()[1], 16) == 0
+    # The home went back to the user; the link was changed itself, not /etc/shadow.
+    assert out[6:] == ["0", "1000", "1000"]
+
+
+def test_setup_installs_from_the_debian_mirror_with_apt(
+    docker_sandbox: DockerSandbox, workspace: Path, made_images: list[str]
+) -> None:
+    # The image's apt sources name the mirror the air-gapped build bootstrapped from.
+    install = Stage(
+        name="apt",
+        kind=StageKind.SETUP,
+        network=True,
+        command=[
+            "sh",
+            "-c",
+            "apt-get update -q && apt-get install -y -q --no-install-recommends hello",
+        ],
+    )
+    image = ensure_env_image(
+        docker_sandbox, docker_sandbox.config.image, [install], {}, workspace=workspace
+    )
+    made_images.append(image)
+    assert _read(docker_sandbox, image, workspace, "hello; id -u") == "Hello, world!\n1000\n"
+
+
+def test_a_setup_stage_past_its_timeout_is_killed_even_as_root(
+    docker_sandbox: DockerSandbox, workspace: Path, made_images: list[str]
+) -> None:
+    # Root's processes die at the timeout as the sandbox user's do (pid 1 runs as root too).
+    hang = Stage(name="hang", kind=StageKind.SETUP, timeout_s=2, command=["sleep", "300"])
+    with pytest.raises(EnvSetupError) as raised:
+        ensure_env_image(docker_sandbox, docker_sandbox.config.image, [hang], {})
+    assert raised.value.stage == "hang"
+    assert raised.value.result.timed_out

@@ -164,7 +164,7 @@ def test_debootstrap_command_line_uses_the_source_keyring(tmp_path: Path) -> Non
     assert argv == [
         "/usr/sbin/debootstrap",
         "--variant=minbase",
-        "--include=python3,python3-pytest,git",
+        "--include=python3,python3-pytest,python3-pip,git",
         "--components=main",
         f"--keyring={keyring}",
         "bookworm",
@@ -295,12 +295,17 @@ def test_build_falls_through_a_failed_pull_to_the_air_gapped_build(built_image: 
 
 
 @pytest.mark.docker
-def test_built_image_runs_pytest_as_the_unprivileged_user_without_network(
+def test_built_image_runs_pytest_and_pip_as_the_unprivileged_user_without_network(
     built_image: BuiltImage, docker_engine: object
 ) -> None:
     output = docker_engine.containers.run(  # type: ignore[attr-defined]
         built_image.image,
-        ["sh", "-c", "id -u; id -g; pwd; python3 -m pytest --version; git --version"],
+        [
+            "sh",
+            "-c",
+            "id -u; id -g; pwd; python3 -m pytest --version; python3 -m pip --version; "
+            "git --version",
+        ],
         network_mode="none",
         remove=True,
         stdout=True,
@@ -309,6 +314,7 @@ def test_built_image_runs_pytest_as_the_unprivileged_user_without_network(
     uid, gid, cwd, *_rest = output.split("\n")
     assert (uid, gid, cwd) == ("1000", "1000", "/workspace")
     assert "pytest" in output and "git version" in output
+    assert "pip " in output  # env-image setup stages can pip install
     config = docker_engine.api.inspect_image(built_image.image)["Config"]  # type: ignore[attr-defined]
     assert config["User"] == "1000:1000"
     assert "LANG=C.UTF-8" in config["Env"]
