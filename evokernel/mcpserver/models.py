@@ -228,6 +228,9 @@ class SearchHit(Model):
 class SearchResult(Model):
     """``search``: capsules for a failure, best first."""
 
+    run_id: str | None = None
+    """This call's run in the store (``tool_called``)."""
+
     signals: list[str] = Field(default_factory=list)
     """The signals read from the query (what the ranking used)."""
     matched_by: str
@@ -256,6 +259,9 @@ class RunSummary(Model):
 
 class StatusResult(Model):
     """``status``: store health, what it holds, and the last runs."""
+
+    run_id: str | None = None
+    """This call's run in the store (``tool_called``)."""
 
     store: str
     """The store directory."""

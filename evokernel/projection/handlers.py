@@ -115,6 +115,7 @@ RAW_HANDLERS: dict[str, Callable[[Payload, ViewBuilder], None]] = {
     ),
     "delivery_updated": lambda p, v: v.count("deliveries"),
     "run_interrupted": lambda p, v: v.count("interrupted_runs"),
+    "tool_called": lambda p, v: v.count("tool_calls"),
     "ledger_entry_recorded": lambda p, v: v.ledger_entry(
         p["account"], float(p["amount"]), LedgerEntryKind(p["entry_kind"])
     ),
