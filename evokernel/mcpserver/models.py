@@ -253,8 +253,9 @@ class RunSummary(Model):
     events: int
     """How many events it recorded."""
     outcome: str
-    """``captured``, ``replayed``, ``rejected:<reason>``, ``validated``, ``missed`` or
-    ``running`` (nothing conclusive recorded yet)."""
+    """``captured``, ``replayed``, ``rejected:<reason>``, ``validated``, ``missed``,
+    ``answered`` (a ``search`` or ``status`` call) or ``running`` (nothing conclusive recorded
+    yet)."""
 
 
 class StatusResult(Model):

@@ -2,9 +2,10 @@
 
 Each call resolves its ``repo`` (refusing one outside the repository the server serves),
 builds the task as the CLI does, and calls one public kernel method on a kernel of its own
-(``KernelPool``); the kernel records every step, so every call that does work is a run in the
-store with its own ``run_id``. Bad input raises a typed error before anything runs. Nothing
-here writes to the user's working tree: validations and replays run in temporary worktrees.
+(``KernelPool``); the kernel records every step, so every call is a run in the store with its
+own ``run_id`` (``search`` and ``status`` record one ``tool_called`` after they read). Bad
+input raises a typed error before anything runs. Nothing here writes to the user's working
+tree: validations and replays run in temporary worktrees.
 """
 
 from __future__ import annotations
@@ -239,16 +240,18 @@ class EvoTools:
         """Store health, what the store holds, and the last runs; the call is a run of its
         own (``tool_called``), recorded after the figures were read."""
         view = self.reader.view()
-        run_id = self._record_call("status", {"runs": runs}, min(runs, len(view.capsules)))
+        health = self.reader.health(self.config.sandbox)
+        last_runs = self.reader.recent_runs(runs)
+        run_id = self._record_call("status", {"runs": runs}, len(last_runs))
         return StatusResult(
             run_id=run_id,
             store=str(self.store_dir),
-            health=self.reader.health(self.config.sandbox),
+            health=health,
             records=view.last_seq,
             genes=len(view.genes),
             capsules=self.reader.capsule_states(view),
             counters=view.counters,
-            last_runs=self.reader.recent_runs(runs),
+            last_runs=last_runs,
         )
 
     def _record_call(self, tool: str, arguments: dict[str, str | int], results: int) -> str:

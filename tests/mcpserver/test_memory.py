@@ -307,12 +307,26 @@ def test_search_and_status_calls_are_runs_in_the_store(tmp_path: Path) -> None:
     tools = EvoTools(EvoConfig(), store_dir, repo)
     try:
         searched = tools.search("KeyError in cart.total")
-        status = tools.status(runs=3)
+        first = tools.status(runs=3)
+        second = tools.status(runs=3)
     finally:
         tools.close()
     with EventLog.open_readonly(store_dir) as log:
         calls = [
-            (r.payload["run_id"], r.payload["tool"]) for r in log.scan() if r.kind == "tool_called"
+            (r.payload["run_id"], r.payload["tool"], r.payload["results"])
+            for r in log.scan()
+            if r.kind == "tool_called"
         ]
-    assert calls == [(searched.run_id, "search"), (status.run_id, "status")]
-    assert searched.run_id != status.run_id
+    assert calls == [
+        (searched.run_id, "search", 0),
+        (first.run_id, "status", 1),
+        (second.run_id, "status", 2),
+    ]
+    assert len({searched.run_id, first.run_id, second.run_id}) == 3
+    # a status reads before it records itself: it lists the calls before it, newest first
+    assert (first.records, second.records) == (1, 2)
+    assert [(r.run_id, r.outcome) for r in first.last_runs] == [(searched.run_id, "answered")]
+    assert [(r.run_id, r.outcome) for r in second.last_runs] == [
+        (first.run_id, "answered"),
+        (searched.run_id, "answered"),
+    ]
