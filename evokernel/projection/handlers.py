@@ -180,7 +180,11 @@ def apply(event: EvolutionEvent, view: ViewBuilder) -> ViewBuilder:
     Raises:
         TypeError: ``event`` is not a registered evolution event.
     """
-    kind, payload = event_payload(event)
+    effect = EFFECTS.get(getattr(event, "kind", ""))
+    if isinstance(effect, OnEvent):
+        effect.effect(event, view)  # already parsed: no round trip through its payload
+        return view
+    kind, payload = event_payload(event)  # TypeError for a class that is no event kind
     effect = EFFECTS[kind]
     if isinstance(effect, OnEvent):
         effect.effect(event, view)
