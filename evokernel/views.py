@@ -133,6 +133,8 @@ class Counters(Model):
     """Transitions to ``archived``."""
     remote_imports: int = 0
     """Assets imported from peers."""
+    tool_calls: int = 0
+    """Reading tool calls made by agents (``tool_called``: MCP ``search`` and ``status``)."""
     interrupted_runs: int = 0
     """Runs stopped by Ctrl-C or a signal before they finished (``run_interrupted``)."""
     deliveries: int = 0

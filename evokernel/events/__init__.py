@@ -50,6 +50,7 @@ from evokernel.events.run import (
     RunInterrupted,
     SignalsDetected,
     TaskReceived,
+    ToolCalled,
     ValidationCompleted,
 )
 
@@ -88,6 +89,7 @@ __all__ = [
     "SignalsDetected",
     "StateReason",
     "TaskReceived",
+    "ToolCalled",
     "ValidationCompleted",
     "ValidationPurpose",
     "event_payload",

@@ -38,6 +38,7 @@ from evokernel.events.run import (
     RunInterrupted,
     SignalsDetected,
     TaskReceived,
+    ToolCalled,
     ValidationCompleted,
 )
 
@@ -52,6 +53,7 @@ Event = Annotated[
         MutationRejected,
         AgentCalled,
         RunInterrupted,
+        ToolCalled,
         GeneSolidified,
         CapsuleCommitted,
         AssetStateChanged,

@@ -167,3 +167,19 @@ class RunInterrupted(EvolutionEvent):
     """Its task."""
     during: str = ""
     """What it was doing (``replay_or_fallback``, ``solve``, ``capture``, ``validate``)."""
+
+
+class ToolCalled(EvolutionEvent):
+    """An agent called a tool that reads (MCP ``search``, ``status``): a run of its own, so
+    the audit trail shows every call an agent made, not only those that validated something."""
+
+    kind: Literal["tool_called"] = "tool_called"
+    """Discriminator. Do not change."""
+    run_id: str
+    """The call's run."""
+    tool: str
+    """Which tool (``search``, ``status``)."""
+    arguments: dict[str, str | int] = Field(default_factory=dict)
+    """What it was asked (strings cut at 200 characters)."""
+    results: int = Field(default=0, ge=0)
+    """How many things it answered with (capsules found, runs listed)."""

@@ -228,6 +228,9 @@ class SearchHit(Model):
 class SearchResult(Model):
     """``search``: capsules for a failure, best first."""
 
+    run_id: str | None = None
+    """This call's run in the store (``tool_called``)."""
+
     signals: list[str] = Field(default_factory=list)
     """The signals read from the query (what the ranking used)."""
     matched_by: str
@@ -250,12 +253,16 @@ class RunSummary(Model):
     events: int
     """How many events it recorded."""
     outcome: str
-    """``captured``, ``replayed``, ``rejected:<reason>``, ``validated``, ``missed`` or
-    ``running`` (nothing conclusive recorded yet)."""
+    """``captured``, ``replayed``, ``rejected:<reason>``, ``validated``, ``missed``,
+    ``answered`` (a ``search`` or ``status`` call) or ``running`` (nothing conclusive recorded
+    yet)."""
 
 
 class StatusResult(Model):
     """``status``: store health, what it holds, and the last runs."""
+
+    run_id: str | None = None
+    """This call's run in the store (``tool_called``)."""
 
     store: str
     """The store directory."""

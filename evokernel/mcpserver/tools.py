@@ -2,9 +2,10 @@
 
 Each call resolves its ``repo`` (refusing one outside the repository the server serves),
 builds the task as the CLI does, and calls one public kernel method on a kernel of its own
-(``KernelPool``); the kernel records every step, so every call that does work is a run in the
-store with its own ``run_id``. Bad input raises a typed error before anything runs. Nothing
-here writes to the user's working tree: validations and replays run in temporary worktrees.
+(``KernelPool``); the kernel records every step, so every call is a run in the store with its
+own ``run_id`` (``search`` and ``status`` record one ``tool_called`` after they read). Bad
+input raises a typed error before anything runs. Nothing here writes to the user's working
+tree: validations and replays run in temporary worktrees.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from evokernel.confidence import confidence
 from evokernel.config import EvoConfig, find_repo_root
 from evokernel.errors import AssetNotFoundError
+from evokernel.events import ToolCalled
 from evokernel.kernel import EvoKernel
 from evokernel.mcpserver.errors import EmptyChangeError, RepoOutsideRootError
 from evokernel.mcpserver.kernels import KernelPool
@@ -220,25 +222,46 @@ class EvoTools:
         )
 
     def search(self, query: str, limit: int = 5) -> SearchResult:
-        """Capsules for a failure text, signals or a capsule id, best first (reads only)."""
+        """Capsules for a failure text, signals or a capsule id, best first.
+
+        Reads the store, then records the call as a run of its own (``tool_called``).
+        """
         view = self.reader.view()
         index, words = self.reader.index(view), self.reader.words(view)
-        return search_capsules(
+        found = search_capsules(
             query, view, index, words, self._settings, self._clock(), limit=limit
         )
+        run_id = self._record_call(
+            "search", {"query": query[:200], "limit": limit}, len(found.hits)
+        )
+        return found.model_copy(update={"run_id": run_id})
 
     def status(self, runs: int = 10) -> StatusResult:
-        """Store health, what the store holds, and the last runs (reads only)."""
+        """Store health, what the store holds, and the last runs; the call is a run of its
+        own (``tool_called``), recorded after the figures were read."""
         view = self.reader.view()
+        health = self.reader.health(self.config.sandbox)
+        last_runs = self.reader.recent_runs(runs)
+        run_id = self._record_call("status", {"runs": runs}, len(last_runs))
         return StatusResult(
+            run_id=run_id,
             store=str(self.store_dir),
-            health=self.reader.health(self.config.sandbox),
+            health=health,
             records=view.last_seq,
             genes=len(view.genes),
             capsules=self.reader.capsule_states(view),
             counters=view.counters,
-            last_runs=self.reader.recent_runs(runs),
+            last_runs=last_runs,
         )
+
+    def _record_call(self, tool: str, arguments: dict[str, str | int], results: int) -> str:
+        """Record a reading tool call as a run of its own; returns its ``run_id``."""
+        with self.pool.kernel() as kernel:
+            run_id = kernel.new_run_id()
+            kernel.record(
+                [ToolCalled(run_id=run_id, tool=tool, arguments=arguments, results=results)]
+            )
+        return run_id
 
     # -- resources -------------------------------------------------------------------------
 

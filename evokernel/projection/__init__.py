@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from evokernel.projection.builder import ViewBuilder
-from evokernel.projection.handlers import RAW_HANDLERS, apply, apply_at, apply_record
+from evokernel.projection.handlers import EFFECTS, OnEvent, apply, apply_at, apply_record
 from evokernel.projection.repository import SNAPSHOT_EVERY, EvolutionRepository, Subscriber
 from evokernel.projection.snapshot import (
     SNAPSHOT_NAME,
@@ -13,11 +13,12 @@ from evokernel.projection.snapshot import (
 )
 
 __all__ = [
-    "RAW_HANDLERS",
+    "EFFECTS",
     "SNAPSHOT_EVERY",
     "SNAPSHOT_NAME",
     "VIEW_VERSION",
     "EvolutionRepository",
+    "OnEvent",
     "Subscriber",
     "ViewBuilder",
     "ViewSnapshot",

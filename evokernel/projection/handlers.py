@@ -1,21 +1,20 @@
-"""What each event does to a view, written once per event kind.
+"""What each event does to a view: one entry per event kind in ``EFFECTS``.
 
-Most kinds need only a few scalars: their effect is one function over the payload dict in
-``RAW_HANDLERS``, because a fold over the store reads payloads, and building a pydantic event
-per record would dominate a million-event rebuild. Kinds that carry a gene or a capsule are
-parsed in full, and their effect is registered on ``apply`` (eventsourcing's functional
-``singledispatch`` projection). ``apply(event, view)`` takes any event: a scalar kind goes
-through its payload, so the typed path and the store path share every effect.
+Most kinds need only a few scalars: their effect is a function over the payload dict, because
+a fold over the store reads payloads, and building a pydantic event per record would dominate
+a million-event rebuild. Kinds that carry a gene or a capsule need the parsed event: their
+entry is ``OnEvent(effect)``, and a record of that kind is parsed before its effect runs. Both
+``apply_record`` (the store path) and ``apply`` (a typed event) look the kind up in the one
+table, so the two paths share every effect and no kind can have two.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from functools import singledispatch
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from evokernel.errors import EventPayloadError
+from evokernel.errors import EventPayloadError, UnknownEventKindError
 from evokernel.events import (
     ApprovalDecision,
     AssetType,
@@ -38,6 +37,18 @@ from evokernel.models.feedback import ReasonCode
 from evokernel.projection.builder import ViewBuilder
 
 Payload = dict[str, Any]
+PayloadEffect = Callable[[Payload, ViewBuilder], None]
+_Event = TypeVar("_Event", bound=EvolutionEvent)
+
+
+class OnEvent(Generic[_Event]):
+    """An effect that needs the parsed event (it carries a gene or a capsule)."""
+
+    __slots__ = ("effect",)
+
+    def __init__(self, effect: Callable[[_Event, ViewBuilder], None]) -> None:
+        self.effect = effect
+
 
 # -- kinds folded from their payload -----------------------------------------------------
 # Defaults below mirror the event models' defaults; enum fields are converted so a bad value
@@ -78,7 +89,38 @@ def _state_reason(value: Any) -> StateReason:
         return ReasonCode(value)
 
 
-RAW_HANDLERS: dict[str, Callable[[Payload, ViewBuilder], None]] = {
+# -- kinds that carry a gene or a capsule ------------------------------------------------
+
+
+def _gene_solidified(event: GeneSolidified, view: ViewBuilder) -> None:
+    view.solidify_gene(event.gene)
+
+
+def _capsule_committed(event: CapsuleCommitted, view: ViewBuilder) -> None:
+    view.count("captures")
+    view.commit_capsule(event.capsule, event.state, validated=True)
+
+
+def _remote_asset_imported(event: RemoteAssetImported, view: ViewBuilder) -> None:
+    view.count("remote_imports")
+    if event.gene is not None:
+        view.solidify_gene(event.gene, event.state, imported_from=event.sender_id)
+    if event.capsule is not None:
+        publisher = event.publisher_id or event.sender_id  # its author, not its forwarder
+        view.commit_capsule(event.capsule, event.state, validated=False, imported_from=publisher)
+
+
+def _capsule_rebased(event: CapsuleRebased, view: ViewBuilder) -> None:
+    view.capsule_rebased(event.variant)
+
+
+def _network_message(event: BundleImported | RemoteRevocationReceived, view: ViewBuilder) -> None:
+    view.network_message(event.message_id, event.sender_id)
+
+
+# -- the one table ---------------------------------------------------------------------------
+
+EFFECTS: dict[str, PayloadEffect | OnEvent[Any]] = {
     "task_received": lambda p, v: v.count("tasks"),
     "signals_detected": lambda p, v: v.count("detections"),
     "mutation_proposed": lambda p, v: v.count("proposals"),
@@ -115,70 +157,40 @@ RAW_HANDLERS: dict[str, Callable[[Payload, ViewBuilder], None]] = {
     ),
     "delivery_updated": lambda p, v: v.count("deliveries"),
     "run_interrupted": lambda p, v: v.count("interrupted_runs"),
+    "tool_called": lambda p, v: v.count("tool_calls"),
     "ledger_entry_recorded": lambda p, v: v.ledger_entry(
         p["account"], float(p["amount"]), LedgerEntryKind(p["entry_kind"])
     ),
+    "gene_solidified": OnEvent(_gene_solidified),
+    "capsule_committed": OnEvent(_capsule_committed),
+    "remote_asset_imported": OnEvent(_remote_asset_imported),
+    "capsule_rebased": OnEvent(_capsule_rebased),
+    "bundle_imported": OnEvent(_network_message),
+    "remote_revocation_received": OnEvent(_network_message),
 }
-"""Kinds folded from the raw payload; every other kind is parsed and registered on ``apply``."""
-
-
-# -- kinds that carry a gene or a capsule ------------------------------------------------
-
-
-@singledispatch
-def apply(event: EvolutionEvent, view: ViewBuilder) -> ViewBuilder:
-    """Apply one event to ``view`` (at ``view.seq`` / ``view.ts``) and return it."""
-    kind, payload = event_payload(event)
-    raw = RAW_HANDLERS.get(kind)
-    if raw is None:
-        raise TypeError(f"no projection registered for {type(event).__name__}")
-    raw(payload, view)
-    return view
-
-
-@apply.register
-def _gene_solidified(event: GeneSolidified, view: ViewBuilder) -> ViewBuilder:
-    view.solidify_gene(event.gene)
-    return view
-
-
-@apply.register
-def _capsule_committed(event: CapsuleCommitted, view: ViewBuilder) -> ViewBuilder:
-    view.count("captures")
-    view.commit_capsule(event.capsule, event.state, validated=True)
-    return view
-
-
-@apply.register
-def _remote_asset_imported(event: RemoteAssetImported, view: ViewBuilder) -> ViewBuilder:
-    view.count("remote_imports")
-    if event.gene is not None:
-        view.solidify_gene(event.gene, event.state, imported_from=event.sender_id)
-    if event.capsule is not None:
-        publisher = event.publisher_id or event.sender_id  # its author, not its forwarder
-        view.commit_capsule(event.capsule, event.state, validated=False, imported_from=publisher)
-    return view
-
-
-@apply.register
-def _capsule_rebased(event: CapsuleRebased, view: ViewBuilder) -> ViewBuilder:
-    view.capsule_rebased(event.variant)
-    return view
-
-
-@apply.register
-def _bundle_imported(event: BundleImported, view: ViewBuilder) -> ViewBuilder:
-    view.network_message(event.message_id, event.sender_id)
-    return view
-
-
-@apply.register
-def _remote_revocation_received(event: RemoteRevocationReceived, view: ViewBuilder) -> ViewBuilder:
-    view.network_message(event.message_id, event.sender_id)
-    return view
+"""Event kind -> its effect on the view: over the payload, or ``OnEvent`` over the parsed event."""
 
 
 # -- entry points ------------------------------------------------------------------------
+
+
+def apply(event: EvolutionEvent, view: ViewBuilder) -> ViewBuilder:
+    """Apply one event to ``view`` (at ``view.seq`` / ``view.ts``) and return it.
+
+    Raises:
+        TypeError: ``event`` is not a registered evolution event.
+    """
+    effect = EFFECTS.get(getattr(event, "kind", ""))
+    if isinstance(effect, OnEvent):
+        effect.effect(event, view)  # already parsed: no round trip through its payload
+        return view
+    kind, payload = event_payload(event)  # TypeError for a class that is no event kind
+    effect = EFFECTS[kind]
+    if isinstance(effect, OnEvent):
+        effect.effect(event, view)
+    else:
+        effect(payload, view)
+    return view
 
 
 def apply_at(event: EvolutionEvent, view: ViewBuilder, seq: int, ts: str | datetime) -> ViewBuilder:
@@ -197,11 +209,14 @@ def apply_record(record: RecordLike, view: ViewBuilder) -> ViewBuilder:
     """
     view.seq = record.seq
     view.ts = record.ts
-    raw = RAW_HANDLERS.get(record.kind)
-    if raw is None:
-        return apply(parse_event(record), view)
+    effect = EFFECTS.get(record.kind)
+    if effect is None:
+        raise UnknownEventKindError(record.seq, record.kind)
+    if isinstance(effect, OnEvent):
+        effect.effect(parse_event(record), view)  # parse_event names a bad payload's seq
+        return view
     try:
-        raw(record.payload, view)
+        effect(record.payload, view)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise EventPayloadError(record.seq, record.kind, f"{type(exc).__name__}: {exc}") from exc
     return view

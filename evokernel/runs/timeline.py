@@ -114,6 +114,11 @@ def _state(p: Payload) -> str:
     )
 
 
+def _tool(p: Payload) -> str:
+    arguments = ", ".join(f"{k}={v!r}" for k, v in (p.get("arguments") or {}).items())
+    return f"tool {p.get('tool')}({arguments}): {p.get('results', 0)} result(s)"
+
+
 def _rebased(p: Payload) -> str:
     variant = p.get("variant") or {}
     moved = ", ".join(f"{a} -> {b}" for a, b in (variant.get("path_map") or {}).items())
@@ -142,6 +147,7 @@ _SUMMARIES: dict[str, Callable[[Payload], str]] = {
     "capsule_rebased": _rebased,
     "landing_failed": lambda p: f"landing on {p.get('branch')} failed: {_short(p.get('detail'))}",
     "run_interrupted": lambda p: f"interrupted during {p.get('during') or 'the run'}",
+    "tool_called": _tool,
 }
 
 

@@ -33,6 +33,7 @@ from evokernel.events import (
     RunInterrupted,
     SignalsDetected,
     TaskReceived,
+    ToolCalled,
     ValidationCompleted,
     ValidationPurpose,
 )
@@ -160,6 +161,7 @@ def one_of_each() -> list[EvolutionEvent]:
             sender_id="node-b", message_id="m2", asset_id="capsule_9", revoked=False
         ),
         RunInterrupted(run_id="run-3", task_id="task-3", during="solve"),
+        ToolCalled(run_id="run-4", tool="search", arguments={"query": "KeyError"}, results=2),
     ]
 
 

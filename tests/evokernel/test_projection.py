@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evokernel.errors import EventPayloadError, UnknownEventKindError
 from evokernel.events import (
@@ -21,9 +25,9 @@ from evokernel.events import (
 )
 from evokernel.models import AssetState, EvidenceKind
 from evokernel.models.feedback import ReasonCode
-from evokernel.projection import RAW_HANDLERS, ViewBuilder, apply, apply_at, apply_record
+from evokernel.projection import EFFECTS, OnEvent, ViewBuilder, apply_at, apply_record
 from evokernel.views import EvolutionView
-from store import EventLog
+from store import EventLog, Record
 from tests.evokernel.samples import capsule, gene, mixed_stream, one_of_each
 
 
@@ -47,12 +51,18 @@ def store(log: EventLog, events: list[EvolutionEvent]) -> None:
     log.append_many(event_payload(event) for event in events)
 
 
-def test_every_event_class_has_exactly_one_projection() -> None:
-    registered = set(apply.registry) - {object, EvolutionEvent}
-    from_payload = {EVENT_TYPES[kind] for kind in RAW_HANDLERS}
-
-    assert registered | from_payload == set(EVENT_TYPES.values())
-    assert not registered & from_payload  # one home each: never a typed and a raw effect
+def test_every_event_kind_has_exactly_one_effect() -> None:
+    assert set(EFFECTS) == set(EVENT_TYPES)  # one table entry per kind: one home each
+    parsed = {kind for kind, effect in EFFECTS.items() if isinstance(effect, OnEvent)}
+    # only the kinds that carry a gene, a capsule or a signed message are parsed per record
+    assert parsed == {
+        "gene_solidified",
+        "capsule_committed",
+        "remote_asset_imported",
+        "capsule_rebased",
+        "bundle_imported",
+        "remote_revocation_received",
+    }
 
 
 def test_raw_and_typed_folds_agree_on_a_mixed_stream(event_log: EventLog) -> None:
@@ -242,3 +252,81 @@ def test_builder_round_trips_through_a_view(event_log: EventLog) -> None:
         apply_record(record, resumed)
 
     assert resumed.freeze() == fold_records(event_log)
+
+
+def in_memory(events: list[EvolutionEvent]) -> list[Record]:
+    """The records a log would hold for ``events`` (hashes left out: the fold never reads them)."""
+    records = []
+    for seq, event in enumerate(events, start=1):
+        kind, payload = event_payload(event)
+        payload = json.loads(json.dumps(payload))  # as read back from the store
+        records.append(
+            Record(seq, f"2026-12-08T00:00:{seq % 60:02d}.000000Z", kind, payload, "", "")
+        )
+    return records
+
+
+def fresh(records: list[Record]) -> EvolutionView:
+    builder = ViewBuilder()
+    for record in records:
+        apply_record(record, builder)
+    return builder.freeze()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    length=st.integers(1, 300),
+    freezes=st.sets(st.integers(1, 300), max_size=15),
+    resumes=st.sets(st.integers(1, 300), max_size=3),
+)
+def test_freezing_between_records_gives_the_view_of_a_fresh_fold(
+    seed: int, length: int, freezes: set[int], resumes: set[int]
+) -> None:
+    """Freezes only rebuild what changed since the last one; that must never show.
+
+    Each view frozen along the way equals a fresh fold of the records up to it, still after
+    more records were folded (a view shares values with later ones; none may change), and
+    the final view is the fresh fold byte for byte (the snapshot's JSON, map order included).
+    A resume continues from a frozen view, as catching up from a snapshot does.
+    """
+    records = in_memory(mixed_stream(length, seed=seed))
+    builder = ViewBuilder()
+    frozen: list[tuple[int, EvolutionView]] = []
+    for count, record in enumerate(records, start=1):
+        apply_record(record, builder)
+        if count in freezes:
+            frozen.append((count, builder.freeze()))
+        if count in resumes:
+            builder = ViewBuilder.from_view(builder.freeze())
+
+    final = builder.freeze()
+
+    expected = fresh(records)
+    assert final == expected
+    assert final.model_dump_json() == expected.model_dump_json()
+    for count, view in frozen:
+        assert view == fresh(records[:count]), f"the view frozen after record {count}"
+
+
+def test_a_freeze_after_records_that_touch_no_asset_shares_every_map(
+    event_log: EventLog,
+) -> None:
+    """What a tool call or a run event costs at the next freeze: the counters, not the maps."""
+    store(event_log, mixed_stream(400, seed=3))
+    builder = ViewBuilder()
+    for record in event_log.scan():
+        apply_record(record, builder)
+    before, position = builder.freeze(), event_log.position()
+    assert position is not None
+    event_log.append("task_received", {"run_id": "r", "task": {}})
+    event_log.append("tool_called", {"run_id": "r2", "tool": "search", "arguments": {}})
+    for record in event_log.scan_after(position):
+        apply_record(record, builder)
+
+    after = builder.freeze()
+
+    assert after.counters.tasks == before.counters.tasks + 1
+    assert after.counters.tool_calls == before.counters.tool_calls + 1
+    assert after.genes is before.genes and after.capsules is before.capsules
+    assert after.signal_index is before.signal_index and after.accounts is before.accounts

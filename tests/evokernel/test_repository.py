@@ -98,23 +98,33 @@ def test_recorded_batches_give_the_view_of_a_rebuild(tmp_path: Path) -> None:
 @settings(max_examples=25, deadline=None)
 @given(
     steps=st.lists(
-        st.tuples(st.integers(0, 40), st.sampled_from(["record", "other", "view", "reopen"])),
+        st.tuples(
+            st.integers(0, 40),
+            st.sampled_from(["record", "other", "view", "reopen"]),
+            st.booleans(),
+        ),
         max_size=10,
     ),
     seed=st.integers(0, 50),
     every=st.integers(1, 60),
 )
 def test_any_sequence_of_records_views_and_reopens_equals_a_rebuild(
-    steps: list[tuple[int, str]], seed: int, every: int
+    steps: list[tuple[int, str, bool]], seed: int, every: int
 ) -> None:
-    """Records by the repository and by another writer, views, reopens from the snapshot."""
-    events = mixed_stream(sum(n for n, _ in steps) + 1, seed=seed)
+    """Records by the repository and by another writer, views, reopens from the snapshot.
+
+    ``look``: a reader's view between two appends, as a server's after each call. A view is
+    frozen incrementally from the one before; each must equal a rebuild of its records, and
+    still does at the end (later views share values with it; none may change).
+    """
+    events = mixed_stream(sum(n for n, _, _ in steps) + 1, seed=seed)
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp) / "store"
         repository = EvolutionRepository.open(directory, snapshot_every=every)
+        seen: list[tuple[EvolutionView, EvolutionView]] = []
         try:
             taken = 0
-            for count, action in steps:
+            for count, action, look in steps:
                 batch, taken = events[taken : taken + count], taken + count
                 if action == "other":
                     write_store(directory, batch)
@@ -125,9 +135,13 @@ def test_any_sequence_of_records_views_and_reopens_equals_a_rebuild(
                 elif action == "reopen":
                     repository.close()
                     repository = EvolutionRepository.open(directory, snapshot_every=every)
+                if look:
+                    seen.append((repository.view(), cold(directory)))
             assert repository.view() == cold(directory)
         finally:
             repository.close()
+        for view, rebuilt in seen:
+            assert view == rebuilt
         with EvolutionRepository.open(directory, readonly=True) as reader:
             assert reader.view() == cold(directory)
             assert reader.folded == 0  # the close snapshot covers everything

@@ -115,7 +115,8 @@ def test_bad_input_is_a_tool_error_with_our_message_and_the_server_stays_up(
     assert "RunNotFoundError: no run 'run_x' in the store" in errors[9]
     # Still serving, and bad input wrote nothing.
     assert status["records"] == 0
-    assert store_records(store_dir) == []
+    # bad input wrote nothing; the one record is the status call itself (a reading run)
+    assert [kind for kind, _payload in store_records(store_dir)] == ["tool_called"]
     assert _git(cart_repo, "status", "--porcelain") == ""
 
 
@@ -291,3 +292,41 @@ def test_capture_refuses_a_diff_that_edits_the_tests_as_the_cli_does(
     assert result["capsule_id"] is None
     kinds = [kind for kind, _payload in store_records(store_dir)]
     assert "mutation_rejected" in kinds and "capsule_committed" not in kinds
+
+
+def test_search_and_status_calls_are_runs_in_the_store(tmp_path: Path) -> None:
+    """Reading tools are runs too: one ``tool_called`` each, with the run id they returned."""
+    from evokernel.config import EvoConfig
+    from evokernel.mcpserver.tools import EvoTools
+    from store import EventLog
+
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    store_dir = tmp_path / "store"
+    EventLog.open(store_dir).close()
+    tools = EvoTools(EvoConfig(), store_dir, repo)
+    try:
+        searched = tools.search("KeyError in cart.total")
+        first = tools.status(runs=3)
+        second = tools.status(runs=3)
+    finally:
+        tools.close()
+    with EventLog.open_readonly(store_dir) as log:
+        calls = [
+            (r.payload["run_id"], r.payload["tool"], r.payload["results"])
+            for r in log.scan()
+            if r.kind == "tool_called"
+        ]
+    assert calls == [
+        (searched.run_id, "search", 0),
+        (first.run_id, "status", 1),
+        (second.run_id, "status", 2),
+    ]
+    assert len({searched.run_id, first.run_id, second.run_id}) == 3
+    # a status reads before it records itself: it lists the calls before it, newest first
+    assert (first.records, second.records) == (1, 2)
+    assert [(r.run_id, r.outcome) for r in first.last_runs] == [(searched.run_id, "answered")]
+    assert [(r.run_id, r.outcome) for r in second.last_runs] == [
+        (first.run_id, "answered"),
+        (searched.run_id, "answered"),
+    ]

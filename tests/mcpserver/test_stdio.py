@@ -70,7 +70,11 @@ def test_stdio_server_lists_tools_and_refuses_a_repo_outside_its_own(
     assert names == ["capture", "replay", "search", "status", "validate"]
     assert "RepoOutsideRootError:" in refused and str(other.resolve()) in refused
     assert status["store"] == str(tmp_path / "store")
-    assert store_records(tmp_path / "store") == []
+    # the refused replay wrote nothing; the one record is the status call (a reading run)
+    records = store_records(tmp_path / "store")
+    assert [(kind, payload["run_id"]) for kind, payload in records] == [
+        ("tool_called", status["run_id"])
+    ]
 
 
 @pytest.mark.docker
