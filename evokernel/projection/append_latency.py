@@ -23,6 +23,7 @@ import logging
 import os
 import struct
 import threading
+import weakref
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -108,6 +109,8 @@ class _Slot:
         self._lock = lock
         self._pid = os.getpid()
         self._file = MmapedDict(str(path))  # type: ignore[no-untyped-call]
+        # A repository nobody closed must not leave an open file (a ResourceWarning) behind.
+        self._closer = weakref.finalize(self, self._file.close)
 
     @property
     def owned(self) -> bool:
@@ -119,7 +122,7 @@ class _Slot:
         self._file.write_value(key, value + amount, 0.0)  # type: ignore[no-untyped-call]
 
     def close(self) -> None:
-        self._file.close()  # type: ignore[no-untyped-call]
+        self._closer()
         self._lock.release()
 
 

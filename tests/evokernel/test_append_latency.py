@@ -5,6 +5,7 @@ Real files, real ``flock``s, and a real second process holding a slot.
 
 from __future__ import annotations
 
+import gc
 import logging
 import subprocess
 import sys
@@ -172,3 +173,19 @@ def test_readers_create_nothing(tmp_path: Path) -> None:
 
     assert sum(counts.counts) == 0 and len(counts.counts) == len(APPEND_BUCKETS) + 1
     assert not (store_dir / METRICS_DIR).exists()
+
+
+def test_a_repository_nobody_closed_leaves_no_open_file_and_frees_its_slot(
+    tmp_path: Path,
+) -> None:
+    """(The suite turns warnings into errors: an unclosed file would fail it here.)"""
+    store_dir = tmp_path / "store"
+    repository = EvolutionRepository.open(store_dir, snapshots=False)
+    repository.record(EVENTS[:1])
+    del repository
+    gc.collect()
+
+    record_each(store_dir, 1)
+
+    assert slot_files(store_dir) == ["histogram_append-0.db"]
+    assert sum(read_append_latency(store_dir).counts) == 2
