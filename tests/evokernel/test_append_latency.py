@@ -22,7 +22,7 @@ from evokernel.projection import (
     EvolutionRepository,
     read_append_latency,
 )
-from evokernel.projection.append_latency import METRICS_DIR, slot_path
+from evokernel.projection.append_latency import MAX_SLOTS, METRICS_DIR, slot_path
 from store import EventLog
 from tests.evokernel.samples import mixed_stream
 
@@ -189,3 +189,23 @@ def test_a_repository_nobody_closed_leaves_no_open_file_and_frees_its_slot(
 
     assert slot_files(store_dir) == ["histogram_append-0.db"]
     assert sum(read_append_latency(store_dir).counts) == 2
+
+
+def test_slot_files_are_bounded_even_when_every_slot_is_held(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store_dir = tmp_path / "store"
+    holders = [AppendLatency(store_dir) for _ in range(MAX_SLOTS)]
+    for holder in holders:
+        holder.observe(0.001)
+
+    with caplog.at_level(logging.WARNING):
+        record_each(store_dir, 2)  # no slot left: recorded, not counted
+    for holder in holders:
+        holder.close()
+
+    with EventLog.open_readonly(store_dir) as log:
+        assert [record.seq for record in log.scan()] == [1, 2]
+    assert len(slot_files(store_dir)) == MAX_SLOTS
+    assert sum(read_append_latency(store_dir).counts) == MAX_SLOTS
+    assert f"all {MAX_SLOTS} append latency slots" in caplog.text
