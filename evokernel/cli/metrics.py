@@ -34,7 +34,8 @@ def metrics(
 
     The same figures `evokernel serve` exposes at /metrics, counted from the store's events
     (a lookup is not a replay attempt). Sandbox latency histograms are measured by the
-    process that runs validations, so they are absent here. Reads only.
+    process that runs validations, so they are absent here; store append latency is read
+    from the counts every writer keeps in the store directory. Reads only.
 
     \b
     Example:

@@ -39,18 +39,20 @@ from evokernel.metrics.latency import (
 from evokernel.metrics.live import LiveView
 from evokernel.metrics.snapshot import MetricsSnapshot, snapshot_from_view
 from evokernel.metrics.startup import StartupCheck, open_store_at_startup
-from evokernel.projection import EvolutionRepository
+from evokernel.projection import EvolutionRepository, read_append_latency
 
 
 def read_metrics(store_dir: Path, latency: SandboxLatency | None = None) -> MetricsSnapshot:
     """The metric figures of the store in ``store_dir`` (opened read-only; nothing written).
+
+    Store append latency included: it is read from the files every writer counts into.
 
     Raises:
         StoreNotFoundError: there is no store in ``store_dir``.
     """
     with EvolutionRepository.open(store_dir, readonly=True) as repository:
         view = repository.view()
-    return snapshot_from_view(view, latency)
+    return snapshot_from_view(view, latency, read_append_latency(store_dir))
 
 
 __all__ = [

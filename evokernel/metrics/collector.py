@@ -25,6 +25,7 @@ from prometheus_client.utils import floatToGoString
 from evokernel.metrics.latency import HistogramSnapshot
 from evokernel.metrics.snapshot import MetricsSnapshot
 from evokernel.models import Model
+from evokernel.projection import APPEND_HELP, APPEND_SECONDS
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 """Media type of the text exposition format ``render_metrics`` produces."""
@@ -152,6 +153,8 @@ def metric_families(snapshot: MetricsSnapshot) -> list[Metric]:
             value=snapshot.store_last_seq,
         )
     )
+    if snapshot.store_append is not None:
+        families.append(_histogram(APPEND_SECONDS, APPEND_HELP, snapshot.store_append))
     latency = snapshot.latency
     if latency is not None:
         families.append(

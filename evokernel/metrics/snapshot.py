@@ -2,7 +2,9 @@
 
 Everything here is counted from store events by the projection, so it survives restarts and
 is the same on every read of the same store; only the sandbox latency histograms and the
-warm pool are process-local (see ``latency``). Counting is honest: a lookup is not a replay
+warm pool are process-local (see ``latency``). Store append latency is counted by every
+writing process into files beside the log (``evokernel.projection.AppendLatency``) and read
+from there. Counting is honest: a lookup is not a replay
 attempt, and only attempts that reached a sandbox validation are replay validations.
 """
 
@@ -10,8 +12,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from evokernel.metrics.latency import LatencySnapshot, SandboxLatency
+from evokernel.metrics.latency import HistogramSnapshot, LatencySnapshot, SandboxLatency
 from evokernel.models import AssetState, Model
+from evokernel.projection import AppendLatencyCounts
 from evokernel.views import EvolutionView
 
 
@@ -64,6 +67,8 @@ class MetricsSnapshot(Model):
     """Sequence number of the last store record the figures include."""
     latency: LatencySnapshot | None = None
     """Sandbox start and run latency measured in this process (``None``: not measured)."""
+    store_append: HistogramSnapshot | None = None
+    """Seconds store commits took, in every process that recorded (``None``: not read)."""
 
 
 def _by_state(states: list[AssetState]) -> dict[AssetState, int]:
@@ -73,10 +78,32 @@ def _by_state(states: list[AssetState]) -> dict[AssetState, int]:
     return counts
 
 
+def append_histogram(counts: AppendLatencyCounts) -> HistogramSnapshot:
+    """``counts`` (per bucket) as Prometheus shows a histogram (cumulative)."""
+    cumulative, running = [], 0
+    for count in counts.counts[:-1]:
+        running += count
+        cumulative.append(running)
+    return HistogramSnapshot(
+        bounds=counts.bounds,
+        cumulative=cumulative,
+        count=running + counts.counts[-1],
+        sum=round(counts.sum, 6),
+    )
+
+
 def snapshot_from_view(
-    view: EvolutionView, latency: SandboxLatency | None = None
+    view: EvolutionView,
+    latency: SandboxLatency | None = None,
+    store_append: AppendLatencyCounts | None = None,
 ) -> MetricsSnapshot:
-    """The metric figures of ``view`` (pure, apart from reading ``latency``'s histograms)."""
+    """The metric figures of ``view`` (pure, apart from reading ``latency``'s histograms).
+
+    Args:
+        view: the evolution view the counters come from.
+        latency: this process's sandbox latencies, if it measures them.
+        store_append: the store's append latency (``read_append_latency``), if read.
+    """
     counters = view.counters
     return MetricsSnapshot(
         tasks=counters.tasks,
@@ -102,4 +129,5 @@ def snapshot_from_view(
         ledger_balance={a: round(b, 6) for a, b in sorted(view.ledger.items())},
         store_last_seq=view.last_seq,
         latency=latency.snapshot() if latency is not None else None,
+        store_append=append_histogram(store_append) if store_append is not None else None,
     )

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from evokernel.projection.append_latency import (
+    APPEND_BUCKETS,
+    APPEND_HELP,
+    APPEND_SECONDS,
+    AppendLatency,
+    AppendLatencyCounts,
+    read_append_latency,
+)
 from evokernel.projection.builder import ViewBuilder
 from evokernel.projection.handlers import EFFECTS, OnEvent, apply, apply_at, apply_record
 from evokernel.projection.repository import SNAPSHOT_EVERY, EvolutionRepository, Subscriber
@@ -13,10 +21,15 @@ from evokernel.projection.snapshot import (
 )
 
 __all__ = [
+    "APPEND_BUCKETS",
+    "APPEND_HELP",
+    "APPEND_SECONDS",
     "EFFECTS",
     "SNAPSHOT_EVERY",
     "SNAPSHOT_NAME",
     "VIEW_VERSION",
+    "AppendLatency",
+    "AppendLatencyCounts",
     "EvolutionRepository",
     "OnEvent",
     "Subscriber",
@@ -26,4 +39,5 @@ __all__ = [
     "apply_at",
     "apply_record",
     "default_snapshot_path",
+    "read_append_latency",
 ]

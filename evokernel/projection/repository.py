@@ -11,7 +11,8 @@ taken on ``snapshotting_intervals``. Ours, over an ``EventLog``:
   position folded up to (the log was replaced or cut), the view is rebuilt; the log is never
   touched.
 - ``record(events)``: the only writer in ``evokernel``. One group commit (``append_many``),
-  then each subscriber is told what was persisted.
+  then each subscriber is told what was persisted. The commit's duration goes into the
+  store's append latency histogram (``AppendLatency``), which ``evokernel serve`` exposes.
 - snapshots: a writable repository saves the view every ``snapshot_every`` records and on
   ``close()``; a read-only one only reads them (reads never write).
 """
@@ -21,12 +22,14 @@ from __future__ import annotations
 import gc
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from evokernel.errors import EvoKernelError
 from evokernel.events import EvolutionEvent, event_payload
+from evokernel.projection.append_latency import AppendLatency
 from evokernel.projection.builder import ViewBuilder
 from evokernel.projection.handlers import apply_record
 from evokernel.projection.snapshot import ViewSnapshot, default_snapshot_path
@@ -68,6 +71,8 @@ class EvolutionRepository:
         log: the open store; the repository owns it from now on (``close`` closes it).
         snapshot_path: the view snapshot; ``None``: no snapshot is read or written.
         snapshot_every: records between scheduled snapshots (writable logs only).
+        append_latency: where commit durations are counted; by default the store's own
+            histogram files (writable logs only).
     """
 
     def __init__(
@@ -76,12 +81,16 @@ class EvolutionRepository:
         *,
         snapshot_path: Path | None = None,
         snapshot_every: int = SNAPSHOT_EVERY,
+        append_latency: AppendLatency | None = None,
     ) -> None:
         if snapshot_every < 1:
             raise ValueError(f"snapshot_every must be at least 1, not {snapshot_every}")
         self._log = log
         self._snapshot = ViewSnapshot(snapshot_path) if snapshot_path is not None else None
         self._snapshot_every = snapshot_every
+        if append_latency is None and not log.readonly:
+            append_latency = AppendLatency(log.directory)
+        self._append_latency = append_latency
         self._lock = threading.RLock()
         self._subscribers: list[Subscriber] = []
         self._builder: ViewBuilder | None = None
@@ -173,7 +182,10 @@ class EvolutionRepository:
         if not events:
             return []
         with self._lock:
+            started = time.perf_counter()
             records = self._log.append_many(event_payload(event) for event in events)
+            if self._append_latency is not None:
+                self._append_latency.observe(time.perf_counter() - started)
             self._recorded = True
             for subscriber in list(self._subscribers):
                 self._notify(subscriber, records)
@@ -238,6 +250,8 @@ class EvolutionRepository:
                 logger.warning("no view snapshot on close: %s", exc)
             finally:
                 self._log.close()
+                if self._append_latency is not None:
+                    self._append_latency.close()
 
     def __enter__(self) -> EvolutionRepository:
         return self

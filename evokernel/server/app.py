@@ -39,6 +39,7 @@ from evokernel.metrics import (
     render_unhealthy_store,
     snapshot_from_view,
 )
+from evokernel.projection import read_append_latency
 from sandbox import DockerSandboxConfig, LocalSandboxConfig
 from sandbox.dockerclient import ClientFactory
 from store import StoreError
@@ -68,7 +69,9 @@ def build_app(
             ``/healthz`` reports it as the ``store_startup`` check.
     """
     live = LiveView(store_dir)
-    registry = metrics_registry(lambda: snapshot_from_view(live.current(), latency))
+    registry = metrics_registry(
+        lambda: snapshot_from_view(live.current(), latency, read_append_latency(store_dir))
+    )
 
     def metrics(request: Request) -> Response:
         try:

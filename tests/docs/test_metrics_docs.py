@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.metrics import MetricsSnapshot, SandboxLatency, metric_families
+from evokernel.metrics import HistogramSnapshot, MetricsSnapshot, SandboxLatency, metric_families
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -23,7 +23,10 @@ def test_python_examples_run(page: str) -> None:
 def test_every_exposed_metric_is_documented() -> None:
     text = (DOCS / "metrics.md").read_text()
     rows = set(re.findall(r"^\| `(evokernel_[a-z_]+)(?:\{[a-z]+\})?` \|", text, re.M))
-    snapshot = MetricsSnapshot(latency=SandboxLatency().snapshot())
+    snapshot = MetricsSnapshot(
+        latency=SandboxLatency().snapshot(),
+        store_append=HistogramSnapshot(bounds=[], cumulative=[]),
+    )
 
     exposed = {family.name for family in metric_families(snapshot)}
     # prometheus_client strips "_total" from counter family names; the docs use the full name.

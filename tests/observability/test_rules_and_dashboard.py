@@ -4,17 +4,26 @@ against the metric names a live ``evokernel serve`` exports."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import httpx
+import orjson
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
 from evokernel.metrics import metric_samples, read_metrics
+from evokernel.network import NodeIdentity
+from evokernel.samples import build_shop
 from tests.report.conftest import write_known_store
-from tests.server.test_serve import served  # noqa: F401 (fixture: a live `evokernel serve`)
+from tests.server.test_serve import (
+    EVOKERNEL,
+    _serving,
+    served,  # noqa: F401 (fixture: a live `evokernel serve`)
+)
 
 DOCS = Path(__file__).parents[2] / "docs" / "observability"
 RULES = DOCS / "rules.yml"
@@ -84,6 +93,7 @@ def test_live_metrics_pass_promtool_and_cover_every_name_rules_and_dashboard_use
         for name in _METRIC.findall(expr)
     }
     assert used, "no metric names found in rules or dashboard"
+    assert "evokernel_store_append_seconds_bucket" in used  # the store append latency panel
     assert used - exported == set(), (
         f"rules or dashboard name metrics nobody exports: {used - exported}"
     )
@@ -96,3 +106,59 @@ def test_no_asset_ids_in_labels(tmp_path: Path) -> None:
     assert any(s.name == "evokernel_capsules" and s.value for s in samples)
     values = {value for sample in samples for value in sample.labels.values()}
     assert not {v for v in values if v.startswith(("capsule_", "gene_", "run_"))}
+
+
+def _sample(text: str, name: str) -> float:
+    """The value of the unlabelled sample ``name`` in an exposition."""
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and not sample.labels:
+                return float(sample.value)
+    raise AssertionError(f"{name} not in the scrape")
+
+
+def test_serve_exposes_the_append_latency_of_a_capture_run_by_another_process(
+    tmp_path: Path,
+) -> None:
+    """Appends happen in the task's process; ``serve`` (another process) shows them."""
+    store_dir = tmp_path / "store"
+    NodeIdentity.generate().save(store_dir / "node")
+    shop = build_shop(tmp_path / "shop")
+    proposal = tmp_path / "proposal.json"
+    proposal.write_bytes(orjson.dumps({"diff": shop.fixes["cart"], "intent": "fix discount"}))
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "EVOKERNEL_SANDBOX__KIND": "local",
+    }
+    with _serving(store_dir, tmp_path) as base:
+        before = httpx.get(f"{base}/metrics", timeout=30).text
+        capture = subprocess.run(
+            [
+                EVOKERNEL,
+                "capture",
+                "--repo",
+                str(shop.path),
+                "--proposal",
+                str(proposal),
+                "--store",
+                str(store_dir),
+                "--json",
+            ],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        after = httpx.get(f"{base}/metrics", timeout=30).text
+
+    assert capture.returncode in (0, 1), capture.stderr[-2000:]  # captured or rejected
+    seq = "evokernel_store_last_seq"
+    appended = _sample(after, seq) - _sample(before, seq)
+    count = "evokernel_store_append_seconds_count"
+    assert _sample(before, count) == 0
+    assert 0 < _sample(after, count) <= appended  # one per commit; a commit holds 1+ records
+    assert _sample(after, "evokernel_store_append_seconds_sum") > 0
+    done = _promtool("check", "metrics", stdin=after)
+    assert done.returncode == 0, done.stdout + done.stderr
