@@ -91,19 +91,20 @@ _KINDS: Mapping[type[EvolutionEvent], str] = {model: kind for kind, model in EVE
 
 
 class RecordLike(Protocol):
-    """What ``parse_event`` needs from a store record (``store.Record`` has it)."""
+    """What readers of the log need from a store record (``store.Record`` has it): the event
+    codec, the report's scan and the runs pass take this rather than ``store.Record``."""
 
     @property
     def seq(self) -> int: ...
 
     @property
-    def ts(self) -> Any: ...
+    def ts(self) -> str: ...
 
     @property
     def kind(self) -> str: ...
 
     @property
-    def payload(self) -> Any: ...
+    def payload(self) -> dict[str, Any]: ...
 
 
 def parse_event(record: RecordLike) -> Event:
