@@ -10,6 +10,7 @@ from evokernel.events import AssetStateChanged, RemoteRevocationReceived, parse_
 from evokernel.governor import TransitionReason, may_replay
 from evokernel.models import AssetState
 from evokernel.network import (
+    Bundle,
     BundleReplayError,
     BundleSignatureError,
     NodeIdentity,
@@ -179,16 +180,24 @@ def _forwarded_by(forwarder: Node, capsule: str) -> None:
     )
 
 
+def _forwarded_to_a_third(
+    forwarder: Node, capsule: str, make_node: MakeNode, *also_trusted: Node
+) -> tuple[Node, Bundle]:
+    """``forwarder`` promotes ``capsule`` and exports it; node C trusts the forwarder (and
+    ``also_trusted``). Returns C and the bundle."""
+    _forwarded_by(forwarder, capsule)
+    third = make_node("c")
+    for trusted in (forwarder, *also_trusted):
+        third.trusts(trusted)
+    with EvolutionRepository.open(forwarder.store_dir, readonly=True) as source:
+        return third, export_bundle(source, forwarder.identity)
+
+
 def test_the_author_not_the_forwarder_is_the_publisher(
     imported: str, publisher: Node, receiver: Node, make_node: MakeNode
 ) -> None:
     """A -> B -> C: C records A (who signed the capsule) as publisher, not B (who sent it)."""
-    _forwarded_by(receiver, imported)
-    third = make_node("c")
-    third.trusts(receiver)
-    third.trusts(publisher)
-    with EvolutionRepository.open(receiver.store_dir, readonly=True) as source:
-        bundle = export_bundle(source, receiver.identity)
+    third, bundle = _forwarded_to_a_third(receiver, imported, make_node, publisher)
     assert imported in [a.capsule_id for a in bundle.attestations]
     with EvolutionRepository.open(third.store_dir) as store:
         import_bundle(store, bundle, third.trust)
@@ -202,11 +211,7 @@ def test_the_author_not_the_forwarder_is_the_publisher(
 def test_an_attestation_that_does_not_verify_refuses_the_bundle(
     imported: str, publisher: Node, receiver: Node, make_node: MakeNode
 ) -> None:
-    _forwarded_by(receiver, imported)
-    third = make_node("c")
-    third.trusts(receiver)
-    with EvolutionRepository.open(receiver.store_dir, readonly=True) as source:
-        bundle = export_bundle(source, receiver.identity)
+    third, bundle = _forwarded_to_a_third(receiver, imported, make_node)
     forged = [
         a.model_copy(update={"signature": receiver.identity.sign(b"something else")})
         for a in bundle.attestations
