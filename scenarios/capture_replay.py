@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 from evokernel import (
-    AgentTask,
     EvoConfig,
     SolveResult,
     open_runtime,
@@ -53,13 +52,19 @@ class TaskStep(ScenarioStep):
 
 
 def _step(
-    name: str, result: SolveResult, calls: int, outcome: str, ok: bool, detail: str
+    name: str,
+    result: SolveResult,
+    calls: int,
+    ok: bool,
+    detail: str,
+    outcome: str | None = None,
 ) -> TaskStep:
+    """One task's row; ``outcome`` defaults to the result's own."""
     return TaskStep(
         name=name,
         ok=ok,
         detail=detail,
-        outcome=outcome,
+        outcome=outcome or result.outcome.value,
         agent_calls=calls,
         capsule_id=result.capsule_id,
         run_id=result.run_id,
@@ -80,30 +85,23 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
         with open_runtime(config, Path(tmp) / "store") as runtime:
             kernel = runtime.kernel
 
-            def task(rev: str, text: str) -> AgentTask:
-                return task_for_repo(shop.path, config, text, base_rev=shop.revs[rev])
+            def solve(rev: str, text: str) -> tuple[SolveResult, int]:
+                """Solve one task at ``rev``; also return how many agent calls it took."""
+                before = agent.calls
+                task = task_for_repo(shop.path, config, text, base_rev=shop.revs[rev])
+                return kernel.solve(task, agent), agent.calls - before
 
             # 1. A failing test; the agent's fix is validated and captured.
-            before = agent.calls
-            first = kernel.solve(task("cart_bug", "fix the cart discount"), agent)
-            calls = agent.calls - before
+            first, calls = solve("cart_bug", "fix the cart discount")
             ok = first.outcome.value == "captured" and calls == 1 and first.capsule_id is not None
-            steps.append(
-                _step(
-                    "fix cart discount",
-                    first,
-                    calls,
-                    first.outcome.value,
-                    ok,
-                    f"expected captured with 1 agent call; got {first.outcome.value}"
-                    f" ({first.reason_code.value}), {calls} call(s)",
-                )
+            detail = (
+                f"expected captured with 1 agent call; got {first.outcome.value}"
+                f" ({first.reason_code.value}), {calls} call(s)"
             )
+            steps.append(_step("fix cart discount", first, calls, ok, detail))
 
             # 2. The same failure where the code has moved: replay solves it, no agent call.
-            before = agent.calls
-            second = kernel.solve(task("cart_bug_moved", "fix the cart discount again"), agent)
-            calls = agent.calls - before
+            second, calls = solve("cart_bug_moved", "fix the cart discount again")
             ok = (
                 second.outcome.value == "replayed"
                 and calls == 0
@@ -111,38 +109,23 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
                 and second.original_run_id == first.run_id
                 and second.replay_run_id == second.run_id
             )
-            steps.append(
-                _step(
-                    "same failure, moved code",
-                    second,
-                    calls,
-                    second.outcome.value,
-                    ok,
-                    f"expected replayed with 0 agent calls reusing {first.capsule_id}"
-                    f" from run {first.run_id}",
-                )
+            detail = (
+                f"expected replayed with 0 agent calls reusing {first.capsule_id}"
+                f" from run {first.run_id}"
             )
+            steps.append(_step("same failure, moved code", second, calls, ok, detail))
 
             # 3. An unrelated failure: no capsule fits, the agent is called.
-            before = agent.calls
-            third = kernel.solve(task("slug_bug", "make slugs lower-case"), agent)
-            calls = agent.calls - before
+            third, calls = solve("slug_bug", "make slugs lower-case")
             fell_back = (
                 third.replay is not None
                 and not third.replay.hit
                 and third.outcome.value == "captured"
             )
             ok = fell_back and calls == 1 and third.capsule_id not in {None, first.capsule_id}
-            steps.append(
-                _step(
-                    "unrelated failure",
-                    third,
-                    calls,
-                    "fallback" if fell_back else third.outcome.value,
-                    ok,
-                    "expected a replay miss, then 1 agent call and a new capsule",
-                )
-            )
+            detail = "expected a replay miss, then 1 agent call and a new capsule"
+            outcome = "fallback" if fell_back else None
+            steps.append(_step("unrelated failure", third, calls, ok, detail, outcome))
     return ScenarioResult.of_steps(
         NAME,
         steps,

@@ -28,6 +28,7 @@ import time
 from collections import Counter
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 
@@ -68,6 +69,34 @@ class LoopStep(ScenarioStep):
     """Agent calls the step made."""
     confidence: float | None = None
     """The capsule's confidence after the step, when it moved it."""
+
+
+class _WorkedIssue(Protocol):
+    """What a step row reads from one issue the loop worked on (``GitHubLoop.tick``)."""
+
+    @property
+    def number(self) -> int: ...
+
+    @property
+    def pr_number(self) -> int | None: ...
+
+    @property
+    def agent_calls(self) -> int: ...
+
+
+def _issue_step(
+    name: str, ok: bool, detail: str, repo: str, worked: _WorkedIssue | None
+) -> LoopStep:
+    """The row of a step that worked on one issue (``None``: the pass worked on none)."""
+    return LoopStep(
+        name=name,
+        ok=ok,
+        detail=detail,
+        repo=repo,
+        issue=worked.number if worked else None,
+        pull=worked.pr_number if worked else None,
+        agent_calls=worked.agent_calls if worked else 0,
+    )
 
 
 def _publish(server: LocalGitHub, shop: SampleRepo, repo: str, rev: str) -> str:
@@ -161,14 +190,12 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
                 and "subtotal * (1 - discount)" in fixed
             )
             steps.append(
-                LoopStep(
-                    name="run opens a validated pull request",
-                    ok=ok,
-                    detail="expected a pull request from evo/issue-1 holding the agent's fix",
-                    repo="octo/shop",
-                    issue=first.number if first else None,
-                    pull=first.pr_number if first else None,
-                    agent_calls=first.agent_calls if first else 0,
+                _issue_step(
+                    "run opens a validated pull request",
+                    ok,
+                    "expected a pull request from evo/issue-1 holding the agent's fix",
+                    "octo/shop",
+                    first,
                 )
             )
 
@@ -226,14 +253,12 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
                 and f"captured in run `{origin}`" in body
             )
             steps.append(
-                LoopStep(
-                    name="same failure elsewhere is replayed",
-                    ok=ok,
-                    detail="expected a replayed pull request naming the capsule's origin run",
-                    repo="octo/shop-eu",
-                    issue=second.number if second else None,
-                    pull=second.pr_number if second else None,
-                    agent_calls=second.agent_calls if second else 0,
+                _issue_step(
+                    "same failure elsewhere is replayed",
+                    ok,
+                    "expected a replayed pull request naming the capsule's origin run",
+                    "octo/shop-eu",
+                    second,
                 )
             )
 

@@ -113,15 +113,15 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
         store = root / "store"
         head = git(shop.path, "rev-parse", "HEAD")
 
+        def review_cart_fix(decision: str, note: str) -> DevloopResult:
+            """One devloop on the cart task, the reviewer answering ``decision``."""
+            approver = _approval(root, decision, decision, note)
+            return run_devloop(
+                config, shop.path, task_text=TASK, agent=agent, approver=approver, store_dir=store
+            )
+
         # 1. The agent's fix validates; the reviewer rejects it. Nothing lands; confidence drops.
-        first = run_devloop(
-            config,
-            shop.path,
-            task_text=TASK,
-            agent=agent,
-            approver=_approval(root, "reject", "reject", "fix the rounding too"),
-            store_dir=store,
-        )
+        first = review_cart_fix("reject", "fix the rounding too")
         after = show_asset(store, first.capsule_id).confidence if first.capsule_id else None
         ok = (
             first.status is DevloopStatus.REJECTED
@@ -145,14 +145,7 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
 
         # 2. Same failure: replay reuses the capsule, the reviewer approves, the fix lands.
         calls = agent.calls
-        second = run_devloop(
-            config,
-            shop.path,
-            task_text=TASK,
-            agent=agent,
-            approver=_approval(root, "approve", "approve", "good now"),
-            store_dir=store,
-        )
+        second = review_cart_fix("approve", "good now")
         trailers = _trailers(shop.path, second.branch) if second.branch else {}
         ok = (
             second.status is DevloopStatus.APPROVED

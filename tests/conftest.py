@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -60,12 +60,16 @@ def git_repo(tmp_path: Path) -> GitRepoFactory:
     return make
 
 
-def commit_files(root: Path, files: dict[str, str], message: str) -> str:
-    """Write ``files`` into ``root``, commit them, return the new commit sha."""
-    for rel, text in files.items():
+def commit_files(root: Path, files: Mapping[str, str | bytes], message: str) -> str:
+    """Write ``files`` into ``root`` (text, or bytes as they are), commit them, return the new
+    commit sha."""
+    for rel, content in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
     _git(root, "add", "-A")
     _git(root, "commit", "-q", "-m", message)
     return _git(root, "rev-parse", "HEAD")

@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -95,23 +96,20 @@ def run_eval_bench(
 ) -> EvalBenchResult:
     """Run every measurement; ``copies`` sets the batch size (15 predictions per copy)."""
     docker = config.sandbox if isinstance(config.sandbox, DockerSandboxConfig) else None
-    docker = docker or DockerSandboxConfig()
-    batch_dir = workdir / "batch"
-    instances, predictions = _bench_batch(batch_dir, copies)
+    instances, predictions = _bench_batch(workdir / "batch", copies)
+    batch = _Batch(config, docker or DockerSandboxConfig(), instances, predictions, workers)
     count = len(predictions.read_bytes().splitlines())
     cpus = cpu_share(workers)
     progress(f"local executor: {count} predictions, {workers} workers, {cpus} CPUs each")
-    local_wall = _eval_wall(config, docker, instances, predictions, workdir / "local", workers)
+    local_wall = batch.eval_wall(workdir / "local")
     progress("the limit: the same commands in one long-lived container per worker")
-    limit_wall = _limit_wall(docker, instances, predictions, workdir / "limit", workers, cpus)
+    limit_wall = _limit_wall(batch, workdir / "limit", cpus)
     progress(f"overhead: {samples} validations one at a time")
-    test_ms, overhead, phases = _overhead(docker, instances, predictions, workdir, samples, cpus)
+    test_ms, overhead, phases = _overhead(batch, samples, cpus)
     ray_wall, dispatch = float("nan"), [float("nan")]
     if ray:
         progress("ray: the same batch on a one-node cluster")
-        ray_wall, dispatch = _ray_wall(
-            config, docker, instances, predictions, workdir, workers, samples
-        )
+        ray_wall, dispatch = _ray_wall(batch, workdir, samples)
     eval_rate, limit_rate = count / local_wall * 60, count / limit_wall * 60
     return EvalBenchResult(
         predictions=count,
@@ -151,32 +149,32 @@ def _bench_batch(root: Path, copies: int) -> tuple[Path, Path]:
     return instances_path, predictions_path
 
 
-def _config(config: EvoConfig, docker: DockerSandboxConfig, store: Path) -> EvoConfig:
-    return config.model_copy(
-        update={"sandbox": docker, "store": config.store.model_copy(update={"path": store})}
-    )
+@dataclass(frozen=True)
+class _Batch:
+    """The benchmark's batch and what every measurement of it shares."""
 
+    config: EvoConfig
+    docker: DockerSandboxConfig
+    instances: Path
+    predictions: Path
+    workers: int
 
-def _eval_wall(
-    config: EvoConfig,
-    docker: DockerSandboxConfig,
-    instances: Path,
-    predictions: Path,
-    root: Path,
-    workers: int,
-    **options: Any,
-) -> float:
-    request = EvalRequest(
-        instances=instances,
-        predictions=predictions,
-        run_id="bench",
-        max_workers=workers,
-        output_dir=root,
-        executor=options.pop("kind", "local"),
-    )
-    started = time.perf_counter()
-    evaluate_batch(request, _config(config, docker, root / "evstore"), **options)
-    return time.perf_counter() - started
+    def eval_wall(self, root: Path, predictions: Path | None = None, **options: Any) -> float:
+        """Seconds ``evaluate_batch`` takes on the batch (or on ``predictions``), its output and
+        store under ``root``; ``kind`` picks the executor, the rest goes to ``evaluate_batch``."""
+        request = EvalRequest(
+            instances=self.instances,
+            predictions=predictions or self.predictions,
+            run_id="bench",
+            max_workers=self.workers,
+            output_dir=root,
+            executor=options.pop("kind", "local"),
+        )
+        store = self.config.store.model_copy(update={"path": root / "evstore"})
+        config = self.config.model_copy(update={"sandbox": self.docker, "store": store})
+        started = time.perf_counter()
+        evaluate_batch(request, config, **options)
+        return time.perf_counter() - started
 
 
 def _prepared(instances: Path, predictions: Path, root: Path) -> list[tuple[Path, list[str]]]:
@@ -202,18 +200,12 @@ def _prepared(instances: Path, predictions: Path, root: Path) -> list[tuple[Path
     return prepared
 
 
-def _limit_wall(
-    docker: DockerSandboxConfig,
-    instances: Path,
-    predictions: Path,
-    root: Path,
-    workers: int,
-    cpus: float,
-) -> float:
+def _limit_wall(batch: _Batch, root: Path, cpus: float) -> float:
     import docker as docker_sdk
 
+    docker, workers = batch.docker, batch.workers
     root.mkdir(parents=True, exist_ok=True)
-    prepared = _prepared(instances, predictions, root)
+    prepared = _prepared(batch.instances, batch.predictions, root)
     client = docker_sdk.from_env(timeout=120)
     containers = [
         client.containers.run(
@@ -250,18 +242,12 @@ def _limit_wall(
 
 
 def _overhead(
-    docker: DockerSandboxConfig,
-    instances: Path,
-    predictions: Path,
-    root: Path,
-    samples: int,
-    cpus: float,
+    batch: _Batch, samples: int, cpus: float
 ) -> tuple[list[float], list[float], dict[str, list[float]]]:
-    config = docker.model_copy(
-        update={"pool_size": 1, "limits": docker.limits.model_copy(update={"cpus": cpus})}
-    )
-    by_id = {i.instance_id: i for i in load_instances(instances)}
-    chosen = load_predictions(predictions)[:samples]
+    limits = batch.docker.limits.model_copy(update={"cpus": cpus})
+    config = batch.docker.model_copy(update={"pool_size": 1, "limits": limits})
+    by_id = {i.instance_id: i for i in load_instances(batch.instances)}
+    chosen = load_predictions(batch.predictions)[:samples]
     sandbox = make_sandbox(config)
     validator = Validator(sandbox)
     test_ms: list[float] = []
@@ -326,15 +312,7 @@ def _phases(
     phases["teardown"].append((t6 - t5) * 1000)
 
 
-def _ray_wall(
-    config: EvoConfig,
-    docker: DockerSandboxConfig,
-    instances: Path,
-    predictions: Path,
-    root: Path,
-    workers: int,
-    samples: int,
-) -> tuple[float, list[float]]:
+def _ray_wall(batch: _Batch, root: Path, samples: int) -> tuple[float, list[float]]:
     """The batch's wall time on a one-node Ray cluster (slots = workers), then Ray's own cost
     per task: ``samples`` tasks one at a time (nothing queued), submit-to-result minus the
     worker's phases."""
@@ -350,41 +328,24 @@ def _ray_wall(
             dispatch.append(ms)
 
     ray.init(
-        num_cpus=workers,
-        resources={"evokernel_sandbox": workers},
+        num_cpus=batch.workers,
+        resources={"evokernel_sandbox": batch.workers},
         include_dashboard=False,
         object_store_memory=80 * 1024 * 1024,
         log_to_driver=False,
         _node_ip_address="127.0.0.1",  # loopback only
     )
     try:
-        node = docker.model_copy(update={"pool_size": 0})
+        node = batch.docker.model_copy(update={"pool_size": 0})
         executor = RayExecutor(None, node, str(root / "ray-cache"))
-        wall = _eval_wall(
-            config,
-            docker,
-            instances,
-            predictions,
-            root / "ray",
-            workers,
-            executor=executor,
-            kind="ray",
-        )
+        wall = batch.eval_wall(root / "ray", executor=executor, kind="ray")
         first = root / "ray-dispatch-preds.jsonl"
-        first.write_bytes(b"".join(predictions.read_bytes().splitlines(keepends=True)[:samples]))
+        lines = batch.predictions.read_bytes().splitlines(keepends=True)
+        first.write_bytes(b"".join(lines[:samples]))
         one_at_a_time = RayExecutor(
             None, node, str(root / "ray-cache"), in_flight=1, on_dispatch=record
         )
-        _eval_wall(
-            config,
-            docker,
-            instances,
-            first,
-            root / "ray-dispatch",
-            workers,
-            executor=one_at_a_time,
-            kind="ray",
-        )
+        batch.eval_wall(root / "ray-dispatch", first, executor=one_at_a_time, kind="ray")
     finally:
         ray.shutdown()
     return wall, dispatch

@@ -19,6 +19,7 @@ from pathlib import Path
 import anyio
 from pydantic import BaseModel, ConfigDict
 
+from evokernel.bench.stats import percentile
 from evokernel.config import EvoConfig
 from evokernel.events import (
     CapsuleCommitted,
@@ -58,11 +59,6 @@ class McpBenchResult(BaseModel):
     """Median ``status`` after the first (target <= 50)."""
     status_ms_p99: float
     """99th percentile ``status``."""
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def _signature(i: int, rng: random.Random) -> list[str]:
@@ -184,8 +180,8 @@ def run_mcp_bench(
         calls=calls,
         search_first_ms=round(search_first, 2),
         search_ms_p50=round(statistics.median(search_ms), 2),
-        search_ms_p99=round(_percentile(search_ms, 0.99), 2),
+        search_ms_p99=round(percentile(search_ms, 99), 2),
         status_first_ms=round(status_first, 2),
         status_ms_p50=round(statistics.median(status_ms), 2),
-        status_ms_p99=round(_percentile(status_ms, 0.99), 2),
+        status_ms_p99=round(percentile(status_ms, 99), 2),
     )

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from evokernel.bench.stats import percentile
 from evokernel.config import EvoConfig
 from evokernel.models import AgentTask, AssetState, MutationProposal, Proposer
 from evokernel.runtime import open_runtime
@@ -53,11 +54,6 @@ class ReplayBenchResult(BaseModel):
     """Median ``validate_patch`` of the same diff alone."""
     replay_overhead_ratio: float
     """replay_total_s_p50 / validation_only_s_p50 (target <= 1.10)."""
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def _synthetic_store(
@@ -110,7 +106,7 @@ def measure_lookup(n: int, lookups: int, seed: int = 7) -> tuple[float, float]:
         started = time.perf_counter()
         rank_candidates(query, index, by_gene, repo_identity="bench", config=config)
         timings.append((time.perf_counter() - started) * 1000)
-    return round(statistics.median(timings), 4), round(_percentile(timings, 0.99), 4)
+    return round(statistics.median(timings), 4), round(percentile(timings, 99), 4)
 
 
 def measure_replay(

@@ -30,6 +30,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from evokernel.bench.stats import percentile
 from evokernel.errors import EvoKernelError
 from sandbox import (
     DockerSandboxConfig,
@@ -196,13 +197,6 @@ def make_sample_repo(root: Path) -> Path:
             ["git", *argv], cwd=root, env=env, check=True, capture_output=True, timeout=60
         )
     return root
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile: the smallest sample with at least ``q`` % at or below it."""
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * q // 100))
-    return ordered[int(rank) - 1]
 
 
 def _round(value: float, digits: int = 1) -> float:

@@ -15,7 +15,13 @@ from evokernel.cli.options import JsonOption, RepoStoreOption, StoreOption
 from evokernel.cli.render import emit, key_value_table
 from evokernel.cli.since import parse_since
 from evokernel.cli.state import cli_state
-from evokernel.report import ReportData, read_report, render_html, render_markdown
+from evokernel.report import (
+    ReportData,
+    TimelineBucket,
+    read_report,
+    render_html,
+    render_markdown,
+)
 
 
 def report(
@@ -81,15 +87,8 @@ def report(
 def _summary(data: ReportData) -> Group:
     figures = key_value_table("report", [(k, f"{v:g}") for k, v in data.totals.items()])
     days = Table(title="replay by day", title_justify="left")
-    for column in ("day", "lookups", "hits", "fallbacks", "false replays", "calls avoided"):
+    for column in TimelineBucket.COLUMNS:
         days.add_column(column, justify="left" if column == "day" else "right")
     for b in data.timeline[-14:]:
-        days.add_row(
-            b.day,
-            str(b.lookups),
-            str(b.hits),
-            str(b.fallbacks),
-            str(b.false_replays),
-            str(b.agent_calls_avoided),
-        )
+        days.add_row(*b.cells())
     return Group(figures, days)

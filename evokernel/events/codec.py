@@ -13,62 +13,36 @@ from typing import Annotated, Any, Protocol, Union, get_args
 from pydantic import Field, TypeAdapter, ValidationError
 
 from evokernel.errors import EventPayloadError, UnknownEventKindError, first_problem
+from evokernel.events import assets, delivery, ledger, network, replay, run
 from evokernel.events._base import EvolutionEvent
-from evokernel.events.assets import (
-    AssetStateChanged,
-    CapsuleCommitted,
-    GeneSolidified,
-    RemoteAssetImported,
-)
-from evokernel.events.delivery import ApprovalRecorded, DeliveryUpdated
-from evokernel.events.ledger import LedgerEntryRecorded
-from evokernel.events.network import BundleImported, RemoteRevocationReceived
-from evokernel.events.replay import (
-    CapsuleRebased,
-    CapsuleReused,
-    LandingFailed,
-    ReplayAttempted,
-    ReplayEconomicsRecorded,
-    ReplayLookupRecorded,
-)
-from evokernel.events.run import (
-    AgentCalled,
-    MutationProposed,
-    MutationRejected,
-    RunInterrupted,
-    SignalsDetected,
-    TaskReceived,
-    ToolCalled,
-    ValidationCompleted,
-)
 
 # Union[...] rather than X | Y: the members are classes and the union is built once here.
 # This is the one list of event models; ``EVENT_TYPES`` is read from it.
 Event = Annotated[
     Union[  # noqa: UP007
-        TaskReceived,
-        SignalsDetected,
-        MutationProposed,
-        ValidationCompleted,
-        MutationRejected,
-        AgentCalled,
-        RunInterrupted,
-        ToolCalled,
-        GeneSolidified,
-        CapsuleCommitted,
-        AssetStateChanged,
-        RemoteAssetImported,
-        ReplayLookupRecorded,
-        ReplayAttempted,
-        CapsuleReused,
-        ReplayEconomicsRecorded,
-        CapsuleRebased,
-        LandingFailed,
-        ApprovalRecorded,
-        DeliveryUpdated,
-        LedgerEntryRecorded,
-        BundleImported,
-        RemoteRevocationReceived,
+        run.TaskReceived,
+        run.SignalsDetected,
+        run.MutationProposed,
+        run.ValidationCompleted,
+        run.MutationRejected,
+        run.AgentCalled,
+        run.RunInterrupted,
+        run.ToolCalled,
+        assets.GeneSolidified,
+        assets.CapsuleCommitted,
+        assets.AssetStateChanged,
+        assets.RemoteAssetImported,
+        replay.ReplayLookupRecorded,
+        replay.ReplayAttempted,
+        replay.CapsuleReused,
+        replay.ReplayEconomicsRecorded,
+        replay.CapsuleRebased,
+        replay.LandingFailed,
+        delivery.ApprovalRecorded,
+        delivery.DeliveryUpdated,
+        ledger.LedgerEntryRecorded,
+        network.BundleImported,
+        network.RemoteRevocationReceived,
     ],
     Field(discriminator="kind"),
 ]
@@ -93,19 +67,20 @@ _KINDS: Mapping[type[EvolutionEvent], str] = {model: kind for kind, model in EVE
 
 
 class RecordLike(Protocol):
-    """What ``parse_event`` needs from a store record (``store.Record`` has it)."""
+    """What readers of the log need from a store record (``store.Record`` has it): the event
+    codec, the report's scan and the runs pass take this rather than ``store.Record``."""
 
     @property
     def seq(self) -> int: ...
 
     @property
-    def ts(self) -> Any: ...
+    def ts(self) -> str: ...
 
     @property
     def kind(self) -> str: ...
 
     @property
-    def payload(self) -> Any: ...
+    def payload(self) -> dict[str, Any]: ...
 
 
 def parse_event(record: RecordLike) -> Event:

@@ -12,9 +12,9 @@ import heapq
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any, Protocol
 
 from evokernel.confidence import ConfidenceConfig, confidence_curve
+from evokernel.events import RecordLike
 from evokernel.models import AssetState
 from evokernel.report.data import (
     ConfidencePoint,
@@ -30,22 +30,6 @@ from evokernel.views import EvolutionView
 
 _TOP = 10
 """Rows in the slowest-validations and most-failed-tasks tables."""
-
-
-class RecordLike(Protocol):
-    """What the scan reads of a store record (``store.Record`` has it)."""
-
-    @property
-    def seq(self) -> int: ...
-
-    @property
-    def ts(self) -> str: ...
-
-    @property
-    def kind(self) -> str: ...
-
-    @property
-    def payload(self) -> dict[str, Any]: ...
 
 
 def _stamp(moment: datetime) -> str:

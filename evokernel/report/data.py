@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import ClassVar
 
 from pydantic import Field
 
@@ -74,6 +75,21 @@ class TimelineBucket(Model):
     """Net seconds saved by reuse."""
     tokens_saved: int = 0
     """Agent tokens not spent."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "day",
+        "lookups",
+        "hits",
+        "fallbacks",
+        "false replays",
+        "calls avoided",
+    )
+    """The headings of a day's row in the printed and Markdown reports."""
+
+    def cells(self) -> list[str]:
+        """The day's row under ``COLUMNS``, as text."""
+        figures = (self.lookups, self.hits, self.fallbacks, self.false_replays)
+        return [self.day, *map(str, figures), str(self.agent_calls_avoided)]
 
 
 class ConfidencePoint(Model):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evokernel.report.data import ReportData
+from evokernel.report.data import ReportData, TimelineBucket
 
 
 def _row(cells: list[str]) -> str:
@@ -25,22 +25,10 @@ def render_markdown(data: ReportData) -> str:
             "",
             "### Replay, last days",
             "",
-            _row(["day", "lookups", "hits", "fallbacks", "false replays", "calls avoided"]),
+            _row(list(TimelineBucket.COLUMNS)),
             _row(["---", "---:", "---:", "---:", "---:", "---:"]),
         ]
-        for b in data.timeline[-7:]:
-            lines.append(
-                _row(
-                    [
-                        b.day,
-                        str(b.lookups),
-                        str(b.hits),
-                        str(b.fallbacks),
-                        str(b.false_replays),
-                        str(b.agent_calls_avoided),
-                    ]
-                )
-            )
+        lines += [_row(b.cells()) for b in data.timeline[-7:]]
     if data.revocations:
         lines += ["", "### Revocations", ""]
         lines += [f"- `{t.asset_id}` ({t.reason_code})" for t in data.revocations]

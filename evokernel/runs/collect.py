@@ -9,28 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from evokernel.errors import EvoKernelError
+from evokernel.events import RecordLike
 from evokernel.ids import resolve_prefix
 from evokernel.runs.models import RunOutcome, RunSummary, RunTimeline, TimelineEntry
 from evokernel.runs.timeline import runs_of, summarize
-
-
-class RecordLike(Protocol):
-    """What the pass reads of a store record (``store.Record`` has it)."""
-
-    @property
-    def seq(self) -> int: ...
-
-    @property
-    def ts(self) -> str: ...
-
-    @property
-    def kind(self) -> str: ...
-
-    @property
-    def payload(self) -> dict[str, Any]: ...
 
 
 class RunNotFoundError(EvoKernelError, KeyError):

@@ -178,22 +178,10 @@ class OpenAPIConformance:
         try:
             body = json.loads(exchange.response_body)
         except ValueError:
-            return [
-                Violation(
-                    exchange.method,
-                    exchange.path,
-                    exchange.status,
-                    "response",
-                    "error body is not JSON",
-                )
-            ]
+            return [_departure(exchange, "response", "error body is not JSON")]
         return [
-            Violation(
-                exchange.method,
-                exchange.path,
-                exchange.status,
-                "response",
-                f"basic-error: {err.message} at {list(err.absolute_path)}",
+            _departure(
+                exchange, "response", f"basic-error: {err.message} at {list(err.absolute_path)}"
             )
             for err in self._basic_error.iter_errors(body)
         ]
@@ -208,7 +196,12 @@ class OpenAPIConformance:
         if isinstance(details, dict) and details.get("schema_errors"):
             parts = [f"{e['message']} at {e['path']}" for e in details["schema_errors"]]
             text = f"{type(err).__name__}: " + "; ".join(parts)
-        return Violation(exchange.method, exchange.path, exchange.status, part, text[:2000])
+        return _departure(exchange, part, text[:2000])
+
+
+def _departure(exchange: Exchange, part: str, detail: str) -> Violation:
+    """The violation ``detail`` of ``exchange``'s ``part`` (request or response)."""
+    return Violation(exchange.method, exchange.path, exchange.status, part, detail)
 
 
 def assert_conformant(conformance: OpenAPIConformance, exchanges: Iterable[Exchange]) -> int:

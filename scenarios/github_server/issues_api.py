@@ -17,6 +17,29 @@ def _issue(call: Call) -> tuple[Repository, Issue]:
     return repo, call.world.issue(repo, call.params["number"])
 
 
+def edit_title_and_body(
+    call: Call,
+    repo: Repository,
+    issue: Issue,
+    resource: str,
+    role: Role,
+    title_kind: type | tuple[type, ...] = str,
+) -> str | None:
+    """The edit an issue and a pull request share: someone other than the author needs
+    ``role``; ``title`` and ``body`` are set; the asked ``state`` is checked and returned."""
+    if issue.user.id != call.user.id:
+        call.world.require(repo, call.user, role)
+    title, body = call.field("title", title_kind), call.field("body", str)
+    state: str | None = call.field("state", str)
+    if state not in (None, "open", "closed"):
+        raise validation_failed({"resource": resource, "field": "state", "code": "invalid"})
+    if title is not None:
+        issue.title = str(title)
+    if body is not None:
+        issue.body = body
+    return state
+
+
 def _label_names(raw: Any) -> list[str]:
     """Every body shape GitHub accepts for labels: names or ``{name}`` objects, bare or wrapped."""
     if isinstance(raw, dict):
@@ -64,16 +87,7 @@ def get_issue(call: Call) -> Answer:
 
 def update_issue(call: Call) -> Answer:
     repo, issue = _issue(call)
-    if issue.user.id != call.user.id:
-        call.world.require(repo, call.user, Role.TRIAGE)
-    title, body = call.field("title", (str, int)), call.field("body", str)
-    state = call.field("state", str)
-    if state not in (None, "open", "closed"):
-        raise validation_failed({"resource": "Issue", "field": "state", "code": "invalid"})
-    if title is not None:
-        issue.title = str(title)
-    if body is not None:
-        issue.body = body
+    state = edit_title_and_body(call, repo, issue, "Issue", Role.TRIAGE, (str, int))
     if isinstance(call.body, dict) and "labels" in call.body:
         names = _label_names(call.body["labels"] or [])
         wanted = {name.lower() for name in names}

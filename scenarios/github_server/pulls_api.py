@@ -5,6 +5,7 @@ from __future__ import annotations
 from scenarios.github_server import repo_payloads
 from scenarios.github_server.calls import Answer, Call, Handler, paginate
 from scenarios.github_server.errors import ApiError, not_found, validation_failed
+from scenarios.github_server.issues_api import edit_title_and_body
 from scenarios.github_server.records import Issue, Repository, Role
 
 _PULL = "/repos/{owner}/{repo}/pulls/{number:int}"
@@ -63,15 +64,7 @@ def get_pull(call: Call) -> Answer:
 
 def update_pull(call: Call) -> Answer:
     repo, issue = _pull(call)
-    if issue.user.id != call.user.id:
-        call.world.require(repo, call.user, Role.WRITE)
-    title, body, state = call.field("title", str), call.field("body", str), call.field("state", str)
-    if state not in (None, "open", "closed"):
-        raise validation_failed({"resource": "PullRequest", "field": "state", "code": "invalid"})
-    if title is not None:
-        issue.title = title
-    if body is not None:
-        issue.body = body
+    state = edit_title_and_body(call, repo, issue, "PullRequest", Role.WRITE)
     if state is not None:
         assert issue.pull is not None
         if state == "open" and issue.pull.merged:

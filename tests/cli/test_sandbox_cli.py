@@ -13,25 +13,12 @@ from sandbox.dockerclient import docker_client_factory
 from sandbox.images import ensure_image
 from tests.cli.conftest import Invoke
 from tests.conftest import GitRepoFactory
+from tests.sandbox.conftest import CALC_BUGGY, CALC_FIX, CALC_TESTS
 
 UNREACHABLE = {"EVOKERNEL_SANDBOX__BASE_URL": "unix:///nonexistent.sock"}
 
-BUGGY = {
-    "calc.py": "def add(a, b):\n    return a - b\n",
-    "test_calc.py": (
-        "from calc import add\n\n\n"
-        "def test_add():\n    assert add(1, 2) == 3\n\n\n"
-        "def test_zero():\n    assert add(0, 0) == 0\n"
-    ),
-}
-FIX = """\
---- a/calc.py
-+++ b/calc.py
-@@ -1,2 +1,2 @@
- def add(a, b):
--    return a - b
-+    return a + b
-"""
+BUGGY = {"calc.py": CALC_BUGGY, "test_calc.py": CALC_TESTS}
+FIX = CALC_FIX
 HOSTILE = """\
 --- a/../outside.py
 +++ b/../outside.py

@@ -9,6 +9,7 @@ import pytest
 from evokernel import (
     ApprovalDecision,
     BranchNameError,
+    DevloopResult,
     DevloopStatus,
     DirtyTreeError,
     EvoConfig,
@@ -192,22 +193,27 @@ new file mode 100644
 """
 
 
-def test_a_task_on_a_green_tree_is_keyed_by_the_task(
-    config: EvoConfig, git_repo: GitRepoFactory, tmp_path: Path
-) -> None:
-    """A feature with its new test: the project admits new tests, which are proven apart."""
-    repo = git_repo({"calc.py": "X = 1\n", "tests/test_calc.py": TEST_OK}, name="green")
+def _add_a_greeting(config: EvoConfig, repo: Path, tmp_path: Path) -> DevloopResult:
+    """The devloop on the task "Add a greeting", the agent answering with ``GREETING_DIFF``."""
     rule = ScriptedRule(signals_include=["task:add-a-greeting"], diff=GREETING_DIFF)
-    guard = config.guard.model_copy(update={"allow_new_regression_tests": True})
-
-    result = run_devloop(
-        config.model_copy(update={"guard": guard}),
+    return run_devloop(
+        config,
         repo,
         approver=APPROVE,
         agent=ScriptedAgent.from_rules([rule]),
         task_text="Add a greeting",
         store_dir=tmp_path / "store",
     )
+
+
+def test_a_task_on_a_green_tree_is_keyed_by_the_task(
+    config: EvoConfig, git_repo: GitRepoFactory, tmp_path: Path
+) -> None:
+    """A feature with its new test: the project admits new tests, which are proven apart."""
+    repo = git_repo({"calc.py": "X = 1\n", "tests/test_calc.py": TEST_OK}, name="green")
+    guard = config.guard.model_copy(update={"allow_new_regression_tests": True})
+
+    result = _add_a_greeting(config.model_copy(update={"guard": guard}), repo, tmp_path)
 
     assert result.status is DevloopStatus.APPROVED, result.detail
     assert result.branch == "evo/add-a-greeting"
@@ -222,16 +228,7 @@ def test_a_new_test_is_refused_by_default(
     config: EvoConfig, git_repo: GitRepoFactory, tmp_path: Path
 ) -> None:
     repo = git_repo({"calc.py": "X = 1\n", "tests/test_calc.py": TEST_OK}, name="green")
-    rule = ScriptedRule(signals_include=["task:add-a-greeting"], diff=GREETING_DIFF)
-
-    result = run_devloop(
-        config,
-        repo,
-        approver=APPROVE,
-        agent=ScriptedAgent.from_rules([rule]),
-        task_text="Add a greeting",
-        store_dir=tmp_path / "store",
-    )
+    result = _add_a_greeting(config, repo, tmp_path)
 
     assert result.reason_code is ReasonCode.TEST_EDITS_REFUSED, result.detail
     assert evo_branches(repo) == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,23 @@ from evokernel.devloop import Approval, Approver, Review
 from tests.devloop.conftest import Shop, repo_state, store_kinds, store_ok
 
 APPROVE = FixedApprover(ApprovalDecision.APPROVE, approver="robin")
+
+
+def run_on_the_shop(
+    config: EvoConfig,
+    shop: Shop,
+    approver: Approver = APPROVE,
+    progress: Callable[[DevloopStep, str], None] | None = None,
+) -> None:
+    """One devloop run on the shop with its scripted agent and store."""
+    run_devloop(
+        config,
+        shop.path,
+        approver=approver,
+        agent=shop.agent(),
+        store_dir=shop.store,
+        progress=progress,
+    )
 
 
 def assert_left_as_it_was(shop: Shop, before: dict[str, object]) -> None:
@@ -42,14 +60,7 @@ def test_ctrl_c_at_each_step_leaves_the_repository_as_it_was(
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run_devloop(
-            config,
-            shop.path,
-            approver=APPROVE,
-            agent=shop.agent(),
-            store_dir=shop.store,
-            progress=progress,
-        )
+        run_on_the_shop(config, shop, progress=progress)
 
     assert_left_as_it_was(shop, before)
     kinds = store_kinds(shop.store) if shop.store.exists() else []
@@ -70,13 +81,7 @@ def test_ctrl_c_at_the_approval_records_nothing(config: EvoConfig, shop: Shop) -
     before = repo_state(shop.path)
 
     with pytest.raises(KeyboardInterrupt):
-        run_devloop(
-            config,
-            shop.path,
-            approver=InterruptedApprover(),
-            agent=shop.agent(),
-            store_dir=shop.store,
-        )
+        run_on_the_shop(config, shop, InterruptedApprover())
 
     assert_left_as_it_was(shop, before)
     kinds = store_kinds(shop.store)
@@ -93,14 +98,7 @@ def test_a_crash_before_landing_leaves_the_repository_as_it_was(
             raise RuntimeError("disk on fire")
 
     with pytest.raises(RuntimeError, match="disk on fire"):
-        run_devloop(
-            config,
-            shop.path,
-            approver=APPROVE,
-            agent=shop.agent(),
-            store_dir=shop.store,
-            progress=progress,
-        )
+        run_on_the_shop(config, shop, progress=progress)
 
     assert_left_as_it_was(shop, before)
 
@@ -133,7 +131,7 @@ def test_ctrl_c_inside_the_landing_leaves_no_branch_or_worktree(
     before = repo_state(shop.path)
 
     with pytest.raises(KeyboardInterrupt):
-        run_devloop(config, shop.path, approver=APPROVE, agent=shop.agent(), store_dir=shop.store)
+        run_on_the_shop(config, shop)
 
     assert marker.exists(), "the hook never fired: the landing did not reach " + ref
     assert_left_as_it_was(shop, before)

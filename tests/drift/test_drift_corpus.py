@@ -15,10 +15,7 @@ from tests.conftest import GitRepoFactory, commit_files
 
 def _repo(git_repo: GitRepoFactory, files: dict[str, bytes]) -> Path:
     repo = git_repo({".keep": ""})
-    for rel, data in files.items():
-        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
-        (repo / rel).write_bytes(data)
-    commit_files(repo, {}, "release")
+    commit_files(repo, files, "release")
     return repo
 
 

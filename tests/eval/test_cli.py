@@ -30,6 +30,23 @@ def invoke(*args: str) -> Result:
     return CliRunner().invoke(app, list(args), catch_exceptions=False)
 
 
+def invoke_eval(
+    store: Path, instances: Path, predictions: Path, *more: str, quiet: bool = False
+) -> Result:
+    """``evokernel [-q] --store STORE eval --instances ... --predictions ...`` plus ``more``."""
+    return invoke(
+        *(["-q"] if quiet else []),
+        "--store",
+        str(store),
+        "eval",
+        "--instances",
+        str(instances),
+        "--predictions",
+        str(predictions),
+        *more,
+    )
+
+
 def said(result: Result) -> str:
     """The command's output with rich's line wrapping undone."""
     return " ".join(result.output.split())
@@ -41,20 +58,16 @@ def test_eval_writes_the_report_and_records_each_verdict(
 ) -> None:
     small = subset(sample_batch, tmp_path / "in", ["calc__fix-0", "text__wrong", "calc__empty"])
     store = tmp_path / "evstore"
-    result = invoke(
-        "-q",
-        "--store",
-        str(store),
-        "eval",
-        "--instances",
-        str(small.instances),
-        "--predictions",
-        str(small.predictions),
+    result = invoke_eval(
+        store,
+        small.instances,
+        small.predictions,
         "--run-id",
         "cli",
         "--output-dir",
         str(tmp_path / "out"),
         "--json",
+        quiet=True,
     )
     assert result.exit_code == 0, result.output
     report = orjson.loads(result.stdout)
@@ -73,15 +86,7 @@ def test_a_predictions_file_that_is_not_json_lines_exits_2(
     bad = tmp_path / "preds.jsonl"
     bad.write_text('{"instance_id": "calc__fix-0", "model_patch": ""}\nnot json\n')
     store = tmp_path / "evstore"
-    result = invoke(
-        "--store",
-        str(store),
-        "eval",
-        "--instances",
-        str(sample_batch.instances),
-        "--predictions",
-        str(bad),
-    )
+    result = invoke_eval(store, sample_batch.instances, bad)
     assert result.exit_code == 2
     assert "preds.jsonl:2: not valid JSON" in said(result)
     assert not store.exists()
@@ -92,15 +97,7 @@ def test_a_prediction_for_an_unknown_instance_exits_2(
 ) -> None:
     preds = tmp_path / "preds.jsonl"
     preds.write_text('{"instance_id": "nobody__nothing-1", "model_patch": ""}\n')
-    result = invoke(
-        "--store",
-        str(tmp_path / "evstore"),
-        "eval",
-        "--instances",
-        str(sample_batch.instances),
-        "--predictions",
-        str(preds),
-    )
+    result = invoke_eval(tmp_path / "evstore", sample_batch.instances, preds)
     assert result.exit_code == 2
     assert "unknown instances: nobody__nothing-1" in said(result)
 
@@ -108,14 +105,10 @@ def test_a_prediction_for_an_unknown_instance_exits_2(
 def test_ray_at_an_address_where_nothing_listens_exits_2(
     sample_batch: SampleBatch, tmp_path: Path
 ) -> None:
-    result = invoke(
-        "--store",
-        str(tmp_path / "evstore"),
-        "eval",
-        "--instances",
-        str(sample_batch.instances),
-        "--predictions",
-        str(sample_batch.predictions),
+    result = invoke_eval(
+        tmp_path / "evstore",
+        sample_batch.instances,
+        sample_batch.predictions,
         "--executor",
         "ray",
         "--ray-address",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from evokernel.events import CapsuleCommitted, GeneSolidified, event_payload
 from evokernel.ids import content_id
-from evokernel.kernel import EvoKernel
+from evokernel.kernel import CaptureResult, EvoKernel
 from evokernel.kernel.fingerprint import diff_hash
 from evokernel.models import AgentTask, Capsule, Gene, MutationProposal, Proposer
 from evokernel.signals import gene_id_for
@@ -87,6 +87,15 @@ def proposal(diff: str) -> MutationProposal:
     return MutationProposal(diff=diff, intent="make the tests pass", proposer=Proposer(agent="x"))
 
 
+def capture_files(
+    kernel: EvoKernel, repo: Path, files: dict[str, str | None], run_id: str | None = None
+) -> CaptureResult:
+    """Propose the change that writes ``files`` in the calc repository, as an agent would."""
+    return kernel.capture_from_proposal(
+        calc_task(repo), proposal(diff_of(repo, files)), run_id=run_id
+    )
+
+
 def kinds(log: EventLog) -> list[str]:
     return [record.kind for record in log.scan()]
 
@@ -113,6 +122,15 @@ def store_pre_guard_capsule(kernel: EvoKernel, log: EventLog, task: AgentTask, d
     ]
     log.append_many([event_payload(event) for event in events])
     return capsule_id
+
+
+def assert_attack_never_replayed(
+    kernel: EvoKernel, log: EventLog, repo: Path, files: dict[str, str | None]
+) -> None:
+    """The attack writing ``files``, stored before the guard, is skipped at replay."""
+    task = calc_task(repo)
+    store_pre_guard_capsule(kernel, log, task, diff_of(repo, files))
+    assert_never_replayed(kernel, log, task, "test_edits_refused")
 
 
 def assert_never_replayed(kernel: EvoKernel, log: EventLog, task: AgentTask, reason: str) -> None:

@@ -103,22 +103,25 @@ def test_union_validates_a_dict_carrying_its_kind() -> None:
     assert EVENT_ADAPTER.validate_python({"kind": kind, **payload}) == one_of_each()[0]
 
 
-def test_remote_import_must_carry_the_asset_its_type_names() -> None:
-    with pytest.raises(ValueError, match="needs exactly that asset"):
-        RemoteAssetImported(
-            asset_id="gene_1",
-            asset_type=AssetType.GENE,
-            sender_id="n",
-            message_id="m",
-            bundle_hash="h",
-            capsule=capsule(1, 1),
-        )
-    with pytest.raises(ValueError, match="does not match"):
-        RemoteAssetImported(
-            asset_id="gene_2",
-            asset_type=AssetType.GENE,
-            sender_id="n",
-            message_id="m",
-            bundle_hash="h",
-            gene=gene(1),
+@pytest.mark.parametrize(
+    ("asset_id", "carried", "problem"),
+    [
+        ("gene_1", {"capsule": capsule(1, 1)}, "needs exactly that asset"),
+        ("gene_2", {"gene": gene(1)}, "does not match"),
+    ],
+    ids=["a_capsule_for_a_gene", "another_gene"],
+)
+def test_remote_import_must_carry_the_asset_its_type_names(
+    asset_id: str, carried: dict[str, object], problem: str
+) -> None:
+    with pytest.raises(ValueError, match=problem):
+        RemoteAssetImported.model_validate(
+            {
+                "asset_id": asset_id,
+                "asset_type": AssetType.GENE,
+                "sender_id": "n",
+                "message_id": "m",
+                "bundle_hash": "h",
+                **carried,
+            }
         )

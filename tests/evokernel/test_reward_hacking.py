@@ -26,13 +26,13 @@ from tests.evokernel.reward_hacking import (
     HOOK_WRAPPER,
     MONKEYPATCH_TEST,
     SHADOW_CALC,
-    assert_never_replayed,
+    assert_attack_never_replayed,
     calc_task,
+    capture_files,
     diff_of,
     kinds,
     make_calc,
     proposal,
-    store_pre_guard_capsule,
 )
 
 __all__ = ["docker_sandbox", "make_kernel", "validator"]  # fixtures used by these tests
@@ -65,11 +65,8 @@ def test_issue_attack_is_refused_before_anything_runs_and_never_captured(
 def test_issue_attack_stored_before_the_guard_is_skipped_at_replay(
     attack: str, git_repo: GitRepoFactory, make_kernel, event_log: EventLog
 ) -> None:
-    repo = make_calc(git_repo)
     kernel: EvoKernel = make_kernel()
-    task = calc_task(repo)
-    store_pre_guard_capsule(kernel, event_log, task, diff_of(repo, ATTACKS[attack]))
-    assert_never_replayed(kernel, event_log, task, "test_edits_refused")
+    assert_attack_never_replayed(kernel, event_log, make_calc(git_repo), ATTACKS[attack])
 
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
@@ -91,9 +88,7 @@ def test_the_honest_fix_is_still_captured(
 ) -> None:
     repo = make_calc(git_repo)
     kernel: EvoKernel = make_kernel()
-    result = kernel.capture_from_proposal(
-        calc_task(repo), proposal(diff_of(repo, {"calc.py": FIXED_CALC}))
-    )
+    result = capture_files(kernel, repo, {"calc.py": FIXED_CALC})
     assert result.accepted and result.reason_code is ReasonCode.ACCEPTED
     assert result.evaluation is not None
     assert result.evaluation.fail_to_pass == ["tests/test_calc.py::test_add"]

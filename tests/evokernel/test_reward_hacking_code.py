@@ -24,6 +24,7 @@ from tests.evokernel.reward_hacking import (
     FIXED_CALC,
     assert_never_replayed,
     calc_task,
+    capture_files,
     diff_of,
     kinds,
     make_calc,
@@ -104,7 +105,7 @@ def test_a_module_that_shadows_another_is_refused(
 ) -> None:
     repo = make_calc(git_repo)
     kernel: EvoKernel = make_kernel()
-    result = kernel.capture_from_proposal(calc_task(repo), proposal(diff_of(repo, files)))
+    result = capture_files(kernel, repo, files)
     assert (result.accepted, result.reason_code) == (False, ReasonCode.MODULE_SHADOWED)
     assert repr(module) in result.detail
     assert "capsule_committed" not in kinds(event_log)
@@ -144,9 +145,7 @@ def test_the_atexit_rewrite_fools_the_run_but_is_held_by_static_flagging(
     """Which defence holds for the JUnit rewrite: the static flag (the run itself is fooled)."""
     repo = make_calc(git_repo)
     kernel: EvoKernel = make_kernel()
-    result = kernel.capture_from_proposal(
-        calc_task(repo), proposal(diff_of(repo, SUSPICIOUS["atexit_junit_rewrite"]))
-    )
+    result = capture_files(kernel, repo, SUSPICIOUS["atexit_junit_rewrite"])
     assert result.reason_code is ReasonCode.SUSPICIOUS
     assert (
         result.capsule_id is not None and "atexit" in result.detail and "os-exit" in result.detail
@@ -159,9 +158,7 @@ def test_suspicious_code_can_be_refused_outright(
 ) -> None:
     repo = make_calc(git_repo)
     kernel: EvoKernel = make_kernel(KernelSettings(guard=GuardConfig(suspicious="refuse")))
-    result = kernel.capture_from_proposal(
-        calc_task(repo), proposal(diff_of(repo, SUSPICIOUS[attack]))
-    )
+    result = capture_files(kernel, repo, SUSPICIOUS[attack])
     assert result.reason_code is ReasonCode.SUSPICIOUS and result.capsule_id is None
     assert "validation_completed" not in kinds(event_log), "nothing ran but the baseline"
 
@@ -203,7 +200,7 @@ def test_a_new_test_that_passes_on_the_unfixed_code_is_refused(
     repo = make_calc(git_repo)
     kernel: EvoKernel = make_kernel(_LENIENT)
     files = {"calc.py": FIXED_CALC, "tests/test_patched.py": _MONKEYPATCHING_TEST}
-    result = kernel.capture_from_proposal(calc_task(repo), proposal(diff_of(repo, files)))
+    result = capture_files(kernel, repo, files)
     assert result.reason_code is ReasonCode.REGRESSION_TEST_UNPROVEN
     assert "tests/test_patched.py::test_add_patched passes without the fix" in result.detail
     assert "capsule_committed" not in kinds(event_log)

@@ -19,13 +19,11 @@ from tests.evokernel.kernel.conftest import docker_sandbox, make_kernel, validat
 from tests.evokernel.reward_hacking import (
     BASE_FILES,
     HOOK_WRAPPER,
-    assert_never_replayed,
-    calc_task,
+    assert_attack_never_replayed,
+    capture_files,
     diff_of,
     kinds,
     make_calc,
-    proposal,
-    store_pre_guard_capsule,
 )
 
 __all__ = ["docker_sandbox", "make_kernel", "validator"]  # fixtures used by these tests
@@ -67,9 +65,7 @@ def test_harness_attack_is_refused_and_never_captured(
 ) -> None:
     repo = make_calc(git_repo)
     kernel: EvoKernel = make_kernel()
-    result = kernel.capture_from_proposal(
-        calc_task(repo), proposal(diff_of(repo, ATTACKS[attack])), run_id="run_attack"
-    )
+    result = capture_files(kernel, repo, ATTACKS[attack], run_id="run_attack")
     assert (result.accepted, result.reason_code) == (False, ReasonCode.TEST_EDITS_REFUSED)
     assert "capsule_committed" not in kinds(event_log)
     assert "validation_completed" not in kinds(event_log), "nothing ran but the baseline"
@@ -79,11 +75,8 @@ def test_harness_attack_is_refused_and_never_captured(
 def test_harness_attack_stored_before_the_guard_is_never_replayed(
     attack: str, git_repo: GitRepoFactory, make_kernel, event_log: EventLog
 ) -> None:
-    repo = make_calc(git_repo)
     kernel: EvoKernel = make_kernel()
-    task = calc_task(repo)
-    store_pre_guard_capsule(kernel, event_log, task, diff_of(repo, ATTACKS[attack]))
-    assert_never_replayed(kernel, event_log, task, "test_edits_refused")
+    assert_attack_never_replayed(kernel, event_log, make_calc(git_repo), ATTACKS[attack])
 
 
 @pytest.mark.parametrize(

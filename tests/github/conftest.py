@@ -7,6 +7,7 @@ import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -116,12 +117,19 @@ def seeded(github_server: LocalGitHub, tmp_path: Path) -> Path:
     return work
 
 
+def faked_client(
+    server: LocalGitHub, fake_time: FakeTime, token: str = TOKEN, **options: Any
+) -> GitHubClient:
+    """A GitHubClient on ``server`` that waits on the fake clock; ``options`` as the client's."""
+    return GitHubClient(
+        server.api_url, token, clock=fake_time.clock, sleep=fake_time.sleep, **options
+    )
+
+
 @pytest.fixture
 def client(github_server: LocalGitHub, fake_time: FakeTime) -> Iterator[GitHubClient]:
     """A GitHubClient on the server, waiting on the fake clock."""
-    with GitHubClient(
-        github_server.api_url, TOKEN, clock=fake_time.clock, sleep=fake_time.sleep
-    ) as made:
+    with faked_client(github_server, fake_time) as made:
         yield made
 
 

@@ -18,7 +18,7 @@ from evokernel.github import (
     MarkerKey,
 )
 from scenarios.github_server import FailureKind, LocalGitHub, Role
-from tests.github.conftest import OWNER, REPO, TOKEN, FakeTime, ServerFactory
+from tests.github.conftest import OWNER, REPO, TOKEN, FakeTime, ServerFactory, faked_client
 
 SIGNATURE = Marker(key=MarkerKey.SIGNATURE, value="sha256:3f2a9c")
 PR_OPENED = Marker(key=MarkerKey.STEP, value="pr-opened")
@@ -69,9 +69,7 @@ def test_find_issue_by_marker_falls_back_to_the_label_listing_when_search_lags(
     """GitHub's search index lags behind writes; the labelled listing is a consistent read."""
     server = start_server(search_delay=60, clock=fake_time.clock)
     server.create_repo(REPO)
-    with GitHubClient(
-        server.api_url, TOKEN, clock=fake_time.clock, sleep=fake_time.sleep
-    ) as client:
+    with faked_client(server, fake_time) as client:
         created = client.create_issue(REPO, "t", SIGNATURE.render(), labels=("evo",))
         assert client.find_issue_by_marker(REPO, SIGNATURE) is None  # not indexed yet
         found = client.find_issue_by_marker(REPO, SIGNATURE, label="evo")
@@ -194,13 +192,7 @@ def test_secondary_limit_without_retry_after_waits_the_default(
     github_server: LocalGitHub, fake_time: FakeTime
 ) -> None:
     github_server.inject(FailureKind.SECONDARY_RATE_LIMIT, path="/search/issues", retry_after=None)
-    with GitHubClient(
-        github_server.api_url,
-        TOKEN,
-        secondary_wait=42,
-        clock=fake_time.clock,
-        sleep=fake_time.sleep,
-    ) as client:
+    with faked_client(github_server, fake_time, secondary_wait=42) as client:
         assert client.find_issue_by_marker(REPO, SIGNATURE) is None
     assert fake_time.sleeps == [42]
 
@@ -220,9 +212,7 @@ def test_natural_exhaustion_against_the_server_clock(
 ) -> None:
     server = start_server(core_limit=3, clock=fake_time.clock)
     server.create_repo(REPO)
-    with GitHubClient(
-        server.api_url, TOKEN, clock=fake_time.clock, sleep=fake_time.sleep
-    ) as client:
+    with faked_client(server, fake_time) as client:
         for n in range(4):
             client.create_issue(REPO, f"issue {n}", "")
     assert len(fake_time.sleeps) == 1 and 3590 < fake_time.sleeps[0] <= 3601
@@ -235,13 +225,7 @@ def test_a_wait_longer_than_the_maximum_raises_with_the_reset(
     reset_at = int(fake_time.now) + 7200
     github_server.inject(FailureKind.PRIMARY_RATE_LIMIT, reset_at=reset_at)
     with (
-        GitHubClient(
-            github_server.api_url,
-            TOKEN,
-            max_rate_limit_wait=600,
-            clock=fake_time.clock,
-            sleep=fake_time.sleep,
-        ) as client,
+        faked_client(github_server, fake_time, max_rate_limit_wait=600) as client,
         pytest.raises(GitHubRateLimitError) as caught,
     ):
         client.default_branch(REPO)
@@ -255,13 +239,7 @@ def test_rate_limit_outlasting_the_retries_raises(
 ) -> None:
     github_server.inject(FailureKind.TOO_MANY_REQUESTS, retry_after=2, times=10)
     with (
-        GitHubClient(
-            github_server.api_url,
-            TOKEN,
-            max_retries=3,
-            clock=fake_time.clock,
-            sleep=fake_time.sleep,
-        ) as client,
+        faked_client(github_server, fake_time, max_retries=3) as client,
         pytest.raises(GitHubRateLimitError) as caught,
     ):
         client.default_branch(REPO)
@@ -292,13 +270,7 @@ def test_server_error_on_a_create_is_not_retried(
 def test_create_cap_spaces_content_creation(
     github_server: LocalGitHub, fake_time: FakeTime
 ) -> None:
-    with GitHubClient(
-        github_server.api_url,
-        TOKEN,
-        per_minute_create_cap=3,
-        clock=fake_time.clock,
-        sleep=fake_time.sleep,
-    ) as client:
+    with faked_client(github_server, fake_time, per_minute_create_cap=3) as client:
         number = client.create_issue(REPO, "t", "").number
         fake_time.sleep(10)
         client.create_comment(REPO, number, "a")
@@ -330,9 +302,7 @@ def test_permission_403_is_not_waited_on(github_server: LocalGitHub, fake_time: 
     number = github_server.open_issue(REPO, author=OWNER, title="t")
     github_server.add_token("mallory-token", "mallory")
     with (
-        GitHubClient(
-            github_server.api_url, "mallory-token", clock=fake_time.clock, sleep=fake_time.sleep
-        ) as outsider,
+        faked_client(github_server, fake_time, "mallory-token") as outsider,
         pytest.raises(GitHubAuthError) as caught,
     ):
         outsider.add_labels(REPO, number, "evo")

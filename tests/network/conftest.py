@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -16,13 +18,14 @@ from evokernel.events import (
     GeneSolidified,
     event_payload,
 )
-from evokernel.governor import TransitionReason
-from evokernel.models import AssetState, Capsule, Gene
+from evokernel.models import AssetState, Capsule, Gene, TransitionReason
 from evokernel.network import NodeIdentity, TrustStore, default_node_dir
 from evokernel.network.seeds import Seed, SeedFile, seed_assets
 from evokernel.network.trust import PEERS_NAME
 from evokernel.projection import EvolutionRepository
 from store import EventLog
+
+E = TypeVar("E", bound=BaseException)
 
 
 def change(n: int) -> str:
@@ -55,6 +58,19 @@ def assets(*numbers: int, diff: Callable[[int], str] = change) -> tuple[list[Gen
     return seed_assets(seeds)
 
 
+def capsule_moved(
+    capsule: str, from_state: AssetState, to_state: AssetState, reason: TransitionReason
+) -> AssetStateChanged:
+    """The governor moved ``capsule`` from one state to another."""
+    return AssetStateChanged(
+        asset_id=capsule,
+        asset_type=AssetType.CAPSULE,
+        from_state=from_state,
+        to_state=to_state,
+        reason_code=reason,
+    )
+
+
 def local_events(*numbers: int, promote: tuple[int, ...] = ()) -> list[EvolutionEvent]:
     """Events that capture one capsule per number here (and promote some)."""
     genes, capsules = assets(*numbers)
@@ -62,15 +78,13 @@ def local_events(*numbers: int, promote: tuple[int, ...] = ()) -> list[Evolution
     for n, gene, capsule in zip(numbers, genes, capsules, strict=True):
         events += [GeneSolidified(run_id=f"run-{n}", gene=gene), CapsuleCommitted(capsule=capsule)]
         if n in promote:
-            events.append(
-                AssetStateChanged(
-                    asset_id=capsule.capsule_id,
-                    asset_type=AssetType.CAPSULE,
-                    from_state=AssetState.CANDIDATE,
-                    to_state=AssetState.PROMOTED,
-                    reason_code=TransitionReason.PROMOTED_BY_EVIDENCE,
-                )
+            promoted = capsule_moved(
+                capsule.capsule_id,
+                AssetState.CANDIDATE,
+                AssetState.PROMOTED,
+                TransitionReason.PROMOTED_BY_EVIDENCE,
             )
+            events.append(promoted)
     return events
 
 
@@ -100,6 +114,16 @@ class Node:
         path = self.store_dir / "events.jsonl"
         return path.read_bytes() if path.exists() else b""
 
+    @contextmanager
+    def refuses(
+        self, error: type[E], match: str | None = None
+    ) -> Iterator[pytest.ExceptionInfo[E]]:
+        """The block raises ``error`` and this node's log is byte for byte what it was."""
+        before = self.events_bytes()
+        with pytest.raises(error, match=match) as caught:
+            yield caught
+        assert self.events_bytes() == before, f"a refused call wrote to {self.name}'s log"
+
     def trusts(self, other: Node) -> None:
         self.trust.trust(other.identity.public_key, note=other.name)
 
@@ -126,12 +150,11 @@ def publisher(make_node: MakeNode) -> Node:
     node = make_node("a")
     events = local_events(1, 2, 3, promote=(1,))
     events.append(
-        AssetStateChanged(
-            asset_id=capsule_id(3),
-            asset_type=AssetType.CAPSULE,
-            from_state=AssetState.CANDIDATE,
-            to_state=AssetState.QUARANTINED,
-            reason_code=TransitionReason.QUARANTINED_REPEATED_FAILURES,
+        capsule_moved(
+            capsule_id(3),
+            AssetState.CANDIDATE,
+            AssetState.QUARANTINED,
+            TransitionReason.QUARANTINED_REPEATED_FAILURES,
         )
     )
     node.record(events)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evokernel.events import AssetStateChanged, AssetType
 from evokernel.governor import TransitionReason
 from evokernel.models import AssetState
 from evokernel.network import NodeIdentity, export_bundle, export_store, verify_bundle
 from evokernel.network.identity import node_id_for
 from evokernel.projection import EvolutionRepository
 from store import EventLog
-from tests.network.conftest import Node, capsule_id, local_events
+from tests.network.conftest import Node, capsule_id, capsule_moved, local_events
 
 
 def test_only_promoted_and_candidate_capsules_leave_the_node(
@@ -28,12 +27,11 @@ def test_only_promoted_and_candidate_capsules_leave_the_node(
 def test_revoked_capsules_are_never_exported(publisher: Node) -> None:
     publisher.record(
         [
-            AssetStateChanged(
-                asset_id=capsule_id(1),
-                asset_type=AssetType.CAPSULE,
-                from_state=AssetState.PROMOTED,
-                to_state=AssetState.REVOKED,
-                reason_code=TransitionReason.REVOKED_BY_COMMAND,
+            capsule_moved(
+                capsule_id(1),
+                AssetState.PROMOTED,
+                AssetState.REVOKED,
+                TransitionReason.REVOKED_BY_COMMAND,
             )
         ]
     )

@@ -112,13 +112,11 @@ def test_tampering_with_any_field_is_refused_and_writes_nothing(
     raw = exported(publisher_store, publisher)
     assert raw["events"], "the bundle should carry a justifying event to tamper with"
     tamper(raw)
-    before = receiver.events_bytes()
     peers_before = receiver.trust.path.read_bytes()
 
-    with pytest.raises(refusal):
+    with receiver.refuses(refusal):
         import_bundle(receiver_store, orjson.dumps(raw), receiver.trust, tofu=True)
 
-    assert receiver.events_bytes() == before
     assert receiver.trust.path.read_bytes() == peers_before
 
 
@@ -175,12 +173,8 @@ def test_a_replayed_bundle_is_refused_and_writes_nothing(
 ) -> None:
     data = export_bundle(publisher_store, publisher.identity).to_json()
     import_bundle(receiver_store, data, receiver.trust)
-    before = receiver.events_bytes()
-
-    with pytest.raises(BundleReplayError):
+    with receiver.refuses(BundleReplayError):
         import_bundle(receiver_store, data, receiver.trust)
-
-    assert receiver.events_bytes() == before
 
 
 def test_an_unknown_sender_is_refused_unless_trusted_on_first_use(
@@ -213,12 +207,8 @@ def test_a_sender_impersonating_a_trusted_node_is_refused(
     raw = bundle.model_dump(mode="json")
     raw["manifest"]["sender_id"] = publisher.identity.node_id
     raw["signature"] = attacker.sign(orjson.dumps(raw["manifest"], option=orjson.OPT_SORT_KEYS))
-    before = receiver.events_bytes()
-
-    with pytest.raises(BundleSignatureError, match="fingerprint"):
+    with receiver.refuses(BundleSignatureError, match="fingerprint"):
         import_bundle(receiver_store, raw, receiver.trust, tofu=True)
-
-    assert receiver.events_bytes() == before
 
 
 def bad_content_cases() -> list[tuple[str, Callable[[], tuple[list[Any], list[Any], list[Any]]]]]:
@@ -330,12 +320,8 @@ def test_a_signed_bundle_whose_content_lies_about_itself_is_refused(
     """Signed by a trusted publisher, correctly hashed, and still refused."""
     genes, capsules, events = build()
     bundle = seal_bundle(publisher.identity, genes, capsules, events)
-    before = receiver.events_bytes()
-
-    with pytest.raises(BundleContentError):
+    with receiver.refuses(BundleContentError):
         import_bundle(receiver_store, bundle, receiver.trust)
-
-    assert receiver.events_bytes() == before
 
 
 def test_the_senders_blast_radius_is_replaced_by_one_counted_from_the_diff(

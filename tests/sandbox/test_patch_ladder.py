@@ -32,10 +32,7 @@ def fix_diff(git_repo: GitRepoFactory, path: str, before: bytes, after: bytes) -
 
 def drifted(git_repo: GitRepoFactory, files: dict[str, bytes]) -> Path:
     repo = git_repo({"README": "drifted\n"})
-    for rel, data in files.items():
-        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
-        (repo / rel).write_bytes(data)
-    commit_files(repo, {}, "drifted")
+    commit_files(repo, files, "drifted")
     return repo
 
 

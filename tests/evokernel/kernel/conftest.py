@@ -14,6 +14,16 @@ from sandbox import DockerSandboxConfig, Sandbox, make_sandbox
 from sandbox.validator import Validator
 from store import EventLog
 
+TEST_EDIT = (
+    "diff --git a/tests/test_cart.py b/tests/test_cart.py\n"
+    "--- a/tests/test_cart.py\n+++ b/tests/test_cart.py\n"
+    "@@ -6,4 +6,4 @@ def test_total_without_discount():\n \n \n"
+    " def test_total_with_discount():\n"
+    "-    assert total([10.0, 10.0], discount=0.25) == 15.0\n"
+    "+    assert total([10.0, 10.0], discount=0.25) == 19.75\n"
+)
+"""A proposal that makes the shop's failing test pass by editing what it expects."""
+
 
 @pytest.fixture(scope="session")
 def docker_sandbox(docker_engine: object) -> Iterator[Sandbox]:

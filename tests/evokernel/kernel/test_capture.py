@@ -7,7 +7,7 @@ from evokernel.models import AssetState, MutationProposal, Proposer
 from evokernel.models.feedback import NextAction, ReasonCode
 from evokernel.samples import SampleRepo
 from store import EventLog
-from tests.evokernel.kernel.conftest import kinds, shop_task
+from tests.evokernel.kernel.conftest import TEST_EDIT, kinds, shop_task
 
 
 def _proposal(diff: str, intent: str = "fix") -> MutationProposal:
@@ -55,14 +55,7 @@ def test_same_failure_in_another_run_maps_to_the_same_gene(make_kernel, shop: Sa
 def test_edit_of_an_existing_test_is_rejected_before_validation(
     make_kernel, shop: SampleRepo, event_log: EventLog
 ) -> None:
-    cheat = (
-        "diff --git a/tests/test_cart.py b/tests/test_cart.py\n"
-        "--- a/tests/test_cart.py\n+++ b/tests/test_cart.py\n"
-        "@@ -6,4 +6,4 @@ def test_total_without_discount():\n \n \n"
-        " def test_total_with_discount():\n"
-        "-    assert total([10.0, 10.0], discount=0.25) == 15.0\n"
-        "+    assert total([10.0, 10.0], discount=0.25) == 19.75\n"
-    )
+    cheat = TEST_EDIT
     kernel: EvoKernel = make_kernel()
     result = kernel.capture_from_proposal(shop_task(shop, "cart_bug"), _proposal(cheat))
     assert result.reason_code is ReasonCode.TEST_EDITS_REFUSED

@@ -31,6 +31,8 @@ _FIX_MUL = (
     "diff --git a/ops.py b/ops.py\n--- a/ops.py\n+++ b/ops.py\n"
     "@@ -4,3 +4,3 @@\n \n def mul(a, b):\n-    return a + b\n+    return a * b\n"
 )
+_STRICT = SelectionConfig(min_similarity=1.0, min_gene_share=1.0)
+"""Selection thresholds only an exact signature passes: what remains is locality."""
 
 
 def _head(repo: Path) -> str:
@@ -49,6 +51,20 @@ def _task(repo: Path, name: str) -> AgentTask:
     )
 
 
+def _ops_repo(git_repo: GitRepoFactory, ops: str, name: str) -> Path:
+    """A repository with ``ops`` as ``ops.py`` and the one test of both functions."""
+    return git_repo({"ops.py": ops, "tests/test_ops.py": _TEST}, name=name)
+
+
+def _strict_kernel_knowing_the_add_fix(make_kernel, git_repo: GitRepoFactory):  # type: ignore[no-untyped-def]
+    """A kernel whose selection lets only exact signatures through, holding the captured fix
+    of ``add`` (from repository ``a``, returned with it)."""
+    kernel = make_kernel(KernelSettings(selection=_STRICT))
+    repo = _ops_repo(git_repo, _BUG_ADD, "a")
+    _capture(kernel, repo, "a", _FIX_ADD)
+    return kernel, repo
+
+
 def _capture(kernel: EvoKernel, repo: Path, name: str, diff: str) -> str:
     result = kernel.capture_from_proposal(_task(repo, name), MutationProposal(diff=diff))
     assert result.accepted, result.detail
@@ -60,8 +76,8 @@ def test_two_bugs_failing_the_same_test_get_two_genes_and_never_replay_on_each_o
     make_kernel, git_repo: GitRepoFactory
 ) -> None:  # type: ignore[no-untyped-def]
     kernel = make_kernel()
-    bug_a = git_repo({"ops.py": _BUG_ADD, "tests/test_ops.py": _TEST}, name="a")
-    bug_b = git_repo({"ops.py": _BUG_MUL, "tests/test_ops.py": _TEST}, name="b")
+    bug_a = _ops_repo(git_repo, _BUG_ADD, "a")
+    bug_b = _ops_repo(git_repo, _BUG_MUL, "b")
     gene_a = _capture(kernel, bug_a, "a", _FIX_ADD)
     gene_b = _capture(kernel, bug_b, "b", _FIX_MUL)
     assert gene_a != gene_b
@@ -69,11 +85,11 @@ def test_two_bugs_failing_the_same_test_get_two_genes_and_never_replay_on_each_o
     capsule_b = kernel.view().genes[gene_b].capsule_ids[0]
     assert "ops.py::add" in kernel.view().capsules[capsule_a].capsule.changed_functions
     # A third repository with bug B only; then one with bug A only: each gets its own fix.
-    only_b = git_repo({"ops.py": _BUG_MUL, "tests/test_ops.py": _TEST}, name="b2")
+    only_b = _ops_repo(git_repo, _BUG_MUL, "b2")
     decision = kernel.replay_or_fallback(_task(only_b, "b2"))
     assert decision.hit and decision.capsule_id == capsule_b
     assert all(c.outcome != "hit" for c in decision.candidates if c.capsule_id == capsule_a)
-    only_a = git_repo({"ops.py": _BUG_ADD, "tests/test_ops.py": _TEST}, name="a2")
+    only_a = _ops_repo(git_repo, _BUG_ADD, "a2")
     decision = kernel.replay_or_fallback(_task(only_a, "a2"))
     assert decision.hit and decision.capsule_id == capsule_a
 
@@ -82,9 +98,9 @@ def test_capsule_a_is_not_replayed_on_bug_b_even_when_bug_b_fails_a_tests(
     make_kernel, git_repo: GitRepoFactory
 ) -> None:  # type: ignore[no-untyped-def]
     kernel = make_kernel()
-    bug_a = git_repo({"ops.py": _BUG_ADD, "tests/test_ops.py": _TEST}, name="a")
+    bug_a = _ops_repo(git_repo, _BUG_ADD, "a")
     _capture(kernel, bug_a, "a", _FIX_ADD)
-    bug_b = git_repo({"ops.py": _BUG_MUL, "tests/test_ops.py": _TEST}, name="b")
+    bug_b = _ops_repo(git_repo, _BUG_MUL, "b")
     decision = kernel.replay_or_fallback(_task(bug_b, "b"))
     assert not decision.hit
     assert decision.reason_code.value in {"no_candidates", "candidates_failed"}
@@ -93,10 +109,7 @@ def test_capsule_a_is_not_replayed_on_bug_b_even_when_bug_b_fails_a_tests(
 def test_locality_offers_a_capsule_below_the_thresholds_and_validation_judges_it(
     make_kernel, git_repo: GitRepoFactory
 ) -> None:  # type: ignore[no-untyped-def]
-    strict = SelectionConfig(min_similarity=1.0, min_gene_share=1.0)
-    kernel = make_kernel(KernelSettings(selection=strict))
-    repo = git_repo({"ops.py": _BUG_ADD, "tests/test_ops.py": _TEST}, name="a")
-    _capture(kernel, repo, "a", _FIX_ADD)
+    kernel, repo = _strict_kernel_knowing_the_add_fix(make_kernel, git_repo)
     # A later release: add moved down, the tests renamed, and a new test that the same bug
     # breaks with an IndexError: the signature is no longer the captured one.
     renamed = (
@@ -113,7 +126,7 @@ def test_locality_offers_a_capsule_below_the_thresholds_and_validation_judges_it
     decision = kernel.replay_or_fallback(_task(repo, "drift"))
     assert decision.hit, decision.reason_code
     assert [c.locality for c in decision.candidates] == [True]
-    off = make_kernel(KernelSettings(selection=strict, replay=ReplayConfig(max_candidates=0)))
+    off = make_kernel(KernelSettings(selection=_STRICT, replay=ReplayConfig(max_candidates=0)))
     again = off.replay_or_fallback(_task(repo, "drift-off"))
     assert not again.hit and again.reason_code.value == "no_candidates"
 
@@ -121,11 +134,8 @@ def test_locality_offers_a_capsule_below_the_thresholds_and_validation_judges_it
 def test_locality_never_offers_a_capsule_whose_function_the_failure_does_not_reach(
     make_kernel, git_repo: GitRepoFactory
 ) -> None:  # type: ignore[no-untyped-def]
-    strict = SelectionConfig(min_similarity=1.0, min_gene_share=1.0)
-    kernel = make_kernel(KernelSettings(selection=strict))
-    bug_a = git_repo({"ops.py": _BUG_ADD, "tests/test_ops.py": _TEST}, name="a")
-    _capture(kernel, bug_a, "a", _FIX_ADD)
-    bug_b = git_repo({"ops.py": _BUG_MUL, "tests/test_ops.py": _TEST}, name="b")
+    kernel, _ = _strict_kernel_knowing_the_add_fix(make_kernel, git_repo)
+    bug_b = _ops_repo(git_repo, _BUG_MUL, "b")
     decision = kernel.replay_or_fallback(_task(bug_b, "b"))
     assert decision.candidates == [] and decision.reason_code.value == "no_candidates"
 
@@ -135,7 +145,7 @@ def test_a_capsule_from_a_crlf_file_replays_strictly_on_its_own_commit(
 ) -> None:  # type: ignore[no-untyped-def]
     kernel = make_kernel()
     crlf = _BUG_ADD.replace("\n", "\r\n")
-    repo = git_repo({"ops.py": crlf, "tests/test_ops.py": _TEST}, name="crlf")
+    repo = _ops_repo(git_repo, crlf, "crlf")
     fix = _FIX_ADD.replace(" def add(a, b):\n", " def add(a, b):\r\n").replace(
         "a - b\n+    return a + b\n", "a - b\r\n+    return a + b\r\n"
     )
@@ -150,10 +160,7 @@ def test_a_capsule_from_a_crlf_file_replays_strictly_on_its_own_commit(
 def test_a_locality_candidate_for_another_bug_in_the_same_function_never_replays(
     make_kernel, git_repo: GitRepoFactory
 ) -> None:  # type: ignore[no-untyped-def]
-    strict = SelectionConfig(min_similarity=1.0, min_gene_share=1.0)
-    kernel = make_kernel(KernelSettings(selection=strict))
-    repo = git_repo({"ops.py": _BUG_ADD, "tests/test_ops.py": _TEST}, name="a")
-    _capture(kernel, repo, "a", _FIX_ADD)
+    kernel, _ = _strict_kernel_knowing_the_add_fix(make_kernel, git_repo)
     # add became a method with another bug: locality reaches it, validation must refuse it.
     method = "class Calculator:\n    def add(self, a, b):\n        return a * b\n"
     test = (

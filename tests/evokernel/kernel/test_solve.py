@@ -9,7 +9,7 @@ from evokernel.models import AgentTask, MutationProposal, Proposer
 from evokernel.models.feedback import ReasonCode
 from evokernel.samples import SampleRepo
 from store import EventLog
-from tests.evokernel.kernel.conftest import shop_task
+from tests.evokernel.kernel.conftest import TEST_EDIT, shop_task
 
 
 def _agent_calls(log: EventLog) -> int:
@@ -89,14 +89,7 @@ def test_agent_failures_become_feedback_and_the_budget_ends_the_run(
 
 
 def test_test_edits_end_as_rejected(make_kernel, shop: SampleRepo) -> None:
-    cheat = (
-        "diff --git a/tests/test_cart.py b/tests/test_cart.py\n"
-        "--- a/tests/test_cart.py\n+++ b/tests/test_cart.py\n"
-        "@@ -6,4 +6,4 @@ def test_total_without_discount():\n \n \n"
-        " def test_total_with_discount():\n"
-        "-    assert total([10.0, 10.0], discount=0.25) == 15.0\n"
-        "+    assert total([10.0, 10.0], discount=0.25) == 19.75\n"
-    )
+    cheat = TEST_EDIT
     agent = ScriptedAgent.from_rules([ScriptedRule(signals_include=[], diff=cheat)])
     kernel: EvoKernel = make_kernel()
     result = kernel.solve(shop_task(shop, "cart_bug"), agent, max_attempts=1)
