@@ -29,9 +29,10 @@ from evokernel.events import (
     ValidationPurpose,
 )
 from evokernel.kernel.candidates import candidate_scores, rank
+from evokernel.kernel.checks import sandboxed_run
 from evokernel.kernel.context import KernelContext
 from evokernel.kernel.evidence import validation_completed
-from evokernel.kernel.guard import replay_refusal, task_harness
+from evokernel.kernel.guard import replay_refusal
 from evokernel.kernel.reasons import next_action_for, reason_for
 from evokernel.kernel.results import Detection, Landing, ReplayDecision
 from evokernel.kernel.solidify import governor_events
@@ -46,7 +47,7 @@ from sandbox import DiffSyntaxError, parse_patch
 from sandbox.errors import PatchApplyError, PatchRefusedError
 from sandbox.evaluate import evaluate
 from sandbox.pathsafety import diff_paths
-from sandbox.pipeline import PatchValidation, validate_patch_applied
+from sandbox.pipeline import PatchValidation
 
 __all__ = ["candidate_scores", "rank", "replay"]
 
@@ -310,19 +311,7 @@ def _attempt(
     try:
         if refusal is not None:  # stored before the guard, or held for review: never run
             raise _Refused(refusal)
-        with ctx.tracing.span("evokernel.validate"):
-            done = validate_patch_applied(
-                Path(task.repo_path),
-                task.base_rev,
-                diff,
-                task.plan,
-                ctx.validator,
-                ctx.settings.patch,
-                run_id=replay_run_id,
-                workspace_root=ctx.workspace_root,
-                harness=task_harness(ctx.settings.guard, task),
-                parsed=parsed,
-            )
+        done = sandboxed_run(ctx, task, diff, replay_run_id, parsed)
     except _Refused as refused:
         outcome, reason = ReplayOutcome.SKIPPED, refused.code
     except PatchRefusedError:
