@@ -85,9 +85,40 @@ class Tick:
             self.base_rev = self.clone.fetch(self.default_branch)
         return self.base_rev
 
-    def record(self, event: DeliveryUpdated) -> None:
-        """Append a delivery step to the store unless it is recorded already."""
+    def record(
+        self,
+        state: DeliveryState,
+        run_id: str | None,
+        issue: int,
+        *,
+        branch: str | None = None,
+        commit: str | None = None,
+        pr_number: int | None = None,
+        url: str | None = None,
+    ) -> None:
+        """Append a delivery step on this repository unless it is recorded already."""
+        event = DeliveryUpdated(
+            run_id=run_id or UNKNOWN_RUN,
+            state=state,
+            repo=self.repo,
+            branch=branch,
+            commit=commit,
+            issue_number=issue,
+            pr_number=pr_number,
+            url=url,
+        )
         self.facts.record_delivery(self.kernel.repository, event)
+
+    def record_change(self, change: Change, state: DeliveryState, issue: int) -> None:
+        """Record that ``change`` reached ``state`` (committed, pushed)."""
+        self.record(state, change.run_id, issue, branch=change.branch, commit=change.commit)
+
+    def record_comment(
+        self, issue: int, comment: GitHubComment, run_id: str | None, pr_number: int | None = None
+    ) -> None:
+        """Record the loop's comment on ``issue``."""
+        state = DeliveryState.ISSUE_COMMENTED
+        self.record(state, run_id, issue, pr_number=pr_number, url=comment.html_url)
 
 
 @dataclass(frozen=True)
@@ -132,7 +163,7 @@ def deliver_issue(tick: Tick, issue: GitHubIssue) -> IssueReport:
     base = tick.base()
     said = tick.client.find_comment_with_marker(tick.repo, issue.number, needs_human_marker(base))
     if said is not None:
-        tick.record(_commented(tick, issue, said, run_in(said.body)))
+        tick.record_comment(issue.number, said, run_in(said.body))
         created = ensure_labels(tick.target, issue, add=[tick.target.settings.needs_human_label])
         detail = f"no validated fix at {base[:12]}; the issue says so already"
         return report.model_copy(
@@ -170,7 +201,7 @@ def _existing_change(tick: Tick, issue: GitHubIssue, branch: str) -> Change | Is
     if change is None:
         return None
     tick.clone.push(branch, change.commit)
-    tick.record(_delivery(tick, change, DeliveryState.PUSHED, issue.number))
+    tick.record_change(change, DeliveryState.PUSHED, issue.number)
     return replace(change, created=("branch",))
 
 
@@ -219,10 +250,10 @@ def _new_change(tick: Tick, issue: GitHubIssue, branch: str, base: str) -> Chang
         solution=solution,
         created=("commit", "branch"),
     )
-    tick.record(_delivery(tick, change, DeliveryState.COMMITTED, issue.number))
+    tick.record_change(change, DeliveryState.COMMITTED, issue.number)
     logger.info("issue #%d: %s, committed %s on %s", issue.number, solution.detail, commit, branch)
     tick.clone.push(branch, commit)
-    tick.record(_delivery(tick, change, DeliveryState.PUSHED, issue.number))
+    tick.record_change(change, DeliveryState.PUSHED, issue.number)
     return change
 
 
@@ -248,7 +279,7 @@ def _unsolved(
     failing = solution.detection.failing_tests
     body = needs_human(solved.reason_code.value, solved.feedback, failing, base, solved.run_id)
     comment = tick.client.create_comment(tick.repo, issue.number, body)
-    tick.record(_commented(tick, issue, comment, solved.run_id))
+    tick.record_comment(issue.number, comment, solved.run_id)
     created = [
         "comment",
         *ensure_labels(tick.target, issue, add=[tick.target.settings.needs_human_label]),
@@ -286,7 +317,15 @@ def _follow_up(
 ) -> IssueReport:
     """Record the pull request, comment on the issue once, and label it ``evo:pr-open``."""
     run_id = change.run_id if change else run_of(pull)
-    tick.record(_pull_opened(tick, issue, pull, run_id))
+    tick.record(
+        DeliveryState.PR_OPENED,
+        run_id,
+        issue.number,
+        branch=pull.head_ref,
+        commit=pull.head_sha,
+        pr_number=pull.number,
+        url=pull.html_url,
+    )
     capsule, replayed = _provenance(tick.kernel, run_id, change)
     created += _announce(tick, issue, pull, run_id, replayed)
     settings = tick.target.settings
@@ -333,48 +372,5 @@ def _announce(
         text = announcement(pull.number, replayed, run_id)
         comment = tick.client.create_comment(tick.repo, issue.number, text)
         created.append("comment")
-    tick.record(_commented(tick, issue, comment, run_id, pull.number))
+    tick.record_comment(issue.number, comment, run_id, pull.number)
     return created
-
-
-def _pull_opened(
-    tick: Tick, issue: GitHubIssue, pull: GitHubPull, run_id: str | None
-) -> DeliveryUpdated:
-    return DeliveryUpdated(
-        run_id=run_id or UNKNOWN_RUN,
-        state=DeliveryState.PR_OPENED,
-        repo=tick.repo,
-        branch=pull.head_ref,
-        commit=pull.head_sha,
-        issue_number=issue.number,
-        pr_number=pull.number,
-        url=pull.html_url,
-    )
-
-
-def _commented(
-    tick: Tick,
-    issue: GitHubIssue,
-    comment: GitHubComment,
-    run_id: str | None,
-    pr_number: int | None = None,
-) -> DeliveryUpdated:
-    return DeliveryUpdated(
-        run_id=run_id or UNKNOWN_RUN,
-        state=DeliveryState.ISSUE_COMMENTED,
-        repo=tick.repo,
-        issue_number=issue.number,
-        pr_number=pr_number,
-        url=comment.html_url,
-    )
-
-
-def _delivery(tick: Tick, change: Change, state: DeliveryState, issue: int) -> DeliveryUpdated:
-    return DeliveryUpdated(
-        run_id=change.run_id,
-        state=state,
-        repo=tick.repo,
-        branch=change.branch,
-        commit=change.commit,
-        issue_number=issue,
-    )

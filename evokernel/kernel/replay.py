@@ -33,11 +33,12 @@ from evokernel.kernel.checks import sandboxed_run
 from evokernel.kernel.context import KernelContext
 from evokernel.kernel.evidence import validation_completed
 from evokernel.kernel.guard import replay_refusal
+from evokernel.kernel.land import land_diff
 from evokernel.kernel.reasons import next_action_for, reason_for
 from evokernel.kernel.results import Detection, Landing, ReplayDecision
 from evokernel.kernel.solidify import governor_events
 from evokernel.kernel.variants import is_new_variant, patch_key, strict_variant
-from evokernel.landing import Lander, LandingError, evo_trailers
+from evokernel.landing import Lander, evo_trailers
 from evokernel.models import AgentTask, EvidenceKind, RebasedVariant
 from evokernel.models.feedback import ReasonCode
 from evokernel.policy import check_scope
@@ -268,17 +269,7 @@ def _land(
     trailers = evo_trailers(
         replay_run_id, capsule_id, replay_run_id=replay_run_id, original_run_id=original_run_id
     )
-    try:
-        with ctx.tracing.span("evokernel.land", {"evokernel.branch": lander.branch}):
-            sha = lander.land(diff, trailers)
-    except LandingError as exc:
-        return Landing(
-            branch=lander.branch,
-            landed=False,
-            reason_code=ReasonCode.LANDING_FAILED,
-            detail=str(exc),
-        )
-    return Landing(branch=lander.branch, landed=True, commit=sha)
+    return land_diff(ctx, lander, diff, trailers)
 
 
 def _attempt(

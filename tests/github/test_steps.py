@@ -3,8 +3,10 @@ facts, and no ``GitHubLoop`` is built."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
+import evokernel.github
 from evokernel.events import ApprovalDecision
 from evokernel.github import GitHubClient, GitHubLoopSettings
 from evokernel.github.facts import StoreFacts
@@ -52,3 +54,35 @@ def test_reconcile_records_a_closed_pull_request_once_without_a_loop(
     assert again == []  # the labels moved on: nothing left to reconcile
     [issue] = [i for i in github_server.issues(REPO) if not i.is_pull]
     assert set(issue.labels) == {settings.label, settings.rejected_label}
+
+
+def _imports_within(package: Path, prefix: str) -> dict[str, set[str]]:
+    """Module -> the modules of the same package it imports (deferred imports included)."""
+    graph: dict[str, set[str]] = {}
+    for path in package.glob("*.py"):
+        name = prefix if path.stem == "__init__" else f"{prefix}.{path.stem}"
+        found = {
+            node.module
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.ImportFrom) and node.module
+        }
+        graph[name] = found
+    return {name: {d for d in deps if d in graph and d != name} for name, deps in graph.items()}
+
+
+def test_the_loop_package_has_no_import_cycle_and_no_step_imports_the_loop() -> None:
+    graph = _imports_within(Path(evokernel.github.__file__).parent, "evokernel.github")
+    importers = {name for name, deps in graph.items() if "evokernel.github.loop" in deps}
+    assert importers == {"evokernel.github"}  # only the package root re-exports it
+    done: set[str] = set()
+
+    def walk(name: str, path: tuple[str, ...]) -> None:
+        assert name not in path, f"import cycle: {' -> '.join((*path, name))}"
+        if name in done:
+            return
+        for dep in graph[name]:
+            walk(dep, (*path, name))
+        done.add(name)
+
+    for name in graph:
+        walk(name, ())
