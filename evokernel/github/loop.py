@@ -153,6 +153,10 @@ class GitHubLoop:
                 on_tick(report)
         return ticks
 
+    def confidence_of(self, capsule_id: str | None) -> float | None:
+        """A capsule's confidence now (the kernel's clock and settings), or None if unknown."""
+        return self.kernel.confidence_of(capsule_id)
+
 
 @contextmanager
 def open_github_loop(
