@@ -6,12 +6,12 @@ Listing and showing only read (they build the view; nothing is appended). Revoki
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import Field
 
-from evokernel.confidence import ConfidenceConfig
+from evokernel.confidence import ConfidenceConfig, utc_now
 from evokernel.errors import AssetNotFoundError, NotACapsuleError
 from evokernel.events import AssetStateChanged, AssetType
 from evokernel.governor import revoke
@@ -98,10 +98,6 @@ class RevokeResult(Model):
     """State afterwards."""
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _view(store_dir: Path) -> EvolutionView:
     with EvolutionRepository.open(store_dir, readonly=True) as repository:
         return repository.view()
@@ -112,7 +108,7 @@ def list_assets(
 ) -> AssetListing:
     """Genes and capsules with state, confidence, reuse count and origin run. Never writes."""
     view = _view(store_dir)
-    moment, conf = now or _now(), config or ConfidenceConfig()
+    moment, conf = now or utc_now(), config or ConfidenceConfig()
     capsules = [
         CapsuleRow(
             capsule_id=c.capsule.capsule_id,
@@ -163,7 +159,7 @@ def show_asset(
             gene=gene.gene if gene else None,
             capsule=capsule.capsule,
             state=capsule.state,
-            confidence=capsule.confidence_at(now or _now(), config or ConfidenceConfig()),
+            confidence=capsule.confidence_at(now or utc_now(), config or ConfidenceConfig()),
             reuse_count=capsule.reuse_count,
             replay_run_ids=capsule.replay_run_ids,
             evidence=[e.kind.value for e in capsule.evidence],

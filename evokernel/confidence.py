@@ -17,7 +17,7 @@ towards "unknown", never to "bad", so idleness alone never quarantines anything.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from pydantic import Field, field_validator
@@ -26,6 +26,14 @@ from evokernel.models import Model
 from evokernel.models.evidence import Evidence, EvidenceKind
 
 _SECONDS_PER_DAY = 86_400.0
+
+Clock = Callable[[], datetime]
+"""Where "now" comes from; injected (kernel, loop, reports) so tests can set the time."""
+
+
+def utc_now() -> datetime:
+    """Now, in UTC: the default ``Clock`` every "confidence as of now" reads."""
+    return datetime.now(UTC)
 
 
 def _default_weights() -> dict[EvidenceKind, float]:

@@ -19,20 +19,27 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 
-def first_problem(exc: ValidationError) -> str:
-    """``where: what`` of pydantic's first complaint, and how many more there are.
+def problems(exc: ValidationError, root: str = "(root)") -> list[str]:
+    """Each of pydantic's complaints as ``where: what`` (``root`` names a whole-input one).
 
-    Every "this input does not fit its model" message (a store payload, a proposal, a network
-    message, an approval file) names the field the same way: ``capsule.diff_hash: String
-    should have at most 64 characters (+1 more)``.
+    The one place a pydantic error becomes words: every "this input does not fit its model"
+    message (a store payload, a proposal, a network message, an approval file, settings)
+    names the field the same way, e.g. ``capsule.diff_hash: String should have at most 64
+    characters``.
     """
-    errors = exc.errors(include_url=False, include_input=False)
-    if not errors:
+    return [
+        f"{'.'.join(str(part) for part in error['loc']) or root}: {error['msg']}"
+        for error in exc.errors(include_url=False, include_input=False)
+    ]
+
+
+def first_problem(exc: ValidationError) -> str:
+    """``where: what`` of pydantic's first complaint, and how many more there are."""
+    found = problems(exc)
+    if not found:
         return str(exc)
-    first = errors[0]
-    where = ".".join(str(part) for part in first["loc"]) or "(root)"
-    more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{where}: {first['msg']}{more}"
+    more = f" (+{len(found) - 1} more)" if len(found) > 1 else ""
+    return f"{found[0]}{more}"
 
 
 class EvoKernelError(Exception):

@@ -185,6 +185,17 @@ class EvolutionView(Model):
     def confidence_of(
         self, capsule_id: str | None, config: ConfidenceConfig, now: datetime
     ) -> float | None:
-        """A capsule's confidence at ``now``, or None when there is no such capsule."""
+        """A capsule's confidence at ``now``, or None when there is no such capsule.
+
+        The one place confidence "as of now" is read: callers pass their injected clock's
+        ``now`` (``evokernel.confidence.utc_now`` by default).
+        """
         found = self.capsules.get(capsule_id) if capsule_id else None
         return found.confidence_at(now, config) if found is not None else None
+
+    def capsule_of_run(self, run_id: str) -> str | None:
+        """The capsule ``run_id`` captured (its origin run) or reused (a replay run), if known."""
+        for capsule_id, found in self.capsules.items():
+            if found.capsule.origin_run_id == run_id or run_id in found.replay_run_ids:
+                return capsule_id
+        return None

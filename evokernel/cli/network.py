@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -70,6 +70,19 @@ PeerOption = Annotated[str, typer.Option("--peer", help="The peer's base URL.")]
 def _dirs(ctx: typer.Context, store: Path | None, node_dir: Path | None) -> tuple[Path, Path]:
     store_dir = cli_state(ctx).store_dir(store)
     return store_dir, (node_dir.absolute() if node_dir else default_node_dir(store_dir))
+
+
+def _trust(
+    ctx: typer.Context, store: Path | None, node_dir: Path | None
+) -> tuple[Path, TrustStore]:
+    """The store directory and the node's trusted peers: every command's one ``TrustStore``."""
+    store_dir, directory = _dirs(ctx, store, node_dir)
+    return store_dir, TrustStore.of_node(directory)
+
+
+def _message_file(help_text: str) -> Any:
+    """A signed message read from a file (a bundle, a revoke) that must exist."""
+    return typer.Argument(help=help_text, exists=True, dir_okay=False, readable=True)
 
 
 def _token(name: str) -> str:
@@ -170,15 +183,7 @@ def _import_table(report: ImportReport) -> Table:
 @app.command("import")
 def import_command(
     ctx: typer.Context,
-    bundle: Annotated[
-        Path,
-        typer.Argument(
-            help="A bundle file (from `network export`).",
-            exists=True,
-            dir_okay=False,
-            readable=True,
-        ),
-    ],
+    bundle: Annotated[Path, _message_file("A bundle file (from `network export`).")],
     tofu: TofuOption = False,
     node_dir: NodeDirOption = None,
     store: StoreOption = None,
@@ -195,8 +200,7 @@ def import_command(
         evokernel network import bundle.json
         evokernel network import bundle.json --trust-on-first-use --json
     """
-    store_dir, directory = _dirs(ctx, store, node_dir)
-    trust = TrustStore.of_node(directory)
+    store_dir, trust = _trust(ctx, store, node_dir)
     with EvolutionRepository.open(store_dir) as repository:
         report = import_bundle(repository, bundle.read_bytes(), trust, tofu=tofu)
     emit(report, json, _import_table)
@@ -263,15 +267,7 @@ def _revocation_table(report: RevocationReport) -> Table:
 @app.command("apply-revocation")
 def apply_revocation_command(
     ctx: typer.Context,
-    revocation: Annotated[
-        Path,
-        typer.Argument(
-            help="A revoke file (from `network revoke`).",
-            exists=True,
-            dir_okay=False,
-            readable=True,
-        ),
-    ],
+    revocation: Annotated[Path, _message_file("A revoke file (from `network revoke`).")],
     node_dir: NodeDirOption = None,
     store: StoreOption = None,
     json: JsonOption = False,
@@ -285,8 +281,7 @@ def apply_revocation_command(
     Example:
         evokernel network apply-revocation revoke.json
     """
-    store_dir, directory = _dirs(ctx, store, node_dir)
-    trust = TrustStore.of_node(directory)
+    store_dir, trust = _trust(ctx, store, node_dir)
     with EvolutionRepository.open(store_dir) as repository:
         report = apply_revocation(repository, revocation.read_bytes(), trust)
     emit(report, json, _revocation_table)
@@ -334,8 +329,7 @@ def sync_command(
         EVOKERNEL_NETWORK_TOKEN=... evokernel network sync --peer http://127.0.0.1:8765
     """
     store_dir, directory = _dirs(ctx, store, node_dir)
-    trust = TrustStore.of_node(directory)
-    cursors = CursorStore(directory / CURSORS_NAME)
+    trust, cursors = TrustStore.of_node(directory), CursorStore(directory / CURSORS_NAME)
     token = _token(token_env)
     with EvolutionRepository.open(store_dir) as repository:
         report = sync_from_peer(
@@ -371,8 +365,7 @@ def peers_list(
     Example:
         evokernel network peers list --json
     """
-    _store, directory = _dirs(ctx, store, node_dir)
-    emit(TrustStore.of_node(directory).peers(), json, _peers_table)
+    emit(_trust(ctx, store, node_dir)[1].peers(), json, _peers_table)
 
 
 def _peers_table(peers: list[TrustedPeer]) -> Table:
@@ -399,6 +392,5 @@ def peers_trust(
     Example:
         evokernel network peers trust Jz3x...= --note "build farm"
     """
-    _store, directory = _dirs(ctx, store, node_dir)
-    peer = TrustStore.of_node(directory).trust(public_key, note=note)
+    peer = _trust(ctx, store, node_dir)[1].trust(public_key, note=note)
     emit(peer, json, lambda p: key_value_table("trusted", p.model_dump().items()))

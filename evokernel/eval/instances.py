@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from evokernel.errors import problems
 from evokernel.eval.errors import EvalInputError
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -136,11 +137,8 @@ def _parse(model: type[_M], row: dict[str, Any], path: Path, number: int) -> _M:
     try:
         return model.model_validate(row)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc']) or 'line'}: {error['msg']}"
-            for error in exc.errors()
-        )
-        raise EvalInputError(f"{path}: item {number}: {problems}") from exc
+        found = "; ".join(problems(exc, root="line"))
+        raise EvalInputError(f"{path}: item {number}: {found}") from exc
 
 
 def _unique(path: Path, ids: list[str]) -> None:

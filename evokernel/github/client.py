@@ -13,7 +13,6 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from types import TracebackType
 from typing import Any
 
 import requests
@@ -22,6 +21,7 @@ from github.Issue import Issue
 from github.PullRequest import PullRequest
 from github.Repository import Repository
 
+from evokernel.closing import Closing
 from evokernel.github.errors import GitHubAuthError, GitHubError, GitHubNotFoundError, translate
 from evokernel.github.markers import Marker
 from evokernel.github.models import GitHubComment, GitHubIssue, GitHubPull, IssueState
@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
 
 
-class GitHubClient:
+class GitHubClient(Closing):
     """GitHub for the loop, over PyGithub, for any API base URL (github.com or Enterprise).
 
     Args:
@@ -90,17 +90,6 @@ class GitHubClient:
     def close(self) -> None:
         """Close the HTTP connection pool."""
         self._github.close()
-
-    def __enter__(self) -> GitHubClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     @contextmanager
     def _calling(self) -> Iterator[None]:

@@ -12,16 +12,20 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
+from evokernel.agents.base import Agent
+from evokernel.config import EvoConfig
 from evokernel.devloop.review import build_review
 from evokernel.events import DeliveryState, DeliveryUpdated
+from evokernel.github.client import GitHubClient
+from evokernel.github.clone import LocalClone
 from evokernel.github.errors import GitHubConflictError
-from evokernel.github.facts import StoreFacts, capsule_of_run
+from evokernel.github.facts import StoreFacts
 from evokernel.github.labels import ensure_labels
 from evokernel.github.models import GitHubComment, GitHubIssue, GitHubPull, IssueState
 from evokernel.github.reports import IssueAction, IssueReport
-from evokernel.github.solving import IssueSolution, solve_issue
+from evokernel.github.solving import IssueSolution, issue_task, solve_issue
+from evokernel.github.target import TargetRepo
 from evokernel.github.texts import (
     PR_OPENED,
     announcement,
@@ -34,10 +38,8 @@ from evokernel.github.texts import (
     run_in,
 )
 from evokernel.github.verdicts import run_of, settle
+from evokernel.kernel import EvoKernel
 from evokernel.landing import commit_on_branch
-
-if TYPE_CHECKING:
-    from evokernel.github.loop import GitHubLoop
 
 logger = logging.getLogger(__name__)
 UNKNOWN_RUN = "unknown"
@@ -46,22 +48,77 @@ UNKNOWN_RUN = "unknown"
 
 @dataclass
 class Tick:
-    """What one pass shares between issues: the loop, the store's facts, the base."""
+    """What one pass shares between issues: where it works, the store's facts, the base.
 
-    loop: GitHubLoop
+    Args:
+        target: the repository on GitHub.
+        clone: the local clone commits are made in.
+        kernel: solves issues and holds the store.
+        config: the project's configuration (tasks are built from it).
+        agent: called when no stored capsule validates; ``None`` means replay only.
+        facts: the delivery steps and verdicts recorded so far (kept current).
+        default_branch: what pull requests target.
+    """
+
+    target: TargetRepo
+    clone: LocalClone
+    kernel: EvoKernel
+    config: EvoConfig
+    agent: Agent | None
     facts: StoreFacts
     default_branch: str
     base_rev: str | None = None
 
+    @property
+    def client(self) -> GitHubClient:
+        """The GitHub adapter."""
+        return self.target.client
+
+    @property
+    def repo(self) -> str:
+        """``OWNER/NAME``."""
+        return self.target.name
+
     def base(self) -> str:
         """The default branch's commit, fetched into the clone once per pass."""
         if self.base_rev is None:
-            self.base_rev = self.loop.clone.fetch(self.default_branch)
+            self.base_rev = self.clone.fetch(self.default_branch)
         return self.base_rev
 
-    def record(self, event: DeliveryUpdated) -> None:
-        """Append a delivery step to the store unless it is recorded already."""
-        self.facts.record_delivery(self.loop.repository, event)
+    def record(
+        self,
+        state: DeliveryState,
+        run_id: str | None,
+        issue: int,
+        *,
+        branch: str | None = None,
+        commit: str | None = None,
+        pr_number: int | None = None,
+        url: str | None = None,
+    ) -> None:
+        """Append a delivery step on this repository unless it is recorded already."""
+        event = DeliveryUpdated(
+            run_id=run_id or UNKNOWN_RUN,
+            state=state,
+            repo=self.repo,
+            branch=branch,
+            commit=commit,
+            issue_number=issue,
+            pr_number=pr_number,
+            url=url,
+        )
+        self.facts.record_delivery(self.kernel.repository, event)
+
+    def record_change(self, change: Change, state: DeliveryState, issue: int) -> None:
+        """Record that ``change`` reached ``state`` (committed, pushed)."""
+        self.record(state, change.run_id, issue, branch=change.branch, commit=change.commit)
+
+    def record_comment(
+        self, issue: int, comment: GitHubComment, run_id: str | None, pr_number: int | None = None
+    ) -> None:
+        """Record the loop's comment on ``issue``."""
+        state = DeliveryState.ISSUE_COMMENTED
+        self.record(state, run_id, issue, pr_number=pr_number, url=comment.html_url)
 
 
 @dataclass(frozen=True)
@@ -83,16 +140,15 @@ class Change:
 
 def deliver_issue(tick: Tick, issue: GitHubIssue) -> IssueReport:
     """Bring one issue as far as it goes: a pull request, a verdict, or a needs-human note."""
-    loop = tick.loop
-    branch = loop.settings.branch_for(issue.number)
+    branch = tick.target.settings.branch_for(issue.number)
     report = IssueReport(
         number=issue.number, title=issue.title, action=IssueAction.PR_OPEN, branch=branch
     )
-    pull = loop.client.find_pull_by_head(loop.repo, branch)
+    pull = tick.client.find_pull_by_head(tick.repo, branch)
     if pull is not None and pull.state is IssueState.OPEN:
         return _follow_up(tick, issue, pull, report, created=[])
     if pull is not None:
-        verdict = settle(loop, tick.facts, issue, pull)
+        verdict = settle(tick.target, tick.kernel, tick.facts, issue, pull)
         return report.model_copy(
             update={
                 "action": IssueAction.SETTLED,
@@ -105,10 +161,10 @@ def deliver_issue(tick: Tick, issue: GitHubIssue) -> IssueReport:
             }
         )
     base = tick.base()
-    said = loop.client.find_comment_with_marker(loop.repo, issue.number, needs_human_marker(base))
+    said = tick.client.find_comment_with_marker(tick.repo, issue.number, needs_human_marker(base))
     if said is not None:
-        tick.record(_commented(tick, issue, said, run_in(said.body)))
-        created = ensure_labels(loop, issue, add=[loop.settings.needs_human_label])
+        tick.record_comment(issue.number, said, run_in(said.body))
+        created = ensure_labels(tick.target, issue, add=[tick.target.settings.needs_human_label])
         detail = f"no validated fix at {base[:12]}; the issue says so already"
         return report.model_copy(
             update={"action": IssueAction.NEEDS_HUMAN, "created": created, "detail": detail}
@@ -126,11 +182,10 @@ def deliver_issue(tick: Tick, issue: GitHubIssue) -> IssueReport:
 
 def _existing_change(tick: Tick, issue: GitHubIssue, branch: str) -> Change | IssueReport | None:
     """The branch's validated commit, from the remote (or pushed now from the clone)."""
-    loop = tick.loop
-    remote = loop.client.get_ref_sha(loop.repo, branch)
+    remote = tick.client.get_ref_sha(tick.repo, branch)
     if remote is not None:
-        loop.clone.fetch(branch)
-        change = _change_of_commit(loop, issue, branch, remote)
+        tick.clone.fetch(branch)
+        change = _change_of_commit(tick.clone, issue, branch, remote)
         if change is None:
             detail = f"{branch} exists on GitHub without an Evo-Run trailer; left alone"
             return IssueReport(
@@ -141,27 +196,27 @@ def _existing_change(tick: Tick, issue: GitHubIssue, branch: str) -> Change | Is
                 detail=detail,
             )
         return change
-    local = loop.clone.local_branch(branch)
-    change = _change_of_commit(loop, issue, branch, local) if local else None
+    local = tick.clone.local_branch(branch)
+    change = _change_of_commit(tick.clone, issue, branch, local) if local else None
     if change is None:
         return None
-    loop.clone.push(branch, change.commit)
-    tick.record(_delivery(tick, change, DeliveryState.PUSHED, issue.number))
+    tick.clone.push(branch, change.commit)
+    tick.record_change(change, DeliveryState.PUSHED, issue.number)
     return replace(change, created=("branch",))
 
 
 def _change_of_commit(
-    loop: GitHubLoop, issue: GitHubIssue, branch: str, commit: str
+    clone: LocalClone, issue: GitHubIssue, branch: str, commit: str
 ) -> Change | None:
     """The change ``commit`` holds, when its trailers say the loop made it for this issue."""
-    trailers = loop.clone.trailers(commit)
+    trailers = clone.trailers(commit)
     run_id = trailers.get("Evo-Run")
     if not run_id or trailers.get("Evo-Issue") != str(issue.number):
         return None
     return Change(
         branch=branch,
         commit=commit,
-        message=loop.clone.message(commit),
+        message=clone.message(commit),
         run_id=run_id,
         capsule_id=trailers.get("Evo-Capsule") or None,
         replayed="Evo-Replay-Run" in trailers,
@@ -171,20 +226,23 @@ def _change_of_commit(
 
 def _new_change(tick: Tick, issue: GitHubIssue, branch: str, base: str) -> Change | IssueReport:
     """Solve the issue; commit the validated change on its branch and push it."""
-    loop = tick.loop
     started = time.monotonic()
-    solution = solve_issue(loop, issue, base)
+    target = tick.target
+    task = issue_task(
+        issue, repo=target.name, clone_path=tick.clone.path, config=tick.config, base=base
+    )
+    solution = solve_issue(tick.kernel, task, issue.title, tick.agent, target.settings.max_attempts)
     solved = solution.result
     if not solution.solved:
         return _unsolved(tick, issue, branch, base, solution)
     review = build_review(solution.task, solution.detection, solved, time.monotonic() - started)
     message = commit_message(issue.number, issue.title, review)
     trailers = commit_trailers(issue.number, review)
-    commit = commit_on_branch(loop.clone.path, base, branch, review.diff, message, trailers)
+    commit = commit_on_branch(tick.clone.path, base, branch, review.diff, message, trailers)
     change = Change(
         branch=branch,
         commit=commit,
-        message=loop.clone.message(commit),
+        message=tick.clone.message(commit),
         run_id=solved.run_id,
         capsule_id=solved.capsule_id,
         replayed=solved.replay_run_id is not None,
@@ -192,10 +250,10 @@ def _new_change(tick: Tick, issue: GitHubIssue, branch: str, base: str) -> Chang
         solution=solution,
         created=("commit", "branch"),
     )
-    tick.record(_delivery(tick, change, DeliveryState.COMMITTED, issue.number))
+    tick.record_change(change, DeliveryState.COMMITTED, issue.number)
     logger.info("issue #%d: %s, committed %s on %s", issue.number, solution.detail, commit, branch)
-    loop.clone.push(branch, commit)
-    tick.record(_delivery(tick, change, DeliveryState.PUSHED, issue.number))
+    tick.clone.push(branch, commit)
+    tick.record_change(change, DeliveryState.PUSHED, issue.number)
     return change
 
 
@@ -203,7 +261,6 @@ def _unsolved(
     tick: Tick, issue: GitHubIssue, branch: str, base: str, solution: IssueSolution
 ) -> IssueReport:
     """Nothing validated: say so once on the issue and label it (or wait out the sandbox)."""
-    loop = tick.loop
     solved = solution.result
     report = IssueReport(
         number=issue.number,
@@ -221,19 +278,21 @@ def _unsolved(
     logger.info("issue #%d: nothing validated: %s", issue.number, solution.detail)
     failing = solution.detection.failing_tests
     body = needs_human(solved.reason_code.value, solved.feedback, failing, base, solved.run_id)
-    comment = loop.client.create_comment(loop.repo, issue.number, body)
-    tick.record(_commented(tick, issue, comment, solved.run_id))
-    created = ["comment", *ensure_labels(loop, issue, add=[loop.settings.needs_human_label])]
+    comment = tick.client.create_comment(tick.repo, issue.number, body)
+    tick.record_comment(issue.number, comment, solved.run_id)
+    created = [
+        "comment",
+        *ensure_labels(tick.target, issue, add=[tick.target.settings.needs_human_label]),
+    ]
     return report.model_copy(update={"created": created})
 
 
 def _open_pull(tick: Tick, issue: GitHubIssue, change: Change) -> GitHubPull:
     """Open the pull request (its absence was checked before solving)."""
-    loop = tick.loop
     logger.info("issue #%d: opening a pull request from %s", issue.number, change.branch)
     try:
-        return loop.client.create_pull(
-            loop.repo,
+        return tick.client.create_pull(
+            tick.repo,
             title=pull_title(issue.number, issue.title),
             body=pull_body(issue.number, change.message, change.run_id),
             head=change.branch,
@@ -241,7 +300,7 @@ def _open_pull(tick: Tick, issue: GitHubIssue, change: Change) -> GitHubPull:
         )
     except GitHubConflictError:
         # another process (or a lost response) made it meanwhile: take that one
-        found = loop.client.find_pull_by_head(loop.repo, change.branch)
+        found = tick.client.find_pull_by_head(tick.repo, change.branch)
         if found is None:
             raise
         return found
@@ -257,14 +316,21 @@ def _follow_up(
     change: Change | None = None,
 ) -> IssueReport:
     """Record the pull request, comment on the issue once, and label it ``evo:pr-open``."""
-    loop = tick.loop
     run_id = change.run_id if change else run_of(pull)
-    tick.record(_pull_opened(tick, issue, pull, run_id))
-    capsule, replayed = _provenance(loop, run_id, change)
+    tick.record(
+        DeliveryState.PR_OPENED,
+        run_id,
+        issue.number,
+        branch=pull.head_ref,
+        commit=pull.head_sha,
+        pr_number=pull.number,
+        url=pull.html_url,
+    )
+    capsule, replayed = _provenance(tick.kernel, run_id, change)
     created += _announce(tick, issue, pull, run_id, replayed)
-    settings = loop.settings
+    settings = tick.target.settings
     created += ensure_labels(
-        loop, issue, add=[settings.pr_open_label], remove=[settings.needs_human_label]
+        tick.target, issue, add=[settings.pr_open_label], remove=[settings.needs_human_label]
     )
     solution = change.solution if change else None
     return report.model_copy(
@@ -286,13 +352,13 @@ def _follow_up(
 
 
 def _provenance(
-    loop: GitHubLoop, run_id: str | None, change: Change | None
+    kernel: EvoKernel, run_id: str | None, change: Change | None
 ) -> tuple[str | None, bool]:
     """The capsule and whether it was replayed: from the change, else from the store."""
     if change is not None:
         return change.capsule_id, change.replayed
-    view = loop.kernel.view()
-    capsule = capsule_of_run(view, run_id) if run_id else None
+    view = kernel.view()
+    capsule = view.capsule_of_run(run_id) if run_id else None
     return capsule, bool(capsule and run_id in view.capsules[capsule].replay_run_ids)
 
 
@@ -300,55 +366,11 @@ def _announce(
     tick: Tick, issue: GitHubIssue, pull: GitHubPull, run_id: str | None, replayed: bool
 ) -> list[str]:
     """The one comment on the issue naming the pull request (looked up by its marker)."""
-    loop = tick.loop
     created: list[str] = []
-    comment = loop.client.find_comment_with_marker(loop.repo, issue.number, PR_OPENED)
+    comment = tick.client.find_comment_with_marker(tick.repo, issue.number, PR_OPENED)
     if comment is None:
         text = announcement(pull.number, replayed, run_id)
-        comment = loop.client.create_comment(loop.repo, issue.number, text)
+        comment = tick.client.create_comment(tick.repo, issue.number, text)
         created.append("comment")
-    tick.record(_commented(tick, issue, comment, run_id, pull.number))
+    tick.record_comment(issue.number, comment, run_id, pull.number)
     return created
-
-
-def _pull_opened(
-    tick: Tick, issue: GitHubIssue, pull: GitHubPull, run_id: str | None
-) -> DeliveryUpdated:
-    return DeliveryUpdated(
-        run_id=run_id or UNKNOWN_RUN,
-        state=DeliveryState.PR_OPENED,
-        repo=tick.loop.repo,
-        branch=pull.head_ref,
-        commit=pull.head_sha,
-        issue_number=issue.number,
-        pr_number=pull.number,
-        url=pull.html_url,
-    )
-
-
-def _commented(
-    tick: Tick,
-    issue: GitHubIssue,
-    comment: GitHubComment,
-    run_id: str | None,
-    pr_number: int | None = None,
-) -> DeliveryUpdated:
-    return DeliveryUpdated(
-        run_id=run_id or UNKNOWN_RUN,
-        state=DeliveryState.ISSUE_COMMENTED,
-        repo=tick.loop.repo,
-        issue_number=issue.number,
-        pr_number=pr_number,
-        url=comment.html_url,
-    )
-
-
-def _delivery(tick: Tick, change: Change, state: DeliveryState, issue: int) -> DeliveryUpdated:
-    return DeliveryUpdated(
-        run_id=change.run_id,
-        state=state,
-        repo=tick.loop.repo,
-        branch=change.branch,
-        commit=change.commit,
-        issue_number=issue,
-    )

@@ -1,5 +1,8 @@
 """What the store already says about the loop's work: delivery steps and GitHub verdicts.
 
+Both are one fold of two record kinds, read once per pass; what the view knows (which
+capsule a run made or reused) is the view's: ``EvolutionView.capsule_of_run``.
+
 GitHub decides what exists there; the store records that each step happened. A loop that was
 killed between doing a step and recording it records it on the next pass, and never twice:
 ``StoreFacts`` is read once per pass and kept current as the pass appends.
@@ -17,7 +20,6 @@ from evokernel.events import (
     parse_event,
 )
 from evokernel.projection import EvolutionRepository
-from evokernel.views import EvolutionView
 
 DeliveryKey = tuple[str, str | None, str | None, int | None, int | None]
 """``(state, repo, branch, issue_number, pr_number)``: one delivery step, whatever the run."""
@@ -61,11 +63,3 @@ class StoreFacts:
         repository.record([event])
         self.note(event)
         return True
-
-
-def capsule_of_run(view: EvolutionView, run_id: str) -> str | None:
-    """The capsule ``run_id`` captured (its origin run) or reused (a replay run), if known."""
-    for capsule_id, found in view.capsules.items():
-        if found.capsule.origin_run_id == run_id or run_id in found.replay_run_ids:
-            return capsule_id
-    return None

@@ -4,16 +4,13 @@ never sent (each label request would count against the create cap for nothing)."
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from evokernel.github.models import GitHubIssue
-
-if TYPE_CHECKING:
-    from evokernel.github.loop import GitHubLoop
+from evokernel.github.target import TargetRepo
 
 
 def ensure_labels(
-    loop: GitHubLoop,
+    target: TargetRepo,
     issue: GitHubIssue,
     *,
     add: Sequence[str] = (),
@@ -28,9 +25,9 @@ def ensure_labels(
     changed: list[str] = []
     missing = [label for label in add if label not in have]
     if missing:
-        loop.client.add_labels(loop.repo, issue.number, *missing)
+        target.client.add_labels(target.name, issue.number, *missing)
         changed += [f"label:{label}" for label in missing]
     for label in remove:
-        if label in have and loop.client.remove_label(loop.repo, issue.number, label):
+        if label in have and target.client.remove_label(target.name, issue.number, label):
             changed.append(f"unlabel:{label}")
     return changed

@@ -1,7 +1,8 @@
 """``GitHubLoop``: the kernel, a GitHub client and a local clone, serving one repository.
 
 The facade of the GitHub loop, as ``EvoKernel`` is the kernel's: each method is a few lines
-calling one flow module (``detect``, ``tick``, ``status``). ``open_github_loop`` builds it
+calling one flow module (``detect``, ``tick``, ``status``) with exactly what that flow uses;
+no flow module imports this one. ``open_github_loop`` builds it
 from configuration the way ``open_runtime`` builds the kernel.
 """
 
@@ -12,11 +13,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
 from evokernel.agents.base import Agent
+from evokernel.confidence import utc_now
 from evokernel.config import EvoConfig
 from evokernel.errors import ConfigError
 from evokernel.github.client import GitHubClient
@@ -27,6 +29,7 @@ from evokernel.github.facts import StoreFacts
 from evokernel.github.reports import DetectReport, LoopStatus, TickReport
 from evokernel.github.settings import DEFAULT_API_URL, GitHubLoopSettings
 from evokernel.github.status import loop_status
+from evokernel.github.target import TargetRepo
 from evokernel.github.tick import run_tick
 from evokernel.kernel import EvoKernel
 from evokernel.projection import EvolutionRepository
@@ -34,10 +37,6 @@ from evokernel.runtime import Runtime, open_runtime
 from sandbox import SandboxError
 
 logger = logging.getLogger(__name__)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -60,12 +59,17 @@ class GitHubLoop:
     settings: GitHubLoopSettings
     token: str | None = field(default=None, repr=False)
     agent: Agent | None = None
-    clock: Callable[[], datetime] = _now
+    clock: Callable[[], datetime] = utc_now
 
     @property
     def repo(self) -> str:
         """``OWNER/NAME``."""
         return self.settings.repo
+
+    @property
+    def target(self) -> TargetRepo:
+        """The repository on GitHub, as the loop's steps see it."""
+        return TargetRepo(self.client, self.settings)
 
     @property
     def kernel(self) -> EvoKernel:
@@ -93,11 +97,18 @@ class GitHubLoop:
 
     def detect(self) -> DetectReport:
         """Validate the default branch; open one issue per failure signature."""
-        return detect_failure(self)
+        return detect_failure(self.target, self.clone, self.kernel, self.config, self.clock)
 
     def tick(self) -> TickReport:
         """One pass: reconcile verdicts, then deliver every labelled issue."""
-        return run_tick(self)
+        return run_tick(
+            self.target,
+            self.clone,
+            self.kernel,
+            config=self.config,
+            agent=self.agent,
+            token=self.token,
+        )
 
     def status(self) -> LoopStatus:
         """What GitHub and the store say about the loop's issues."""
@@ -143,10 +154,8 @@ class GitHubLoop:
         return ticks
 
     def confidence_of(self, capsule_id: str | None) -> float | None:
-        """A capsule's confidence now, or None when the store does not know it."""
-        return self.kernel.view().confidence_of(
-            capsule_id, self.kernel.settings.confidence, self.clock()
-        )
+        """A capsule's confidence now (the kernel's clock and settings), or None if unknown."""
+        return self.kernel.confidence_of(capsule_id)
 
 
 @contextmanager
@@ -193,5 +202,5 @@ def open_github_loop(
             settings=settings,
             token=token,
             agent=agent,
-            clock=clock or _now,
+            clock=clock or utc_now,
         )

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from evokernel.errors import ConfigError
+from evokernel.errors import ConfigError, problems
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_LABEL = "evo"
@@ -59,11 +59,8 @@ class GitHubLoopSettings(BaseModel):
         try:
             return cls.model_validate(fields)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
-                for error in exc.errors()
-            )
-            raise ConfigError(f"GitHub loop settings: {problems}", key="github") from exc
+            found = "; ".join(problems(exc, root=""))
+            raise ConfigError(f"GitHub loop settings: {found}", key="github") from exc
 
     @property
     def owner(self) -> str:

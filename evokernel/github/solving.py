@@ -8,18 +8,17 @@ as the devloop keys a task given in words.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
 
+from evokernel.agents.base import Agent
+from evokernel.config import EvoConfig
 from evokernel.github.models import GitHubIssue
-from evokernel.kernel import Detection, SolveOutcome, SolveResult
+from evokernel.kernel import Detection, EvoKernel, SolveOutcome, SolveResult
 from evokernel.logs import bind_run
 from evokernel.models import AgentTask, OriginKind, TaskOrigin
 from evokernel.models.feedback import NextAction, ReasonCode
 from evokernel.tasks import task_for_repo, with_task_signal
 from sandbox.receipt import FailureClass
-
-if TYPE_CHECKING:
-    from evokernel.github.loop import GitHubLoop
 
 _BODY_LIMIT = 4_000
 
@@ -51,33 +50,34 @@ class IssueSolution:
         return last or f"nothing validated ({self.result.reason_code.value})"
 
 
-def issue_task(loop: GitHubLoop, issue: GitHubIssue, base: str) -> AgentTask:
-    """The task for ``issue`` on the clone at ``base``."""
-    text = f"GitHub issue #{issue.number} in {loop.repo}: {issue.title}"
+def issue_task(
+    issue: GitHubIssue, *, repo: str, clone_path: Path, config: EvoConfig, base: str
+) -> AgentTask:
+    """The task for ``issue`` of ``repo``, on the clone at ``clone_path`` at ``base``."""
+    text = f"GitHub issue #{issue.number} in {repo}: {issue.title}"
     if issue.body.strip():
         text += "\n\n" + issue.body.strip()[:_BODY_LIMIT]
     origin = TaskOrigin(kind=OriginKind.GITHUB_ISSUE, ref=str(issue.number))
-    return task_for_repo(loop.clone.path, loop.config, text, base_rev=base, origin=origin)
+    return task_for_repo(clone_path, config, text, base_rev=base, origin=origin)
 
 
-def solve_issue(loop: GitHubLoop, issue: GitHubIssue, base: str) -> IssueSolution:
-    """Detect on ``base``, then solve: stored capsules first, then the agent (if any)."""
-    run_id = loop.kernel.new_run_id()
-    task = issue_task(loop, issue, base)
+def solve_issue(
+    kernel: EvoKernel, task: AgentTask, title: str, agent: Agent | None, max_attempts: int | None
+) -> IssueSolution:
+    """Detect on the task's base, then solve: stored capsules first, then ``agent`` (if any).
+
+    A green base is keyed by the issue's ``title``, as the devloop keys a task given in words.
+    """
+    run_id = kernel.new_run_id()
     with bind_run(run_id, task.task_id):
-        detection = loop.kernel.detect(task, run_id)
+        detection = kernel.detect(task, run_id)
         if detection.receipt.failure_class is FailureClass.INFRA:
             return IssueSolution(task, detection, _infra_failure(task, run_id))
         if not detection.failing:
-            task = with_task_signal(task, issue.title)
-            detection = loop.kernel.detect(task, run_id)
-        return IssueSolution(task, detection, _solve(loop, task, run_id))
-
-
-def _solve(loop: GitHubLoop, task: AgentTask, run_id: str) -> SolveResult:
-    """Stored capsules first, then the agent; replay only when the loop has no agent."""
-    attempts = loop.settings.max_attempts
-    return loop.kernel.solve(task, loop.agent, run_id=run_id, max_attempts=attempts)
+            task = with_task_signal(task, title)
+            detection = kernel.detect(task, run_id)
+        result = kernel.solve(task, agent, run_id=run_id, max_attempts=max_attempts)
+        return IssueSolution(task, detection, result)
 
 
 def _infra_failure(task: AgentTask, run_id: str) -> SolveResult:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
-from evokernel.confidence import ConfidenceConfig
+from evokernel.confidence import ConfidenceConfig, utc_now
 from evokernel.github.client import GitHubClient
-from evokernel.github.facts import StoreFacts, capsule_of_run
+from evokernel.github.facts import StoreFacts
 from evokernel.github.models import IssueState
 from evokernel.github.reports import IssueStatus, LoopStatus
 from evokernel.github.settings import BRANCH_PREFIX, DEFAULT_API_URL, GitHubLoopSettings
@@ -36,7 +36,7 @@ def loop_status(
         branch = settings.branch_for(issue.number)
         pull = client.find_pull_by_head(repo, branch)
         run_id = run_of(pull) if pull else None
-        capsule = capsule_of_run(view, run_id) if run_id else None
+        capsule = view.capsule_of_run(run_id) if run_id else None
         rows.append(
             IssueStatus(
                 number=issue.number,
@@ -74,7 +74,7 @@ def read_status(
         StoreCorruptError: the store is unreadable.
     """
     config = confidence_config or ConfidenceConfig()
-    now = datetime.now(UTC)
+    now = utc_now()
     with _store_view(store_dir) as (view, facts):
         if client is not None:
             return loop_status(client, settings, view, facts, config, now)

@@ -9,25 +9,36 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING
 
+from evokernel.agents.base import Agent
+from evokernel.config import EvoConfig
 from evokernel.errors import EvoKernelError
+from evokernel.github.clone import LocalClone
 from evokernel.github.delivery import Tick, deliver_issue
 from evokernel.github.errors import GitHubAuthError, GitHubRateLimitError
 from evokernel.github.facts import StoreFacts
 from evokernel.github.models import GitHubIssue
 from evokernel.github.redact import redact
 from evokernel.github.reports import IssueAction, IssueReport, TickReport
+from evokernel.github.target import TargetRepo
 from evokernel.github.verdicts import reconcile
-
-if TYPE_CHECKING:
-    from evokernel.github.loop import GitHubLoop
+from evokernel.kernel import EvoKernel
 
 logger = logging.getLogger(__name__)
 
 
-def run_tick(loop: GitHubLoop) -> TickReport:
+def run_tick(
+    target: TargetRepo,
+    clone: LocalClone,
+    kernel: EvoKernel,
+    *,
+    config: EvoConfig,
+    agent: Agent | None,
+    token: str | None,
+) -> TickReport:
     """Reconcile merged and closed pull requests, then work on each labelled issue.
+
+    ``token`` is only redacted from the failures reported (the clone authenticates itself).
 
     A failure on one issue is reported in its ``IssueReport`` and the pass goes on; a rate
     limit that cannot be waited out, or a rejected token, ends the pass.
@@ -38,17 +49,17 @@ def run_tick(loop: GitHubLoop) -> TickReport:
         SandboxError: the sandbox could not run at all.
     """
     started = time.monotonic()
-    facts = StoreFacts.scan(loop.repository)
-    default = loop.client.default_branch(loop.repo)
-    verdicts = reconcile(loop, facts)
-    tick = Tick(loop, facts, default)
+    facts = StoreFacts.scan(kernel.repository)
+    default = target.client.default_branch(target.name)
+    verdicts = reconcile(target, kernel, facts)
+    tick = Tick(target, clone, kernel, config, agent, facts, default)
     reports: list[IssueReport] = []
-    for issue in loop.client.list_labelled_issues(loop.repo, loop.settings.label):
-        if loop.settings.settled_labels & set(issue.labels):
+    for issue in target.client.list_labelled_issues(target.name, target.settings.label):
+        if target.settings.settled_labels & set(issue.labels):
             continue
-        reports.append(_take(tick, issue))
+        reports.append(_take(tick, issue, token))
     return TickReport(
-        repo=loop.repo,
+        repo=target.name,
         default_branch=default,
         base_rev=tick.base_rev,
         verdicts=verdicts,
@@ -57,11 +68,11 @@ def run_tick(loop: GitHubLoop) -> TickReport:
     )
 
 
-def _take(tick: Tick, issue: GitHubIssue) -> IssueReport:
+def _take(tick: Tick, issue: GitHubIssue, token: str | None) -> IssueReport:
     """Deliver ``issue`` if a writer labelled it; otherwise ignore it."""
-    loop = tick.loop
-    labeller = loop.client.labeller_of(loop.repo, issue.number, loop.settings.label)
-    if labeller is None or not loop.client.has_write_access(loop.repo, labeller):
+    client, settings = tick.client, tick.target.settings
+    labeller = client.labeller_of(tick.repo, issue.number, settings.label)
+    if labeller is None or not client.has_write_access(tick.repo, labeller):
         who = labeller or "nobody"
         return IssueReport(
             number=issue.number,
@@ -75,13 +86,13 @@ def _take(tick: Tick, issue: GitHubIssue) -> IssueReport:
     except (GitHubAuthError, GitHubRateLimitError):
         raise
     except EvoKernelError as exc:
-        message = redact(f"{type(exc).__name__}: {exc}", [loop.token or ""])
+        message = redact(f"{type(exc).__name__}: {exc}", [token or ""])
         logger.warning("issue #%d: %s", issue.number, message)
         return IssueReport(
             number=issue.number,
             title=issue.title,
             action=IssueAction.FAILED,
-            branch=loop.settings.branch_for(issue.number),
+            branch=settings.branch_for(issue.number),
             labeller=labeller,
             detail=message,
         )

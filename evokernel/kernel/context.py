@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import Field
 
-from evokernel.confidence import ConfidenceConfig
+from evokernel.confidence import Clock, ConfidenceConfig, utc_now
 from evokernel.economics import EconomicsConfig
 from evokernel.events import EvolutionEvent
 from evokernel.governor import GovernorConfig
@@ -52,10 +51,6 @@ class KernelSettings(Model):
     """Cap on each log excerpt handed to agents and stored in feedback."""
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def new_run_id() -> str:
     """A fresh, unique run id (``run_`` + 16 hex digits)."""
     return f"run_{uuid.uuid4().hex[:16]}"
@@ -73,7 +68,7 @@ class KernelContext:
     """Policy knobs."""
     workspace_root: Path | None = None
     """Where temporary worktrees go (system temp dir when ``None``)."""
-    clock: Callable[[], datetime] = _utc_now
+    clock: Clock = utc_now
     """The current time (timezone-aware UTC)."""
     new_id: Callable[[], str] = new_run_id
     """Run id factory."""

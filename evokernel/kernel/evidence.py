@@ -6,7 +6,14 @@ the ``ValidationCompleted`` event, the evidence a capsule carries and ``ReplayAt
 
 from __future__ import annotations
 
-from evokernel.events import ValidationCompleted, ValidationPurpose
+from evokernel.events import (
+    EvolutionEvent,
+    SignalsDetected,
+    TaskReceived,
+    ValidationCompleted,
+    ValidationPurpose,
+)
+from evokernel.kernel.results import Detection
 from evokernel.models import AgentTask, ValidationEvidence
 from evokernel.models.feedback import ReasonCode
 from sandbox.evaluate import Evaluation
@@ -56,3 +63,18 @@ def validation_completed(
         receipt_hash=digest,
         evidence=evidence_of(receipt, evaluation.fail_to_pass, evaluation.pass_to_pass, digest),
     )
+
+
+def task_detected(run_id: str, task: AgentTask, detection: Detection) -> list[EvolutionEvent]:
+    """The events that open a run: the task, and what its baseline showed."""
+    return [
+        TaskReceived(run_id=run_id, task=task),
+        SignalsDetected(
+            run_id=run_id,
+            task_id=task.task_id,
+            signals=detection.signals,
+            signature=detection.signature,
+            failing_tests=detection.failing_tests,
+            receipt_hash=detection.receipt.content_hash(),
+        ),
+    ]

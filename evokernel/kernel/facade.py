@@ -12,23 +12,22 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from types import TracebackType
 
 from evokernel.agents.base import Agent
 from evokernel.assets import revoke_capsule
+from evokernel.closing import Closing
 from evokernel.economics.ledger import false_replay_entries
 from evokernel.events import (
     ApprovalDecision,
     ApprovalRecorded,
     ApprovalSource,
     EvolutionEvent,
-    SignalsDetected,
-    TaskReceived,
 )
 from evokernel.kernel.candidates import candidate_scores
 from evokernel.kernel.capture import capture
 from evokernel.kernel.context import KernelContext, KernelSettings
 from evokernel.kernel.detect import detect, detection_from_receipt
+from evokernel.kernel.evidence import task_detected
 from evokernel.kernel.feedback import feedback_for_agent
 from evokernel.kernel.fingerprint import file_reader
 from evokernel.kernel.inflight import single_capture
@@ -62,7 +61,7 @@ _RECENT_DETECTIONS = 8
 """Detections kept for reuse: a run detects once and reuses it for replay and capture."""
 
 
-class EvoKernel:
+class EvoKernel(Closing):
     """Capture, replay-first reuse and the solve loop over one store and one validator.
 
     Args:
@@ -177,17 +176,7 @@ class EvoKernel:
         """
         with bind_run(run_id, task.task_id):
             detection = detection_from_receipt(task, baseline, self.settings.log_excerpt_chars)
-            prelude = [
-                TaskReceived(run_id=run_id, task=task),
-                SignalsDetected(
-                    run_id=run_id,
-                    task_id=task.task_id,
-                    signals=detection.signals,
-                    signature=detection.signature,
-                    failing_tests=detection.failing_tests,
-                    receipt_hash=baseline.content_hash(),
-                ),
-            ]
+            prelude = task_detected(run_id, task, detection)
             return capture(
                 self._ctx, task, proposal, run_id, detection, receipt=patched, prelude=prelude
             )
@@ -282,19 +271,7 @@ class EvoKernel:
             with self._ctx.tracing.span("evokernel.detect") as span:
                 detection = detect(self._ctx, task, run_id)
                 span.set_attribute("evokernel.failing_tests", len(detection.failing_tests))
-        self._ctx.record(
-            [
-                TaskReceived(run_id=run_id, task=task),
-                SignalsDetected(
-                    run_id=run_id,
-                    task_id=task.task_id,
-                    signals=detection.signals,
-                    signature=detection.signature,
-                    failing_tests=detection.failing_tests,
-                    receipt_hash=detection.receipt.content_hash(),
-                ),
-            ]
-        )
+        self._ctx.record(task_detected(run_id, task, detection))
         self._detections[key] = (task, detection)
         while len(self._detections) > _RECENT_DETECTIONS:
             self._detections.popitem(last=False)
@@ -359,14 +336,3 @@ class EvoKernel:
     def close(self) -> None:
         """Close the store (saving its view snapshot); the sandbox belongs to the caller."""
         self._ctx.repository.close()
-
-    def __enter__(self) -> EvoKernel:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

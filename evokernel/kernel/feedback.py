@@ -26,29 +26,17 @@ def feedback_for_agent(
     action = next_action_for(reason)
     if isinstance(result, CaptureResult):
         accepted = result.accepted and reason is ReasonCode.ACCEPTED
-        return AgentFeedback(
-            accepted=accepted,
-            reason_code=reason,
-            next_action=action,
-            message=result.detail,
-            failing_tests=result.failing_tests,
-            log_excerpts=result.log_excerpts[:_MAX_EXCERPTS],
-            blast_radius=result.blast_radius,
-            capsule_id=result.capsule_id,
-            gene_id=result.gene_id,
-            attempt=result.attempt,
+        capsule = {"capsule_id": result.capsule_id, "gene_id": result.gene_id}
+        return _judged(result, accepted, reason).model_copy(
+            update={**capsule, "attempt": result.attempt}
         )
     if isinstance(result, ValidationResult):
-        return AgentFeedback(
-            accepted=result.passed and reason is ReasonCode.ACCEPTED,
-            reason_code=reason,
-            next_action=action,
-            message=result.detail,
-            failing_tests=result.failing_tests,
-            log_excerpts=result.log_excerpts[:_MAX_EXCERPTS],
-            blast_radius=result.blast_radius,
-            fixed_since_last=result.fixed_since_last,
-            broken_since_last=result.broken_since_last,
+        accepted = result.passed and reason is ReasonCode.ACCEPTED
+        return _judged(result, accepted, reason).model_copy(
+            update={
+                "fixed_since_last": result.fixed_since_last,
+                "broken_since_last": result.broken_since_last,
+            }
         )
     if isinstance(result, ReplayDecision):
         return AgentFeedback(
@@ -73,6 +61,21 @@ def feedback_for_agent(
         capsule_id=result.capsule_id,
         gene_id=result.gene_id,
         attempt=len(result.feedback),
+    )
+
+
+def _judged(
+    result: CaptureResult | ValidationResult, accepted: bool, reason: ReasonCode
+) -> AgentFeedback:
+    """What a sandboxed judgement tells the agent: its detail, failing tests, logs, radius."""
+    return AgentFeedback(
+        accepted=accepted,
+        reason_code=reason,
+        next_action=next_action_for(reason),
+        message=result.detail,
+        failing_tests=result.failing_tests,
+        log_excerpts=result.log_excerpts[:_MAX_EXCERPTS],
+        blast_radius=result.blast_radius,
     )
 
 

@@ -8,6 +8,8 @@ exception that would lose the run's JSON.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from evokernel.events import LandingFailed
 from evokernel.kernel.context import KernelContext
 from evokernel.kernel.reasons import next_action_for
@@ -17,26 +19,14 @@ from evokernel.models import AgentTask
 from evokernel.models.feedback import ReasonCode
 
 
-def land_capture(
-    ctx: KernelContext, task: AgentTask, result: SolveResult, lander: Lander
+def land_diff(
+    ctx: KernelContext, lander: Lander, diff: str, trailers: Mapping[str, str]
 ) -> Landing:
-    """Commit a captured result's diff with ``lander``; record ``LandingFailed`` if it fails."""
-    assert result.diff is not None
+    """Commit ``diff`` with ``lander`` (capture and replay); a refusal is a value."""
     try:
         with ctx.tracing.span("evokernel.land", {"evokernel.branch": lander.branch}):
-            sha = lander.land(result.diff, evo_trailers(result.run_id, result.capsule_id))
+            sha = lander.land(diff, trailers)
     except LandingError as exc:
-        ctx.record(
-            [
-                LandingFailed(
-                    run_id=result.run_id,
-                    task_id=task.task_id,
-                    branch=lander.branch,
-                    capsule_id=result.capsule_id,
-                    detail=str(exc),
-                )
-            ]
-        )
         return Landing(
             branch=lander.branch,
             landed=False,
@@ -44,6 +34,25 @@ def land_capture(
             detail=str(exc),
         )
     return Landing(branch=lander.branch, landed=True, commit=sha)
+
+
+def land_capture(
+    ctx: KernelContext, task: AgentTask, result: SolveResult, lander: Lander
+) -> Landing:
+    """Commit a captured result's diff with ``lander``; record ``LandingFailed`` if it fails."""
+    assert result.diff is not None
+    trailers = evo_trailers(result.run_id, result.capsule_id)
+    landing = land_diff(ctx, lander, result.diff, trailers)
+    if not landing.landed:
+        failed = LandingFailed(
+            run_id=result.run_id,
+            task_id=task.task_id,
+            branch=lander.branch,
+            capsule_id=result.capsule_id,
+            detail=landing.detail,
+        )
+        ctx.record([failed])
+    return landing
 
 
 def with_landing(result: SolveResult, landing: Landing | None) -> SolveResult:

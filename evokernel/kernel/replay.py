@@ -29,14 +29,16 @@ from evokernel.events import (
     ValidationPurpose,
 )
 from evokernel.kernel.candidates import candidate_scores, rank
+from evokernel.kernel.checks import sandboxed_run
 from evokernel.kernel.context import KernelContext
 from evokernel.kernel.evidence import validation_completed
-from evokernel.kernel.guard import replay_refusal, task_harness
+from evokernel.kernel.guard import replay_refusal
+from evokernel.kernel.land import land_diff
 from evokernel.kernel.reasons import next_action_for, reason_for
 from evokernel.kernel.results import Detection, Landing, ReplayDecision
 from evokernel.kernel.solidify import governor_events
 from evokernel.kernel.variants import is_new_variant, patch_key, strict_variant
-from evokernel.landing import Lander, LandingError, evo_trailers
+from evokernel.landing import Lander, evo_trailers
 from evokernel.models import AgentTask, EvidenceKind, RebasedVariant
 from evokernel.models.feedback import ReasonCode
 from evokernel.policy import check_scope
@@ -46,7 +48,7 @@ from sandbox import DiffSyntaxError, parse_patch
 from sandbox.errors import PatchApplyError, PatchRefusedError
 from sandbox.evaluate import evaluate
 from sandbox.pathsafety import diff_paths
-from sandbox.pipeline import PatchValidation, validate_patch_applied
+from sandbox.pipeline import PatchValidation
 
 __all__ = ["candidate_scores", "rank", "replay"]
 
@@ -267,17 +269,7 @@ def _land(
     trailers = evo_trailers(
         replay_run_id, capsule_id, replay_run_id=replay_run_id, original_run_id=original_run_id
     )
-    try:
-        with ctx.tracing.span("evokernel.land", {"evokernel.branch": lander.branch}):
-            sha = lander.land(diff, trailers)
-    except LandingError as exc:
-        return Landing(
-            branch=lander.branch,
-            landed=False,
-            reason_code=ReasonCode.LANDING_FAILED,
-            detail=str(exc),
-        )
-    return Landing(branch=lander.branch, landed=True, commit=sha)
+    return land_diff(ctx, lander, diff, trailers)
 
 
 def _attempt(
@@ -310,19 +302,7 @@ def _attempt(
     try:
         if refusal is not None:  # stored before the guard, or held for review: never run
             raise _Refused(refusal)
-        with ctx.tracing.span("evokernel.validate"):
-            done = validate_patch_applied(
-                Path(task.repo_path),
-                task.base_rev,
-                diff,
-                task.plan,
-                ctx.validator,
-                ctx.settings.patch,
-                run_id=replay_run_id,
-                workspace_root=ctx.workspace_root,
-                harness=task_harness(ctx.settings.guard, task),
-                parsed=parsed,
-            )
+        done = sandboxed_run(ctx, task, diff, replay_run_id, parsed)
     except _Refused as refused:
         outcome, reason = ReplayOutcome.SKIPPED, refused.code
     except PatchRefusedError:

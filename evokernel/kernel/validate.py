@@ -1,7 +1,7 @@
 """validate_proposal: judge a proposal against the baseline, test by test, without capturing it.
 
 An agent's dry run: the same refusals as capture come first (empty, unparsable, hostile paths,
-edits to tests; they live in ``capture.py`` so both paths share one guard), then the sandboxed
+edits to tests; they live in ``checks.py`` so both paths share one guard), then the sandboxed
 run and its judgement against the baseline. Nothing is solidified: no gene, no capsule. The
 run's events (``MutationProposed``, ``ValidationCompleted`` when the sandbox ran,
 ``MutationRejected`` when it did not pass) are recorded in one group commit.
@@ -19,7 +19,7 @@ from evokernel.events import (
     MutationRejected,
     ValidationPurpose,
 )
-from evokernel.kernel.capture import _refuse_early, _Rejection, _validate
+from evokernel.kernel.checks import Rejection, refuse_early, run_patched
 from evokernel.kernel.context import KernelContext
 from evokernel.kernel.detect import log_excerpts
 from evokernel.kernel.evidence import validation_completed
@@ -63,8 +63,8 @@ def validate_proposal(
     receipt: Receipt | None = None
     evaluation: Evaluation | None = None
     try:
-        touched, guard, parsed = _refuse_early(ctx, task, proposal)
-        receipt, _applied = _validate(ctx, task, proposal, run_id, parsed)
+        touched, guard, parsed = refuse_early(ctx, task, proposal)
+        receipt, _applied = run_patched(ctx, task, proposal, run_id, parsed)
         evaluation = evaluate(detection.receipt, receipt, task.plan.expectations)
         reason = reason_for(evaluation)
         detail = evaluation.reason
@@ -80,7 +80,7 @@ def validate_proposal(
                 task, run_id, ValidationPurpose.PATCHED, receipt, evaluation, reason, attempt=1
             )
         )
-    except _Rejection as rejection:
+    except Rejection as rejection:
         reason, detail = rejection.code, rejection.detail
     failing = sorted({*evaluation.still_failing, *evaluation.regressions}) if evaluation else []
     if reason is not ReasonCode.ACCEPTED:
