@@ -40,6 +40,7 @@ from sandbox import (
     PatchPolicy,
     SessionSpec,
     Validator,
+    Workspaces,
     apply_patch,
     blast_radius,
     check_diff,
@@ -47,7 +48,6 @@ from sandbox import (
     parse_junit,
     validate_patch,
 )
-from sandbox.workspace import Workspaces
 
 Progress = Callable[[str], None]
 

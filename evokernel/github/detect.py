@@ -19,7 +19,7 @@ from evokernel.kernel import Detection
 from evokernel.logs import bind_run
 from evokernel.models import OriginKind, TaskOrigin
 from evokernel.tasks import task_for_repo
-from sandbox.receipt import FailureClass
+from sandbox import FailureClass
 
 if TYPE_CHECKING:
     from evokernel.github.loop import GitHubLoop

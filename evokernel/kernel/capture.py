@@ -49,12 +49,20 @@ from evokernel.models.feedback import ReasonCode
 from evokernel.policy import PolicyLimit, check_scope
 from evokernel.signals import gene_id_for
 from evokernel.views import CapsuleView
-from sandbox import BlastRadius, DiffSyntaxError, ParsedPatch, parse_patch
-from sandbox.errors import PatchApplyError, PatchRefusedError
-from sandbox.evaluate import Evaluation, evaluate
-from sandbox.pathsafety import RefusalReason, check_diff
-from sandbox.pipeline import validate_patch_applied
-from sandbox.receipt import Receipt
+from sandbox import (
+    BlastRadius,
+    DiffSyntaxError,
+    Evaluation,
+    ParsedPatch,
+    PatchApplyError,
+    PatchRefusedError,
+    Receipt,
+    RefusalReason,
+    check_diff,
+    evaluate,
+    parse_patch,
+    validate_patch_applied,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 from evokernel.events import ValidationCompleted, ValidationPurpose
 from evokernel.models import AgentTask, ValidationEvidence
 from evokernel.models.feedback import ReasonCode
-from sandbox.evaluate import Evaluation
-from sandbox.receipt import Receipt
+from sandbox import Evaluation, Receipt
 
 
 def evidence_of(

@@ -42,11 +42,16 @@ from evokernel.models.feedback import ReasonCode
 from evokernel.policy import check_scope
 from evokernel.tracing import AttributeValue
 from evokernel.views import CapsuleView
-from sandbox import DiffSyntaxError, parse_patch
-from sandbox.errors import PatchApplyError, PatchRefusedError
-from sandbox.evaluate import evaluate
-from sandbox.pathsafety import diff_paths
-from sandbox.pipeline import PatchValidation, validate_patch_applied
+from sandbox import (
+    DiffSyntaxError,
+    PatchApplyError,
+    PatchRefusedError,
+    PatchValidation,
+    diff_paths,
+    evaluate,
+    parse_patch,
+    validate_patch_applied,
+)
 
 __all__ = ["candidate_scores", "rank", "replay"]
 

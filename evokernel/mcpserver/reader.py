@@ -29,8 +29,7 @@ from evokernel.metrics import (
 from evokernel.selection import SignalIndex
 from evokernel.views import EvolutionView
 from sandbox import DockerSandboxConfig, LocalSandboxConfig
-from store import EventLog, Position, Record
-from store.log import LOG_NAME
+from store import LOG_NAME, EventLog, Position, Record
 
 RECENT_RUNS = 200
 """Runs the reader remembers (the newest; ``status`` shows a few of them)."""

@@ -39,8 +39,7 @@ from evokernel.metrics import (
     render_unhealthy_store,
     snapshot_from_view,
 )
-from sandbox import DockerSandboxConfig, LocalSandboxConfig
-from sandbox.dockerclient import ClientFactory
+from sandbox import ClientFactory, DockerSandboxConfig, LocalSandboxConfig
 from store import StoreError
 
 logger = logging.getLogger(__name__)
