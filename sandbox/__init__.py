@@ -24,7 +24,6 @@ from sandbox.config import (
     DockerSandboxConfig,
     LocalSandboxConfig,
     SandboxConfig,
-    make_sandbox,
 )
 from sandbox.diskcap import DiskCap, DiskUsage
 from sandbox.docker.client import ClientFactory, docker_client_factory, inspect_image
@@ -50,6 +49,7 @@ from sandbox.errors import (
     WorkspaceInputError,
 )
 from sandbox.evaluate import Evaluation, evaluate
+from sandbox.factory import make_sandbox
 from sandbox.globs import compile_glob
 from sandbox.harness import HarnessPolicy, HarnessReset, reset_harness
 from sandbox.junit import TestOutcome, parse_junit

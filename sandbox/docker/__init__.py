@@ -5,7 +5,7 @@ The backend: isolated single-use containers from a warm pool (``DockerSandbox``,
 Debian root filesystem, ``rootfs`` and ``aptsources``), the doctor (``doctor``), SDK clients for
 both (``client``) and the one translation of the SDK's errors (``sdkerrors``).
 
-``import sandbox`` does not import this package; ``sandbox.config.make_sandbox`` does, lazily,
+``import sandbox`` does not import this package; ``sandbox.make_sandbox`` does, lazily,
 when the configuration asks for ``kind = "docker"``, and the ``sandbox`` root loads the image and
 doctor names on first use. The names below load on first use too (PEP 562), so importing one
 module of the package (``sandbox.docker.client`` for ``ClientFactory``) does not start the SDK.

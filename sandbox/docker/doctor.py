@@ -294,7 +294,7 @@ def _actual(name: str, read: dict[str, str]) -> str:
 
 def _read_cgroup_limits(client: Any, config: DockerSandboxConfig) -> dict[str, str]:
     """Start one session the way validations do and read its cgroup limits."""
-    from sandbox.docker import DockerSandbox
+    from sandbox.docker.backend import DockerSandbox
 
     with (
         tempfile.TemporaryDirectory(prefix="evokernel-doctor-") as workspace,
