@@ -12,10 +12,10 @@ Other packages import from here, never from a module (tests/test_architecture.py
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 from sandbox._diffnames import DiffSyntaxError, git_line_names, read_name
+from sandbox._lazy import load_export as _load_export
 from sandbox._unidiff import DiffProblem, FilePatch, ParsedPatch, PatchHunk, parse_patch
 from sandbox.base import Sandbox, SandboxSession
 from sandbox.classify import Judgement, judge_run, judge_stage
@@ -107,12 +107,7 @@ _EXPORTS: dict[str, str] = {"DockerSandbox": "sandbox.docker.backend"}
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later lookups are plain attribute reads
-    return value
+    return _load_export(globals(), _EXPORTS, name)
 
 
 __all__ = [

@@ -13,8 +13,9 @@ module of the package (``sandbox.docker.client`` for ``ClientFactory``) does not
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from sandbox._lazy import load_export as _load_export
 
 if TYPE_CHECKING:
     from sandbox.docker.backend import DockerSandbox
@@ -31,12 +32,7 @@ _EXPORTS: dict[str, str] = {
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later lookups are plain attribute reads
-    return value
+    return _load_export(globals(), _EXPORTS, name)
 
 
 __all__ = [
