@@ -99,11 +99,17 @@ from sandbox.workspace import (
     worktree_diff,
 )
 
-if TYPE_CHECKING:  # loads on first use: it imports the Docker SDK
+if TYPE_CHECKING:  # these load on first use: they import the Docker SDK
     from sandbox.docker.backend import DockerSandbox
+    from sandbox.docker.envimage import EnvSetupError, ensure_env_image, env_image_key
 
 # Names that load on first use (PEP 562), so that ``import sandbox`` stays free of the SDK.
-_EXPORTS: dict[str, str] = {"DockerSandbox": "sandbox.docker.backend"}
+_EXPORTS: dict[str, str] = {
+    "DockerSandbox": "sandbox.docker.backend",
+    "EnvSetupError": "sandbox.docker.envimage",
+    "ensure_env_image": "sandbox.docker.envimage",
+    "env_image_key": "sandbox.docker.envimage",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -131,6 +137,7 @@ __all__ = [
     "DoctorCheck",
     "DoctorReport",
     "EngineUnavailableError",
+    "EnvSetupError",
     "Evaluation",
     "ExecRequest",
     "ExecResult",
@@ -188,7 +195,9 @@ __all__ = [
     "diff_paths",
     "docker_client_factory",
     "ensure_configured_image",
+    "ensure_env_image",
     "ensure_image",
+    "env_image_key",
     "evaluate",
     "git_line_names",
     "inspect_image",
