@@ -19,9 +19,9 @@ from sandbox.docker.aptsources import (
     read_apt_sources,
 )
 from sandbox.docker.client import docker_client_factory, inspect_image
-from sandbox.errors import EngineUnavailableError, ImageBuildError, ImageNotFoundError
 from sandbox.docker.images import ImageAction, ImageBuildConfig, ImageReport, ensure_image
 from sandbox.docker.rootfs import RootfsSpec, build_rootfs, debootstrap_argv, run_step
+from sandbox.errors import EngineUnavailableError, ImageBuildError, ImageNotFoundError
 
 DEB822 = """\
 Types: deb
