@@ -26,6 +26,7 @@ from sandbox.config import (
     SandboxConfig,
 )
 from sandbox.diskcap import DiskCap, DiskUsage
+from sandbox.docker import _EXPORTS as _DOCKER_EXPORTS
 from sandbox.docker.client import ClientFactory, docker_client_factory, inspect_image
 from sandbox.docker.doctor import CheckStatus, DoctorCheck, DoctorReport, run_doctor
 from sandbox.docker.images import (
@@ -99,17 +100,17 @@ from sandbox.workspace import (
     worktree_diff,
 )
 
-if TYPE_CHECKING:  # these load on first use: they import the Docker SDK
-    from sandbox.docker.backend import DockerSandbox
-    from sandbox.docker.envimage import EnvSetupError, ensure_env_image, env_image_key
+if TYPE_CHECKING:  # the Docker backend's names load on first use: they import the SDK
+    from sandbox.docker import (
+        DockerSandbox,
+        DockerSession,
+        EnvSetupError,
+        ensure_env_image,
+        env_image_key,
+    )
 
-# Names that load on first use (PEP 562), so that ``import sandbox`` stays free of the SDK.
-_EXPORTS: dict[str, str] = {
-    "DockerSandbox": "sandbox.docker.backend",
-    "EnvSetupError": "sandbox.docker.envimage",
-    "ensure_env_image": "sandbox.docker.envimage",
-    "env_image_key": "sandbox.docker.envimage",
-}
+_EXPORTS: dict[str, str] = dict(_DOCKER_EXPORTS)
+"""Names that load on first use (PEP 562), so that ``import sandbox`` stays free of the SDK."""
 
 
 def __getattr__(name: str) -> Any:
@@ -134,6 +135,7 @@ __all__ = [
     "DiskUsage",
     "DockerSandbox",
     "DockerSandboxConfig",
+    "DockerSession",
     "DoctorCheck",
     "DoctorReport",
     "EngineUnavailableError",
