@@ -15,8 +15,7 @@ from evokernel.config import EvoConfig
 from evokernel.kernel import EvoKernel, KernelSettings
 from evokernel.metrics import SandboxLatency, TimedSandbox
 from evokernel.projection import EvolutionRepository
-from sandbox import Sandbox, make_sandbox
-from sandbox.validator import Validator
+from sandbox import Sandbox, Validator, make_sandbox
 from store import EventLog
 
 

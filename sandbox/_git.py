@@ -72,6 +72,16 @@ def working_tree(repo_path: Path) -> Path:
     Raises:
         WorkspaceError: ``repo_path`` is not a git repository.
     """
+    return repository_dirs(repo_path)[0]
+
+
+def repository_dirs(repo_path: Path) -> tuple[Path, Path]:
+    """``(working tree, common git dir)`` of the repository at ``repo_path``, read from its
+    files (no git process).
+
+    Raises:
+        WorkspaceInputError: ``repo_path`` is not a git repository.
+    """
     import git
     import git.exc
 
@@ -79,9 +89,10 @@ def working_tree(repo_path: Path) -> Path:
         repo = git.Repo(repo_path, search_parent_directories=False)
     except (git.exc.InvalidGitRepositoryError, git.exc.NoSuchPathError) as exc:
         raise WorkspaceInputError(f"not a git repository: {repo_path}") from exc
-    root = Path(repo.working_tree_dir or repo_path)
-    repo.close()
-    return root
+    try:
+        return Path(repo.working_tree_dir or repo_path), Path(repo.common_dir).resolve()
+    finally:
+        repo.close()
 
 
 def check_git(

@@ -9,13 +9,33 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Collection
 from types import TracebackType
+from typing import Self
 
 from sandbox.diskcap import DiskUsage
 from sandbox.models import ExecRequest, ExecResult, SessionSpec
 from sandbox.rundiff import git_blob_id
 
 
-class SandboxSession(ABC):
+class _ClosedOnExit(ABC):
+    """``with x:`` closes ``x`` on the way out, also when the block raises."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release what this object holds. Idempotent."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class SandboxSession(_ClosedOnExit):
     """One isolated, single-use environment. Never serves two validations."""
 
     workdir: str = "/workspace"
@@ -62,19 +82,8 @@ class SandboxSession(ABC):
     def close(self) -> None:
         """Stop and remove everything the session started. Idempotent."""
 
-    def __enter__(self) -> SandboxSession:
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class Sandbox(ABC):
+class Sandbox(_ClosedOnExit):
     """A backend that starts isolated sessions (Docker, local process)."""
 
     name: str = "abstract"
@@ -98,14 +107,3 @@ class Sandbox(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release pooled resources and reap anything this backend started. Idempotent."""
-
-    def __enter__(self) -> Sandbox:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

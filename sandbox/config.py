@@ -1,21 +1,19 @@
 """Choosing a sandbox backend is configuration: a union discriminated by ``kind``.
 
-``make_sandbox(config)`` imports the chosen backend only when it is built, so ``import
-sandbox`` never imports the Docker SDK (SWE-ReX's ``DeploymentConfig`` does the same).
+``make_sandbox(config)`` (``sandbox.factory``) imports the chosen backend only when it is
+built, so ``import sandbox`` never imports the Docker SDK (SWE-ReX's ``DeploymentConfig``
+does the same).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from sandbox.diskcap import DEFAULT_DISK_BYTES, DEFAULT_DISK_FILES, DiskCap
 from sandbox.models import Limits
-
-if TYPE_CHECKING:
-    from sandbox.base import Sandbox
 
 _MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
@@ -108,18 +106,3 @@ class LocalSandboxConfig(BaseModel):
 
 SandboxConfig = Annotated[DockerSandboxConfig | LocalSandboxConfig, Field(discriminator="kind")]
 """Either backend's configuration, told apart by ``kind``."""
-
-
-def make_sandbox(config: DockerSandboxConfig | LocalSandboxConfig) -> Sandbox:
-    """Build the backend ``config`` names, importing it only now.
-
-    Raises:
-        EngineUnavailableError: (Docker) the engine cannot be reached.
-    """
-    if isinstance(config, DockerSandboxConfig):
-        from sandbox.docker import DockerSandbox
-
-        return DockerSandbox(config)
-    from sandbox.local import LocalSandbox
-
-    return LocalSandbox(config)

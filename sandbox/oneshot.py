@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from sandbox.config import DockerSandboxConfig, LocalSandboxConfig, make_sandbox
+from sandbox.config import DockerSandboxConfig, LocalSandboxConfig
+from sandbox.factory import make_sandbox
 from sandbox.harness import HarnessPolicy
 from sandbox.pathsafety import PatchPolicy, check_diff
 from sandbox.pipeline import validate_patch

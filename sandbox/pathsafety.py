@@ -304,15 +304,16 @@ def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def read_file_nofollow(root: Path, relative: str, max_bytes: int) -> bytes | None:
-    """Read a regular file under ``root`` without following any symlink on the way.
+def open_regular_nofollow(root: Path, relative: str) -> int | None:
+    """A descriptor of the regular file ``relative`` under ``root``, reached without
+    following any symlink on the way; the caller closes it.
 
     Every component is opened relative to its parent with ``O_NOFOLLOW``, so a link planted
     by the code under test (``report.xml -> /etc/shadow``) is never read through.
 
     Returns:
-        At most ``max_bytes`` bytes; ``None`` when the path is absent, absolute, climbs with
-        ``..``, goes through a symlink, or does not name a regular file.
+        ``None`` when the path is absent, absolute, climbs with ``..``, goes through a
+        symlink, or does not name a regular file.
     """
     parts = [part for part in relative.split("/") if part not in ("", ".")]
     if relative.startswith("/") or not parts or ".." in parts:
@@ -325,29 +326,39 @@ def read_file_nofollow(root: Path, relative: str, max_bytes: int) -> bytes | Non
         return None
     try:
         for part in parts[:-1]:
-            try:
-                next_fd = os.open(part, flags_dir, dir_fd=fd)
-            except OSError:
-                return None
+            next_fd = os.open(part, flags_dir, dir_fd=fd)
             os.close(fd)
             fd = next_fd
         flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-        try:
-            file_fd = os.open(parts[-1], flags, dir_fd=fd)
-        except OSError:
-            return None
-        try:
-            if not stat.S_ISREG(os.fstat(file_fd).st_mode):
-                return None
-            chunks, left = [], max_bytes
-            while left > 0:
-                chunk = os.read(file_fd, min(left, 1 << 20))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                left -= len(chunk)
-            return b"".join(chunks)
-        finally:
-            os.close(file_fd)
+        file_fd = os.open(parts[-1], flags, dir_fd=fd)
+    except OSError:
+        return None
     finally:
         os.close(fd)
+    if not stat.S_ISREG(os.fstat(file_fd).st_mode):
+        os.close(file_fd)
+        return None
+    return file_fd
+
+
+def read_file_nofollow(root: Path, relative: str, max_bytes: int) -> bytes | None:
+    """Read a regular file under ``root`` without following any symlink on the way.
+
+    Returns:
+        At most ``max_bytes`` bytes; ``None`` where ``open_regular_nofollow`` finds no
+        regular file.
+    """
+    file_fd = open_regular_nofollow(root, relative)
+    if file_fd is None:
+        return None
+    try:
+        chunks, left = [], max_bytes
+        while left > 0:
+            chunk = os.read(file_fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(file_fd)

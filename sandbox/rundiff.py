@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import stat
 import tarfile
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import IO, cast
+
+from sandbox.pathsafety import open_regular_nofollow
 
 _CHUNK = 1 << 20
 
@@ -29,30 +30,13 @@ def git_blob_id(chunks: Iterable[bytes], size: int) -> str:
 
 def blob_id_nofollow(root: Path, relative: str) -> str | None:
     """The blob id of a regular file under ``root``; ``None`` when it is absent, not a regular
-    file, or reached through a symlink (every component opened with ``O_NOFOLLOW``)."""
-    parts = [part for part in relative.split("/") if part not in ("", ".")]
-    if relative.startswith("/") or not parts or ".." in parts:
+    file, or reached through a symlink (``pathsafety.open_regular_nofollow``)."""
+    file_fd = open_regular_nofollow(root, relative)
+    if file_fd is None:
         return None
-    flags_dir = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-    try:
-        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        for part in parts[:-1]:
-            next_fd = os.open(part, flags_dir, dir_fd=fd)
-            os.close(fd)
-            fd = next_fd
-        file_fd = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=fd)
-    except OSError:
-        os.close(fd)
-        return None
-    os.close(fd)
     with os.fdopen(file_fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            return None
-        return git_blob_id(iter(lambda: handle.read(_CHUNK), b""), info.st_size)
+        size = os.fstat(handle.fileno()).st_size
+        return git_blob_id(iter(lambda: handle.read(_CHUNK), b""), size)
 
 
 def blob_ids_in_tar(stream: IO[bytes], wanted: Collection[str]) -> dict[str, str | None]:

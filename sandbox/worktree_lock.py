@@ -23,7 +23,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from sandbox._git import run_git
+from sandbox._git import repository_dirs, run_git
 from sandbox.errors import WorkspaceError
 
 _log = logging.getLogger(__name__)
@@ -45,17 +45,7 @@ def common_dir(repo: Path) -> Path:
     Raises:
         WorkspaceError: ``repo`` is not a git repository.
     """
-    import git
-    import git.exc
-
-    try:
-        found = git.Repo(repo, search_parent_directories=False)
-    except (git.exc.InvalidGitRepositoryError, git.exc.NoSuchPathError) as exc:
-        raise WorkspaceError(f"not a git repository: {repo}") from exc
-    try:
-        return Path(found.common_dir).resolve()
-    finally:
-        found.close()
+    return repository_dirs(repo)[1]
 
 
 def repository_lock(repo: Path) -> FileLock:

@@ -20,7 +20,7 @@ from store.errors import (
     StoreRecordTooLargeError,
     StoreWriteError,
 )
-from store.log import DEFAULT_MAX_RECORD_BYTES, EventLog
+from store.log import DEFAULT_MAX_RECORD_BYTES, LOG_NAME, EventLog
 from store.position import Position
 from store.record import Record
 from store.recovery import TornTailRecovery
@@ -29,6 +29,7 @@ from store.verify import VerifyReport
 
 __all__ = [
     "DEFAULT_MAX_RECORD_BYTES",
+    "LOG_NAME",
     "Durability",
     "EventLog",
     "Position",

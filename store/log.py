@@ -16,7 +16,6 @@ descriptor.
 from __future__ import annotations
 
 import os
-import stat
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -28,12 +27,16 @@ from store.durability import Durability
 from store.errors import (
     StoreClosedError,
     StoreCorruptError,
-    StoreError,
-    StoreNotFoundError,
     StorePathError,
     StoreReadOnlyError,
     StoreRecordTooLargeError,
-    StoreWriteError,
+)
+from store.fileio import (
+    fsync,
+    open_for_append,
+    open_for_reading,
+    refuse_odd_paths,
+    write_all,
 )
 from store.lock import WriterLock
 from store.position import Position
@@ -47,8 +50,8 @@ from store.record import (
     format_ts,
     new_record,
 )
-from store.recovery import TornTailRecovery, fsync_directory, move_torn_tail, report_torn_tail
-from store.tail import Tail, check_link, find_torn_tail, read_tail, record_ending_at
+from store.recovery import TornTailRecovery, move_torn_tail, recover_tail, report_tail
+from store.tail import Tail, read_tail, record_ending_at
 from store.verify import VerifyReport, verify_log
 
 DEFAULT_MAX_RECORD_BYTES = 8 * 1024 * 1024
@@ -131,21 +134,8 @@ class EventLog:
         policy = Durability(durability)
         root = Path(directory)
         path = root / LOG_NAME
-        _refuse_odd_paths(root, path)
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-            created = not path.exists()
-            flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
-            fd = os.open(path, flags, 0o644)
-        except OSError as exc:
-            raise StoreWriteError(path, f"cannot open for writing: {exc}") from exc
-        try:
-            lock = WriterLock(root / LOCK_NAME)
-            if created:
-                fsync_directory(root)
-        except OSError as exc:
-            os.close(fd)
-            raise StoreWriteError(path, f"cannot create the lock file: {exc}") from exc
+        refuse_odd_paths(root, path)
+        fd, lock = open_for_append(root, path, root / LOCK_NAME)
         if max_record_bytes < 1024:
             os.close(fd)
             lock.close()
@@ -153,7 +143,10 @@ class EventLog:
         log = cls(root, fd, lock, policy, clock or _utc_now, max_record_bytes)
         try:
             with log._mutex, log._writer_lock():
-                log._recover_tail()
+                tail, log.recovery = recover_tail(fd, path, log._clock())
+                if tail.head is not None:
+                    log._seq, log._hash = tail.head.seq, tail.head.hash
+                log._offset = tail.end
         except BaseException:
             log.close()
             raise
@@ -174,34 +167,15 @@ class EventLog:
         """
         root = Path(directory)
         path = root / LOG_NAME
-        _refuse_odd_paths(root, path)
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-        except FileNotFoundError as exc:
-            raise StoreNotFoundError(path) from exc
-        except OSError as exc:
-            raise StoreError(f"cannot open store {path} for reading: {exc}") from exc
+        refuse_odd_paths(root, path)
+        fd = open_for_reading(path)
         log = cls(root, fd, None, Durability.FSYNC, _utc_now)
         try:
-            log._report_tail(fd)
+            log.recovery, log.corruption = report_tail(fd, path)
         except BaseException:
             log.close()
             raise
         return log
-
-    def _report_tail(self, fd: int) -> None:
-        """What ``open_readonly`` learns from the end of the file: a torn tail, a bad head."""
-        size = _regular_size(fd, self.path)
-        try:
-            tail = read_tail(fd, size)
-        except StoreCorruptError as exc:
-            self.corruption = exc
-            _, torn_start = find_torn_tail(fd, size)
-            after = exc.seq - 1 if exc.seq is not None else exc.line - 1
-        else:
-            torn_start, after = tail.torn_start, (tail.head.seq if tail.head else 0)
-        if torn_start is not None:
-            self.recovery = report_torn_tail(self.path, torn_start, size, after)
 
     @property
     def readonly(self) -> bool:
@@ -256,51 +230,17 @@ class EventLog:
                     records.append(new_record((seq, ts, kind, payload, prev, digest)))
                     prev = digest
                 data = b"".join(lines)
-                self._write(fd, data)
+                write_all(fd, data, self.path, undo_to=self._offset)
                 if sync:
-                    self._fsync(fd, undo=True)
-                else:
-                    self._dirty = True
+                    fsync(fd, self.path, undo_to=self._offset)
+                self._dirty = not sync
                 self._seq, self._hash, self._offset = seq, prev, self._offset + len(data)
         return records
 
-    def _write(self, fd: int, data: bytes) -> None:
-        try:
-            written = os.write(fd, data)
-            view = memoryview(data)[written:]
-            while view:  # rare: a regular file takes the whole buffer unless the disk is full
-                written = os.write(fd, view)
-                if written == 0:
-                    raise OSError("write returned 0 bytes")
-                view = view[written:]
-        except OSError as exc:
-            self._undo(fd)
-            raise StoreWriteError(self.path, str(exc)) from exc
-
-    def _fsync(self, fd: int, *, undo: bool) -> None:
-        try:
-            os.fsync(fd)
-        except OSError as exc:
-            # After a failed fsync the written pages may or may not reach the disk. Under the
-            # writer lock the records are taken back out, so that a raised append is an
-            # append that did not happen; a deferred (BATCH) sync has no lock and cannot.
-            if undo:
-                self._undo(fd)
-            raise StoreWriteError(self.path, f"fsync failed: {exc}") from exc
-        self._dirty = False
-
-    def _undo(self, fd: int) -> None:
-        try:
-            os.ftruncate(fd, self._offset)
-        except OSError as exc:
-            # The partial line stays; the next open or append moves it aside as a torn tail.
-            raise StoreWriteError(
-                self.path, f"cannot truncate after a failed write: {exc}"
-            ) from exc
-
     def _sync_pending(self) -> None:
         if self._dirty and self._fd is not None:
-            self._fsync(self._fd, undo=False)
+            fsync(self._fd, self.path, undo_to=None)
+            self._dirty = False
 
     def _refuse_if_corrupt(self) -> None:
         """No record is ever chained onto a log this process has seen corrupt."""
@@ -323,31 +263,13 @@ class EventLog:
                 self._seq, self._seq, f"the log shrank to {size} bytes below offset {self._offset}"
             )
             self._refuse_if_corrupt()
-        reader = RecordReader(
-            self.path,
-            offset=self._offset,
-            prev_seq=self._seq,
-            prev_hash=self._hash,
-            on_corrupt=self._remember,
-        )
+        reader = self._reader_after(self._seq, self._hash, self._offset)
         for record in reader:
             self._seq, self._hash = record.seq, record.hash
         self._offset = reader.end
         if reader.torn_start is not None:
             self.recovery = move_torn_tail(
                 fd, self.path, reader.torn_start, size, self._seq, self._clock()
-            )
-
-    def _recover_tail(self) -> None:
-        fd = self._require_fd()
-        tail = read_tail(fd, _regular_size(fd, self.path))
-        check_link(fd, tail)
-        if tail.head is not None:
-            self._seq, self._hash = tail.head.seq, tail.head.hash
-        self._offset = tail.end
-        if tail.torn_start is not None:
-            self.recovery = move_torn_tail(
-                fd, self.path, tail.torn_start, tail.size, self._seq, self._clock()
             )
 
     def _writer_lock(self) -> WriterLock:
@@ -381,14 +303,12 @@ class EventLog:
         ``StoreCorruptError``.
         """
         self._require_fd()
-        return iter(
-            RecordReader(
-                self.path,
-                offset=position.offset,
-                prev_seq=position.seq,
-                prev_hash=position.hash,
-                on_corrupt=self._remember,
-            )
+        return iter(self._reader_after(position.seq, position.hash, position.offset))
+
+    def _reader_after(self, seq: int, digest: str, offset: int) -> RecordReader:
+        """A reader of the records after ``offset``, which must continue ``seq``/``digest``."""
+        return RecordReader(
+            self.path, offset=offset, prev_seq=seq, prev_hash=digest, on_corrupt=self._remember
         )
 
     def _remember(self, corruption: StoreCorruptError) -> None:
@@ -472,19 +392,3 @@ class EventLog:
 
     def _size(self) -> int:
         return os.fstat(self._require_fd()).st_size
-
-
-def _regular_size(fd: int, path: Path) -> int:
-    """The size of the log file; a log that is not a regular file is refused."""
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode):
-        raise StorePathError(path, "the log is not a regular file")
-    return info.st_size
-
-
-def _refuse_odd_paths(root: Path, path: Path) -> None:
-    """A store directory that is a file, or a log that is a directory, is bad input."""
-    if root.exists() and not root.is_dir():
-        raise StorePathError(root, "the store directory is not a directory")
-    if path.is_dir():
-        raise StorePathError(path, "the log is a directory, not a file")

@@ -16,7 +16,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from store.errors import StoreWriteError
+from store.errors import StoreCorruptError, StoreWriteError
+from store.fileio import fsync_directory, regular_size
+from store.tail import Tail, check_link, find_torn_tail, read_tail
 
 logger = logging.getLogger(__name__)
 
@@ -102,10 +104,38 @@ def _write_side_file(torn_dir: Path, data: bytes, moment: datetime) -> Path:
     raise FileExistsError(f"no free side-file name for {stem} in {torn_dir}")
 
 
-def fsync_directory(directory: Path) -> None:
-    """Make a directory's entries (a new or renamed file) durable."""
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+def recover_tail(fd: int, log_path: Path, moment: datetime) -> tuple[Tail, TornTailRecovery | None]:
+    """A writable open's look at the end of the log: verify the last record and its link,
+    and move a torn tail aside (the caller holds the writer lock).
+
+    Raises:
+        StoreCorruptError: the last complete record is malformed, does not hash to what it
+            claims, or does not link to the record before it.
+        StoreWriteError: the torn tail could not be moved aside.
+    """
+    tail = read_tail(fd, regular_size(fd, log_path))
+    check_link(fd, tail)
+    if tail.torn_start is None:
+        return tail, None
+    after = tail.head.seq if tail.head else 0
+    return tail, move_torn_tail(fd, log_path, tail.torn_start, tail.size, after, moment)
+
+
+def report_tail(
+    fd: int, log_path: Path
+) -> tuple[TornTailRecovery | None, StoreCorruptError | None]:
+    """A read-only open's look at the end of the log: a torn tail (reported, left in place)
+    and a corrupt last record (kept, not raised, so that ``verify`` can still name it)."""
+    size = regular_size(fd, log_path)
+    corruption: StoreCorruptError | None = None
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        tail = read_tail(fd, size)
+    except StoreCorruptError as exc:
+        corruption = exc
+        _, torn_start = find_torn_tail(fd, size)
+        after = exc.seq - 1 if exc.seq is not None else exc.line - 1
+    else:
+        torn_start, after = tail.torn_start, (tail.head.seq if tail.head else 0)
+    if torn_start is None:
+        return None, corruption
+    return report_torn_tail(log_path, torn_start, size, after), corruption

@@ -18,8 +18,8 @@ from pydantic import ValidationError
 
 from store.canonical import canonical_json, sha256_hex
 from store.errors import StoreError
+from store.fileio import fsync_directory
 from store.position import Position
-from store.recovery import fsync_directory
 
 logger = logging.getLogger(__name__)
 

@@ -21,9 +21,8 @@ from pathlib import Path
 
 from evokernel.errors import EvoKernelError
 from evokernel.models.feedback import ReasonCode
-from sandbox.errors import PatchRefusedError
-from sandbox.pathsafety import PatchPolicy, RefusalReason, check_diff
-from sandbox.pathsafety import diff_paths as _sandbox_diff_paths
+from sandbox import PatchPolicy, PatchRefusedError, RefusalReason, check_diff
+from sandbox import diff_paths as _sandbox_diff_paths
 
 _GIT_TIMEOUT_S = 120.0
 _FENCE = re.compile(r"^```[ \t]*([\w+-]*)[^\n]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from evokernel.agents.base import AgentContext
-from sandbox.pathsafety import read_file_nofollow
+from sandbox import read_file_nofollow
 
 _PATH_IN_TEXT = re.compile(r'File "([^"]+)"|([\w./\\-]+\.[A-Za-z]\w*)(?::\d+)?')
 _IMPORT = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", re.MULTILINE)

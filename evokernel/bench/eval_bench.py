@@ -41,6 +41,7 @@ from sandbox import (
     PatchPolicy,
     SessionSpec,
     Validator,
+    Workspaces,
     apply_patch,
     blast_radius,
     check_diff,
@@ -48,7 +49,6 @@ from sandbox import (
     parse_junit,
     validate_patch,
 )
-from sandbox.workspace import Workspaces
 
 Progress = Callable[[str], None]
 

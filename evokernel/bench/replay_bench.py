@@ -28,7 +28,7 @@ from evokernel.models import AgentTask, AssetState, MutationProposal, Proposer
 from evokernel.runtime import open_runtime
 from evokernel.samples import build_shop
 from evokernel.selection import CandidateCapsule, SelectionConfig, SignalIndex, rank_candidates
-from sandbox.pipeline import validate_patch
+from sandbox import validate_patch
 
 Progress = Callable[[str], None]
 

@@ -126,7 +126,7 @@ def run_sandbox_bench(
         EngineUnavailableError: the engine does not answer.
         EvoKernelError: a sample validation did not pass (the figures would be meaningless).
     """
-    from sandbox.docker import DockerSandbox
+    from sandbox import DockerSandbox  # loads the Docker SDK
 
     say = progress or (lambda _message: None)
     repo = make_sample_repo(workdir / "sample-repo")

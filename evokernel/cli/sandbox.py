@@ -14,9 +14,15 @@ from evokernel.cli.errors import ExitCode
 from evokernel.cli.options import GitRepoOption, JsonOption, RevOption
 from evokernel.cli.render import emit, key_value_table, stderr
 from evokernel.cli.state import cli_state
-from sandbox import Receipt
-from sandbox.doctor import CheckStatus, DoctorReport, run_doctor
-from sandbox.images import ImageAction, ImageReport, ensure_configured_image
+from sandbox import (
+    CheckStatus,
+    DoctorReport,
+    ImageAction,
+    ImageReport,
+    Receipt,
+    ensure_configured_image,
+    run_doctor,
+)
 
 app = typer.Typer(
     help="Sandbox image, doctor, one validation.",
@@ -150,8 +156,7 @@ def run(
     from evokernel.errors import GuardRefusedError
     from evokernel.guards import harness_policy
     from evokernel.kernel.guard import guard_proposal
-    from sandbox import PatchPolicy, check_diff
-    from sandbox.oneshot import validate_once
+    from sandbox import PatchPolicy, check_diff, validate_once
 
     config = cli_state(ctx).config
     diff = patch.read_text() if patch is not None else None

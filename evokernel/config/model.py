@@ -19,8 +19,7 @@ from evokernel.guards import GuardConfig
 from evokernel.logs import LogFormat
 from evokernel.models import Model, ScopeConstraints
 from evokernel.selection import ReplayConfig, SelectionConfig
-from sandbox import ValidationPlan
-from sandbox.config import DockerSandboxConfig, SandboxConfig
+from sandbox import DockerSandboxConfig, SandboxConfig, ValidationPlan
 from store import DEFAULT_MAX_RECORD_BYTES, Durability
 
 

@@ -45,7 +45,7 @@ from evokernel.models import AgentTask
 from evokernel.models.feedback import ReasonCode
 from evokernel.runtime import Runtime, open_runtime
 from evokernel.tasks import slugify, task_for_repo, with_task_signal
-from sandbox.receipt import FailureClass
+from sandbox import FailureClass
 
 Progress = Callable[[DevloopStep, str], None]
 """Told when each step starts: ``progress(step, one_line_message)``."""

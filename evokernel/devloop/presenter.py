@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from evokernel.devloop.review import ChangeOrigin, Review, TestTransition
-from sandbox.receipt import Receipt, StageResult
+from sandbox import Receipt, StageResult
 
 _TRANSITION_STYLE: dict[TestTransition, str] = {
     TestTransition.FAIL_TO_PASS: "bold green",

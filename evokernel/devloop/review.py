@@ -13,8 +13,7 @@ from pydantic import Field
 
 from evokernel.kernel import Detection, SolveOutcome, SolveResult
 from evokernel.models import AgentTask, Model
-from sandbox import BlastRadius, TestOutcome
-from sandbox.receipt import FAILING_OUTCOMES, Receipt
+from sandbox import FAILING_OUTCOMES, BlastRadius, Receipt, TestOutcome
 
 
 class ChangeOrigin(StrEnum):

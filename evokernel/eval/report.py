@@ -18,8 +18,7 @@ from pydantic import Field
 
 from evokernel.eval.job import EvalOutcome, InstanceStatus
 from evokernel.models import Model
-from sandbox import Receipt, TestOutcome
-from sandbox.receipt import FAILING_OUTCOMES
+from sandbox import FAILING_OUTCOMES, Receipt, TestOutcome
 
 SCHEMA_VERSION = 2
 """The harness report's ``schema_version``."""

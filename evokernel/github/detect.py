@@ -21,7 +21,7 @@ from evokernel.kernel import Detection, EvoKernel
 from evokernel.logs import bind_run
 from evokernel.models import OriginKind, TaskOrigin
 from evokernel.tasks import task_for_repo
-from sandbox.receipt import FailureClass
+from sandbox import FailureClass
 
 
 def detect_failure(

@@ -18,7 +18,7 @@ from evokernel.logs import bind_run
 from evokernel.models import AgentTask, OriginKind, TaskOrigin
 from evokernel.models.feedback import NextAction, ReasonCode
 from evokernel.tasks import task_for_repo, with_task_signal
-from sandbox.receipt import FailureClass
+from sandbox import FailureClass
 
 _BODY_LIMIT = 4_000
 

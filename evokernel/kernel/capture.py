@@ -35,8 +35,7 @@ from evokernel.models import (
 )
 from evokernel.models.feedback import ReasonCode
 from evokernel.policy import check_scope
-from sandbox.evaluate import Evaluation, evaluate
-from sandbox.receipt import Receipt
+from sandbox import Evaluation, Receipt, evaluate
 
 logger = logging.getLogger(__name__)
 

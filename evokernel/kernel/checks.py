@@ -15,12 +15,19 @@ from evokernel.kernel.guard import GuardReport, task_guard, task_harness
 from evokernel.models import AgentTask, MutationProposal
 from evokernel.models.feedback import ReasonCode
 from evokernel.policy import PolicyLimit
-from sandbox import DiffSyntaxError, ParsedPatch, parse_patch
-from sandbox.errors import PatchApplyError, PatchRefusedError
-from sandbox.evaluate import Evaluation
-from sandbox.pathsafety import RefusalReason, check_diff
-from sandbox.pipeline import PatchValidation, validate_patch_applied
-from sandbox.receipt import Receipt
+from sandbox import (
+    DiffSyntaxError,
+    Evaluation,
+    ParsedPatch,
+    PatchApplyError,
+    PatchRefusedError,
+    PatchValidation,
+    Receipt,
+    RefusalReason,
+    check_diff,
+    parse_patch,
+    validate_patch_applied,
+)
 
 
 class Rejection(Exception):

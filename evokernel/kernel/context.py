@@ -19,8 +19,7 @@ from evokernel.projection import EvolutionRepository
 from evokernel.selection import ReplayConfig, SelectionConfig, SignalIndex
 from evokernel.tracing import Tracing, default_tracing
 from evokernel.views import EvolutionView
-from sandbox.pathsafety import PatchPolicy
-from sandbox.validator import Validator
+from sandbox import PatchPolicy, Validator
 from store import EventLog, Record
 
 

@@ -11,8 +11,7 @@ from evokernel.kernel.results import Detection
 from evokernel.models import AgentTask
 from evokernel.signals import extract_signals, failure_signature, frame_signals
 from evokernel.signals.frames import ReadFile
-from sandbox.pipeline import validate_baseline
-from sandbox.receipt import Receipt
+from sandbox import Receipt, validate_baseline
 
 logger = logging.getLogger(__name__)
 

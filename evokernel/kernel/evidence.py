@@ -16,8 +16,7 @@ from evokernel.events import (
 from evokernel.kernel.results import Detection
 from evokernel.models import AgentTask, ValidationEvidence
 from evokernel.models.feedback import ReasonCode
-from sandbox.evaluate import Evaluation
-from sandbox.receipt import Receipt
+from sandbox import Evaluation, Receipt
 
 
 def evidence_of(

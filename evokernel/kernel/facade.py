@@ -53,8 +53,7 @@ from evokernel.models.feedback import AgentFeedback
 from evokernel.projection import EvolutionRepository
 from evokernel.tracing import Tracing
 from evokernel.views import EvolutionView
-from sandbox.receipt import Receipt
-from sandbox.validator import Validator
+from sandbox import Receipt, Validator
 from store import EventLog, Record
 
 _RECENT_DETECTIONS = 8

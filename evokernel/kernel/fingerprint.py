@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from evokernel.models import EnvFingerprint
-from sandbox.receipt import Receipt
+from sandbox import Receipt
 from store import sha256_hex
 
 LOCKFILES = (

@@ -43,13 +43,13 @@ from evokernel.models.feedback import NextAction, ReasonCode
 from evokernel.tampering import TamperFinding, scan_source, scan_tokens
 from evokernel.views import CapsuleView
 from sandbox import (
+    RUNNER_MODULES,
     HarnessPolicy,
     ParsedPatch,
     ShadowingModule,
     shadowing_modules,
     top_level_names,
 )
-from sandbox.shadowing import RUNNER_MODULES
 
 
 class GuardReport(Model):

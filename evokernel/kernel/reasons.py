@@ -7,8 +7,7 @@ Anything not in these tables fails closed: ``ReasonCode.UNKNOWN`` and
 from __future__ import annotations
 
 from evokernel.models.feedback import NextAction, ReasonCode
-from sandbox.evaluate import Evaluation
-from sandbox.receipt import FailureClass, VerdictReason
+from sandbox import Evaluation, FailureClass, VerdictReason
 
 _FROM_VERDICT: dict[VerdictReason, ReasonCode] = {
     VerdictReason.PASSED: ReasonCode.ACCEPTED,

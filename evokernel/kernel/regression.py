@@ -22,9 +22,7 @@ from evokernel.kernel.evidence import validation_completed
 from evokernel.kernel.results import Detection
 from evokernel.models import AgentTask, Model
 from evokernel.models.feedback import ReasonCode
-from sandbox.evaluate import evaluate
-from sandbox.pipeline import validate_patch
-from sandbox.receipt import FailureClass, Receipt
+from sandbox import FailureClass, Receipt, evaluate, validate_patch
 
 
 class RegressionProof(Model):

@@ -44,11 +44,15 @@ from evokernel.models.feedback import ReasonCode
 from evokernel.policy import check_scope
 from evokernel.tracing import AttributeValue
 from evokernel.views import CapsuleView
-from sandbox import DiffSyntaxError, parse_patch
-from sandbox.errors import PatchApplyError, PatchRefusedError
-from sandbox.evaluate import evaluate
-from sandbox.pathsafety import diff_paths
-from sandbox.pipeline import PatchValidation
+from sandbox import (
+    DiffSyntaxError,
+    PatchApplyError,
+    PatchRefusedError,
+    PatchValidation,
+    diff_paths,
+    evaluate,
+    parse_patch,
+)
 
 __all__ = ["candidate_scores", "rank", "replay"]
 

@@ -10,9 +10,7 @@ from evokernel.models import AssetState, BlastRadius, Model
 from evokernel.models.feedback import AgentFeedback, NextAction, ReasonCode
 from evokernel.models.patchtext import PatchFieldsModel
 from evokernel.policy import PolicyLimit
-from sandbox.evaluate import Evaluation
-from sandbox.junit import TestOutcome
-from sandbox.receipt import FailureClass, Receipt
+from sandbox import Evaluation, FailureClass, Receipt, TestOutcome
 
 
 class Detection(Model):

@@ -36,8 +36,7 @@ from evokernel.models import (
 from evokernel.models.feedback import ReasonCode
 from evokernel.signals import gene_id_for
 from evokernel.views import CapsuleView
-from sandbox import BlastRadius
-from sandbox.receipt import Receipt
+from sandbox import BlastRadius, Receipt
 
 
 def governor_events(

@@ -26,7 +26,7 @@ from evokernel.kernel.results import (
 from evokernel.models import AgentTask, MutationProposal, Proposer
 from evokernel.models.feedback import AgentFeedback, ReasonCode
 from evokernel.tracing import record_token_usage
-from sandbox.workspace import Workspaces
+from sandbox import Workspaces
 
 logger = logging.getLogger(__name__)
 

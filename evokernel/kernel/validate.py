@@ -28,9 +28,7 @@ from evokernel.kernel.results import Detection, TestChange, TestVerdict, Validat
 from evokernel.models import AgentTask, MutationProposal
 from evokernel.models.feedback import ReasonCode
 from evokernel.policy import check_scope
-from sandbox.evaluate import Evaluation, evaluate
-from sandbox.junit import TestOutcome
-from sandbox.receipt import FAILING_OUTCOMES, Receipt
+from sandbox import FAILING_OUTCOMES, Evaluation, Receipt, TestOutcome, evaluate
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from evokernel.metrics import HealthReport
 from evokernel.models import AssetState, BlastRadius, Model
 from evokernel.models.feedback import AgentFeedback, NextAction, ReasonCode
 from evokernel.views import Counters
-from sandbox.receipt import FailureClass, Receipt, Verdict
+from sandbox import FailureClass, Receipt, Verdict
 
 RepoArg = Annotated[
     str | None,

@@ -31,8 +31,7 @@ from evokernel.metrics.health import TAIL_RECORDS
 from evokernel.selection import SignalIndex
 from evokernel.views import CapsuleView, EvolutionView
 from sandbox import DockerSandboxConfig, LocalSandboxConfig
-from store import EventLog, Position, Record, StoreError
-from store.log import LOG_NAME
+from store import LOG_NAME, EventLog, Position, Record, StoreError
 
 RECENT_RUNS = 200
 """Runs the reader remembers (the newest; ``status`` shows a few of them)."""

@@ -41,8 +41,7 @@ from evokernel.models import AgentTask, MutationProposal, OriginKind, Proposer, 
 from evokernel.runtime import kernel_settings
 from evokernel.tasks import task_for_repo
 from evokernel.views import CapsuleView
-from sandbox.pathsafety import check_diff
-from sandbox.receipt import FailureClass
+from sandbox import FailureClass, check_diff
 
 Progress = Callable[[int, int, str], None]
 """``progress(step, total, message)``: a milestone of a long call (MCP progress)."""

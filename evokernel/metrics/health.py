@@ -30,8 +30,15 @@ from pathlib import Path
 from pydantic import Field
 
 from evokernel.models import Model
-from sandbox import DockerSandboxConfig, EngineUnavailableError, LocalSandboxConfig, run_doctor
-from sandbox.dockerclient import ClientFactory, docker_client_factory, inspect_image
+from sandbox import (
+    ClientFactory,
+    DockerSandboxConfig,
+    LocalSandboxConfig,
+    SandboxError,
+    docker_client_factory,
+    inspect_image,
+    run_doctor,
+)
 from store import EventLog, StoreCorruptError, StoreError, StoreNotFoundError
 
 TAIL_RECORDS = 64
@@ -151,12 +158,12 @@ def check_sandbox(
     timeout = min(ENGINE_TIMEOUT_S, config.engine_timeout_s)
     try:
         client = factory(timeout)
-    except EngineUnavailableError as exc:
+    except SandboxError as exc:
         return _engine_down(str(exc))
     with contextlib.closing(client):
         try:
             found = inspect_image(client, config.image)
-        except EngineUnavailableError as exc:
+        except SandboxError as exc:
             return _engine_down(str(exc))
     engine = HealthCheck(name="engine", status=HealthStatus.OK, reason="the Docker engine answers")
     if found is None:

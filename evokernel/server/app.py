@@ -40,8 +40,7 @@ from evokernel.metrics import (
     snapshot_from_view,
 )
 from evokernel.projection import read_append_latency
-from sandbox import DockerSandboxConfig, LocalSandboxConfig
-from sandbox.dockerclient import ClientFactory
+from sandbox import ClientFactory, DockerSandboxConfig, LocalSandboxConfig
 from store import StoreError
 
 logger = logging.getLogger(__name__)

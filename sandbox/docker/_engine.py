@@ -1,8 +1,9 @@
-"""The one module that talks to the Docker SDK, and the one place its errors are translated.
+"""The one module of the backend that talks to the Docker SDK.
 
-Every engine call goes through ``Engine``; each runs under ``engine_errors`` so that
+Every engine call goes through ``Engine``; each runs under ``engine_errors``
+(``sandbox.docker.sdkerrors``, the one place the SDK's errors are translated) so that
 ``docker.errors.*``, ``requests`` and socket errors leave this module only as ``SandboxError``
-subclasses (``raise ... from exc``, as httpx maps httpcore's exceptions). The client is created
+subclasses. The client is created
 with a timeout, so no call can hang forever; the only calls without one are the exec output
 stream and the event stream, which have their own deadlines (see ``execution`` and ``events``).
 
@@ -17,39 +18,16 @@ import json
 import math
 import socket
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any, cast
 
 import docker
 import docker.errors
-import requests
-import urllib3
 from docker.types.daemon import CancellableStream
 
-from sandbox.dockerclient import probe_unix_socket
-from sandbox.errors import (
-    EngineUnavailableError,
-    ImageBuildError,
-    ImageNotFoundError,
-    SandboxConfigError,
-    SandboxError,
-    SessionError,
-)
-
-_TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
-    requests.exceptions.RequestException,
-    urllib3.exceptions.HTTPError,
-    OSError,
-)
-_BAD_INPUT = (
-    docker.errors.InvalidArgument,
-    docker.errors.InvalidRepository,
-    docker.errors.NullResource,
-    docker.errors.DeprecatedMethod,
-)
-_SESSION = (docker.errors.ContainerError, docker.errors.StreamParseError)
-_IMAGE_BUILD = (docker.errors.BuildError, docker.errors.ImageLoadError)
+from sandbox.docker.client import probe_unix_socket
+from sandbox.docker.sdkerrors import engine_errors
+from sandbox.errors import SessionError
 
 FRAME_HEADER_SIZE = 8
 """An exec stream is frames: ``[stream, 0, 0, 0, size (big-endian u32)]``, then ``size`` bytes."""
@@ -57,49 +35,6 @@ STDERR_FRAME = 2
 """Stream id of a frame of stderr (1 is stdout)."""
 SYSERR_FRAME = 3
 """Stream id of a frame of the engine's own error output, shown as stderr."""
-
-
-def translate(exc: BaseException, *, action: str, image: str | None = None) -> SandboxError:
-    """Map an SDK or transport exception to the sandbox error a caller can act on.
-
-    Checks run from the most specific class to the least; anything that means "no answer from
-    the engine" becomes ``EngineUnavailableError``.
-
-    Args:
-        exc: what the SDK raised.
-        action: what we were doing, for the message ("start container", "exec").
-        image: the image involved, if any, for ``ImageNotFoundError``.
-    """
-    message = f"docker: {action} failed: {exc}"
-    if isinstance(exc, docker.errors.ImageNotFound):
-        return ImageNotFoundError(image or "<unknown>", f"image not found: {image} ({action})")
-    if isinstance(exc, docker.errors.APIError):
-        return SessionError(message)  # the engine answered, and refused
-    if isinstance(exc, _BAD_INPUT):
-        return SandboxConfigError(message)
-    if isinstance(exc, _SESSION):
-        return SessionError(message)
-    if isinstance(exc, _IMAGE_BUILD):
-        return ImageBuildError(message)
-    if isinstance(exc, docker.errors.DockerException):
-        # The rest (TLS, contexts, config files, API version) all mean: cannot reach the engine.
-        return EngineUnavailableError(message)
-    if isinstance(exc, _TRANSPORT_ERRORS):
-        return EngineUnavailableError(message)
-    return SessionError(message)
-
-
-@contextmanager
-def engine_errors(action: str, *, image: str | None = None) -> Iterator[None]:
-    """Run engine calls, translating whatever the SDK or the transport raises."""
-    try:
-        yield
-    except (
-        docker.errors.DockerException,
-        docker.errors.StreamParseError,
-        *_TRANSPORT_ERRORS,
-    ) as exc:
-        raise translate(exc, action=action, image=image) from exc
 
 
 @dataclass(frozen=True)

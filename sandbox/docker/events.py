@@ -14,8 +14,9 @@ import threading
 import time
 from typing import Any
 
-from sandbox.docker._engine import Engine, engine_errors
+from sandbox.docker._engine import Engine
 from sandbox.docker.labels import MANAGED_FILTER
+from sandbox.docker.sdkerrors import engine_errors
 from sandbox.errors import SandboxError
 
 _log = logging.getLogger(__name__)

@@ -306,27 +306,8 @@ class ArchiveTransfer(Transfer):
         return info
 
 
-class _ChunkReader:
-    """A minimal file object over an iterator of byte chunks, for ``tarfile`` stream mode."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
-        self._pending = b""
-
-    def read(self, size: int = -1) -> bytes:
-        while size < 0 or len(self._pending) < size:
-            chunk = next(self._chunks, b"")
-            if not chunk:
-                break
-            self._pending += chunk
-        if size < 0:
-            size = len(self._pending)
-        data, self._pending = self._pending[:size], self._pending[size:]
-        return data
-
-
 def _first_regular_member(chunks: Iterator[bytes], max_bytes: int) -> bytes | None:
-    with tarfile.open(fileobj=_ChunkReader(chunks), mode="r|") as archive:  # type: ignore[call-overload]
+    with tarfile.open(fileobj=ChunkStream(chunks).as_io(), mode="r|") as archive:
         member = archive.next()
         if member is None or not member.isreg():
             return None

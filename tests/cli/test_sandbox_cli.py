@@ -8,9 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from sandbox.config import DEFAULT_IMAGE
-from sandbox.dockerclient import docker_client_factory
-from sandbox.images import ensure_image
+from sandbox import DEFAULT_IMAGE, docker_client_factory, ensure_image
 from tests.cli.conftest import Invoke
 from tests.conftest import GitRepoFactory
 from tests.sandbox.conftest import CALC_BUGGY, CALC_FIX, CALC_TESTS

@@ -22,9 +22,15 @@ from evokernel.devloop import (
     approver_from_spec,
 )
 from evokernel.devloop.review import ChangeOrigin, per_test_verdicts
-from sandbox import TestOutcome
-from sandbox.plan import StageKind
-from sandbox.receipt import FailureClass, Receipt, StageResult, Verdict, VerdictReason
+from sandbox import (
+    FailureClass,
+    Receipt,
+    StageKind,
+    StageResult,
+    TestOutcome,
+    Verdict,
+    VerdictReason,
+)
 
 P, F, E, S = TestOutcome.PASSED, TestOutcome.FAILED, TestOutcome.ERROR, TestOutcome.SKIPPED
 

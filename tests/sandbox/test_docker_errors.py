@@ -16,7 +16,8 @@ import urllib3
 
 from sandbox.config import DockerSandboxConfig
 from sandbox.docker import DockerSandbox
-from sandbox.docker._engine import Engine, engine_errors, translate
+from sandbox.docker._engine import Engine
+from sandbox.docker.sdkerrors import engine_errors, translate
 from sandbox.errors import (
     EngineUnavailableError,
     ImageBuildError,

@@ -21,10 +21,10 @@ from typing import Any
 import docker.errors
 import pytest
 
-from sandbox.aptsources import AptSource
 from sandbox.config import DEFAULT_IMAGE
-from sandbox.images import import_changes
-from sandbox.rootfs import RootfsSpec
+from sandbox.docker.aptsources import AptSource
+from sandbox.docker.images import import_changes
+from sandbox.docker.rootfs import RootfsSpec
 
 DOCKERFILE = Path(__file__).resolve().parents[2] / "sandbox" / "docker" / "Dockerfile"
 

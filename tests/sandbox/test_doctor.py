@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from sandbox.config import DEFAULT_IMAGE, DockerSandboxConfig, LocalSandboxConfig
-from sandbox.doctor import CheckStatus, run_doctor
+from sandbox.docker.doctor import CheckStatus, run_doctor
 from sandbox.models import Limits
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.aptsources import (
+from sandbox.docker.aptsources import (
     AptSource,
     choose_base_source,
     find_base_source,
@@ -17,10 +17,10 @@ from sandbox.aptsources import (
     parse_one_line,
     read_apt_sources,
 )
-from sandbox.dockerclient import docker_client_factory, inspect_image
+from sandbox.docker.client import docker_client_factory, inspect_image
+from sandbox.docker.images import ImageAction, ImageBuildConfig, ImageReport, ensure_image
+from sandbox.docker.rootfs import RootfsSpec, build_rootfs, debootstrap_argv, run_step
 from sandbox.errors import EngineUnavailableError, ImageBuildError, ImageNotFoundError
-from sandbox.images import ImageAction, ImageBuildConfig, ImageReport, ensure_image
-from sandbox.rootfs import RootfsSpec, build_rootfs, debootstrap_argv, run_step
 from tests.processes import wait_until_gone
 
 DEB822 = """\

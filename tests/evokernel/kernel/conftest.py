@@ -10,8 +10,7 @@ import pytest
 from evokernel.kernel import EvoKernel, KernelSettings
 from evokernel.models import AgentTask
 from evokernel.samples import SampleRepo, build_shop
-from sandbox import DockerSandboxConfig, Sandbox, make_sandbox
-from sandbox.validator import Validator
+from sandbox import DockerSandboxConfig, Sandbox, Validator, make_sandbox
 from store import EventLog
 
 TEST_EDIT = (

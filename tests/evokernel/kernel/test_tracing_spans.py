@@ -14,7 +14,7 @@ from evokernel.agents.scripted import ScriptedAgent, ScriptedRule
 from evokernel.kernel import EvoKernel
 from evokernel.samples import SampleRepo
 from evokernel.tracing import Tracing
-from sandbox.validator import Validator
+from sandbox import Validator
 from store import EventLog
 from tests.evokernel.kernel.conftest import shop_task
 

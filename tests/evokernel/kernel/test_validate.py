@@ -7,7 +7,7 @@ import pytest
 from evokernel.kernel import TestChange, ValidationResult, feedback_for_agent
 from evokernel.kernel.validate import per_test_verdicts
 from evokernel.models.feedback import NextAction, ReasonCode
-from sandbox.junit import TestOutcome
+from sandbox import TestOutcome
 
 P, F, E, S = TestOutcome.PASSED, TestOutcome.FAILED, TestOutcome.ERROR, TestOutcome.SKIPPED
 

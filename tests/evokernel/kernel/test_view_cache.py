@@ -7,8 +7,7 @@ from pathlib import Path
 from evokernel.events import event_payload
 from evokernel.kernel import KernelContext
 from evokernel.projection import EvolutionRepository
-from sandbox import LocalSandbox
-from sandbox.validator import Validator
+from sandbox import LocalSandbox, Validator
 from store import EventLog
 from tests.evokernel.samples import mixed_stream
 

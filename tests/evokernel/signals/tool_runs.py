@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.junit import parse_junit
+from sandbox import parse_junit
 
 BIN = Path(sys.executable).parent
 """The virtualenv's bin directory (pytest, ruff and mypy live next to the interpreter)."""

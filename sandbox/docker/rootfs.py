@@ -20,7 +20,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox._environment import DEFAULT_PATH
-from sandbox.aptsources import AptSource
+from sandbox.docker.aptsources import AptSource
 from sandbox.errors import ImageBuildError
 
 _MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)

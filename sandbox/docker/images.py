@@ -1,7 +1,7 @@
 """Make sure the sandbox base image exists: use it, else pull it, else build it air-gapped.
 
 The build needs no registry: it bootstraps Debian with ``debootstrap --variant=minbase`` from
-the mirror and suite in the machine's own apt sources (``sandbox.aptsources``), adds the
+the mirror and suite in the machine's own apt sources (``sandbox.docker.aptsources``), adds the
 non-root user sessions run as, and streams the root filesystem into the engine as an image
 (the SDK's equivalent of ``tar -c . | docker import -``). Running it again does nothing.
 Builds of the same image are serialised by a file lock, so two ``make setup`` runs at once
@@ -22,11 +22,11 @@ from filelock import FileLock, Timeout
 from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox._environment import DEFAULT_PATH
-from sandbox.aptsources import AptSource, find_base_source
 from sandbox.config import DockerSandboxConfig, LocalSandboxConfig
-from sandbox.dockerclient import ClientFactory, docker_client_factory, inspect_image, sdk_errors
-from sandbox.errors import EngineUnavailableError, ImageBuildError, ImageNotFoundError
-from sandbox.rootfs import Progress, RootfsSpec, build_rootfs, remove_rootfs, stream_tar
+from sandbox.docker.aptsources import AptSource, find_base_source
+from sandbox.docker.client import ClientFactory, docker_client_factory, inspect_image
+from sandbox.docker.rootfs import Progress, RootfsSpec, build_rootfs, remove_rootfs, stream_tar
+from sandbox.errors import ImageBuildError, ImageNotFoundError, SandboxError
 
 _MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
@@ -264,17 +264,16 @@ def _try_pull(client_factory: ClientFactory, image: str, timeout_s: float) -> st
     """Pull ``image``; return ``None`` on success, else why it failed (never raises)."""
     from docker.utils import parse_repository_tag
 
+    from sandbox.docker.sdkerrors import engine_errors
+
     repository, tag = parse_repository_tag(image)
     try:
-        with contextlib.closing(client_factory(timeout_s)) as client:
+        with contextlib.closing(client_factory(timeout_s)) as client, engine_errors("pull"):
             for event in client.api.pull(repository, tag=tag, stream=True, decode=True):
                 if isinstance(event, dict) and event.get("error"):
                     return str(event["error"])
-    except EngineUnavailableError as exc:
+    except SandboxError as exc:
         return str(exc)
-    except sdk_errors() as exc:
-        explanation = getattr(exc, "explanation", None)
-        return str(explanation or exc)
     return None
 
 
@@ -300,9 +299,14 @@ def _import_rootfs(
 ) -> None:
     from docker.utils import parse_repository_tag
 
+    from sandbox.docker.sdkerrors import engine_errors
+
     repository, tag = parse_repository_tag(image)
     try:
-        with contextlib.closing(client_factory(config.import_timeout_s)) as client:
+        with (
+            contextlib.closing(client_factory(config.import_timeout_s)) as client,
+            engine_errors("import"),
+        ):
             client.api.import_image(
                 src=stream_tar(rootfs, timeout_s=config.import_timeout_s),
                 repository=repository,
@@ -312,7 +316,7 @@ def _import_rootfs(
             )
     except ImageBuildError:
         raise
-    except sdk_errors() as exc:
+    except SandboxError as exc:
         raise ImageBuildError(f"the engine refused the import: {exc}", step="import") from exc
 
 

@@ -1,11 +1,12 @@
-"""Docker SDK clients for the image build and the doctor, with errors translated here.
+"""Docker SDK clients for the image build and the doctor.
 
 A ``ClientFactory`` makes a client with a given timeout, so a pull can fail fast while an
 import may take minutes. A unix socket is probed first: where nothing listens, the SDK's own
-version check would leak its socket.
+version check would leak its socket. SDK errors are translated by ``sdkerrors.engine_errors``,
+as everywhere in ``sandbox.docker``.
 
-The SDK is imported on first use, so that ``import sandbox`` stays free of it; the Docker
-backend (``sandbox.docker``) has its own, finer translation in ``sandbox.docker._engine``.
+The SDK is imported on first use, so that importing this module (for ``ClientFactory``) stays
+free of it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
-from sandbox.errors import EngineUnavailableError
+from sandbox.errors import EngineUnavailableError, ImageNotFoundError
 
 DEFAULT_UNIX_SOCKET = "unix:///var/run/docker.sock"
 """Where the engine listens when neither ``base_url`` nor ``DOCKER_HOST`` says otherwise."""
@@ -23,18 +24,6 @@ ClientFactory = Callable[[float], Any]
 """Returns a ``docker.DockerClient`` whose calls time out after the given seconds."""
 
 _UNIX_PREFIXES = ("unix://", "http+unix://")
-
-
-def sdk_errors() -> tuple[type[BaseException], ...]:
-    """What a call through the SDK raises when the engine cannot do it (SDK or transport).
-
-    On this path every one of them means "the engine did not do it"; the backend's
-    ``sandbox.docker._engine.translate`` tells an engine's refusal from no answer.
-    """
-    import docker.errors
-    import requests
-
-    return (docker.errors.DockerException, requests.RequestException, OSError)
 
 
 def docker_client_factory(base_url: str | None = None) -> ClientFactory:
@@ -47,7 +36,9 @@ def docker_client_factory(base_url: str | None = None) -> ClientFactory:
     def make(timeout_s: float) -> Any:
         import docker
 
-        try:
+        from sandbox.docker.sdkerrors import engine_errors
+
+        with engine_errors("connect to the engine"):
             # The SDK's own reading of DOCKER_HOST and friends, as docker.from_env does.
             kwargs: dict[str, Any] = docker.utils.kwargs_from_env()
             kwargs["base_url"] = base_url or kwargs.get("base_url") or DEFAULT_UNIX_SOCKET
@@ -58,8 +49,6 @@ def docker_client_factory(base_url: str | None = None) -> ClientFactory:
                     f"Docker engine not reachable at {kwargs['base_url']}: {exc.strerror or exc}"
                 ) from exc
             return docker.DockerClient(timeout=timeout_s, **kwargs)
-        except sdk_errors() as exc:
-            raise EngineUnavailableError(f"Docker engine not reachable: {exc}") from exc
 
     return make
 
@@ -83,14 +72,13 @@ def inspect_image(client: Any, image: str) -> dict[str, Any] | None:
     """The engine's inspect data for ``image``, or ``None`` when it is absent.
 
     Raises:
-        EngineUnavailableError: the engine did not answer.
+        SandboxError: the engine did not answer (``EngineUnavailableError``) or refused.
     """
-    import docker.errors
+    from sandbox.docker.sdkerrors import engine_errors
 
     try:
-        data: dict[str, Any] = client.api.inspect_image(image)
-    except docker.errors.ImageNotFound:
+        with engine_errors("inspect image", image=image):
+            data: dict[str, Any] = client.api.inspect_image(image)
+    except ImageNotFoundError:
         return None
-    except sdk_errors() as exc:
-        raise EngineUnavailableError(f"could not inspect image {image}: {exc}") from exc
     return data

@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.base import Sandbox
 from sandbox.config import DockerSandboxConfig, LocalSandboxConfig
-from sandbox.dockerclient import ClientFactory, docker_client_factory, inspect_image, sdk_errors
-from sandbox.errors import EngineUnavailableError, SandboxError
+from sandbox.docker.client import ClientFactory, docker_client_factory, inspect_image
+from sandbox.errors import SandboxError
 from sandbox.models import ExecRequest, SessionSpec
 
 _MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
@@ -135,7 +135,7 @@ def run_doctor(
     checks: list[DoctorCheck] = []
     try:
         client = factory(config.engine_timeout_s)
-    except EngineUnavailableError as exc:
+    except SandboxError as exc:
         checks.append(DoctorCheck(name="engine", status=CheckStatus.FAILING, reason=str(exc)))
         skipped = "not checked: the engine is unreachable"
         for name in ("image", "limit.memory", "limit.pids", "limit.cpu"):
@@ -163,10 +163,13 @@ def _report(backend: str, image: str | None, checks: list[DoctorCheck]) -> Docto
 
 def _engine_check(client: Any, checks: list[DoctorCheck]) -> dict[str, Any] | None:
     """Append the engine check; return the engine's info document when it answered."""
+    from sandbox.docker.sdkerrors import engine_errors
+
     try:
-        version = client.version()
-        info: dict[str, Any] = client.info()
-    except sdk_errors() as exc:
+        with engine_errors("engine info"):
+            version = client.version()
+            info: dict[str, Any] = client.info()
+    except SandboxError as exc:
         checks.append(
             DoctorCheck(
                 name="engine", status=CheckStatus.FAILING, reason=f"engine did not answer: {exc}"
@@ -195,7 +198,7 @@ def _engine_check(client: Any, checks: list[DoctorCheck]) -> dict[str, Any] | No
 def _image_check(client: Any, image: str, checks: list[DoctorCheck]) -> bool:
     try:
         found = inspect_image(client, image)
-    except EngineUnavailableError as exc:
+    except SandboxError as exc:
         checks.append(DoctorCheck(name="image", status=CheckStatus.FAILING, reason=str(exc)))
         return False
     if found is None:
@@ -291,7 +294,7 @@ def _actual(name: str, read: dict[str, str]) -> str:
 
 def _read_cgroup_limits(client: Any, config: DockerSandboxConfig) -> dict[str, str]:
     """Start one session the way validations do and read its cgroup limits."""
-    from sandbox.docker import DockerSandbox
+    from sandbox.docker.backend import DockerSandbox
 
     with (
         tempfile.TemporaryDirectory(prefix="evokernel-doctor-") as workspace,
