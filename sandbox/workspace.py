@@ -157,9 +157,10 @@ class Workspaces:
     def _remove(self, workspace: Workspace) -> None:
         with locked(self._lock):
             result = run_git(self.repo_path, "worktree", "remove", "--force", str(workspace.path))
-            if not result.ok:
-                _log.info("worktree remove failed (%s); deleting the directory", result.stderr)
             _rmtree(workspace.path.parent)
+            if result.ok:  # git removed its record too: nothing to prune (one git call less)
+                return
+            _log.info("worktree remove failed (%s); deleting the directory", result.stderr)
             prune = run_git(self.repo_path, "worktree", "prune")
         if not prune.ok:
             raise WorkspaceError(f"git worktree prune failed: {prune.stderr.strip()}")
