@@ -157,6 +157,8 @@ class RayExecutor(Executor):
         self.node_stats: dict[str, dict[str, Any]] = {}
         """Per node id, its validator's final ``stats`` (validations, pool hits), set by
         ``close``."""
+        # Placed now: their processes start and their pools warm while the driver plans.
+        self._place_validators()
 
     def run(self, jobs: Sequence[EvalJob]) -> Iterator[EvalOutcome]:
         """Send ``jobs`` to the nodes (at most ``in_flight`` ahead); yield one outcome per job
