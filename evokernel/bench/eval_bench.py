@@ -10,7 +10,7 @@ tests once (no baselines, no refusals):
    ``limit_ratio`` is 1 divided by 2.
 3. ``overhead_ms_p50``: one validation at a time through ``validate_patch`` minus the test
    command's own in-container runtime; ``overhead_breakdown_ms`` times the same steps one by one
-   (worktree, apply, container handoff, JUnit, teardown).
+   (worktree, apply, checks, container handoff, JUnit, teardown).
 4. ``ray_wall_ratio``: the same batch through a one-node Ray cluster started here, against the
    local executor; ``ray_dispatch_ms_p50`` is each task's submit-to-result time minus the
    worker's own phases.
@@ -45,6 +45,7 @@ from evokernel.eval.job import plan_for
 from sandbox import (
     DockerSandboxConfig,
     ExecRequest,
+    HarnessPolicy,
     PatchPolicy,
     SessionSpec,
     Validator,
@@ -52,6 +53,8 @@ from sandbox import (
     check_diff,
     make_sandbox,
     parse_junit,
+    reset_harness,
+    snapshot,
     validate_patch,
 )
 from sandbox.workspace import Workspaces, applied_change
@@ -249,7 +252,7 @@ def _overhead(
     test_ms: list[float] = []
     overhead: list[float] = []
     phases: dict[str, list[float]] = {
-        k: [] for k in ("worktree", "apply", "container_handoff", "junit", "teardown")
+        k: [] for k in ("worktree", "apply", "checks", "container_handoff", "junit", "teardown")
     }
     try:
         sandbox.wait_until_warm(120) if hasattr(sandbox, "wait_until_warm") else None
@@ -286,6 +289,9 @@ def _phases(
         apply_patch(workspace.path, patch)
         applied_change(workspace.path)
         t2 = clock()
+        reset_harness(workspace.path, HarnessPolicy())
+        watch = snapshot(workspace.path).files
+        t2b = clock()
         session = sandbox.open(SessionSpec(workspace=workspace.path, limits=sandbox.config.limits))
         t3 = clock()
         report = ".evokernel-run/bench.xml"
@@ -297,15 +303,20 @@ def _phases(
         if data is not None:
             parse_junit(data)
         t5 = clock()
+        session.file_ids(list(watch))
+        session.disk_usage()
+        sandbox.image_id()
+        t5b = clock()
         session.close()
     t6 = clock()
     own = result.duration_s
     phases["worktree"].append((t1 - t0) * 1000)
     phases["apply"].append((t2 - t1) * 1000)
     # The handoff: opening the session, plus what the exec cost above the command itself.
-    phases["container_handoff"].append(((t3 - t2) + (t4 - t3 - own)) * 1000)
+    phases["container_handoff"].append(((t3 - t2b) + (t4 - t3 - own)) * 1000)
     phases["junit"].append((t5 - t4) * 1000)
-    phases["teardown"].append((t6 - t5) * 1000)
+    phases["teardown"].append((t6 - t5b) * 1000)
+    phases["checks"].append(((t2b - t2) + (t5b - t5)) * 1000)
 
 
 @contextmanager
