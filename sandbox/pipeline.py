@@ -19,12 +19,7 @@ from sandbox.pathsafety import PatchPolicy, check_diff
 from sandbox.plan import ValidationPlan
 from sandbox.receipt import Receipt
 from sandbox.validator import Validator
-from sandbox.workspace import (
-    Workspaces,
-    blast_radius,
-    snapshot,
-    worktree_diff,
-)
+from sandbox.workspace import Workspaces, applied_change, snapshot
 
 
 @dataclass(frozen=True)
@@ -121,10 +116,9 @@ def validate_patch_applied(
             # Checked against the worktree, whose symlinks are the ones the diff will meet.
             check_diff(diff, workspace.path, policy, parsed=parsed)
             applied = apply_patch(workspace.path, diff, parsed=parsed)
-            radius = blast_radius(workspace.path)
             # The patch as it applied here (what is returned and landed), then the judged
             # tree: everything that decides how tests run comes back from the base revision.
-            applied_diff = worktree_diff(workspace.path)
+            radius, applied_diff = applied_change(workspace.path)
             reset_harness(workspace.path, harness or HarnessPolicy())
         # Hashed again in the session after the run: the run happens in its copy.
         watch = _regular_files(snapshot(workspace.path).files, workspace.path)

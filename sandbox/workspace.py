@@ -17,7 +17,8 @@ import stat
 import sys
 import tempfile
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
@@ -156,9 +157,10 @@ class Workspaces:
     def _remove(self, workspace: Workspace) -> None:
         with locked(self._lock):
             result = run_git(self.repo_path, "worktree", "remove", "--force", str(workspace.path))
-            if not result.ok:
-                _log.info("worktree remove failed (%s); deleting the directory", result.stderr)
             _rmtree(workspace.path.parent)
+            if result.ok:  # git removed its record too: nothing to prune (one git call less)
+                return
+            _log.info("worktree remove failed (%s); deleting the directory", result.stderr)
             prune = run_git(self.repo_path, "worktree", "prune")
         if not prune.ok:
             raise WorkspaceError(f"git worktree prune failed: {prune.stderr.strip()}")
@@ -170,12 +172,21 @@ def blast_radius(worktree: Path) -> BlastRadius:
     Untracked files are marked intent-to-add in a private copy of the index, so the numstat
     counts their lines while the worktree's real index is left as it was.
     """
-    with tempfile.TemporaryDirectory(prefix="evokernel-index-") as scratch:
-        env = _private_index(worktree, Path(scratch))
-        untracked = _untracked(worktree)
-        if untracked:
-            check_git(worktree, "add", "--intent-to-add", "--", *untracked, env=env)
+    with _intent_to_add_index(worktree) as env:
         numstat = check_git(worktree, "diff", "--numstat", "--no-renames", "-z", "HEAD", env=env)
+    return _radius(numstat)
+
+
+def applied_change(worktree: Path) -> tuple[BlastRadius, str]:
+    """``blast_radius`` and ``worktree_diff`` of one moment, with one private index (the
+    untracked files listed and marked once, not once per question)."""
+    with _intent_to_add_index(worktree) as env:
+        numstat = check_git(worktree, "diff", "--numstat", "--no-renames", "-z", "HEAD", env=env)
+        diff = check_git(worktree, "-c", "core.quotepath=true", *_DIFF_ARGS, env=env)
+    return _radius(numstat), diff
+
+
+def _radius(numstat: str) -> BlastRadius:
     files: list[str] = []
     added = removed = 0
     for record in numstat.split("\0"):
@@ -186,6 +197,17 @@ def blast_radius(worktree: Path) -> BlastRadius:
         added += int(plus) if plus.isdigit() else 0  # "-" for binary files
         removed += int(minus) if minus.isdigit() else 0
     return BlastRadius(files=sorted(files), lines_added=added, lines_removed=removed)
+
+
+@contextmanager
+def _intent_to_add_index(worktree: Path) -> Iterator[dict[str, str]]:
+    """The environment of a private copy of the index where untracked files are intent-to-add."""
+    with tempfile.TemporaryDirectory(prefix="evokernel-index-") as scratch:
+        env = _private_index(worktree, Path(scratch))
+        untracked = _untracked(worktree)
+        if untracked:
+            check_git(worktree, "add", "--intent-to-add", "--", *untracked, env=env)
+        yield env
 
 
 _DIFF_ARGS = (
@@ -211,11 +233,7 @@ def worktree_diff(worktree: Path) -> str:
     "surrogateescape")`` gives the exact bytes back). Untracked files are marked intent-to-add
     in a private copy of the index, as ``blast_radius`` does.
     """
-    with tempfile.TemporaryDirectory(prefix="evokernel-index-") as scratch:
-        env = _private_index(worktree, Path(scratch))
-        untracked = _untracked(worktree)
-        if untracked:
-            check_git(worktree, "add", "--intent-to-add", "--", *untracked, env=env)
+    with _intent_to_add_index(worktree) as env:
         return check_git(worktree, "-c", "core.quotepath=true", *_DIFF_ARGS, env=env)
 
 

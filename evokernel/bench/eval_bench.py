@@ -10,27 +10,34 @@ tests once (no baselines, no refusals):
    ``limit_ratio`` is 1 divided by 2.
 3. ``overhead_ms_p50``: one validation at a time through ``validate_patch`` minus the test
    command's own in-container runtime; ``overhead_breakdown_ms`` times the same steps one by one
-   (worktree, apply, container handoff, JUnit, teardown).
+   (worktree, apply, checks, container handoff, JUnit, teardown).
 4. ``ray_wall_ratio``: the same batch through a one-node Ray cluster started here, against the
    local executor; ``ray_dispatch_ms_p50`` is each task's submit-to-result time minus the
    worker's own phases.
+
+On a shared machine the load moves between two runs by more than the effects measured, so the
+compared runs are interleaved: each of ``rounds`` rounds runs the local executor, the limit and
+Ray back to back (in a rotating order), a ratio is taken within each round, and the figure is
+the median ratio, reported with every round's ratio, the spread, the machine's load average and
+a verdict against the target (``judgements``): ``met`` or ``not met`` when every round agrees,
+else the median decides and the verdict says how many rounds agreed.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
-import subprocess
 import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
+from evokernel.bench.eval_limit import limit_wall as _limit_wall
 from evokernel.config import EvoConfig
 from evokernel.eval import EvalRequest, build_sample_batch, cpu_share, evaluate_batch
 from evokernel.eval.instances import load_instances, load_predictions
@@ -38,15 +45,18 @@ from evokernel.eval.job import plan_for
 from sandbox import (
     DockerSandboxConfig,
     ExecRequest,
+    HarnessPolicy,
     PatchPolicy,
     SessionSpec,
     Validator,
     Workspaces,
+    applied_change,
     apply_patch,
-    blast_radius,
     check_diff,
     make_sandbox,
     parse_junit,
+    reset_harness,
+    snapshot,
     validate_patch,
 )
 
@@ -82,6 +92,14 @@ class EvalBenchResult(BaseModel):
         description="Ray's own cost per validation (p50): submit to result minus the worker's "
         "phases, one task at a time."
     )
+    rounds: int = Field(description="Interleaved rounds of local / limit / Ray runs.")
+    limit_ratio_rounds: list[float] = Field(description="limit_ratio within each round.")
+    ray_wall_ratio_rounds: list[float] = Field(description="ray_wall_ratio within each round.")
+    overhead_ms_p25_p75: list[float] = Field(description="Spread of the per-validation overhead.")
+    load_avg: list[float] = Field(description="1-minute load average before and after.")
+    judgements: dict[str, str] = Field(
+        description="Each target: met / not met, with how many rounds agreed."
+    )
 
 
 def run_eval_bench(
@@ -93,39 +111,78 @@ def run_eval_bench(
     copies: int = 2,
     samples: int = 10,
     ray: bool = True,
+    rounds: int = 3,
 ) -> EvalBenchResult:
-    """Run every measurement; ``copies`` sets the batch size (15 predictions per copy)."""
+    """Run every measurement; ``copies`` sets the batch size (15 predictions per copy);
+    ``rounds`` interleaved rounds of the compared runs."""
     docker = config.sandbox if isinstance(config.sandbox, DockerSandboxConfig) else None
-    instances, predictions = _bench_batch(workdir / "batch", copies)
-    batch = _Batch(config, docker or DockerSandboxConfig(), instances, predictions, workers)
+    docker = docker or DockerSandboxConfig()
+    load_before = os.getloadavg()[0]
+    batch_dir = workdir / "batch"
+    instances, predictions = _bench_batch(batch_dir, copies)
     count = len(predictions.read_bytes().splitlines())
     cpus = cpu_share(workers)
-    progress(f"local executor: {count} predictions, {workers} workers, {cpus} CPUs each")
-    local_wall = batch.eval_wall(workdir / "local")
-    progress("the limit: the same commands in one long-lived container per worker")
-    limit_wall = _limit_wall(batch, workdir / "limit", cpus)
+    walls: dict[str, list[float]] = {"local": [], "limit": [], "ray": []}
+    kinds = ["local", "limit", "ray"] if ray else ["local", "limit"]
+    dispatch = [float("nan")]
+    with _ray_session(workers) if ray else nullcontext():
+        for number in range(rounds):
+            order = kinds[number % len(kinds) :] + kinds[: number % len(kinds)]
+            order = order[::-1] if number % 2 else order
+            for kind in order:
+                progress(f"round {number + 1}/{rounds}: {kind} ({count} predictions)")
+                root = workdir / f"r{number}-{kind}"
+                if kind == "limit":
+                    wall = _limit_wall(docker, instances, predictions, root, workers, cpus)
+                else:
+                    wall = _eval_wall(config, docker, instances, predictions, root, workers, kind)
+                walls[kind].append(wall)
+        if ray:
+            progress(f"ray dispatch: {samples} tasks one at a time")
+            dispatch = _ray_dispatch(config, docker, instances, predictions, workdir, samples)
     progress(f"overhead: {samples} validations one at a time")
-    test_ms, overhead, phases = _overhead(batch, samples, cpus)
-    ray_wall, dispatch = float("nan"), [float("nan")]
-    if ray:
-        progress("ray: the same batch on a one-node cluster")
-        ray_wall, dispatch = _ray_wall(batch, workdir, samples)
-    eval_rate, limit_rate = count / local_wall * 60, count / limit_wall * 60
+    test_ms, overhead, phases = _overhead(docker, instances, predictions, workdir, samples, cpus)
+    limit_ratios = [lim / loc for loc, lim in zip(walls["local"], walls["limit"], strict=True)]
+    ray_ratios = [r / loc for loc, r in zip(walls["local"], walls["ray"], strict=False)]
+    local_wall, limit_wall = statistics.median(walls["local"]), statistics.median(walls["limit"])
+    ray_wall = statistics.median(walls["ray"]) if walls["ray"] else float("nan")
+    quartiles = statistics.quantiles(overhead, n=4) if len(overhead) > 1 else overhead * 3
+    judgements = {
+        "limit_ratio": _judge(limit_ratios, lambda r: r >= 0.8, "≥ 0.8"),
+        "overhead_ms_p50": _judge(overhead, lambda m: m <= 150, "≤ 150 ms", "validations"),
+    }
+    if ray_ratios:
+        judgements["ray_wall_ratio"] = _judge(ray_ratios, lambda r: r <= 1.1, "≤ 1.1")
     return EvalBenchResult(
         predictions=count,
         workers=workers,
         cpus_per_sandbox=cpus,
-        eval_per_min_local=round(eval_rate, 1),
-        host_direct_per_min=round(limit_rate, 1),
-        limit_ratio=round(eval_rate / limit_rate, 3),
+        eval_per_min_local=round(count / local_wall * 60, 1),
+        host_direct_per_min=round(count / limit_wall * 60, 1),
+        limit_ratio=round(statistics.median(limit_ratios), 3),
         test_command_ms_p50=round(statistics.median(test_ms), 1),
         overhead_ms_p50=round(statistics.median(overhead), 1),
         overhead_breakdown_ms={k: round(statistics.median(v), 1) for k, v in phases.items()},
         ray_wall_s=round(ray_wall, 2),
         local_wall_s=round(local_wall, 2),
-        ray_wall_ratio=round(ray_wall / local_wall, 3),
+        ray_wall_ratio=round(statistics.median(ray_ratios), 3) if ray_ratios else float("nan"),
         ray_dispatch_ms_p50=round(statistics.median(dispatch), 1),
+        rounds=rounds,
+        limit_ratio_rounds=[round(r, 3) for r in limit_ratios],
+        ray_wall_ratio_rounds=[round(r, 3) for r in ray_ratios],
+        overhead_ms_p25_p75=[round(quartiles[0], 1), round(quartiles[2], 1)],
+        load_avg=[round(load_before, 2), round(os.getloadavg()[0], 2)],
+        judgements=judgements,
     )
+
+
+def _judge(
+    values: list[float], meets: Callable[[float], bool], target: str, unit: str = "rounds"
+) -> str:
+    """``met`` / ``not met``: the median against ``target``, and how many of the values agree."""
+    verdict = meets(statistics.median(values))
+    agree = sum(1 for value in values if meets(value) == verdict)
+    return f"{'met' if verdict else 'not met'} ({target}; {agree}/{len(values)} {unit} agree)"
 
 
 def _bench_batch(root: Path, copies: int) -> tuple[Path, Path]:
@@ -149,111 +206,54 @@ def _bench_batch(root: Path, copies: int) -> tuple[Path, Path]:
     return instances_path, predictions_path
 
 
-@dataclass(frozen=True)
-class _Batch:
-    """The benchmark's batch and what every measurement of it shares."""
-
-    config: EvoConfig
-    docker: DockerSandboxConfig
-    instances: Path
-    predictions: Path
-    workers: int
-
-    def eval_wall(self, root: Path, predictions: Path | None = None, **options: Any) -> float:
-        """Seconds ``evaluate_batch`` takes on the batch (or on ``predictions``), its output and
-        store under ``root``; ``kind`` picks the executor, the rest goes to ``evaluate_batch``."""
-        request = EvalRequest(
-            instances=self.instances,
-            predictions=predictions or self.predictions,
-            run_id="bench",
-            max_workers=self.workers,
-            output_dir=root,
-            executor=options.pop("kind", "local"),
-        )
-        store = self.config.store.model_copy(update={"path": root / "evstore"})
-        config = self.config.model_copy(update={"sandbox": self.docker, "store": store})
-        started = time.perf_counter()
-        evaluate_batch(request, config, **options)
-        return time.perf_counter() - started
+def _config(config: EvoConfig, docker: DockerSandboxConfig, store: Path) -> EvoConfig:
+    return config.model_copy(
+        update={"sandbox": docker, "store": config.store.model_copy(update={"path": store})}
+    )
 
 
-def _prepared(instances: Path, predictions: Path, root: Path) -> list[tuple[Path, list[str]]]:
-    """One patched checkout per prediction (untimed), with the plan's test command."""
-    by_id = {i.instance_id: i for i in load_instances(instances)}
-    prepared = []
-    for number, prediction in enumerate(load_predictions(predictions)):
-        instance = by_id[prediction.instance_id]
-        checkout = root / f"c{number}"
-        subprocess.run(
-            ["git", "worktree", "add", "--quiet", "--detach", str(checkout), instance.base_commit],
-            cwd=instance.repo,
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-        apply_patch(checkout, prediction.model_patch or "")
-        command = list(plan_for(instance, 1800).stages[0].command)
-        prepared.append((checkout, command))
-    root.chmod(0o777)
-    for path in root.rglob("*"):
-        path.chmod(0o777)
-    return prepared
-
-
-def _limit_wall(batch: _Batch, root: Path, cpus: float) -> float:
-    import docker as docker_sdk
-
-    docker, workers = batch.docker, batch.workers
-    root.mkdir(parents=True, exist_ok=True)
-    prepared = _prepared(batch.instances, batch.predictions, root)
-    client = docker_sdk.from_env(timeout=120)
-    containers = [
-        client.containers.run(
-            docker.image,
-            ["sleep", "infinity"],
-            detach=True,
-            remove=True,
-            network_mode="none",
-            user=docker.user,
-            nano_cpus=int(cpus * 1e9),
-            mem_limit=f"{docker.limits.memory_mb}m",
-            volumes={str(root): {"bind": "/work", "mode": "rw"}},
-            labels={"evokernel.bench": "limit"},
-        )
-        for _ in range(workers)
-    ]
-    try:
-        shares = [prepared[w::workers] for w in range(workers)]
-
-        def run_share(index: int) -> None:
-            for checkout, command in shares[index]:
-                junit = f"/tmp/{checkout.name}.xml"
-                argv = [*command, f"--junitxml={junit}", "-o", "junit_family=xunit1"]
-                containers[index].exec_run(argv, workdir=f"/work/{checkout.name}")
-
-        started = time.perf_counter()
-        with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(run_share, range(workers)))
-        return time.perf_counter() - started
-    finally:
-        for container in containers:
-            container.kill()
-        client.close()
+def _eval_wall(
+    config: EvoConfig,
+    docker: DockerSandboxConfig,
+    instances: Path,
+    predictions: Path,
+    root: Path,
+    workers: int,
+    kind: str = "local",
+    **options: Any,
+) -> float:
+    request = EvalRequest(
+        instances=instances,
+        predictions=predictions,
+        run_id="bench",
+        max_workers=workers,
+        output_dir=root,
+        executor=kind,
+    )
+    started = time.perf_counter()
+    evaluate_batch(request, _config(config, docker, root / "evstore"), **options)
+    return time.perf_counter() - started
 
 
 def _overhead(
-    batch: _Batch, samples: int, cpus: float
+    docker: DockerSandboxConfig,
+    instances: Path,
+    predictions: Path,
+    root: Path,
+    samples: int,
+    cpus: float,
 ) -> tuple[list[float], list[float], dict[str, list[float]]]:
-    limits = batch.docker.limits.model_copy(update={"cpus": cpus})
-    config = batch.docker.model_copy(update={"pool_size": 1, "limits": limits})
-    by_id = {i.instance_id: i for i in load_instances(batch.instances)}
-    chosen = load_predictions(batch.predictions)[:samples]
+    config = docker.model_copy(
+        update={"pool_size": 1, "limits": docker.limits.model_copy(update={"cpus": cpus})}
+    )
+    by_id = {i.instance_id: i for i in load_instances(instances)}
+    chosen = load_predictions(predictions)[:samples]
     sandbox = make_sandbox(config)
     validator = Validator(sandbox)
     test_ms: list[float] = []
     overhead: list[float] = []
     phases: dict[str, list[float]] = {
-        k: [] for k in ("worktree", "apply", "container_handoff", "junit", "teardown")
+        k: [] for k in ("worktree", "apply", "checks", "container_handoff", "junit", "teardown")
     }
     try:
         sandbox.wait_until_warm(120) if hasattr(sandbox, "wait_until_warm") else None
@@ -288,8 +288,11 @@ def _phases(
         t1 = clock()
         check_diff(patch, workspace.path, PatchPolicy())
         apply_patch(workspace.path, patch)
-        blast_radius(workspace.path)
+        applied_change(workspace.path)
         t2 = clock()
+        reset_harness(workspace.path, HarnessPolicy())
+        watch = snapshot(workspace.path).files
+        t2b = clock()
         session = sandbox.open(SessionSpec(workspace=workspace.path, limits=sandbox.config.limits))
         t3 = clock()
         report = ".evokernel-run/bench.xml"
@@ -301,23 +304,51 @@ def _phases(
         if data is not None:
             parse_junit(data)
         t5 = clock()
+        session.file_ids(list(watch))
+        session.disk_usage()
+        sandbox.image_id()
+        t5b = clock()
         session.close()
     t6 = clock()
     own = result.duration_s
     phases["worktree"].append((t1 - t0) * 1000)
     phases["apply"].append((t2 - t1) * 1000)
     # The handoff: opening the session, plus what the exec cost above the command itself.
-    phases["container_handoff"].append(((t3 - t2) + (t4 - t3 - own)) * 1000)
+    phases["container_handoff"].append(((t3 - t2b) + (t4 - t3 - own)) * 1000)
     phases["junit"].append((t5 - t4) * 1000)
-    phases["teardown"].append((t6 - t5) * 1000)
+    phases["teardown"].append((t6 - t5b) * 1000)
+    phases["checks"].append(((t2b - t2) + (t5b - t5)) * 1000)
 
 
-def _ray_wall(batch: _Batch, root: Path, samples: int) -> tuple[float, list[float]]:
-    """The batch's wall time on a one-node Ray cluster (slots = workers), then Ray's own cost
-    per task: ``samples`` tasks one at a time (nothing queued), submit-to-result minus the
-    worker's phases."""
+@contextmanager
+def _ray_session(workers: int) -> Iterator[None]:
+    """A one-node Ray cluster in this process with ``workers`` sandbox slots (loopback)."""
     import ray
 
+    ray.init(
+        num_cpus=workers,
+        resources={"evokernel_sandbox": workers},
+        include_dashboard=False,
+        object_store_memory=80 * 1024 * 1024,
+        log_to_driver=False,
+        _node_ip_address="127.0.0.1",  # loopback only
+    )
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+def _ray_dispatch(
+    config: EvoConfig,
+    docker: DockerSandboxConfig,
+    instances: Path,
+    predictions: Path,
+    root: Path,
+    samples: int,
+) -> list[float]:
+    """Ray's own cost per task: ``samples`` tasks one at a time (nothing queued),
+    submit-to-result minus the worker's phases."""
     from evokernel.eval.executors.ray import RayExecutor
 
     dispatch: list[float] = []
@@ -327,25 +358,12 @@ def _ray_wall(batch: _Batch, root: Path, samples: int) -> tuple[float, list[floa
         with lock:
             dispatch.append(ms)
 
-    ray.init(
-        num_cpus=batch.workers,
-        resources={"evokernel_sandbox": batch.workers},
-        include_dashboard=False,
-        object_store_memory=80 * 1024 * 1024,
-        log_to_driver=False,
-        _node_ip_address="127.0.0.1",  # loopback only
+    first = root / "ray-dispatch-preds.jsonl"
+    first.write_bytes(b"".join(predictions.read_bytes().splitlines(keepends=True)[:samples]))
+    one_at_a_time = RayExecutor(
+        None, docker, str(root / "ray-cache"), in_flight=1, on_dispatch=record
     )
-    try:
-        node = batch.docker.model_copy(update={"pool_size": 0})
-        executor = RayExecutor(None, node, str(root / "ray-cache"))
-        wall = batch.eval_wall(root / "ray", executor=executor, kind="ray")
-        first = root / "ray-dispatch-preds.jsonl"
-        lines = batch.predictions.read_bytes().splitlines(keepends=True)
-        first.write_bytes(b"".join(lines[:samples]))
-        one_at_a_time = RayExecutor(
-            None, node, str(root / "ray-cache"), in_flight=1, on_dispatch=record
-        )
-        batch.eval_wall(root / "ray-dispatch", first, executor=one_at_a_time, kind="ray")
-    finally:
-        ray.shutdown()
-    return wall, dispatch
+    _eval_wall(
+        config, docker, instances, first, root / "ray-dispatch", 1, "ray", executor=one_at_a_time
+    )
+    return dispatch

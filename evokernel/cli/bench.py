@@ -188,13 +188,20 @@ def eval_bench(
         int, typer.Option("--samples", min=1, help="Validations timed one at a time.")
     ] = 10,
     ray: Annotated[bool, typer.Option("--ray/--no-ray", help="Measure the Ray executor.")] = True,
+    rounds: Annotated[
+        int,
+        typer.Option(
+            "--rounds", min=1, help="Interleaved rounds of the compared runs (medians of ratios)."
+        ),
+    ] = 3,
     workdir: WorkdirOption = None,
     json: JsonOption = False,
 ) -> None:
     """Batch evaluation against its limit, per-validation overhead by phase, Ray's cost.
 
     JSON keys: eval_per_min_local, host_direct_per_min, limit_ratio, overhead_ms_p50,
-    overhead_breakdown_ms, ray_wall_ratio, ray_dispatch_ms_p50 (and the inputs).
+    overhead_breakdown_ms, ray_wall_ratio, ray_dispatch_ms_p50 (and the inputs), each ratio
+    per round, the load average and a verdict per target (judgements).
 
     \b
     Example:
@@ -207,7 +214,14 @@ def eval_bench(
     config = cli_state(ctx).config
     with _workdir(workdir) as directory:
         result: Any = run_eval_bench(
-            config, directory, _progress, workers=workers, copies=copies, samples=samples, ray=ray
+            config,
+            directory,
+            _progress,
+            workers=workers,
+            copies=copies,
+            samples=samples,
+            ray=ray,
+            rounds=rounds,
         )
     emit(result, json, lambda r: model_table("bench eval", r))
 

@@ -124,8 +124,11 @@ def evaluate_batch(
             on_verdict=on_verdict,
         )
         if request.executor == "ray" and isinstance(sandbox_config, DockerSandboxConfig):
-            # Containers of a node's worker that died mid-validation: a new backend reaps
-            # every container whose owner process on this host is gone.
+            # The nodes' validators close first (their pools go with them); then the
+            # containers of a node that died mid-validation: a new backend reaps every
+            # container whose owner process on this host is gone.
+            if ray_executor is not None:
+                ray_executor.close()
             make_sandbox(sandbox_config.model_copy(update={"pool_size": 0})).close()
         return report
     raise AssertionError("unreachable")  # pragma: no cover - ExitStack does not swallow
@@ -151,5 +154,5 @@ def _ray_executor(request: EvalRequest, config: EvoConfig, repos: RepoCache) -> 
     from evokernel.eval.executors.ray import RayExecutor
 
     assert isinstance(config.sandbox, DockerSandboxConfig)
-    node_sandbox = config.sandbox.model_copy(update={"pool_size": 0})
-    return RayExecutor(request.ray_address, node_sandbox, str(repos.root))
+    # Each node's validator keeps a warm pool of (at least) one container per slot.
+    return RayExecutor(request.ray_address, config.sandbox, str(repos.root))

@@ -27,6 +27,7 @@ from sandbox.docker.labels import Owner, container_labels
 from sandbox.docker.pool import WarmContainer, WarmPool
 from sandbox.docker.primer import prime
 from sandbox.docker.reaper import reap_orphans
+from sandbox.docker.remover import ContainerRemover
 from sandbox.docker.session import DockerSession
 from sandbox.docker.transfer import Transfer, choose_transfer
 from sandbox.errors import SandboxError, SessionError
@@ -77,6 +78,7 @@ class DockerSandbox(Sandbox):
         self._events: ContainerEvents | None = None
         self._pool: WarmPool | None = None
         self._transfer: Transfer | None = None
+        self._remover: ContainerRemover | None = None
         if client is not None:
             self.engine = Engine(client)
         else:
@@ -86,6 +88,7 @@ class DockerSandbox(Sandbox):
             self.reaped: list[str] = reap_orphans(self.engine, self._owner)
             """Ids of containers of dead runners removed at start."""
             self._events = ContainerEvents(self.engine)
+            self._remover = ContainerRemover(self._remove_container)
             self._transfer = choose_transfer(
                 self.config.transfer,
                 self.engine,
@@ -151,6 +154,25 @@ class DockerSandbox(Sandbox):
                 counts[key.image] = counts.get(key.image, 0) + idle
         return counts
 
+    def pool_stats(self) -> dict[str, int]:
+        """Counts since start: sessions served by a warm container (``warm_hits``) or by one
+        started for them (``cold_starts``), and spent containers removed in the background
+        (``removed_in_background``) or by the closing session (``removed_inline``)."""
+        stats = {"warm_hits": 0, "cold_starts": 0, "removed_in_background": 0}
+        stats["removed_inline"] = 0
+        if self._pool is not None:
+            stats["warm_hits"], stats["cold_starts"] = self._pool.hits, self._pool.misses
+        if self._remover is not None:
+            stats["removed_in_background"] = self._remover.queued_total
+            stats["removed_inline"] = self._remover.inline_total
+        return stats
+
+    def drain_removals(self) -> None:
+        """Block until every closed session's container is removed (they go in the
+        background, see ``remover``)."""
+        if self._remover is not None:
+            self._remover.drain()
+
     @property
     def pool_error(self) -> SandboxError | None:
         """The last failure to start a warm container, or ``None`` (for doctor)."""
@@ -180,6 +202,8 @@ class DockerSandbox(Sandbox):
             session.close()
         if self._pool is not None:
             self._pool.close()
+        if self._remover is not None:
+            self._remover.close()  # waits for every queued removal: no container outlives us
         if self._events is not None:
             self._events.close()
         if self._transfer is not None:
@@ -290,6 +314,11 @@ class DockerSandbox(Sandbox):
             self._transfer.discard(warm.slot)
 
     def _release(self, session: DockerSession) -> None:
+        """A closed session's container goes to the background remover: it left the pool when
+        the session opened, so nothing can take it again while it waits."""
         with self._lock:
             self._sessions.pop(session.container_id, None)
-        self._remove_container(session.warm)
+        if self._remover is not None:
+            self._remover.submit(session.warm)
+        else:
+            self._remove_container(session.warm)

@@ -75,6 +75,10 @@ class WarmPool:
         self._closed = False
         self.last_error: SandboxError | None = None
         """The last failure to start a warm container (shown by doctor)."""
+        self.hits = 0
+        """Takes answered with a warm container."""
+        self.misses = 0
+        """Takes that found none ready (the caller starts one)."""
         self._thread = threading.Thread(target=self._refill, name="evokernel-pool", daemon=True)
         if size > 0:
             self._thread.start()
@@ -109,6 +113,10 @@ class WarmPool:
                     continue
                 taken = candidate
                 break
+            if taken is None:
+                self.misses += 1
+            else:
+                self.hits += 1
             self._changed.notify_all()
         for container in dead:
             self._discard(container)

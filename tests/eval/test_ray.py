@@ -18,8 +18,17 @@ import pytest
 import ray
 from ray.cluster_utils import Cluster
 
-from evokernel.eval import InstanceVerdict, SampleBatch
-from tests.eval.conftest import BatchRun, records_by_run, run_sample
+from evokernel.eval import EvalRequest, InstanceVerdict, SampleBatch, evaluate_batch
+from evokernel.eval.executors.ray import RayExecutor
+from sandbox import DockerSandboxConfig
+from tests.eval.conftest import (
+    TIMEOUT_S,
+    BatchRun,
+    config_with_store,
+    records_by_run,
+    run_sample,
+    subset,
+)
 
 pytestmark = pytest.mark.docker
 
@@ -135,3 +144,34 @@ def test_no_container_is_left_after_the_run(ray_run: RayRun, docker_engine: Any)
         if container.labels.get("evokernel.run_id") in run_ids
     ]
     assert left == []
+
+
+# Instances that name FAIL_TO_PASS (no baseline run): each validation opens one session.
+_ONE_SESSION_EACH = [f"calc__fix-{n}" for n in (0, 2, 4)] + [f"text__fix-{n}" for n in (0, 2, 4)]
+
+
+def test_each_nodes_tasks_reuse_that_nodes_warm_pool(
+    ray_cluster: RayCluster, ray_run: RayRun, sample_batch: SampleBatch, tmp_path: Any
+) -> None:
+    batch = subset(sample_batch, tmp_path / "batch", _ONE_SESSION_EACH)
+    executor = RayExecutor(None, DockerSandboxConfig(), str(tmp_path / "cache"))
+    request = EvalRequest(
+        instances=batch.instances,
+        predictions=batch.predictions,
+        run_id="pool-run",
+        executor="ray",
+        timeout_s=TIMEOUT_S,
+        output_dir=tmp_path / "out",
+    )
+    report = evaluate_batch(request, config_with_store(tmp_path / "evstore"), executor=executor)
+    assert sorted(report.resolved_ids) == sorted(_ONE_SESSION_EACH)
+    stats = executor.node_stats  # each node's validator, as it closed
+    assert stats, "no node validator reported"
+    assert sum(node["validations"] for node in stats.values()) == len(_ONE_SESSION_EACH)
+    for node in stats.values():
+        # One backend served every session of the node's tasks, from its pool: the first
+        # from a container warmed before any task came, the others warm or started by it.
+        assert node["warm_hits"] + node["cold_starts"] == node["validations"]
+        assert node["warm_hits"] >= 1
+        assert node["removed_in_background"] + node["removed_inline"] == node["validations"]
+    assert len({node["worker"] for node in stats.values()}) == len(stats)  # one per node

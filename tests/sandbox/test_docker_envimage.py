@@ -57,11 +57,13 @@ def _env_images(engine: Any) -> dict[str, float]:
 
 
 @pytest.fixture
-def made_images(docker_engine: Any) -> Iterator[list[str]]:
-    """Env images a test makes (and their stage parents), removed afterwards, newest first."""
+def made_images(docker_engine: Any, docker_sandbox: DockerSandbox) -> Iterator[list[str]]:
+    """Env images a test makes (and their stage parents), removed afterwards, newest first
+    (once the closed sessions' containers, removed in the background, are gone)."""
     before = _env_images(docker_engine)
     images: list[str] = []
     yield images
+    docker_sandbox.drain_removals()
     made = {i: created for i, created in _env_images(docker_engine).items() if i not in before}
     for image_id in sorted(made, key=made.__getitem__, reverse=True):
         with contextlib.suppress(docker.errors.NotFound):  # pruned with its child

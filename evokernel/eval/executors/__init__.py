@@ -1,5 +1,5 @@
 """Where a batch's validations run: ``LocalExecutor`` (threads over the warm pool) and
-``RayExecutor`` (one Ray task per validation; imported only when asked for)."""
+``RayExecutor`` (one validator actor per Ray node; imported only when asked for)."""
 
 from __future__ import annotations
 

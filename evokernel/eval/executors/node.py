@@ -1,15 +1,20 @@
-"""What runs on a Ray node: one validation, with this worker process's sandbox and caches.
+"""What runs on a Ray node: ``NodeValidator``, the node's own Docker backend and warm pool.
 
-This module does not import Ray; ``RayExecutor`` wraps ``validate_on_node`` in ``ray.remote``.
-Each worker process keeps one sandbox backend (its own Docker engine and pool), one repository
-cache and one baseline cache, built on first use, because a Ray worker is a long-lived process
-that runs many tasks and the engine connection is the expensive part.
+This module does not import Ray; ``RayExecutor`` makes ``NodeValidator`` an actor, one per
+node that advertises sandbox slots, for the whole batch. The actor keeps the node's engine
+connection, a warm pool of one container per slot (refilled in the background while a
+validation runs, as on the local executor), the repository cache and the baseline cache, so a
+node's tasks reuse them instead of starting a container each. Containers still serve one
+validation each (the pool hands a container out once).
 """
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 from pathlib import Path
+from typing import Any
 
 from evokernel.errors import EvoKernelError
 from evokernel.eval.errors import EngineUnreachableError
@@ -19,64 +24,85 @@ from evokernel.eval.repos import RepoCache
 from sandbox import (
     DockerSandboxConfig,
     EngineUnavailableError,
-    Sandbox,
+    Receipt,
     SandboxError,
     Validator,
     VerdictReason,
     make_sandbox,
 )
 
-_STATE_LOCK = threading.Lock()
-_STATE: dict[str, tuple[Sandbox, Validator, RepoCache, MemoBaselines]] = {}
-"""Per worker process: sandbox config JSON -> its backend, validator and caches."""
+WARM_TIMEOUT_S = 120.0
+"""How long a new node actor waits for its pool before taking work (then it starts cold)."""
 
 
-def validate_on_node(job_json: str, sandbox_json: str, cache_dir: str) -> str:
-    """Validate one job here; the outcome as JSON.
+class NodeValidator:
+    """One node's validator: its engine, warm pool and caches (a Ray actor, see ``ray``).
+
+    Args:
+        sandbox_json: the node's ``DockerSandboxConfig`` (``pool_size``: its slots).
+        cache_dir: where repositories given as URLs are cloned on this node.
 
     Raises:
-        EngineUnreachableError: this node's engine does not answer (Ray retries the task,
-            perhaps on another node). A patch that fails its tests is an outcome, never raised.
+        EngineUnreachableError: this node's engine does not answer.
     """
-    job = EvalJob.model_validate_json(job_json)
-    validator, repos, baselines = _state(sandbox_json, cache_dir)
-    try:
-        with repos.checkout(job.repo, job.base_commit) as path:
-            outcome = run_job(job, path, validator, baselines)
-    except (SandboxError, EvoKernelError, OSError) as exc:
-        return error_outcome(job, f"{type(exc).__name__}: {exc}").model_dump_json()
-    if outcome.status is InstanceStatus.ERROR and _engine_failed(outcome.patched, outcome.baseline):
-        raise EngineUnreachableError(f"{job.instance_id}: {outcome.detail}")
-    return outcome.model_dump_json()
+
+    def __init__(self, sandbox_json: str, cache_dir: str) -> None:
+        config = DockerSandboxConfig.model_validate_json(sandbox_json)
+        try:
+            self._sandbox = make_sandbox(config)
+        except EngineUnavailableError as exc:
+            raise EngineUnreachableError(f"this node's Docker engine: {exc}") from exc
+        self._validator = Validator(self._sandbox)
+        self._repos = RepoCache(Path(cache_dir))
+        self._baselines = MemoBaselines()
+        self._lock = threading.Lock()
+        self._validations = 0
+        warm = getattr(self._sandbox, "wait_until_warm", None)
+        if warm is not None:
+            warm(WARM_TIMEOUT_S)  # so the node's first task finds a warm container
+
+    def worker(self) -> str:
+        """Host and pid of this actor's process."""
+        return f"{socket.gethostname()}:{os.getpid()}"
+
+    def validate(self, job_json: str) -> str:
+        """Validate one job here; the outcome as JSON.
+
+        Raises:
+            EngineUnreachableError: this node's engine failed the validation (the executor
+                runs it again, perhaps on another node). A patch that fails its tests is an
+                outcome, never raised.
+        """
+        job = EvalJob.model_validate_json(job_json)
+        with self._lock:
+            self._validations += 1
+        try:
+            with self._repos.checkout(job.repo, job.base_commit) as path:
+                outcome = run_job(job, path, self._validator, self._baselines)
+        except (SandboxError, EvoKernelError, OSError) as exc:
+            return error_outcome(job, f"{type(exc).__name__}: {exc}").model_dump_json()
+        if outcome.status is InstanceStatus.ERROR and _engine_failed(
+            outcome.patched, outcome.baseline
+        ):
+            raise EngineUnreachableError(f"{job.instance_id}: {outcome.detail}")
+        return outcome.model_dump_json()
+
+    def stats(self) -> dict[str, Any]:
+        """Validations run here and the pool's counts (``DockerSandbox.pool_stats``)."""
+        pool_stats = getattr(self._sandbox, "pool_stats", None)
+        with self._lock:
+            found: dict[str, Any] = {"validations": self._validations, "worker": self.worker()}
+        found.update(pool_stats() if pool_stats is not None else {})
+        return found
+
+    def close(self) -> dict[str, Any]:
+        """Remove the node's containers (pool, spent ones); the final ``stats``."""
+        found = self.stats()
+        self._sandbox.close()
+        return found
 
 
 def _engine_failed(*receipts: object) -> bool:
-    from sandbox import Receipt
-
     return any(
         isinstance(r, Receipt) and r.reason_code is VerdictReason.SANDBOX_ERROR for r in receipts
     )
-
-
-def _state(sandbox_json: str, cache_dir: str) -> tuple[Validator, RepoCache, MemoBaselines]:
-    with _STATE_LOCK:
-        found = _STATE.get(sandbox_json)
-        if found is None:
-            config = DockerSandboxConfig.model_validate_json(sandbox_json)
-            try:
-                sandbox = make_sandbox(config)
-            except EngineUnavailableError as exc:
-                raise EngineUnreachableError(f"this node's Docker engine: {exc}") from exc
-            found = (sandbox, Validator(sandbox), RepoCache(Path(cache_dir)), MemoBaselines())
-            _STATE[sandbox_json] = found
-        return found[1], found[2], found[3]
-
-
-def close_node_state() -> int:
-    """Close this worker's sandboxes (their warm containers); how many were closed."""
-    with _STATE_LOCK:
-        states = list(_STATE.values())
-        _STATE.clear()
-    for sandbox, *_ in states:
-        sandbox.close()
-    return len(states)
