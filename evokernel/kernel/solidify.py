@@ -1,4 +1,4 @@
-"""Solidify: turn a validated proposal into gene and capsule events; let the governor decide."""
+"""The governor's verdict after new evidence about a capsule, as the events that record it."""
 
 from __future__ import annotations
 

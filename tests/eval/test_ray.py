@@ -18,7 +18,8 @@ import pytest
 import ray
 from ray.cluster_utils import Cluster
 
-from evokernel.eval import InstanceVerdict, SampleBatch
+from evokernel.eval import InstanceVerdict
+from evokernel.eval.sample_batch import SampleBatch
 from tests.eval.conftest import BatchRun, records_by_run, run_sample
 
 pytestmark = pytest.mark.docker
