@@ -198,38 +198,43 @@ _PUBLIC: dict[str, str] = {
     "evokernel.agents.config": "AgentsConfig",
     "evokernel.agents.factory": "make_agent",
     "evokernel.agents.scripted": "ScriptedAgent ScriptedRule",
-    "evokernel.assets": "AssetDetail AssetListing RevokeResult list_assets revoke_asset show_asset",
+    "evokernel.assets": (
+        "AssetDetail AssetListing RevokeResult list_assets revoke_asset show_asset"
+    ),
     "evokernel.config": "EvoConfig LoadedConfig find_repo_root load_config",
     "evokernel.devloop": (
         "Approval ApprovalAbortedError ApprovalFileError Approver BranchNameError "
-        "DevloopError DevloopResult DevloopStatus DevloopStep DirtyTreeError FileApprover "
-        "FixedApprover PromptApprover Review approver_from_spec run_devloop"
+        "DevloopError DevloopResult DevloopStatus DevloopStep DirtyTreeError "
+        "FileApprover FixedApprover PromptApprover Review approver_from_spec "
+        "run_devloop"
     ),
     "evokernel.economics": (
-        "AccountReport EconomicsConfig LedgerEntry LedgerReport Reputation ledger_report "
-        "read_ledger record_stake reputation_of stake_entries"
+        "AccountReport EconomicsConfig LedgerEntry LedgerReport Reputation "
+        "ledger_report read_ledger record_stake reputation_of stake_entries"
     ),
     "evokernel.errors": (
-        "AssetNotFoundError ConfigError EventPayloadError EvoKernelError ProposalError "
-        "UnknownEventKindError"
+        "AssetNotFoundError ConfigError EventPayloadError EvoKernelError "
+        "ProposalError UnknownEventKindError"
     ),
     "evokernel.events": (
-        "AgentCalled ApprovalDecision ApprovalRecorded ApprovalSource AssetStateChanged "
-        "AssetType BundleImported CapsuleCommitted CapsuleReused DeliveryState "
-        "DeliveryUpdated Event EvolutionEvent GeneSolidified LedgerEntryKind "
-        "LedgerEntryRecorded MutationProposed MutationRejected RemoteAssetImported "
-        "RemoteRevocationReceived ReplayAttempted ReplayEconomicsRecorded "
-        "ReplayLookupRecorded ReplayOutcome SignalsDetected TaskReceived "
-        "ValidationCompleted ValidationPurpose event_payload parse_event"
+        "AgentCalled ApprovalDecision ApprovalRecorded ApprovalSource "
+        "AssetStateChanged AssetType BundleImported CapsuleCommitted "
+        "CapsuleReused DeliveryState DeliveryUpdated Event EvolutionEvent "
+        "GeneSolidified LedgerEntryKind LedgerEntryRecorded MutationProposed "
+        "MutationRejected RemoteAssetImported RemoteRevocationReceived "
+        "ReplayAttempted ReplayEconomicsRecorded ReplayLookupRecorded "
+        "ReplayOutcome SignalsDetected TaskReceived ValidationCompleted "
+        "ValidationPurpose event_payload parse_event"
     ),
     "evokernel.github": (
-        "DetectAction DetectReport GitHubLoop GitHubLoopSettings IssueAction TickReport "
-        "open_github_loop"
+        "DetectAction DetectReport GitHubLoop GitHubLoopSettings IssueAction "
+        "TickReport open_github_loop"
     ),
     "evokernel.guards": "GuardConfig harness_policy",
     "evokernel.kernel": (
-        "CandidateScore CaptureReport CaptureResult Detection EvoKernel KernelSettings "
-        "ReplayDecision SolveOutcome SolveResult feedback_for_agent new_run_id"
+        "CandidateScore CaptureReport CaptureResult Detection EvoKernel "
+        "KernelSettings ReplayDecision SolveOutcome SolveResult "
+        "feedback_for_agent new_run_id"
     ),
     "evokernel.kernel.guard": "GuardReport guard_proposal",
     "evokernel.landing": "LandingError commit_on_branch",
@@ -238,18 +243,19 @@ _PUBLIC: dict[str, str] = {
         "HealthReport HealthStatus MetricsSnapshot SandboxLatency check_health read_metrics"
     ),
     "evokernel.models": (
-        "AgentTask AssetState Capsule EnvFingerprint Evidence EvidenceKind Gene Model "
-        "MutationProposal OriginKind Proposer ScopeConstraints TaskOrigin "
+        "AgentTask AssetState Capsule EnvFingerprint Evidence EvidenceKind Gene "
+        "Model MutationProposal OriginKind Proposer ScopeConstraints TaskOrigin "
         "ValidationEvidence parse_proposal"
     ),
     "evokernel.models.feedback": "AgentFeedback NextAction ReasonCode",
     "evokernel.network": (
-        "Bundle BundleContentError BundleHashError BundleReplayError BundleSignatureError "
-        "ImportReport MessageFormatError MessageRefusedError NetworkError NodeApiState "
-        "NodeIdentity NotPublisherError PeerError Revocation RevocationReport SeedFile "
-        "SyncReport TrustStore UntrustedSenderError apply_revocation export_bundle "
-        "import_bundle import_seeds load_seed_file network_routes open_node_api "
-        "sign_revocation sync_from_peer"
+        "Bundle BundleContentError BundleHashError BundleReplayError "
+        "BundleSignatureError ImportReport MessageFormatError MessageRefusedError "
+        "NetworkError NodeApiState NodeIdentity NotPublisherError PeerError "
+        "Revocation RevocationReport SeedFile SyncReport TrustStore "
+        "UntrustedSenderError apply_revocation export_bundle import_bundle "
+        "import_seeds load_seed_file network_routes open_node_api sign_revocation "
+        "sync_from_peer"
     ),
     "evokernel.projection": "EvolutionRepository",
     "evokernel.runtime": "Runtime open_repository open_runtime",
