@@ -2,9 +2,15 @@
 
 Import from here (``from evokernel import EvolutionRepository, load_config``); deep modules are not
 public API. Names load on first use (PEP 562), so ``import evokernel`` is cheap and each command
-pays only for what it touches. A new public name gets its import under ``TYPE_CHECKING`` and an
-entry in ``_EXPORTS``; tests/test_meta.py checks the two agree with ``__all__``.
+pays only for what it touches.
+
+The public names are written once, in ``_PUBLIC`` (module -> names); it drives ``__getattr__``,
+``__dir__`` and ``__all__``. The ``TYPE_CHECKING`` imports repeat them for type checkers only
+(mypy reads them as re-exports: ``implicit_reexport`` for this module in pyproject.toml), and
+tests/test_meta.py checks that the two agree.
 """
+
+# ruff: noqa: F401 (the TYPE_CHECKING imports are re-exports; __all__ is built from _PUBLIC)
 
 from __future__ import annotations
 
@@ -107,6 +113,7 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time they load on firs
     from evokernel.guards import GuardConfig, harness_policy
     from evokernel.kernel import (
         CandidateScore,
+        CaptureReport,
         CaptureResult,
         Detection,
         EvoKernel,
@@ -143,6 +150,7 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time they load on firs
         ScopeConstraints,
         TaskOrigin,
         ValidationEvidence,
+        parse_proposal,
     )
     from evokernel.models.feedback import AgentFeedback, NextAction, ReasonCode
     from evokernel.network import (
@@ -175,210 +183,102 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time they load on firs
         sign_revocation,
         sync_from_peer,
     )
-    from evokernel.operations import (
-        CaptureReport,
-        capture_proposal,
-        parse_proposal,
-        replay_task,
-        run_task,
-    )
-    from evokernel.projection import EvolutionRepository, ViewBuilder, default_snapshot_path
-    from evokernel.runtime import Runtime, kernel_settings, open_repository, open_runtime
-    from evokernel.samples import SampleRepo, build_shop, commit, git, unified_diff
+    from evokernel.projection import EvolutionRepository
+    from evokernel.runtime import Runtime, open_repository, open_runtime
     from evokernel.schema import json_schemas
     from evokernel.server import build_app
     from evokernel.store_report import StoreStats, TailEntry, store_stats, tail_store
     from evokernel.tasks import RepositoryError, task_for_repo
     from evokernel.views import CapsuleView, Counters, EvolutionView, GeneView
 
-# Every public name and the module that defines it. Importing ``evokernel`` loads none of
+# Every public name, by the module that defines it. Importing ``evokernel`` loads none of
 # them: a command that needs the store does not pay for PyGithub, cryptography or starlette.
-_EXPORTS: dict[str, str] = {
-    "AccountReport": "evokernel.economics",
-    "Agent": "evokernel.agents",
-    "AgentCalled": "evokernel.events",
-    "AgentContext": "evokernel.agents",
-    "AgentError": "evokernel.agents",
-    "AgentFeedback": "evokernel.models.feedback",
-    "AgentTask": "evokernel.models",
-    "AgentsConfig": "evokernel.agents.config",
-    "Approval": "evokernel.devloop",
-    "ApprovalAbortedError": "evokernel.devloop",
-    "ApprovalDecision": "evokernel.events",
-    "ApprovalFileError": "evokernel.devloop",
-    "ApprovalRecorded": "evokernel.events",
-    "ApprovalSource": "evokernel.events",
-    "Approver": "evokernel.devloop",
-    "AssetDetail": "evokernel.assets",
-    "AssetListing": "evokernel.assets",
-    "AssetNotFoundError": "evokernel.errors",
-    "AssetState": "evokernel.models",
-    "AssetStateChanged": "evokernel.events",
-    "AssetType": "evokernel.events",
-    "BranchNameError": "evokernel.devloop",
-    "Bundle": "evokernel.network",
-    "BundleContentError": "evokernel.network",
-    "BundleHashError": "evokernel.network",
-    "BundleImported": "evokernel.events",
-    "BundleReplayError": "evokernel.network",
-    "BundleSignatureError": "evokernel.network",
-    "CandidateScore": "evokernel.kernel",
-    "Capsule": "evokernel.models",
-    "CapsuleCommitted": "evokernel.events",
-    "CapsuleReused": "evokernel.events",
-    "CapsuleView": "evokernel.views",
-    "CaptureReport": "evokernel.operations",
-    "CaptureResult": "evokernel.kernel",
-    "ConfigError": "evokernel.errors",
-    "Counters": "evokernel.views",
-    "DeliveryState": "evokernel.events",
-    "DeliveryUpdated": "evokernel.events",
-    "DetectAction": "evokernel.github",
-    "DetectReport": "evokernel.github",
-    "Detection": "evokernel.kernel",
-    "DevloopError": "evokernel.devloop",
-    "DevloopResult": "evokernel.devloop",
-    "DevloopStatus": "evokernel.devloop",
-    "DevloopStep": "evokernel.devloop",
-    "DirtyTreeError": "evokernel.devloop",
-    "EconomicsConfig": "evokernel.economics",
-    "EnvFingerprint": "evokernel.models",
-    "Event": "evokernel.events",
-    "EventPayloadError": "evokernel.errors",
-    "Evidence": "evokernel.models",
-    "EvidenceKind": "evokernel.models",
-    "EvoConfig": "evokernel.config",
-    "EvoKernel": "evokernel.kernel",
-    "EvoKernelError": "evokernel.errors",
-    "EvolutionEvent": "evokernel.events",
-    "EvolutionRepository": "evokernel.projection",
-    "EvolutionView": "evokernel.views",
-    "FileApprover": "evokernel.devloop",
-    "FixedApprover": "evokernel.devloop",
-    "Gene": "evokernel.models",
-    "GeneSolidified": "evokernel.events",
-    "GeneView": "evokernel.views",
-    "GitHubLoop": "evokernel.github",
-    "GitHubLoopSettings": "evokernel.github",
-    "GuardConfig": "evokernel.guards",
-    "GuardReport": "evokernel.kernel.guard",
-    "HealthReport": "evokernel.metrics",
-    "HealthStatus": "evokernel.metrics",
-    "ImportReport": "evokernel.network",
-    "IssueAction": "evokernel.github",
-    "KernelSettings": "evokernel.kernel",
-    "LandingError": "evokernel.landing",
-    "LedgerEntry": "evokernel.economics",
-    "LedgerEntryKind": "evokernel.events",
-    "LedgerEntryRecorded": "evokernel.events",
-    "LedgerReport": "evokernel.economics",
-    "LoadedConfig": "evokernel.config",
-    "MessageFormatError": "evokernel.network",
-    "MessageRefusedError": "evokernel.network",
-    "MetricsSnapshot": "evokernel.metrics",
-    "Model": "evokernel.models",
-    "MutationProposal": "evokernel.models",
-    "MutationProposed": "evokernel.events",
-    "MutationRejected": "evokernel.events",
-    "NetworkError": "evokernel.network",
-    "NextAction": "evokernel.models.feedback",
-    "NodeApiState": "evokernel.network",
-    "NodeIdentity": "evokernel.network",
-    "NotPublisherError": "evokernel.network",
-    "OriginKind": "evokernel.models",
-    "PeerError": "evokernel.network",
-    "PromptApprover": "evokernel.devloop",
-    "ProposalError": "evokernel.errors",
-    "Proposer": "evokernel.models",
-    "ReasonCode": "evokernel.models.feedback",
-    "RemoteAssetImported": "evokernel.events",
-    "RemoteRevocationReceived": "evokernel.events",
-    "ReplayAttempted": "evokernel.events",
-    "ReplayDecision": "evokernel.kernel",
-    "ReplayEconomicsRecorded": "evokernel.events",
-    "ReplayLookupRecorded": "evokernel.events",
-    "ReplayOutcome": "evokernel.events",
-    "RepositoryError": "evokernel.tasks",
-    "Reputation": "evokernel.economics",
-    "Review": "evokernel.devloop",
-    "Revocation": "evokernel.network",
-    "RevocationReport": "evokernel.network",
-    "RevokeResult": "evokernel.assets",
-    "Runtime": "evokernel.runtime",
-    "SampleRepo": "evokernel.samples",
-    "SandboxLatency": "evokernel.metrics",
-    "ScopeConstraints": "evokernel.models",
-    "ScriptedAgent": "evokernel.agents.scripted",
-    "ScriptedRule": "evokernel.agents.scripted",
-    "SeedFile": "evokernel.network",
-    "SignalsDetected": "evokernel.events",
-    "SolveOutcome": "evokernel.kernel",
-    "SolveResult": "evokernel.kernel",
-    "StoreStats": "evokernel.store_report",
-    "SyncReport": "evokernel.network",
-    "TailEntry": "evokernel.store_report",
-    "TaskOrigin": "evokernel.models",
-    "TaskReceived": "evokernel.events",
-    "TickReport": "evokernel.github",
-    "TrustStore": "evokernel.network",
-    "UnknownEventKindError": "evokernel.errors",
-    "UntrustedSenderError": "evokernel.network",
-    "ValidationCompleted": "evokernel.events",
-    "ValidationEvidence": "evokernel.models",
-    "ValidationPurpose": "evokernel.events",
-    "ViewBuilder": "evokernel.projection",
-    "apply_revocation": "evokernel.network",
-    "approver_from_spec": "evokernel.devloop",
-    "bind_run": "evokernel.logs",
-    "build_app": "evokernel.server",
-    "build_shop": "evokernel.samples",
-    "capture_proposal": "evokernel.operations",
-    "check_health": "evokernel.metrics",
-    "commit": "evokernel.samples",
-    "commit_on_branch": "evokernel.landing",
-    "current_run": "evokernel.logs",
-    "default_snapshot_path": "evokernel.projection",
-    "event_payload": "evokernel.events",
-    "export_bundle": "evokernel.network",
-    "feedback_for_agent": "evokernel.kernel",
-    "find_repo_root": "evokernel.config",
-    "git": "evokernel.samples",
-    "guard_proposal": "evokernel.kernel.guard",
-    "harness_policy": "evokernel.guards",
-    "import_bundle": "evokernel.network",
-    "import_seeds": "evokernel.network",
-    "json_schemas": "evokernel.schema",
-    "kernel_settings": "evokernel.runtime",
-    "ledger_report": "evokernel.economics",
-    "list_assets": "evokernel.assets",
-    "load_config": "evokernel.config",
-    "load_seed_file": "evokernel.network",
-    "make_agent": "evokernel.agents.factory",
-    "network_routes": "evokernel.network",
-    "new_run_id": "evokernel.kernel",
-    "open_github_loop": "evokernel.github",
-    "open_node_api": "evokernel.network",
-    "open_repository": "evokernel.runtime",
-    "open_runtime": "evokernel.runtime",
-    "parse_event": "evokernel.events",
-    "parse_proposal": "evokernel.operations",
-    "read_ledger": "evokernel.economics",
-    "read_metrics": "evokernel.metrics",
-    "record_stake": "evokernel.economics",
-    "replay_task": "evokernel.operations",
-    "reputation_of": "evokernel.economics",
-    "revoke_asset": "evokernel.assets",
-    "run_devloop": "evokernel.devloop",
-    "run_task": "evokernel.operations",
-    "show_asset": "evokernel.assets",
-    "sign_revocation": "evokernel.network",
-    "stake_entries": "evokernel.economics",
-    "store_stats": "evokernel.store_report",
-    "sync_from_peer": "evokernel.network",
-    "tail_store": "evokernel.store_report",
-    "task_for_repo": "evokernel.tasks",
-    "unified_diff": "evokernel.samples",
+_PUBLIC: dict[str, str] = {
+    "evokernel.agents": "Agent AgentContext AgentError",
+    "evokernel.agents.config": "AgentsConfig",
+    "evokernel.agents.factory": "make_agent",
+    "evokernel.agents.scripted": "ScriptedAgent ScriptedRule",
+    "evokernel.assets": (
+        "AssetDetail AssetListing RevokeResult list_assets revoke_asset show_asset"
+    ),
+    "evokernel.config": "EvoConfig LoadedConfig find_repo_root load_config",
+    "evokernel.devloop": (
+        "Approval ApprovalAbortedError ApprovalFileError Approver BranchNameError "
+        "DevloopError DevloopResult DevloopStatus DevloopStep DirtyTreeError "
+        "FileApprover FixedApprover PromptApprover Review approver_from_spec "
+        "run_devloop"
+    ),
+    "evokernel.economics": (
+        "AccountReport EconomicsConfig LedgerEntry LedgerReport Reputation "
+        "ledger_report read_ledger record_stake reputation_of stake_entries"
+    ),
+    "evokernel.errors": (
+        "AssetNotFoundError ConfigError EventPayloadError EvoKernelError "
+        "ProposalError UnknownEventKindError"
+    ),
+    "evokernel.events": (
+        "AgentCalled ApprovalDecision ApprovalRecorded ApprovalSource "
+        "AssetStateChanged AssetType BundleImported CapsuleCommitted "
+        "CapsuleReused DeliveryState DeliveryUpdated Event EvolutionEvent "
+        "GeneSolidified LedgerEntryKind LedgerEntryRecorded MutationProposed "
+        "MutationRejected RemoteAssetImported RemoteRevocationReceived "
+        "ReplayAttempted ReplayEconomicsRecorded ReplayLookupRecorded "
+        "ReplayOutcome SignalsDetected TaskReceived ValidationCompleted "
+        "ValidationPurpose event_payload parse_event"
+    ),
+    "evokernel.github": (
+        "DetectAction DetectReport GitHubLoop GitHubLoopSettings IssueAction "
+        "TickReport open_github_loop"
+    ),
+    "evokernel.guards": "GuardConfig harness_policy",
+    "evokernel.kernel": (
+        "CandidateScore CaptureReport CaptureResult Detection EvoKernel "
+        "KernelSettings ReplayDecision SolveOutcome SolveResult "
+        "feedback_for_agent new_run_id"
+    ),
+    "evokernel.kernel.guard": "GuardReport guard_proposal",
+    "evokernel.landing": "LandingError commit_on_branch",
+    "evokernel.logs": "bind_run current_run",
+    "evokernel.metrics": (
+        "HealthReport HealthStatus MetricsSnapshot SandboxLatency check_health read_metrics"
+    ),
+    "evokernel.models": (
+        "AgentTask AssetState Capsule EnvFingerprint Evidence EvidenceKind Gene "
+        "Model MutationProposal OriginKind Proposer ScopeConstraints TaskOrigin "
+        "ValidationEvidence parse_proposal"
+    ),
+    "evokernel.models.feedback": "AgentFeedback NextAction ReasonCode",
+    "evokernel.network": (
+        "Bundle BundleContentError BundleHashError BundleReplayError "
+        "BundleSignatureError ImportReport MessageFormatError MessageRefusedError "
+        "NetworkError NodeApiState NodeIdentity NotPublisherError PeerError "
+        "Revocation RevocationReport SeedFile SyncReport TrustStore "
+        "UntrustedSenderError apply_revocation export_bundle import_bundle "
+        "import_seeds load_seed_file network_routes open_node_api sign_revocation "
+        "sync_from_peer"
+    ),
+    "evokernel.projection": "EvolutionRepository",
+    "evokernel.runtime": "Runtime open_repository open_runtime",
+    "evokernel.schema": "json_schemas",
+    "evokernel.server": "build_app",
+    "evokernel.store_report": "StoreStats TailEntry store_stats tail_store",
+    "evokernel.tasks": "RepositoryError task_for_repo",
+    "evokernel.views": "CapsuleView Counters EvolutionView GeneView",
 }
+
+_EXPORTS: dict[str, str] = {
+    name: module for module, names in _PUBLIC.items() for name in names.split()
+}
+
+
+def _isort_key(name: str) -> tuple[int, str]:
+    """ruff's RUF022 order: SCREAMING_CASE, then CamelCase, then the rest."""
+    if name.isupper() and len(name) > 1:
+        return 0, name
+    return (1, name) if name[:1].isupper() else (2, name)
+
+
+__all__ = sorted(_EXPORTS, key=_isort_key)  # built from the one table
 
 
 def __getattr__(name: str) -> Any:
@@ -392,191 +292,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *_EXPORTS})
-
-
-__all__ = [
-    "AccountReport",
-    "Agent",
-    "AgentCalled",
-    "AgentContext",
-    "AgentError",
-    "AgentFeedback",
-    "AgentTask",
-    "AgentsConfig",
-    "Approval",
-    "ApprovalAbortedError",
-    "ApprovalDecision",
-    "ApprovalFileError",
-    "ApprovalRecorded",
-    "ApprovalSource",
-    "Approver",
-    "AssetDetail",
-    "AssetListing",
-    "AssetNotFoundError",
-    "AssetState",
-    "AssetStateChanged",
-    "AssetType",
-    "BranchNameError",
-    "Bundle",
-    "BundleContentError",
-    "BundleHashError",
-    "BundleImported",
-    "BundleReplayError",
-    "BundleSignatureError",
-    "CandidateScore",
-    "Capsule",
-    "CapsuleCommitted",
-    "CapsuleReused",
-    "CapsuleView",
-    "CaptureReport",
-    "CaptureResult",
-    "ConfigError",
-    "Counters",
-    "DeliveryState",
-    "DeliveryUpdated",
-    "DetectAction",
-    "DetectReport",
-    "Detection",
-    "DevloopError",
-    "DevloopResult",
-    "DevloopStatus",
-    "DevloopStep",
-    "DirtyTreeError",
-    "EconomicsConfig",
-    "EnvFingerprint",
-    "Event",
-    "EventPayloadError",
-    "Evidence",
-    "EvidenceKind",
-    "EvoConfig",
-    "EvoKernel",
-    "EvoKernelError",
-    "EvolutionEvent",
-    "EvolutionRepository",
-    "EvolutionView",
-    "FileApprover",
-    "FixedApprover",
-    "Gene",
-    "GeneSolidified",
-    "GeneView",
-    "GitHubLoop",
-    "GitHubLoopSettings",
-    "GuardConfig",
-    "GuardReport",
-    "HealthReport",
-    "HealthStatus",
-    "ImportReport",
-    "IssueAction",
-    "KernelSettings",
-    "LandingError",
-    "LedgerEntry",
-    "LedgerEntryKind",
-    "LedgerEntryRecorded",
-    "LedgerReport",
-    "LoadedConfig",
-    "MessageFormatError",
-    "MessageRefusedError",
-    "MetricsSnapshot",
-    "Model",
-    "MutationProposal",
-    "MutationProposed",
-    "MutationRejected",
-    "NetworkError",
-    "NextAction",
-    "NodeApiState",
-    "NodeIdentity",
-    "NotPublisherError",
-    "OriginKind",
-    "PeerError",
-    "PromptApprover",
-    "ProposalError",
-    "Proposer",
-    "ReasonCode",
-    "RemoteAssetImported",
-    "RemoteRevocationReceived",
-    "ReplayAttempted",
-    "ReplayDecision",
-    "ReplayEconomicsRecorded",
-    "ReplayLookupRecorded",
-    "ReplayOutcome",
-    "RepositoryError",
-    "Reputation",
-    "Review",
-    "Revocation",
-    "RevocationReport",
-    "RevokeResult",
-    "Runtime",
-    "SampleRepo",
-    "SandboxLatency",
-    "ScopeConstraints",
-    "ScriptedAgent",
-    "ScriptedRule",
-    "SeedFile",
-    "SignalsDetected",
-    "SolveOutcome",
-    "SolveResult",
-    "StoreStats",
-    "SyncReport",
-    "TailEntry",
-    "TaskOrigin",
-    "TaskReceived",
-    "TickReport",
-    "TrustStore",
-    "UnknownEventKindError",
-    "UntrustedSenderError",
-    "ValidationCompleted",
-    "ValidationEvidence",
-    "ValidationPurpose",
-    "ViewBuilder",
-    "apply_revocation",
-    "approver_from_spec",
-    "bind_run",
-    "build_app",
-    "build_shop",
-    "capture_proposal",
-    "check_health",
-    "commit",
-    "commit_on_branch",
-    "current_run",
-    "default_snapshot_path",
-    "event_payload",
-    "export_bundle",
-    "feedback_for_agent",
-    "find_repo_root",
-    "git",
-    "guard_proposal",
-    "harness_policy",
-    "import_bundle",
-    "import_seeds",
-    "json_schemas",
-    "kernel_settings",
-    "ledger_report",
-    "list_assets",
-    "load_config",
-    "load_seed_file",
-    "make_agent",
-    "network_routes",
-    "new_run_id",
-    "open_github_loop",
-    "open_node_api",
-    "open_repository",
-    "open_runtime",
-    "parse_event",
-    "parse_proposal",
-    "read_ledger",
-    "read_metrics",
-    "record_stake",
-    "replay_task",
-    "reputation_of",
-    "revoke_asset",
-    "run_devloop",
-    "run_task",
-    "show_asset",
-    "sign_revocation",
-    "stake_entries",
-    "store_stats",
-    "sync_from_peer",
-    "tail_store",
-    "task_for_repo",
-    "unified_diff",
-]

@@ -11,7 +11,7 @@ Outcomes (a rejected proposal, a replay miss, a failed validation) are values ca
     │   └── GuardRefusedError          the reward-hacking guard refuses the diff (reason code)
     ├── AssetNotFoundError(KeyError)   no gene or capsule with that id
     ├── NotACapsuleError(ValueError)   a gene id where a capsule id is needed (``revoke``)
-    └── AgentError                     (evokernel.agents.base) an agent produced no proposal
+    └── AgentError                     an agent produced no proposal (agents' base)
 """
 
 from __future__ import annotations

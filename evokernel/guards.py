@@ -9,9 +9,9 @@ a test configuration file (``pytest.ini``, ``tox.ini``, ``.coveragerc``...), a s
 in ``setup.cfg``; ``[tool.pytest*]``, ``[tool.coverage*]``, ``[tool.tox*]``, pytest11 entry
 points in ``pyproject.toml``). With ``allow_new_regression_tests`` a *new* test module
 (``test_*.py``/``*_test.py`` under a test path) is admitted instead; the kernel then proves it
-(``evokernel.kernel.guard``). Everything is configurable in ``GuardConfig``; a task whose scope
-allows test edits passes ``GuardConfig(enabled=False)``. The same globs reset the harness in
-the sandbox (``harness_policy``), whatever this check said.
+(``evokernel.kernel.guard``). Everything is configurable in ``GuardConfig``; a task
+whose scope allows test edits passes ``GuardConfig(enabled=False)``. The same globs reset
+the harness in the sandbox (``harness_policy``), whatever this check said.
 
 To tell which section a changed line of ``setup.cfg``/``pyproject.toml`` is in, the guard reads
 the hunks, and the base file when ``read_base`` is given. Without the base file a change whose

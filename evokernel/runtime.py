@@ -45,7 +45,7 @@ class Runtime:
     repository: EvolutionRepository
     """The evolution store (the kernel's): read its view, write with ``record``."""
     latency: SandboxLatency = field(default_factory=SandboxLatency)
-    """Sandbox start and run latency of this runtime's validations (``evokernel.metrics``)."""
+    """Sandbox start and run latency of its validations (``evokernel.metrics``)."""
 
     def close(self) -> None:
         """Close the kernel's store and release the sandbox (reaping its containers)."""

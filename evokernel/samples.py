@@ -11,6 +11,20 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+__all__ = [
+    "CART_BUGGY",
+    "CART_FIXED",
+    "CART_TESTS",
+    "SLUG",
+    "SLUG_FIXED",
+    "SLUG_TESTS",
+    "SampleRepo",
+    "build_shop",
+    "commit",
+    "git",
+    "unified_diff",
+]
+
 _GIT_ENV = {
     "GIT_AUTHOR_NAME": "EvoKernel Scenario",
     "GIT_AUTHOR_EMAIL": "scenario@evokernel.invalid",

@@ -34,14 +34,12 @@ from evokernel import (
     ImportReport,
     LedgerReport,
     SeedFile,
-    build_shop,
-    git,
     import_seeds,
     open_runtime,
     read_ledger,
     task_for_repo,
-    unified_diff,
 )
+from evokernel.samples import build_shop, git, unified_diff
 from scenarios._report import ScenarioResult, ScenarioStep, scenario_main
 
 NAME = "economics"

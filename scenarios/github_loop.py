@@ -38,12 +38,10 @@ from evokernel import (
     GitHubLoop,
     GitHubLoopSettings,
     IssueAction,
-    SampleRepo,
-    build_shop,
-    git,
     open_github_loop,
     open_runtime,
 )
+from evokernel.samples import SampleRepo, build_shop, git
 from scenarios._report import ScenarioResult, ScenarioStep, scenario_main
 from scenarios.github_server import LocalGitHub, Role
 from scenarios.sample_repos import SHOP_BUGS, shop_agent

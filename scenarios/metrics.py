@@ -28,14 +28,12 @@ from evokernel import (
     ApprovalSource,
     EvoConfig,
     HealthStatus,
-    build_shop,
     check_health,
-    commit,
-    git,
     open_runtime,
     read_metrics,
     task_for_repo,
 )
+from evokernel.samples import build_shop, commit, git
 from scenarios._report import ScenarioResult, ScenarioStep, scenario_main
 from scenarios.sample_repos import shop_agent
 

@@ -9,14 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from evokernel import (
-    SampleRepo,
     ScriptedAgent,
     ScriptedRule,
-    build_shop,
-    commit,
-    git,
-    unified_diff,
 )
+from evokernel.samples import SampleRepo, build_shop, commit, git, unified_diff
 
 __all__ = [
     "SHOP_BUGS",

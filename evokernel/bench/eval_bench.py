@@ -39,9 +39,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from evokernel.bench.eval_limit import limit_wall as _limit_wall
 from evokernel.config import EvoConfig
-from evokernel.eval import EvalRequest, build_sample_batch, cpu_share, evaluate_batch
+from evokernel.eval import EvalRequest, cpu_share, evaluate_batch
 from evokernel.eval.instances import load_instances, load_predictions
 from evokernel.eval.job import plan_for
+from evokernel.eval.sample_batch import build_sample_batch
 from sandbox import (
     DockerSandboxConfig,
     ExecRequest,

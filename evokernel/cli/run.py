@@ -12,19 +12,64 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
+from evokernel.agents.factory import make_agent
 from evokernel.cli.errors import ExitCode
 from evokernel.cli.options import GitRepoOption, JsonOption, RevOption, StoreOption
 from evokernel.cli.render import emit, key_value_table
 from evokernel.cli.state import cli_state
-from evokernel.kernel import ReplayDecision, SolveResult
-from evokernel.operations import (
-    CaptureReport,
-    capture_proposal,
-    parse_proposal,
-    read_proposal_file,
-    replay_task,
-    run_task,
-)
+from evokernel.config import EvoConfig
+from evokernel.devloop.errors import DirtyTreeError
+from evokernel.devloop.repository import dirty_paths
+from evokernel.errors import ProposalError
+from evokernel.kernel import CaptureReport, ReplayDecision, SolveResult
+from evokernel.landing import BranchLander
+from evokernel.models import AgentTask, parse_proposal
+from evokernel.runtime import open_runtime
+from evokernel.tasks import task_for_repo
+
+
+def _task_and_lander(
+    config: EvoConfig,
+    repo: Path,
+    description: str,
+    base_rev: str,
+    branch: str | None,
+    allow_dirty: bool,
+    store_dir: Path | None,
+) -> tuple[AgentTask, BranchLander | None]:
+    """The task at ``base_rev`` of ``repo`` and the ``--apply`` lander, bad input refused first.
+
+    Work from HEAD only on a clean tree, as ``devloop`` does: uncommitted changes would be
+    silently left out of what is validated and landed (the store itself does not count). The
+    lander commits on ``branch`` in a temporary worktree with ``Evo-Run``/``Evo-Capsule``
+    trailers, never on the checked-out branch.
+
+    Raises:
+        DirtyTreeError: working from HEAD with uncommitted changes and not ``allow_dirty``.
+        LandingBranchError: a bad branch name, or the checked-out branch.
+    """
+    if not allow_dirty and base_rev == "HEAD":
+        dirty = dirty_paths(repo, ignore=[store_dir or config.store.path])
+        if dirty:
+            raise DirtyTreeError(repo, dirty)
+    task = task_for_repo(repo, config, description, base_rev=base_rev)
+    if not branch:
+        return task, None
+    message = f"evokernel: {description or task.task_id}"
+    return task, BranchLander(Path(task.repo_path), task.base_rev, branch, message)
+
+
+def _read_proposal_file(path: Path) -> bytes:
+    """The bytes of a proposal file.
+
+    Raises:
+        ProposalError: the file is missing, a directory, or cannot be read.
+    """
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ProposalError(f"cannot read proposal file {path}: {exc.strerror or exc}") from exc
+
 
 TaskOption = Annotated[str, typer.Option("--task", help="What must be done, in words.")]
 AllowDirtyOption = Annotated[
@@ -84,17 +129,11 @@ def run(
     state = cli_state(ctx)
     if not agent:
         raise typer.BadParameter("an agent is needed: --agent scripted:FILE|cmd:...|chat:MODEL")
-    result = run_task(
-        state.config,
-        repo,
-        task,
-        agent,
-        run_id=run_id,
-        apply_branch=apply,
-        store_dir=state.store_dir(store, repo),
-        base_rev=rev,
-        allow_dirty=allow_dirty,
-    )
+    config, store_dir = state.config, state.store_dir(store, repo)
+    chosen = make_agent(agent, config.agents)
+    agent_task, lander = _task_and_lander(config, repo, task, rev, apply, allow_dirty, store_dir)
+    with open_runtime(config, store_dir) as runtime:
+        result = runtime.kernel.solve(agent_task, chosen, run_id=run_id, lander=lander)
     emit(result, json, _solve_view)
     landing_failed = result.landing is not None and not result.landing.landed
     if result.outcome.value not in {"captured", "replayed"} or landing_failed:
@@ -168,16 +207,13 @@ def replay(
         evokernel replay --repo . --run-id run_1234 --apply evo/fix-cart --json
     """
     state = cli_state(ctx)
-    decision = replay_task(
-        state.config,
-        repo,
-        task,
-        run_id=run_id,
-        apply_branch=apply,
-        store_dir=state.store_dir(store, repo),
-        base_rev=rev,
-        allow_dirty=allow_dirty,
-    )
+    config, store_dir = state.config, state.store_dir(store, repo)
+    agent_task, lander = _task_and_lander(config, repo, task, rev, apply, allow_dirty, store_dir)
+    with open_runtime(config, store_dir) as runtime:
+        kernel = runtime.kernel
+        decision = kernel.replay_or_fallback_for_run(
+            agent_task, run_id or kernel.new_run_id(), lander
+        )
     emit(decision, json, _replay_view)
     landing_failed = decision.landing is not None and not decision.landing.landed
     if not decision.hit or landing_failed:
@@ -234,16 +270,13 @@ def capture(
         my-agent | evokernel capture --repo . --proposal - --task "fix cart" --json
     """
     state = cli_state(ctx)
-    text = sys.stdin.buffer.read() if proposal == "-" else read_proposal_file(Path(proposal))
-    report = capture_proposal(
-        state.config,
-        repo,
-        parse_proposal(text),
-        task,
-        run_id=run_id,
-        store_dir=state.store_dir(store, repo),
-        base_rev=rev,
-    )
+    text = sys.stdin.buffer.read() if proposal == "-" else _read_proposal_file(Path(proposal))
+    handed_in = parse_proposal(text)
+    config = state.config
+    agent_task = task_for_repo(repo, config, task or handed_in.intent, base_rev=rev)
+    with open_runtime(config, state.store_dir(store, repo)) as runtime:
+        result = runtime.kernel.capture_from_proposal(agent_task, handed_in, run_id=run_id)
+        report = CaptureReport(result=result, feedback=runtime.kernel.feedback_for_agent(result))
     emit(report, json, _capture_view)
     if not report.result.accepted:
         raise typer.Exit(ExitCode.CHECK_FAILED)

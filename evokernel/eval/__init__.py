@@ -22,7 +22,6 @@ from evokernel.eval.instances import Instance, Prediction, load_instances, load_
 from evokernel.eval.job import EvalJob, EvalOutcome, InstanceStatus, plan_for, run_job
 from evokernel.eval.report import InstanceVerdict, RunReport
 from evokernel.eval.repos import RepoCache
-from evokernel.eval.sample_batch import SampleBatch, build_sample_batch
 
 __all__ = [
     "BatchPlan",
@@ -43,9 +42,7 @@ __all__ = [
     "Prediction",
     "RepoCache",
     "RunReport",
-    "SampleBatch",
     "TaskFailedError",
-    "build_sample_batch",
     "cpu_share",
     "default_workers",
     "evaluate_batch",

@@ -7,6 +7,7 @@ from evokernel.kernel.facade import EvoKernel
 from evokernel.kernel.feedback import feedback_for_agent
 from evokernel.kernel.results import (
     CandidateScore,
+    CaptureReport,
     CaptureResult,
     Detection,
     Landing,
@@ -20,6 +21,7 @@ from evokernel.kernel.results import (
 
 __all__ = [
     "CandidateScore",
+    "CaptureReport",
     "CaptureResult",
     "Detection",
     "EvoKernel",

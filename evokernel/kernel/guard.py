@@ -3,8 +3,8 @@
 ``guard_proposal`` reads a diff against the base revision and says whether it may be judged:
 
 - **refused** ``test_edits_refused``: it adds, edits or deletes tests or anything deciding how
-  tests run (``evokernel.guards``); new regression tests are admitted instead when the project
-  allows them, to be proven by ``prove_regression_tests``;
+  tests run (``evokernel.guards``); new regression tests are admitted instead when
+  the project allows them, to be proven by ``prove_regression_tests``;
 - **refused** ``module_shadowed``: it adds a module that would be imported instead of a
   standard-library, test-runner or project module (``sandbox.shadowing``);
 - **flagged** ``suspicious``: its non-test code reaches into the runner

@@ -89,6 +89,15 @@ class CaptureResult(PatchFieldsModel):
     """The scope limit that was hit, for a ``rejected_by_policy`` result."""
 
 
+class CaptureReport(Model):
+    """What ``evokernel capture`` returns: the capture result and the agent's feedback."""
+
+    result: CaptureResult
+    """The capture result."""
+    feedback: AgentFeedback
+    """Feedback for the agent that handed the proposal in."""
+
+
 class CandidateScore(Model):
     """A ranked candidate capsule and how it fared."""
 

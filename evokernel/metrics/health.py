@@ -7,9 +7,9 @@ Checks:
   last line that is not a valid record included): ``failing``, since nothing the node says
   can be trusted. A torn tail waiting for the next writer to move it aside: ``degraded``.
   Reads only, never repairs.
-- ``store_startup`` (``evokernel serve``, from ``evokernel.metrics.startup``): ``degraded``
-  from a torn tail cut at start-up until the whole log verifies again, ``failing`` when it
-  does not or when the last record was corrupt at start-up.
+- ``store_startup`` (``evokernel serve``, from ``evokernel.metrics.startup``):
+  ``degraded`` from a torn tail cut at start-up until the whole log verifies again,
+  ``failing`` when it does not or when the last record was corrupt at start-up.
 - ``engine`` and ``image`` (Docker backend): the engine answers an image inspect within the
   timeout, and the configured image is present. Either missing: ``degraded`` (the node still
   serves what it has; imported assets stay quarantined until validations can run). These are

@@ -14,7 +14,7 @@ from evokernel.models.assets import (
 from evokernel.models.base import Model
 from evokernel.models.evidence import Evidence, EvidenceKind
 from evokernel.models.patchtext import PatchFieldsModel, patch_bytes, patch_text
-from evokernel.models.proposal import MutationProposal, Proposer
+from evokernel.models.proposal import MutationProposal, Proposer, parse_proposal
 from evokernel.models.task import AgentTask, OriginKind, ScopeConstraints, TaskOrigin
 from sandbox import BlastRadius
 
@@ -37,6 +37,7 @@ __all__ = [
     "TaskOrigin",
     "TransitionReason",
     "ValidationEvidence",
+    "parse_proposal",
     "patch_bytes",
     "patch_text",
 ]

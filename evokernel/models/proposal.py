@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+import orjson
+from pydantic import Field, ValidationError
 
+from evokernel.errors import ProposalError, first_problem
 from evokernel.models.base import Model
 from evokernel.models.patchtext import PatchFieldsModel
 
@@ -36,3 +38,19 @@ class MutationProposal(PatchFieldsModel):
     """Files the diff touches, as declared by the proposer (recomputed from the diff anyway)."""
     proposer: Proposer = Field(default_factory=lambda: Proposer(agent="unknown"))
     """Who proposed it."""
+
+
+def parse_proposal(text: str | bytes) -> MutationProposal:
+    """A MutationProposal from JSON (schema: ``evokernel schema``).
+
+    Raises:
+        ProposalError: not JSON, or not a MutationProposal (the first problem is named).
+    """
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise ProposalError(f"proposal is not JSON: {exc}") from exc
+    try:
+        return MutationProposal.model_validate(data)
+    except ValidationError as exc:
+        raise ProposalError(f"proposal field {first_problem(exc)}") from exc

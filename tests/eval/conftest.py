@@ -18,7 +18,8 @@ import orjson
 import pytest
 
 from evokernel.config import EvoConfig
-from evokernel.eval import EvalRequest, RunReport, SampleBatch, build_sample_batch, evaluate_batch
+from evokernel.eval import EvalRequest, RunReport, evaluate_batch
+from evokernel.eval.sample_batch import SampleBatch, build_sample_batch
 from store import EventLog
 
 TIMEOUT_S = 20.0

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from evokernel.cli.app import app
-from evokernel.eval import SampleBatch
+from evokernel.eval.sample_batch import SampleBatch
 from tests.cli.logging_state import logging_restored
 from tests.eval.conftest import records_by_run, subset
 

@@ -9,7 +9,8 @@ import jsonschema
 import orjson
 import pytest
 
-from evokernel.eval import InstanceVerdict, SampleBatch
+from evokernel.eval import InstanceVerdict
+from evokernel.eval.sample_batch import SampleBatch
 from evokernel.projection import EvolutionRepository
 from store import EventLog
 from tests.eval.conftest import BatchRun, records_by_run, run_sample, subset

@@ -18,7 +18,8 @@ import pytest
 import ray
 from ray.cluster_utils import Cluster
 
-from evokernel.eval import EvalRequest, InstanceVerdict, SampleBatch, evaluate_batch
+from evokernel.eval import EvalRequest, InstanceVerdict, evaluate_batch
+from evokernel.eval.sample_batch import SampleBatch
 from evokernel.eval.executors.ray import RayExecutor
 from sandbox import DockerSandboxConfig
 from tests.eval.conftest import (

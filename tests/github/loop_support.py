@@ -15,14 +15,12 @@ from evokernel import (
     EvoConfig,
     GitHubLoop,
     GitHubLoopSettings,
-    SampleRepo,
     ScriptedAgent,
     ScriptedRule,
-    build_shop,
-    commit,
     open_github_loop,
 )
 from evokernel.github import GitHubClient, MarkerKey, git_push, parse_markers
+from evokernel.samples import SampleRepo, build_shop, commit
 from scenarios.github_server import LocalGitHub, Role
 from store import EventLog
 from tests.github.conftest import OWNER, TOKEN, FakeTime, ServerFactory

@@ -25,9 +25,6 @@ from evokernel import (
     EvoConfig,
     ScriptedAgent,
     ScriptedRule,
-    build_shop,
-    commit,
-    git,
     open_runtime,
     task_for_repo,
 )
@@ -38,6 +35,7 @@ from evokernel.metrics import (
     render_metrics,
 )
 from evokernel.models import AssetState
+from evokernel.samples import build_shop, commit, git
 from store import EventLog
 
 pytestmark = pytest.mark.docker

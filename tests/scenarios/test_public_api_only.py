@@ -6,6 +6,11 @@ import ast
 from pathlib import Path
 
 import evokernel
+import evokernel.samples
+
+# The sample repositories are demo support, not library API: scenarios take them from their
+# own module, which the regroup moves with them.
+PUBLIC = {"evokernel": evokernel.__all__, evokernel.samples.__name__: evokernel.samples.__all__}
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 ALLOWED_PREFIXES = ("scenarios", "evokernel")
@@ -30,7 +35,8 @@ def test_scenarios_import_only_the_public_evokernel_api() -> None:
             if top in {"sandbox", "store"}:
                 offenders.append(f"{path.name}: {module}")
             if top == "evokernel":
-                if module != "evokernel":
+                if module not in PUBLIC:
                     offenders.append(f"{path.name}: from {module} (import from evokernel)")
-                offenders += [f"{path.name}: {n}" for n in names if n not in evokernel.__all__]
+                    continue
+                offenders += [f"{path.name}: {n}" for n in names if n not in PUBLIC[module]]
     assert offenders == []
