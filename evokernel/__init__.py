@@ -18,20 +18,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the names, for type checkers; at run time they load on first use
-    from evokernel.agents import Agent, AgentContext, AgentError
-    from evokernel.agents.config import AgentsConfig
-    from evokernel.agents.factory import make_agent
-    from evokernel.agents.scripted import ScriptedAgent, ScriptedRule
-    from evokernel.assets import (
-        AssetDetail,
-        AssetListing,
-        RevokeResult,
-        list_assets,
-        revoke_asset,
-        show_asset,
-    )
-    from evokernel.config import EvoConfig, LoadedConfig, find_repo_root, load_config
-    from evokernel.devloop import (
+    from evokernel.adapters.agents import Agent, AgentContext, AgentError
+    from evokernel.adapters.agents.factory import make_agent
+    from evokernel.adapters.agents.scripted import ScriptedAgent, ScriptedRule
+    from evokernel.adapters.devloop import (
         Approval,
         ApprovalAbortedError,
         ApprovalFileError,
@@ -49,7 +39,57 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time they load on firs
         approver_from_spec,
         run_devloop,
     )
-    from evokernel.economics import (
+    from evokernel.adapters.github import (
+        DetectAction,
+        DetectReport,
+        GitHubLoop,
+        GitHubLoopSettings,
+        IssueAction,
+        TickReport,
+        open_github_loop,
+    )
+    from evokernel.adapters.network import (
+        Bundle,
+        BundleContentError,
+        BundleHashError,
+        BundleReplayError,
+        BundleSignatureError,
+        ImportReport,
+        MessageFormatError,
+        MessageRefusedError,
+        NetworkError,
+        NodeApiState,
+        NodeIdentity,
+        NotPublisherError,
+        PeerError,
+        Revocation,
+        RevocationReport,
+        SeedFile,
+        SyncReport,
+        TrustStore,
+        UntrustedSenderError,
+        apply_revocation,
+        export_bundle,
+        import_bundle,
+        import_seeds,
+        load_seed_file,
+        network_routes,
+        open_node_api,
+        sign_revocation,
+        sync_from_peer,
+    )
+    from evokernel.adapters.server import build_app
+    from evokernel.application.assets import (
+        AssetDetail,
+        AssetListing,
+        RevokeResult,
+        list_assets,
+        revoke_asset,
+        show_asset,
+    )
+    from evokernel.application.config import EvoConfig, LoadedConfig, find_repo_root, load_config
+    from evokernel.application.config.agents import AgentsConfig
+    from evokernel.application.economics import (
         AccountReport,
         EconomicsConfig,
         LedgerEntry,
@@ -61,15 +101,35 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time they load on firs
         reputation_of,
         stake_entries,
     )
-    from evokernel.errors import (
-        AssetNotFoundError,
-        ConfigError,
-        EventPayloadError,
-        EvoKernelError,
-        ProposalError,
-        UnknownEventKindError,
+    from evokernel.application.kernel import (
+        CandidateScore,
+        CaptureReport,
+        CaptureResult,
+        Detection,
+        EvoKernel,
+        KernelSettings,
+        ReplayDecision,
+        SolveOutcome,
+        SolveResult,
+        feedback_for_agent,
+        new_run_id,
     )
-    from evokernel.events import (
+    from evokernel.application.kernel.guard import GuardReport, guard_proposal
+    from evokernel.application.landing import LandingError, commit_on_branch
+    from evokernel.application.metrics import (
+        HealthReport,
+        HealthStatus,
+        MetricsSnapshot,
+        SandboxLatency,
+        check_health,
+        read_metrics,
+    )
+    from evokernel.application.projection import EvolutionRepository
+    from evokernel.application.runtime import Runtime, open_repository, open_runtime
+    from evokernel.application.schema import json_schemas
+    from evokernel.application.store_report import StoreStats, TailEntry, store_stats, tail_store
+    from evokernel.application.tasks import RepositoryError, task_for_repo
+    from evokernel.domain.events import (
         AgentCalled,
         ApprovalDecision,
         ApprovalRecorded,
@@ -101,41 +161,8 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time they load on firs
         event_payload,
         parse_event,
     )
-    from evokernel.github import (
-        DetectAction,
-        DetectReport,
-        GitHubLoop,
-        GitHubLoopSettings,
-        IssueAction,
-        TickReport,
-        open_github_loop,
-    )
-    from evokernel.guards import GuardConfig, harness_policy
-    from evokernel.kernel import (
-        CandidateScore,
-        CaptureReport,
-        CaptureResult,
-        Detection,
-        EvoKernel,
-        KernelSettings,
-        ReplayDecision,
-        SolveOutcome,
-        SolveResult,
-        feedback_for_agent,
-        new_run_id,
-    )
-    from evokernel.kernel.guard import GuardReport, guard_proposal
-    from evokernel.landing import LandingError, commit_on_branch
-    from evokernel.logs import bind_run, current_run
-    from evokernel.metrics import (
-        HealthReport,
-        HealthStatus,
-        MetricsSnapshot,
-        SandboxLatency,
-        check_health,
-        read_metrics,
-    )
-    from evokernel.models import (
+    from evokernel.domain.guards import GuardConfig, harness_policy
+    from evokernel.domain.models import (
         AgentTask,
         AssetState,
         Capsule,
@@ -152,63 +179,36 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time they load on firs
         ValidationEvidence,
         parse_proposal,
     )
-    from evokernel.models.feedback import AgentFeedback, NextAction, ReasonCode
-    from evokernel.network import (
-        Bundle,
-        BundleContentError,
-        BundleHashError,
-        BundleReplayError,
-        BundleSignatureError,
-        ImportReport,
-        MessageFormatError,
-        MessageRefusedError,
-        NetworkError,
-        NodeApiState,
-        NodeIdentity,
-        NotPublisherError,
-        PeerError,
-        Revocation,
-        RevocationReport,
-        SeedFile,
-        SyncReport,
-        TrustStore,
-        UntrustedSenderError,
-        apply_revocation,
-        export_bundle,
-        import_bundle,
-        import_seeds,
-        load_seed_file,
-        network_routes,
-        open_node_api,
-        sign_revocation,
-        sync_from_peer,
+    from evokernel.domain.models.feedback import AgentFeedback, NextAction, ReasonCode
+    from evokernel.domain.views import CapsuleView, Counters, EvolutionView, GeneView
+    from evokernel.errors import (
+        AssetNotFoundError,
+        ConfigError,
+        EventPayloadError,
+        EvoKernelError,
+        ProposalError,
+        UnknownEventKindError,
     )
-    from evokernel.projection import EvolutionRepository
-    from evokernel.runtime import Runtime, open_repository, open_runtime
-    from evokernel.schema import json_schemas
-    from evokernel.server import build_app
-    from evokernel.store_report import StoreStats, TailEntry, store_stats, tail_store
-    from evokernel.tasks import RepositoryError, task_for_repo
-    from evokernel.views import CapsuleView, Counters, EvolutionView, GeneView
+    from evokernel.logs import bind_run, current_run
 
 # Every public name, by the module that defines it. Importing ``evokernel`` loads none of
 # them: a command that needs the store does not pay for PyGithub, cryptography or starlette.
 _PUBLIC: dict[str, str] = {
-    "evokernel.agents": "Agent AgentContext AgentError",
-    "evokernel.agents.config": "AgentsConfig",
-    "evokernel.agents.factory": "make_agent",
-    "evokernel.agents.scripted": "ScriptedAgent ScriptedRule",
-    "evokernel.assets": (
+    "evokernel.adapters.agents": "Agent AgentContext AgentError",
+    "evokernel.application.config.agents": "AgentsConfig",
+    "evokernel.adapters.agents.factory": "make_agent",
+    "evokernel.adapters.agents.scripted": "ScriptedAgent ScriptedRule",
+    "evokernel.application.assets": (
         "AssetDetail AssetListing RevokeResult list_assets revoke_asset show_asset"
     ),
-    "evokernel.config": "EvoConfig LoadedConfig find_repo_root load_config",
-    "evokernel.devloop": (
+    "evokernel.application.config": "EvoConfig LoadedConfig find_repo_root load_config",
+    "evokernel.adapters.devloop": (
         "Approval ApprovalAbortedError ApprovalFileError Approver BranchNameError "
         "DevloopError DevloopResult DevloopStatus DevloopStep DirtyTreeError "
         "FileApprover FixedApprover PromptApprover Review approver_from_spec "
         "run_devloop"
     ),
-    "evokernel.economics": (
+    "evokernel.application.economics": (
         "AccountReport EconomicsConfig LedgerEntry LedgerReport Reputation "
         "ledger_report read_ledger record_stake reputation_of stake_entries"
     ),
@@ -216,7 +216,7 @@ _PUBLIC: dict[str, str] = {
         "AssetNotFoundError ConfigError EventPayloadError EvoKernelError "
         "ProposalError UnknownEventKindError"
     ),
-    "evokernel.events": (
+    "evokernel.domain.events": (
         "AgentCalled ApprovalDecision ApprovalRecorded ApprovalSource "
         "AssetStateChanged AssetType BundleImported CapsuleCommitted "
         "CapsuleReused DeliveryState DeliveryUpdated Event EvolutionEvent "
@@ -226,29 +226,29 @@ _PUBLIC: dict[str, str] = {
         "ReplayOutcome SignalsDetected TaskReceived ValidationCompleted "
         "ValidationPurpose event_payload parse_event"
     ),
-    "evokernel.github": (
+    "evokernel.adapters.github": (
         "DetectAction DetectReport GitHubLoop GitHubLoopSettings IssueAction "
         "TickReport open_github_loop"
     ),
-    "evokernel.guards": "GuardConfig harness_policy",
-    "evokernel.kernel": (
+    "evokernel.domain.guards": "GuardConfig harness_policy",
+    "evokernel.application.kernel": (
         "CandidateScore CaptureReport CaptureResult Detection EvoKernel "
         "KernelSettings ReplayDecision SolveOutcome SolveResult "
         "feedback_for_agent new_run_id"
     ),
-    "evokernel.kernel.guard": "GuardReport guard_proposal",
-    "evokernel.landing": "LandingError commit_on_branch",
+    "evokernel.application.kernel.guard": "GuardReport guard_proposal",
+    "evokernel.application.landing": "LandingError commit_on_branch",
     "evokernel.logs": "bind_run current_run",
-    "evokernel.metrics": (
+    "evokernel.application.metrics": (
         "HealthReport HealthStatus MetricsSnapshot SandboxLatency check_health read_metrics"
     ),
-    "evokernel.models": (
+    "evokernel.domain.models": (
         "AgentTask AssetState Capsule EnvFingerprint Evidence EvidenceKind Gene "
         "Model MutationProposal OriginKind Proposer ScopeConstraints TaskOrigin "
         "ValidationEvidence parse_proposal"
     ),
-    "evokernel.models.feedback": "AgentFeedback NextAction ReasonCode",
-    "evokernel.network": (
+    "evokernel.domain.models.feedback": "AgentFeedback NextAction ReasonCode",
+    "evokernel.adapters.network": (
         "Bundle BundleContentError BundleHashError BundleReplayError "
         "BundleSignatureError ImportReport MessageFormatError MessageRefusedError "
         "NetworkError NodeApiState NodeIdentity NotPublisherError PeerError "
@@ -257,13 +257,13 @@ _PUBLIC: dict[str, str] = {
         "import_seeds load_seed_file network_routes open_node_api sign_revocation "
         "sync_from_peer"
     ),
-    "evokernel.projection": "EvolutionRepository",
-    "evokernel.runtime": "Runtime open_repository open_runtime",
-    "evokernel.schema": "json_schemas",
-    "evokernel.server": "build_app",
-    "evokernel.store_report": "StoreStats TailEntry store_stats tail_store",
-    "evokernel.tasks": "RepositoryError task_for_repo",
-    "evokernel.views": "CapsuleView Counters EvolutionView GeneView",
+    "evokernel.application.projection": "EvolutionRepository",
+    "evokernel.application.runtime": "Runtime open_repository open_runtime",
+    "evokernel.application.schema": "json_schemas",
+    "evokernel.adapters.server": "build_app",
+    "evokernel.application.store_report": "StoreStats TailEntry store_stats tail_store",
+    "evokernel.application.tasks": "RepositoryError task_for_repo",
+    "evokernel.domain.views": "CapsuleView Counters EvolutionView GeneView",
 }
 
 _EXPORTS: dict[str, str] = {

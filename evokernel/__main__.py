@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evokernel.cli.app import main
+from evokernel.adapters.cli.app import main
 
 if __name__ == "__main__":
     main()

@@ -8,7 +8,7 @@ patch applied from these hunks writes exactly the bytes ``git diff`` saw.
 
 It never raises on a malformed hunk (path checks and ``git apply --recount`` must still read
 the rest); it records a ``DiffProblem`` instead, and a caller that wants strictness raises on
-the first one (``evokernel.diffparse`` does). Only a malformed quoted name raises
+the first one (``evokernel.domain.diffparse`` does). Only a malformed quoted name raises
 ``DiffSyntaxError``. The PyPI ``unidiff`` library was considered: it reads text, not bytes, and
 keeps neither binary sizes nor modes, which path safety needs.
 """

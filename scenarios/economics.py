@@ -39,7 +39,7 @@ from evokernel import (
     read_ledger,
     task_for_repo,
 )
-from evokernel.samples import build_shop, git, unified_diff
+from evokernel.demo.repos import build_shop, git, unified_diff
 from scenarios._report import ScenarioResult, ScenarioStep, scenario_main
 
 NAME = "economics"

@@ -41,7 +41,7 @@ from evokernel import (
     open_github_loop,
     open_runtime,
 )
-from evokernel.samples import SampleRepo, build_shop, git
+from evokernel.demo.repos import SampleRepo, build_shop, git
 from scenarios._report import ScenarioResult, ScenarioStep, scenario_main
 from scenarios.github_server import LocalGitHub, Role
 from scenarios.sample_repos import SHOP_BUGS, shop_agent

@@ -33,7 +33,7 @@ from evokernel import (
     read_metrics,
     task_for_repo,
 )
-from evokernel.samples import build_shop, commit, git
+from evokernel.demo.repos import build_shop, commit, git
 from scenarios._report import ScenarioResult, ScenarioStep, scenario_main
 from scenarios.sample_repos import shop_agent
 

@@ -1,6 +1,6 @@
 """Sample repositories for the scenarios, and the scripted agent that knows their fixes.
 
-The bundled shop repository lives in ``evokernel.samples`` (benchmarks use it too); scenario-
+The bundled shop repository lives in ``evokernel.demo.repos`` (benchmarks use it too); scenario-
 specific builders go here, next to the scenarios that use them.
 """
 
@@ -12,7 +12,7 @@ from evokernel import (
     ScriptedAgent,
     ScriptedRule,
 )
-from evokernel.samples import SampleRepo, build_shop, commit, git, unified_diff
+from evokernel.demo.repos import SampleRepo, build_shop, commit, git, unified_diff
 
 __all__ = [
     "SHOP_BUGS",

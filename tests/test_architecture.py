@@ -38,7 +38,7 @@ DEEP_IMPORTS_ALLOWED: dict[str, tuple[str, ...]] = {
         "tests/test_meta.py",  # enumerates sandbox.errors for docs/errors.md
         # times the apply ladder's content rungs alone, in process: a benchmark of the
         # leaf's internals, as a test of them would be
-        "evokernel/bench/ladder_bench.py",
+        "evokernel/adapters/bench/ladder_bench.py",
     ),
 }
 
@@ -159,8 +159,8 @@ def import_graph(package: str, depth: int | None) -> dict[str, dict[str, str]]:
     """``{importer: {imported: "file:line"}}`` between the units of ``package``.
 
     A unit is a module (``depth=None``) or the module's first ``depth`` name parts
-    (``depth=2``: ``evokernel.kernel``, ``evokernel.assets``). ``from p import m`` counts as an
-    import of the module ``p.m`` when that is one.
+    (``depth=3``: ``evokernel.application.kernel``, ``evokernel.application.assets``).
+    ``from p import m`` counts as an import of the module ``p.m`` when that is one.
     """
     known = modules_of(package)
 
@@ -222,7 +222,7 @@ def describe(graph: dict[str, dict[str, str]], group: list[str]) -> str:
 
 
 @pytest.mark.parametrize(
-    ("package", "depth"), [("store", None), ("sandbox", None), ("evokernel", 2)]
+    ("package", "depth"), [("store", None), ("sandbox", None), ("evokernel", 3)]
 )
 def test_no_import_circle(package: str, depth: int | None) -> None:
     graph = import_graph(package, depth)

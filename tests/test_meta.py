@@ -18,8 +18,8 @@ import typer.main
 import evokernel.errors
 import sandbox.errors
 import store.errors
-from evokernel.cli.app import app
-from evokernel.models.feedback import ReasonCode
+from evokernel.adapters.cli.app import app
+from evokernel.domain.models.feedback import ReasonCode
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

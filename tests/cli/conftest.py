@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from evokernel.cli.app import app
-from evokernel.events import event_payload
+from evokernel.adapters.cli.app import app
+from evokernel.domain.events import event_payload
 from store import EventLog
 from tests.cli.logging_state import logging_restored
 from tests.evokernel.samples import mixed_stream

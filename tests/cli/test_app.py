@@ -8,8 +8,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from evokernel.events import EVENT_TYPES
-from evokernel.models import MutationProposal
+from evokernel.domain.events import EVENT_TYPES
+from evokernel.domain.models import MutationProposal
 from tests.cli.conftest import Invoke
 
 

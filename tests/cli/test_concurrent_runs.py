@@ -13,7 +13,7 @@ from pathlib import Path
 
 import orjson
 
-from evokernel.samples import SampleRepo, build_shop
+from evokernel.demo.repos import SampleRepo, build_shop
 from store import EventLog
 
 RUNS = 4

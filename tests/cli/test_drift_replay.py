@@ -15,7 +15,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from evokernel.projection import EvolutionRepository
+from evokernel.application.projection import EvolutionRepository
 from tests.cli.conftest import Invoke
 from tests.conftest import GitRepoFactory, commit_files
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from evokernel.projection import EvolutionRepository
-from evokernel.samples import SampleRepo, build_shop
+from evokernel.application.projection import EvolutionRepository
+from evokernel.demo.repos import SampleRepo, build_shop
 from store import EventLog
 from tests.cli.conftest import Invoke
 

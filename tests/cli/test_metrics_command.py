@@ -7,7 +7,7 @@ from pathlib import Path
 import orjson
 from prometheus_client.parser import text_string_to_metric_families
 
-from evokernel.metrics import read_metrics
+from evokernel.application.metrics import read_metrics
 from tests.cli.conftest import Invoke
 
 

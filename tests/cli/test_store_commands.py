@@ -7,7 +7,7 @@ from pathlib import Path
 
 import orjson
 
-from evokernel.projection import EvolutionRepository
+from evokernel.application.projection import EvolutionRepository
 from store import EventLog
 from tests.cli.conftest import Invoke
 
@@ -117,8 +117,8 @@ def test_stale_snapshot_warning_is_logged_as_json_on_stderr(
     invoke: Invoke, store_dir: Path, tmp_path: Path
 ) -> None:
     """--log-format json reaches library log records (here the snapshot's warning)."""
-    from evokernel.events import event_payload
-    from evokernel.projection import default_snapshot_path
+    from evokernel.application.projection import default_snapshot_path
+    from evokernel.domain.events import event_payload
     from tests.evokernel.samples import mixed_stream
 
     with EvolutionRepository.open(store_dir) as repository:

@@ -11,7 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
-from evokernel.events import AgentCalled, CapsuleReused, event_payload
+from evokernel.domain.events import AgentCalled, CapsuleReused, event_payload
 from store import EventLog
 from tests.cli.conftest import Invoke
 from tests.report.conftest import write_known_store

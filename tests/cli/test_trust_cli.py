@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from evokernel.samples import SampleRepo, build_shop
+from evokernel.demo.repos import SampleRepo, build_shop
 from tests.cli.conftest import Invoke
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from evokernel import EvoConfig, ScriptedAgent, ScriptedRule
-from evokernel.samples import CART_BUGGY, CART_FIXED, CART_TESTS, unified_diff
+from evokernel.demo.repos import CART_BUGGY, CART_FIXED, CART_TESTS, unified_diff
 from store import EventLog
 from tests.conftest import GitRepoFactory
 

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.text import Text
 
 from evokernel import ApprovalDecision
-from evokernel.devloop import (
+from evokernel.adapters.devloop import (
     ApprovalAbortedError,
     ApprovalFileError,
     FileApprover,
@@ -21,7 +21,7 @@ from evokernel.devloop import (
     TestTransition,
     approver_from_spec,
 )
-from evokernel.devloop.review import ChangeOrigin, per_test_verdicts
+from evokernel.adapters.devloop.review import ChangeOrigin, per_test_verdicts
 from sandbox import (
     FailureClass,
     Receipt,

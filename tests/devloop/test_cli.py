@@ -19,7 +19,7 @@ import pexpect
 import pytest
 from typer.testing import CliRunner, Result
 
-from evokernel.cli.app import app
+from evokernel.adapters.cli.app import app
 from store import EventLog
 from tests.cli.logging_state import logging_restored
 from tests.conftest import GitRepoFactory, commit_files

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from evokernel.config import PolicyConfig
+from evokernel.application.config import PolicyConfig
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "devloop.md"
 

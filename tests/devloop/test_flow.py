@@ -20,8 +20,8 @@ from evokernel import (
     run_devloop,
     show_asset,
 )
-from evokernel.devloop import Approval, ChangeOrigin, Review, TestTransition
-from evokernel.policy import PolicyLimit
+from evokernel.adapters.devloop import Approval, ChangeOrigin, Review, TestTransition
+from evokernel.domain.policy import PolicyLimit
 from tests.conftest import GitRepoFactory
 from tests.devloop.conftest import (
     FAILING_TEST,

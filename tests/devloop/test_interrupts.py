@@ -20,7 +20,7 @@ from evokernel import (
     FixedApprover,
     run_devloop,
 )
-from evokernel.devloop import Approval, Approver, Review
+from evokernel.adapters.devloop import Approval, Approver, Review
 from tests.devloop.conftest import Shop, repo_state, store_kinds, store_ok
 
 APPROVE = FixedApprover(ApprovalDecision.APPROVE, approver="robin")

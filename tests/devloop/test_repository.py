@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from evokernel import BranchNameError, RepositoryError
-from evokernel.devloop import RepositoryGuard, dirty_paths
-from evokernel.devloop.repository import check_branch, repository_root
+from evokernel.adapters.devloop import RepositoryGuard, dirty_paths
+from evokernel.adapters.devloop.repository import check_branch, repository_root
 from tests.conftest import GitRepoFactory, commit_files
 from tests.devloop.conftest import git, repo_state
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.eval.sample_batch import build_sample_batch
+from evokernel.demo.eval_batch import build_sample_batch
 from tests.eval.conftest import subset
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"

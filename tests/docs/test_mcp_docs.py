@@ -9,8 +9,8 @@ import anyio
 import orjson
 import pytest
 
-from evokernel.config import EvoConfig
-from evokernel.mcpserver import EvoTools, build_server
+from evokernel.adapters.mcpserver import EvoTools, build_server
+from evokernel.application.config import EvoConfig
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "mcp.md"
 

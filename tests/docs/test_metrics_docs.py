@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.metrics import HistogramSnapshot, MetricsSnapshot, SandboxLatency, metric_families
+from evokernel.application.metrics import (
+    HistogramSnapshot,
+    MetricsSnapshot,
+    SandboxLatency,
+    metric_families,
+)
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

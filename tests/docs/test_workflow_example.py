@@ -12,7 +12,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from evokernel.cli.app import app
+from evokernel.adapters.cli.app import app
 
 WORKFLOW = Path(__file__).resolve().parents[2] / "docs" / "examples" / "github-actions.yml"
 CHECK = str(Path(sys.executable).with_name("check-jsonschema"))

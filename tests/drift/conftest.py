@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.bench.drift_corpus import DriftCorpusMissingError, DriftFamily, build_corpus
+from evokernel.adapters.bench.drift_corpus import DriftCorpusMissingError, DriftFamily, build_corpus
 
 CACHE = Path(__file__).resolve().parents[2] / ".evokernel" / "cache" / "drift"
 """Where scripts/fetch-drift-corpus (run by ``make setup``) puts the sdists."""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.bench.drift_corpus import DriftFamily
+from evokernel.adapters.bench.drift_corpus import DriftFamily
 from sandbox import PatchApplyError, Workspaces, apply_patch
 from tests.conftest import GitRepoFactory, commit_files
 
@@ -76,7 +76,7 @@ def test_crlf_tasks_keep_their_carriage_returns(corpus: list[DriftFamily], crlf:
 
 
 def test_a_missing_cache_is_a_typed_error_that_names_make_setup(tmp_path: Path) -> None:
-    from evokernel.bench.drift_corpus import DriftCorpusMissingError, build_corpus
+    from evokernel.adapters.bench.drift_corpus import DriftCorpusMissingError, build_corpus
 
     with pytest.raises(DriftCorpusMissingError, match="make setup") as caught:
         build_corpus(tmp_path)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.bench.drift_bench import run_drift_bench
-from evokernel.bench.drift_corpus import DriftFamily
+from evokernel.adapters.bench.drift_bench import run_drift_bench
+from evokernel.adapters.bench.drift_corpus import DriftFamily
 from tests.drift.conftest import CACHE
 
 _SLICE = [

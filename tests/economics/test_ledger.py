@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.economics import (
+from evokernel.application.economics import (
     EconomicsConfig,
     ledger_entries,
     read_ledger,
@@ -14,10 +14,10 @@ from evokernel.economics import (
     reuse_entries,
     saving_entry,
 )
-from evokernel.economics.ledger import false_replay_entries
-from evokernel.events import LedgerEntryKind, ReplayOutcome
-from evokernel.projection import EvolutionRepository
-from evokernel.views import CapsuleView
+from evokernel.application.economics.ledger import false_replay_entries
+from evokernel.application.projection import EvolutionRepository
+from evokernel.domain.events import LedgerEntryKind, ReplayOutcome
+from evokernel.domain.views import CapsuleView
 from store import EventLog
 from tests.evokernel.samples import capsule
 

@@ -7,12 +7,17 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evokernel.economics import EconomicsConfig, reputation_of, reputations
-from evokernel.events import LedgerEntryKind, LedgerEntryRecorded
-from evokernel.models import AssetState
-from evokernel.projection import ViewBuilder, apply_at
-from evokernel.selection import CandidateCapsule, SelectionConfig, SignalIndex, rank_candidates
-from evokernel.views import AccountView
+from evokernel.application.economics import EconomicsConfig, reputation_of, reputations
+from evokernel.application.projection import ViewBuilder, apply_at
+from evokernel.domain.events import LedgerEntryKind, LedgerEntryRecorded
+from evokernel.domain.models import AssetState
+from evokernel.domain.selection import (
+    CandidateCapsule,
+    SelectionConfig,
+    SignalIndex,
+    rank_candidates,
+)
+from evokernel.domain.views import AccountView
 
 CONFIG = EconomicsConfig()
 SIGNATURE = ["exception:KeyError", "test-failed:tests/test_x.py::test_x"]

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evokernel.economics import reuse_savings
-from evokernel.events import (
+from evokernel.application.economics import reuse_savings
+from evokernel.application.projection import EvolutionRepository
+from evokernel.domain.events import (
     AgentCalled,
     AssetType,
     CapsuleCommitted,
     GeneSolidified,
     RemoteAssetImported,
 )
-from evokernel.projection import EvolutionRepository
-from evokernel.views import EvolutionView
+from evokernel.domain.views import EvolutionView
 from tests.network.conftest import assets
 
 

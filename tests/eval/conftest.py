@@ -17,9 +17,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from evokernel.config import EvoConfig
-from evokernel.eval import EvalRequest, RunReport, evaluate_batch
-from evokernel.eval.sample_batch import SampleBatch, build_sample_batch
+from evokernel.application.config import EvoConfig
+from evokernel.application.eval import EvalRequest, RunReport, evaluate_batch
+from evokernel.demo.eval_batch import SampleBatch, build_sample_batch
 from store import EventLog
 
 TIMEOUT_S = 20.0

@@ -10,8 +10,8 @@ import orjson
 import pytest
 from typer.testing import CliRunner, Result
 
-from evokernel.cli.app import app
-from evokernel.eval.sample_batch import SampleBatch
+from evokernel.adapters.cli.app import app
+from evokernel.demo.eval_batch import SampleBatch
 from tests.cli.logging_state import logging_restored
 from tests.eval.conftest import records_by_run, subset
 

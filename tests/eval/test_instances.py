@@ -8,8 +8,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from evokernel.eval import EvalInputError, RepoCache, load_instances, load_predictions
-from evokernel.eval.batch import check_batch
+from evokernel.application.eval import EvalInputError, RepoCache, load_instances, load_predictions
+from evokernel.application.eval.batch import check_batch
 
 
 def _write(path: Path, rows: list[object]) -> Path:
@@ -82,7 +82,7 @@ def test_a_repository_that_does_not_exist_is_bad_input(tmp_path: Path) -> None:
 
 
 def test_a_clone_url_is_cloned_once_and_holds_the_commit(tmp_path: Path) -> None:
-    from evokernel.samples import commit, git
+    from evokernel.demo.repos import commit, git
 
     origin = tmp_path / "origin"
     origin.mkdir()

@@ -9,9 +9,9 @@ import jsonschema
 import orjson
 import pytest
 
-from evokernel.eval import InstanceVerdict
-from evokernel.eval.sample_batch import SampleBatch
-from evokernel.projection import EvolutionRepository
+from evokernel.application.eval import InstanceVerdict
+from evokernel.application.projection import EvolutionRepository
+from evokernel.demo.eval_batch import SampleBatch
 from store import EventLog
 from tests.eval.conftest import BatchRun, records_by_run, run_sample, subset
 from tests.eval.harness_schema import INSTANCE_REPORT_SCHEMA, RUN_REPORT_SCHEMA

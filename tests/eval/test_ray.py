@@ -18,9 +18,9 @@ import pytest
 import ray
 from ray.cluster_utils import Cluster
 
-from evokernel.eval import EvalRequest, InstanceVerdict, evaluate_batch
-from evokernel.eval.sample_batch import SampleBatch
-from evokernel.eval.executors.ray import RayExecutor
+from evokernel.application.eval import EvalRequest, InstanceVerdict, evaluate_batch
+from evokernel.application.eval.executors.ray import RayExecutor
+from evokernel.demo.eval_batch import SampleBatch
 from sandbox import DockerSandboxConfig
 from tests.eval.conftest import (
     TIMEOUT_S,

@@ -10,15 +10,19 @@ import sys
 import pytest
 import ray.exceptions as rex
 
-from evokernel.eval import (
+from evokernel.application.eval import (
     EvalError,
     ExecutorUnavailableError,
     InfraError,
     NodeLostError,
     TaskFailedError,
 )
-from evokernel.eval.executors.ray import import_ray, probe_address
-from evokernel.eval.executors.ray_errors import RAY_ERRORS, map_ray_error, mapped_ray_errors
+from evokernel.application.eval.executors.ray import import_ray, probe_address
+from evokernel.application.eval.executors.ray_errors import (
+    RAY_ERRORS,
+    map_ray_error,
+    mapped_ray_errors,
+)
 
 RAY_ERROR_CLASSES = sorted(
     (cls for _, cls in inspect.getmembers(rex, inspect.isclass) if issubclass(cls, rex.RayError)),

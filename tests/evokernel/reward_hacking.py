@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evokernel.events import CapsuleCommitted, GeneSolidified, event_payload
-from evokernel.ids import content_id
-from evokernel.kernel import CaptureResult, EvoKernel
-from evokernel.kernel.fingerprint import diff_hash
-from evokernel.models import AgentTask, Capsule, Gene, MutationProposal, Proposer
-from evokernel.signals import gene_id_for
+from evokernel.application.kernel import CaptureResult, EvoKernel
+from evokernel.application.kernel.fingerprint import diff_hash
+from evokernel.domain.events import CapsuleCommitted, GeneSolidified, event_payload
+from evokernel.domain.ids import content_id
+from evokernel.domain.models import AgentTask, Capsule, Gene, MutationProposal, Proposer
+from evokernel.domain.signals import gene_id_for
 from store import EventLog
 from tests.conftest import GitRepoFactory
 from tests.evokernel.conftest import git_stdout

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from evokernel.events import (
+from evokernel.domain.events import (
     AgentCalled,
     ApprovalDecision,
     ApprovalRecorded,
@@ -37,8 +37,8 @@ from evokernel.events import (
     ValidationCompleted,
     ValidationPurpose,
 )
-from evokernel.governor import TransitionReason
-from evokernel.models import (
+from evokernel.domain.governor import TransitionReason
+from evokernel.domain.models import (
     AgentTask,
     AssetState,
     Capsule,
@@ -48,7 +48,7 @@ from evokernel.models import (
     RebasedVariant,
     patch_text,
 )
-from evokernel.models.feedback import ReasonCode
+from evokernel.domain.models.feedback import ReasonCode
 
 TASK = AgentTask(task_id="task-1", repo_path="/repo", repo_identity="acme/shop", base_rev="a" * 40)
 

@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.events import event_payload
-from evokernel.metrics import metric_samples, read_metrics
-from evokernel.projection import (
+from evokernel.application.metrics import metric_samples, read_metrics
+from evokernel.application.projection import (
     APPEND_BUCKETS,
     AppendLatency,
     EvolutionRepository,
     read_append_latency,
 )
-from evokernel.projection.append_latency import MAX_SLOTS, METRICS_DIR, slot_path
+from evokernel.application.projection.append_latency import MAX_SLOTS, METRICS_DIR, slot_path
+from evokernel.domain.events import event_payload
 from store import EventLog
 from tests.evokernel.samples import mixed_stream
 
@@ -81,7 +81,7 @@ HOLDER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from evokernel.projection import EvolutionRepository
+    from evokernel.application.projection import EvolutionRepository
     from tests.evokernel.samples import mixed_stream
 
     with EvolutionRepository.open(Path(sys.argv[1]), snapshots=False) as repository:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evokernel.bench.stats import percentile
+from evokernel.adapters.bench.stats import percentile
 
 
 @pytest.mark.parametrize(

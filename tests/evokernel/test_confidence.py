@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from evokernel.confidence import ConfidenceConfig, confidence, decay, summarize
-from evokernel.models.evidence import Evidence, EvidenceKind
+from evokernel.domain.confidence import ConfidenceConfig, confidence, decay, summarize
+from evokernel.domain.models.evidence import Evidence, EvidenceKind
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 CONFIG = ConfidenceConfig()

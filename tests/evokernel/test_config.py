@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.config import PolicyConfig, load_config
+from evokernel.application.config import PolicyConfig, load_config
+from evokernel.domain.models import ScopeConstraints
 from evokernel.errors import ConfigError
-from evokernel.models import ScopeConstraints
 from sandbox import DockerSandboxConfig, LocalSandboxConfig
 
 PYPROJECT = "pyproject.toml [tool.evokernel]"

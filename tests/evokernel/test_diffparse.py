@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.diffparse import DiffParseError, parse_diff
+from evokernel.domain.diffparse import DiffParseError, parse_diff
 from evokernel.errors import ProposalError
 from tests.conftest import GitRepoFactory
 from tests.evokernel.conftest import git_stdout

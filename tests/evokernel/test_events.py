@@ -7,8 +7,7 @@ import typing
 
 import pytest
 
-from evokernel.errors import EventPayloadError, UnknownEventKindError
-from evokernel.events import (
+from evokernel.domain.events import (
     EVENT_ADAPTER,
     EVENT_TYPES,
     AssetType,
@@ -18,6 +17,7 @@ from evokernel.events import (
     event_payload,
     parse_event,
 )
+from evokernel.errors import EventPayloadError, UnknownEventKindError
 from store import EventLog
 from tests.evokernel.samples import capsule, gene, one_of_each
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evokernel.globs import glob_match, match_any
+from evokernel.domain.globs import glob_match, match_any
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from evokernel.governor import (
+from evokernel.domain.governor import (
     GovernorConfig,
     RecaptureDecision,
     Transition,
@@ -20,8 +20,8 @@ from evokernel.governor import (
     on_recapture,
     revoke,
 )
-from evokernel.models.assets import AssetState
-from evokernel.models.evidence import Evidence, EvidenceKind
+from evokernel.domain.models.assets import AssetState
+from evokernel.domain.models.evidence import Evidence, EvidenceKind
 from sandbox import BlastRadius
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)

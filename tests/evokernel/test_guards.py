@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.diffparse import DiffFileChange, parse_diff
-from evokernel.guards import GuardConfig, check_diff_test_edits, check_test_edits
-from evokernel.models.feedback import NextAction, ReasonCode
+from evokernel.domain.diffparse import DiffFileChange, parse_diff
+from evokernel.domain.guards import GuardConfig, check_diff_test_edits, check_test_edits
+from evokernel.domain.models.feedback import NextAction, ReasonCode
 from tests.conftest import GitRepoFactory
 from tests.evokernel.conftest import git_stdout
 

@@ -35,14 +35,16 @@ def capture(fmt: str) -> io.StringIO:
 
 def test_text_records_carry_the_bound_ids(restore_logging: None) -> None:
     stream = capture("text")
-    log = logging.getLogger("evokernel.kernel.example")
+    log = logging.getLogger("evokernel.application.kernel.example")
 
     log.info("outside")
     with bind_run("run-7", "task-3"):
         log.info("inside")
 
     outside, inside = stream.getvalue().splitlines()
-    assert "run=" not in outside and outside.endswith("evokernel.kernel.example outside")
+    assert "run=" not in outside and outside.endswith(
+        "evokernel.application.kernel.example outside"
+    )
     assert "[run=run-7 task=task-3] inside" in inside
     assert " INFO " in inside
 
@@ -108,7 +110,7 @@ def test_third_party_loggers_stay_at_warning(restore_logging: None) -> None:
 
 def test_importing_evokernel_configures_no_logging() -> None:
     probe = (
-        "import logging, evokernel, evokernel.cli.app, sandbox, store\n"
+        "import logging, evokernel, evokernel.adapters.cli.app, sandbox, store\n"
         "root = logging.getLogger()\n"
         "print(len(root.handlers), root.level, logging.getLogger('evokernel').level)\n"
     )

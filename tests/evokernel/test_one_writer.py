@@ -15,9 +15,9 @@ import evokernel
 
 ROOT = Path(evokernel.__file__).parent
 # Whole paths, so scripts/regroup finds and rewrites them when the modules move.
-OWNER = ROOT.parent / "evokernel/projection/repository.py"
+OWNER = ROOT.parent / "evokernel/application/projection/repository.py"
 # The store benchmark measures EventLog's own append and group-commit throughput.
-MEASURES_THE_STORE = ROOT.parent / "evokernel/bench/store_bench.py"
+MEASURES_THE_STORE = ROOT.parent / "evokernel/adapters/bench/store_bench.py"
 
 
 def _receiver_name(node: ast.expr) -> str:

@@ -6,9 +6,9 @@ import os
 import subprocess
 from pathlib import Path
 
-from evokernel.agents._diff import git_env, worktree_diff
-from evokernel.landing import commit_on_branch
-from evokernel.models import patch_bytes
+from evokernel.adapters.agents._diff import git_env, worktree_diff
+from evokernel.application.landing import commit_on_branch
+from evokernel.domain.models import patch_bytes
 from tests.conftest import GitRepoFactory
 
 _BEFORE = b"caf\xe9 = 1\r\nlast = 2"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evokernel.events import CapsuleCommitted, event_payload, parse_event
-from evokernel.models import Capsule, patch_bytes, patch_text
+from evokernel.domain.events import CapsuleCommitted, event_payload, parse_event
+from evokernel.domain.models import Capsule, patch_bytes, patch_text
 from store import EventLog
 
 _RAW = (
@@ -45,7 +45,7 @@ def test_a_utf8_diff_is_written_once_as_before() -> None:
 
 
 def test_a_crlf_change_is_not_the_lf_one() -> None:
-    from evokernel.kernel.fingerprint import diff_hash
+    from evokernel.application.kernel.fingerprint import diff_hash
 
     lf = "diff --git a/x b/x\nindex 1..2\n--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a \n+b\n"
     assert diff_hash(lf) == diff_hash(lf.replace("index 1..2", "index 3..4").replace("-a ", "-a"))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from evokernel.models.feedback import NextAction, ReasonCode
-from evokernel.models.task import ScopeConstraints
-from evokernel.policy import PolicyLimit, check_scope
+from evokernel.domain.models.feedback import NextAction, ReasonCode
+from evokernel.domain.models.task import ScopeConstraints
+from evokernel.domain.policy import PolicyLimit, check_scope
 from sandbox import BlastRadius
 
 SMALL_FIX = BlastRadius(files=["app/cart.py", "app/util.py"], lines_added=6, lines_removed=2)

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evokernel.errors import EventPayloadError, UnknownEventKindError
-from evokernel.events import (
+from evokernel.application.projection import EFFECTS, OnEvent, ViewBuilder, apply_at, apply_record
+from evokernel.domain.events import (
     EVENT_TYPES,
     ApprovalDecision,
     ApprovalRecorded,
@@ -23,10 +23,10 @@ from evokernel.events import (
     ReplayOutcome,
     event_payload,
 )
-from evokernel.models import AssetState, EvidenceKind
-from evokernel.models.feedback import ReasonCode
-from evokernel.projection import EFFECTS, OnEvent, ViewBuilder, apply_at, apply_record
-from evokernel.views import EvolutionView
+from evokernel.domain.models import AssetState, EvidenceKind
+from evokernel.domain.models.feedback import ReasonCode
+from evokernel.domain.views import EvolutionView
+from evokernel.errors import EventPayloadError, UnknownEventKindError
 from store import EventLog, Record
 from tests.evokernel.samples import capsule, gene, mixed_stream, one_of_each
 

@@ -19,16 +19,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evokernel.errors import UnknownEventKindError
-from evokernel.events import EvolutionEvent, event_payload
-from evokernel.projection import (
+from evokernel.application.projection import (
     VIEW_VERSION,
     EvolutionRepository,
     ViewBuilder,
     apply_record,
     default_snapshot_path,
 )
-from evokernel.views import EvolutionView
+from evokernel.domain.events import EvolutionEvent, event_payload
+from evokernel.domain.views import EvolutionView
+from evokernel.errors import UnknownEventKindError
 from store import EventLog, Record, SnapshotFile, StoreClosedError, StoreReadOnlyError
 from tests.evokernel.samples import mixed_stream
 
@@ -245,7 +245,7 @@ def test_a_snapshot_of_another_chain_is_discarded_and_the_log_kept(
     log_bytes = (directory / "events.jsonl").read_bytes()
 
     with (
-        caplog.at_level(logging.WARNING, logger="evokernel.projection"),
+        caplog.at_level(logging.WARNING, logger="evokernel.application.projection"),
         EvolutionRepository.open(directory, readonly=True) as reader,
     ):
         view = reader.view()
@@ -338,7 +338,7 @@ def test_a_failing_subscriber_neither_undoes_the_commit_nor_starves_the_others(
     with EvolutionRepository.open(tmp_path / "store") as repository:
         repository.subscribe(broken)
         repository.subscribe(lambda records: told.extend(r.seq for r in records))
-        with caplog.at_level(logging.ERROR, logger="evokernel.projection"):
+        with caplog.at_level(logging.ERROR, logger="evokernel.application.projection"):
             records = repository.record(mixed_stream(2))
         assert repository.view().last_seq == 2
 

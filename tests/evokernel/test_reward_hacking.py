@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from evokernel import guard_proposal
-from evokernel.agents.scripted import ScriptedAgent, ScriptedRule
-from evokernel.guards import GuardConfig
-from evokernel.kernel import EvoKernel, SolveOutcome
-from evokernel.models.feedback import NextAction, ReasonCode
+from evokernel.adapters.agents.scripted import ScriptedAgent, ScriptedRule
+from evokernel.application.kernel import EvoKernel, SolveOutcome
+from evokernel.domain.guards import GuardConfig
+from evokernel.domain.models.feedback import NextAction, ReasonCode
 from sandbox import ValidationPlan, Validator, validate_patch
 from store import EventLog
 from tests.conftest import GitRepoFactory

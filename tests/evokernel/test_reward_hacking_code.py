@@ -12,10 +12,10 @@ from __future__ import annotations
 import pytest
 
 from evokernel import guard_proposal
-from evokernel.guards import GuardConfig
-from evokernel.kernel import EvoKernel, KernelSettings
-from evokernel.models import AssetState, TransitionReason
-from evokernel.models.feedback import ReasonCode
+from evokernel.application.kernel import EvoKernel, KernelSettings
+from evokernel.domain.guards import GuardConfig
+from evokernel.domain.models import AssetState, TransitionReason
+from evokernel.domain.models.feedback import ReasonCode
 from store import EventLog
 from tests.conftest import GitRepoFactory
 from tests.evokernel.kernel.conftest import docker_sandbox, make_kernel, validator

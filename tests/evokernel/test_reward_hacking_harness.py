@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from evokernel.kernel import EvoKernel
-from evokernel.models.feedback import ReasonCode
+from evokernel.application.kernel import EvoKernel
+from evokernel.domain.models.feedback import ReasonCode
 from sandbox import ValidationPlan, Validator, validate_patch
 from store import EventLog
 from tests.conftest import GitRepoFactory

@@ -8,8 +8,8 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evokernel.models.assets import AssetState, EnvFingerprint
-from evokernel.selection import (
+from evokernel.domain.models.assets import AssetState, EnvFingerprint
+from evokernel.domain.selection import (
     CandidateCapsule,
     SelectionConfig,
     SignalIndex,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evokernel.tampering import scan_source, scan_tokens
+from evokernel.domain.tampering import scan_source, scan_tokens
 
 
 def _rules(source: str) -> set[str]:

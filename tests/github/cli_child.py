@@ -30,7 +30,7 @@ def run_cli(
     fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
-    from evokernel.cli.app import app
+    from evokernel.adapters.cli.app import app
 
     code = 0
     try:

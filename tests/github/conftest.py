@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from evokernel.github import GitHubClient, git_push
+from evokernel.adapters.github import GitHubClient, git_push
 from scenarios.github_server import LocalGitHub
 from scenarios.github_server.conformance import (
     OpenAPIConformance,

@@ -19,8 +19,8 @@ from evokernel import (
     ScriptedRule,
     open_github_loop,
 )
-from evokernel.github import GitHubClient, MarkerKey, git_push, parse_markers
-from evokernel.samples import SampleRepo, build_shop, commit
+from evokernel.adapters.github import GitHubClient, MarkerKey, git_push, parse_markers
+from evokernel.demo.repos import SampleRepo, build_shop, commit
 from scenarios.github_server import LocalGitHub, Role
 from store import EventLog
 from tests.github.conftest import OWNER, TOKEN, FakeTime, ServerFactory

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.github import (
+from evokernel.adapters.github import (
     GitHubAuthError,
     GitHubClient,
     GitHubConflictError,

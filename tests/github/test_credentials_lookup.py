@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evokernel.github import GitHubAuthError, default_clone_url, token_from_environ
+from evokernel.adapters.github import GitHubAuthError, default_clone_url, token_from_environ
 
 
 def test_gh_token_takes_precedence_over_github_token_as_in_gh() -> None:

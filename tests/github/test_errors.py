@@ -9,8 +9,7 @@ import github.GithubException
 import pytest
 import requests
 
-from evokernel.errors import EvoKernelError
-from evokernel.github import (
+from evokernel.adapters.github import (
     GitHubAuthError,
     GitHubConflictError,
     GitHubError,
@@ -18,7 +17,8 @@ from evokernel.github import (
     GitHubRateLimitError,
     GitHubUnavailableError,
 )
-from evokernel.github.errors import EXCEPTION_MAP, translate
+from evokernel.adapters.github.errors import EXCEPTION_MAP, translate
+from evokernel.errors import EvoKernelError
 
 SECRET = "ghp_secretValueThatMustNeverShow"
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evokernel.github import Marker, MarkerKey, parse_markers
+from evokernel.adapters.github import Marker, MarkerKey, parse_markers
 
 values = st.from_regex(r"\A[A-Za-z0-9._:/+@-]{1,60}\Z")
 

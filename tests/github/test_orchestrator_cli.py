@@ -10,7 +10,7 @@ import orjson
 import pytest
 from typer.testing import CliRunner, Result
 
-from evokernel.cli.app import app
+from evokernel.adapters.cli.app import app
 from tests.cli.logging_state import logging_restored
 from tests.github.conftest import TOKEN, ServerFactory
 from tests.github.loop_support import LoopWorld, make_world

@@ -46,7 +46,7 @@ def forkserver() -> ForkServerContext:
     """Children forked from a server that imported the CLI once."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(
-        ["evokernel.cli.app", "evokernel.cli.github", "tests.github.cli_child"]
+        ["evokernel.adapters.cli.app", "evokernel.adapters.cli.github", "tests.github.cli_child"]
     )
     return context
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from evokernel import DetectAction, IssueAction
-from evokernel.github import MarkerKey, parse_markers
+from evokernel.adapters.github import MarkerKey, parse_markers
 from scenarios.github_server import FailureKind
 from tests.github.conftest import TOKEN, FakeTime, ServerFactory
 from tests.github.loop_support import (

@@ -6,12 +6,12 @@ import types
 
 import pytest
 
-import evokernel.github
+import evokernel.adapters.github
 import scenarios.github_server
 from tests.test_meta import isort_key
 
 
-@pytest.mark.parametrize("package", [evokernel.github, scenarios.github_server])
+@pytest.mark.parametrize("package", [evokernel.adapters.github, scenarios.github_server])
 def test_all_lists_every_public_name_sorted(package: types.ModuleType) -> None:
     public = {
         name

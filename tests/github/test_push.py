@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.github import GitPushError, git_push
+from evokernel.adapters.github import GitPushError, git_push
 from tests.conftest import GitRepoFactory, commit_files
 from tests.github.conftest import TOKEN
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.github import (
+from evokernel.adapters.github import (
     GitHubClient,
     GitHubError,
     Marker,

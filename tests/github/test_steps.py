@@ -6,14 +6,14 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import evokernel.github
-from evokernel.events import ApprovalDecision
-from evokernel.github import GitHubClient, GitHubLoopSettings
-from evokernel.github.facts import StoreFacts
-from evokernel.github.target import TargetRepo
-from evokernel.github.texts import pull_body
-from evokernel.github.verdicts import reconcile
-from evokernel.kernel import EvoKernel
+import evokernel.adapters.github
+from evokernel.adapters.github import GitHubClient, GitHubLoopSettings
+from evokernel.adapters.github.facts import StoreFacts
+from evokernel.adapters.github.target import TargetRepo
+from evokernel.adapters.github.texts import pull_body
+from evokernel.adapters.github.verdicts import reconcile
+from evokernel.application.kernel import EvoKernel
+from evokernel.domain.events import ApprovalDecision
 from sandbox import LocalSandbox, Validator
 from scenarios.github_server import LocalGitHub
 from store import EventLog
@@ -71,9 +71,11 @@ def _imports_within(package: Path, prefix: str) -> dict[str, set[str]]:
 
 
 def test_the_loop_package_has_no_import_cycle_and_no_step_imports_the_loop() -> None:
-    graph = _imports_within(Path(evokernel.github.__file__).parent, "evokernel.github")
-    importers = {name for name, deps in graph.items() if "evokernel.github.loop" in deps}
-    assert importers == {"evokernel.github"}  # only the package root re-exports it
+    graph = _imports_within(
+        Path(evokernel.adapters.github.__file__).parent, "evokernel.adapters.github"
+    )
+    importers = {name for name, deps in graph.items() if "evokernel.adapters.github.loop" in deps}
+    assert importers == {"evokernel.adapters.github"}  # only the package root re-exports it
     done: set[str] = set()
 
     def walk(name: str, path: tuple[str, ...]) -> None:

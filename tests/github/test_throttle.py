@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evokernel.github import CreateThrottle
+from evokernel.adapters.github import CreateThrottle
 from tests.github.conftest import FakeTime
 
 

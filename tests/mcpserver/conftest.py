@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 import anyio
 import pytest
 
-from evokernel.config import EvoConfig
-from evokernel.mcpserver import EvoTools
-from evokernel.samples import CART_BUGGY, CART_TESTS, unified_diff
+from evokernel.adapters.mcpserver import EvoTools
+from evokernel.application.config import EvoConfig
+from evokernel.demo.repos import CART_BUGGY, CART_TESTS, unified_diff
 from store import EventLog
 from tests.conftest import GitRepoFactory
 

@@ -19,8 +19,8 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from typer.testing import CliRunner
 
-from evokernel.cli.app import app
-from evokernel.mcpserver import TokenRequiredError, check_binding, is_loopback
+from evokernel.adapters.cli.app import app
+from evokernel.adapters.mcpserver import TokenRequiredError, check_binding, is_loopback
 from tests.cli.logging_state import logging_restored
 from tests.conftest import GitRepoFactory
 from tests.mcpserver.conftest import CALL_TIMEOUT_S, cart_files, run_async

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.config import EvoConfig
-from evokernel.mcpserver import KernelPool, ServerBusyError
+from evokernel.adapters.mcpserver import KernelPool, ServerBusyError
+from evokernel.application.config import EvoConfig
 from sandbox import LocalSandboxConfig
 
 

@@ -13,8 +13,8 @@ import pytest
 from mcp import Client, MCPError
 from mcp.types import CallToolResult, TextResourceContents
 
-from evokernel.mcpserver import EvoTools, build_server
-from evokernel.samples import unified_diff
+from evokernel.adapters.mcpserver import EvoTools, build_server
+from evokernel.demo.repos import unified_diff
 from tests.mcpserver.conftest import (
     CALL_TIMEOUT_S,
     fix_for,
@@ -296,8 +296,8 @@ def test_capture_refuses_a_diff_that_edits_the_tests_as_the_cli_does(
 
 def test_search_and_status_calls_are_runs_in_the_store(tmp_path: Path) -> None:
     """Reading tools are runs too: one ``tool_called`` each, with the run id they returned."""
-    from evokernel.config import EvoConfig
-    from evokernel.mcpserver.tools import EvoTools
+    from evokernel.adapters.mcpserver.tools import EvoTools
+    from evokernel.application.config import EvoConfig
     from store import EventLog
 
     repo = tmp_path / "repo"

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import orjson
 
-from evokernel.events import event_payload
-from evokernel.mcpserver.reader import StoreReader
-from evokernel.metrics import HealthCheck
-from evokernel.views import EvolutionView
+from evokernel.adapters.mcpserver.reader import StoreReader
+from evokernel.application.metrics import HealthCheck
+from evokernel.domain.events import event_payload
+from evokernel.domain.views import EvolutionView
 from sandbox import LocalSandboxConfig
 from store import EventLog
 from tests.evokernel.samples import mixed_stream

@@ -7,9 +7,9 @@ import heapq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evokernel.mcpserver.search import WordIndex
-from evokernel.models import AssetState
-from evokernel.projection import ViewBuilder
+from evokernel.adapters.mcpserver.search import WordIndex
+from evokernel.application.projection import ViewBuilder
+from evokernel.domain.models import AssetState
 from tests.evokernel.samples import capsule
 
 VOCABULARY = ["missing", "field", "model", "guard", "cart", "total", "null", "rounding"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import prometheus_client
 from prometheus_client.parser import text_string_to_metric_families
 
-from evokernel.metrics import (
+from evokernel.application.metrics import (
     MetricsSnapshot,
     SandboxLatency,
     metric_samples,
@@ -13,8 +13,8 @@ from evokernel.metrics import (
     render_metrics,
     snapshot_from_view,
 )
-from evokernel.models import AssetState
-from evokernel.projection import ViewBuilder, apply_at
+from evokernel.application.projection import ViewBuilder, apply_at
+from evokernel.domain.models import AssetState
 from tests.evokernel.samples import mixed_stream
 
 REQUIRED = {

@@ -28,14 +28,14 @@ from evokernel import (
     open_runtime,
     task_for_repo,
 )
-from evokernel.metrics import (
+from evokernel.application.metrics import (
     MetricsSnapshot,
     metrics_registry,
     read_metrics,
     render_metrics,
 )
-from evokernel.models import AssetState
-from evokernel.samples import build_shop, commit, git
+from evokernel.demo.repos import build_shop, commit, git
+from evokernel.domain.models import AssetState
 from store import EventLog
 
 pytestmark = pytest.mark.docker

@@ -7,8 +7,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from evokernel.events import event_payload
-from evokernel.metrics import HealthStatus, check_health, check_sandbox, check_store
+from evokernel.application.metrics import HealthStatus, check_health, check_sandbox, check_store
+from evokernel.domain.events import event_payload
 from sandbox import DockerSandboxConfig, LocalSandboxConfig
 from store import EventLog
 from tests.evokernel.samples import mixed_stream

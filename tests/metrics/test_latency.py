@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.metrics import SandboxLatency, TimedSandbox
+from evokernel.application.metrics import SandboxLatency, TimedSandbox
 from sandbox import ExecRequest, LocalSandbox, SessionError, SessionSpec
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.events import event_payload
-from evokernel.metrics import LiveView
-from evokernel.projection import EvolutionRepository
+from evokernel.application.metrics import LiveView
+from evokernel.application.projection import EvolutionRepository
+from evokernel.domain.events import event_payload
 from store import EventLog, StoreNotFoundError
 from tests.evokernel.samples import mixed_stream
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evokernel.metrics import HealthStatus, StartupCheck, open_store_at_startup
+from evokernel.application.metrics import HealthStatus, StartupCheck, open_store_at_startup
 from store import EventLog
 
 

@@ -10,7 +10,11 @@ from typing import TypeVar
 
 import pytest
 
-from evokernel.events import (
+from evokernel.adapters.network import NodeIdentity, TrustStore, default_node_dir
+from evokernel.adapters.network.seeds import Seed, SeedFile, seed_assets
+from evokernel.adapters.network.trust import PEERS_NAME
+from evokernel.application.projection import EvolutionRepository
+from evokernel.domain.events import (
     AssetStateChanged,
     AssetType,
     CapsuleCommitted,
@@ -18,11 +22,7 @@ from evokernel.events import (
     GeneSolidified,
     event_payload,
 )
-from evokernel.models import AssetState, Capsule, Gene, TransitionReason
-from evokernel.network import NodeIdentity, TrustStore, default_node_dir
-from evokernel.network.seeds import Seed, SeedFile, seed_assets
-from evokernel.network.trust import PEERS_NAME
-from evokernel.projection import EvolutionRepository
+from evokernel.domain.models import AssetState, Capsule, Gene, TransitionReason
 from store import EventLog
 
 E = TypeVar("E", bound=BaseException)

@@ -11,8 +11,7 @@ import httpx
 import orjson
 import pytest
 
-from evokernel.models import AssetState
-from evokernel.network import (
+from evokernel.adapters.network import (
     CursorStore,
     NodeApiState,
     PeerError,
@@ -24,9 +23,10 @@ from evokernel.network import (
     sync_from_peer,
     verify_bundle,
 )
-from evokernel.network.client import PeerClient
-from evokernel.network.sync import CURSORS_NAME
-from evokernel.projection import EvolutionRepository
+from evokernel.adapters.network.client import PeerClient
+from evokernel.adapters.network.sync import CURSORS_NAME
+from evokernel.application.projection import EvolutionRepository
+from evokernel.domain.models import AssetState
 from tests.network.conftest import MakeNode, Node, capsule_id, local_events
 from tests.network.server import serving
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import orjson
 
-from evokernel.cli.errors import ExitCode
-from evokernel.models import AssetState
-from evokernel.network import NodeIdentity, default_node_dir
-from evokernel.network.identity import KEY_NAME
-from evokernel.projection import EvolutionRepository
+from evokernel.adapters.cli.errors import ExitCode
+from evokernel.adapters.network import NodeIdentity, default_node_dir
+from evokernel.adapters.network.identity import KEY_NAME
+from evokernel.application.projection import EvolutionRepository
+from evokernel.domain.models import AssetState
 from tests.cli.conftest import Invoke, invoke, isolated_cwd
 from tests.network.conftest import MakeNode, Node, capsule_id
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evokernel.governor import TransitionReason
-from evokernel.models import AssetState
-from evokernel.network import NodeIdentity, export_bundle, export_store, verify_bundle
-from evokernel.network.identity import node_id_for
-from evokernel.projection import EvolutionRepository
+from evokernel.adapters.network import NodeIdentity, export_bundle, export_store, verify_bundle
+from evokernel.adapters.network.identity import node_id_for
+from evokernel.application.projection import EvolutionRepository
+from evokernel.domain.governor import TransitionReason
+from evokernel.domain.models import AssetState
 from store import EventLog
 from tests.network.conftest import Node, capsule_id, capsule_moved, local_events
 

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.network import (
+from evokernel.adapters.network import (
     KeyFileExistsError,
     KeyFileNotFoundError,
     KeyFilePermissionError,
     NodeIdentity,
     node_id_for,
 )
-from evokernel.network.identity import (
+from evokernel.adapters.network.identity import (
     KEY_NAME,
     decode_key,
     keygen,

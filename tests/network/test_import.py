@@ -11,16 +11,7 @@ from typing import Any
 import orjson
 import pytest
 
-from evokernel.events import (
-    BundleImported,
-    LedgerEntryRecorded,
-    RemoteAssetImported,
-    parse_event,
-)
-from evokernel.ids import content_id
-from evokernel.kernel.fingerprint import diff_hash
-from evokernel.models import AssetState, Capsule
-from evokernel.network import (
+from evokernel.adapters.network import (
     BundleContentError,
     BundleEvent,
     BundleHashError,
@@ -34,8 +25,17 @@ from evokernel.network import (
     import_bundle,
     seal_bundle,
 )
-from evokernel.network.trust import TrustSource
-from evokernel.projection import EvolutionRepository
+from evokernel.adapters.network.trust import TrustSource
+from evokernel.application.kernel.fingerprint import diff_hash
+from evokernel.application.projection import EvolutionRepository
+from evokernel.domain.events import (
+    BundleImported,
+    LedgerEntryRecorded,
+    RemoteAssetImported,
+    parse_event,
+)
+from evokernel.domain.ids import content_id
+from evokernel.domain.models import AssetState, Capsule
 from sandbox import BlastRadius
 from tests.network.conftest import MakeNode, Node, assets, capsule_id
 

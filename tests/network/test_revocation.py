@@ -5,11 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from evokernel.errors import AssetNotFoundError
-from evokernel.events import AssetStateChanged, RemoteRevocationReceived, parse_event
-from evokernel.governor import TransitionReason, may_replay
-from evokernel.models import AssetState
-from evokernel.network import (
+from evokernel.adapters.network import (
     Bundle,
     BundleReplayError,
     BundleSignatureError,
@@ -22,7 +18,11 @@ from evokernel.network import (
     seal_bundle,
     sign_revocation,
 )
-from evokernel.projection import EvolutionRepository
+from evokernel.application.projection import EvolutionRepository
+from evokernel.domain.events import AssetStateChanged, RemoteRevocationReceived, parse_event
+from evokernel.domain.governor import TransitionReason, may_replay
+from evokernel.domain.models import AssetState
+from evokernel.errors import AssetNotFoundError
 from tests.network.conftest import MakeNode, Node, capsule_id, capsule_moved
 
 

@@ -7,10 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.models import AssetState
-from evokernel.network import BundleContentError, MessageFormatError, import_seeds, load_seed_file
-from evokernel.network.seeds import Seed, SeedFile
-from evokernel.projection import EvolutionRepository
+from evokernel.adapters.network import (
+    BundleContentError,
+    MessageFormatError,
+    import_seeds,
+    load_seed_file,
+)
+from evokernel.adapters.network.seeds import Seed, SeedFile
+from evokernel.application.projection import EvolutionRepository
+from evokernel.domain.models import AssetState
 from tests.network.conftest import change
 
 

@@ -15,9 +15,9 @@ import orjson
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from evokernel.metrics import metric_samples, read_metrics
-from evokernel.network import NodeIdentity
-from evokernel.samples import build_shop
+from evokernel.adapters.network import NodeIdentity
+from evokernel.application.metrics import metric_samples, read_metrics
+from evokernel.demo.repos import build_shop
 from tests.report.conftest import write_known_store
 from tests.server.test_serve import (
     EVOKERNEL,

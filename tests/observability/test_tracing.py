@@ -1,4 +1,4 @@
-"""``evokernel.tracing``: off unless OTEL_* asks, spans and GenAI attributes when on."""
+"""``evokernel.application.tracing``: off unless OTEL_* asks, spans and GenAI attributes when on."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from evokernel.errors import ConfigError
-from evokernel.tracing import (
+from evokernel.application.tracing import (
     Tracing,
     record_token_usage,
     tracer_provider_from_environment,
     tracing_requested,
 )
+from evokernel.errors import ConfigError
 
 
 def _memory_tracing() -> tuple[Tracing, InMemorySpanExporter]:

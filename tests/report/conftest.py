@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.events import (
+from evokernel.domain.events import (
     AgentCalled,
     ApprovalDecision,
     ApprovalRecorded,
@@ -28,8 +28,8 @@ from evokernel.events import (
     ValidationPurpose,
     event_payload,
 )
-from evokernel.models import AssetState, Capsule, Gene, RebasedVariant, TransitionReason
-from evokernel.models.feedback import ReasonCode
+from evokernel.domain.models import AssetState, Capsule, Gene, RebasedVariant, TransitionReason
+from evokernel.domain.models.feedback import ReasonCode
 from store import EventLog
 
 START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)

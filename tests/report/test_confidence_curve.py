@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evokernel.confidence import ConfidenceConfig, confidence, confidence_curve
-from evokernel.models import Evidence, EvidenceKind
+from evokernel.domain.confidence import ConfidenceConfig, confidence, confidence_curve
+from evokernel.domain.models import Evidence, EvidenceKind
 
 _T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

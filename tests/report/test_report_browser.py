@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from evokernel.confidence import ConfidenceConfig
-from evokernel.report import read_report, render_html
-from evokernel.report.browser import check_page
+from evokernel.application.report import read_report, render_html
+from evokernel.application.report.browser import check_page
+from evokernel.domain.confidence import ConfidenceConfig
 from tests.report.conftest import KNOWN_CAPSULES, KNOWN_GENES, KNOWN_REUSES, KNOWN_VARIANTS
 
 

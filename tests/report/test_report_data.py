@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from evokernel.confidence import ConfidenceConfig
-from evokernel.report import NodeKind, read_report, render_html, render_markdown
+from evokernel.application.report import NodeKind, read_report, render_html, render_markdown
+from evokernel.domain.confidence import ConfidenceConfig
 from tests.report.conftest import KNOWN_CAPSULES, KNOWN_GENES, KNOWN_REUSES, KNOWN_VARIANTS
 
 NOW = datetime(2026, 12, 7, tzinfo=UTC)

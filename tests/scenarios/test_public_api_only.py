@@ -6,11 +6,14 @@ import ast
 from pathlib import Path
 
 import evokernel
-import evokernel.samples
+import evokernel.demo.repos
 
 # The sample repositories are demo support, not library API: scenarios take them from their
 # own module, which the regroup moves with them.
-PUBLIC = {"evokernel": evokernel.__all__, evokernel.samples.__name__: evokernel.samples.__all__}
+PUBLIC = {
+    "evokernel": evokernel.__all__,
+    evokernel.demo.repos.__name__: evokernel.demo.repos.__all__,
+}
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 ALLOWED_PREFIXES = ("scenarios", "evokernel")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import inspect
 
-from evokernel.scenario_runner import list_scenarios, load_scenario
+from evokernel.demo.scenario_runner import list_scenarios, load_scenario
 
 
 def test_economics_and_metrics_are_registered() -> None:

@@ -10,10 +10,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
-from evokernel.events import event_payload
-from evokernel.metrics import SandboxLatency
-from evokernel.network import NodeIdentity, network_routes, open_node_api
-from evokernel.server import build_app
+from evokernel.adapters.network import NodeIdentity, network_routes, open_node_api
+from evokernel.adapters.server import build_app
+from evokernel.application.metrics import SandboxLatency
+from evokernel.domain.events import event_payload
 from sandbox import DockerSandboxConfig, LocalSandboxConfig
 from store import EventLog
 from tests.evokernel.samples import mixed_stream

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from evokernel.network import NodeIdentity
+from evokernel.adapters.network import NodeIdentity
 from store import EventLog
 
 TOKEN = "serve-test-token"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evokernel.bench.store_bench import run_store_bench
+from evokernel.adapters.bench.store_bench import run_store_bench
 from store import EventLog
 
 

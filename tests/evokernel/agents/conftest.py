@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.agents import AgentContext
-from evokernel.models import AgentTask
+from evokernel.adapters.agents import AgentContext
+from evokernel.domain.models import AgentTask
 from tests.evokernel.agents.chat_server import ChatServer
 
 CALC = "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evokernel.agents import AgentBriefing, AgentContext, FailedCandidate, make_briefing
-from evokernel.agents.briefing import render_prompt
-from evokernel.models import AgentTask, ScopeConstraints
+from evokernel.adapters.agents import AgentBriefing, AgentContext, FailedCandidate, make_briefing
+from evokernel.adapters.agents.briefing import render_prompt
+from evokernel.domain.models import AgentTask, ScopeConstraints
 
 
 def _task(**scope: object) -> AgentTask:

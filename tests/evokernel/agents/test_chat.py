@@ -10,11 +10,11 @@ from pathlib import Path
 import openai
 import pytest
 
-from evokernel.agents import AgentContext, ChatAgent, ChatAgentConfig, ChatAgentError
-from evokernel.agents.chat import OPENAI_ERROR_MAP
+from evokernel.adapters.agents import AgentContext, ChatAgent, ChatAgentConfig, ChatAgentError
+from evokernel.adapters.agents.chat import OPENAI_ERROR_MAP
+from evokernel.domain.models import AgentTask
+from evokernel.domain.models.feedback import AgentFeedback, NextAction, ReasonCode
 from evokernel.errors import ConfigError
-from evokernel.models import AgentTask
-from evokernel.models.feedback import AgentFeedback, NextAction, ReasonCode
 from tests.evokernel.agents.chat_server import Answer, ChatServer
 from tests.evokernel.agents.conftest import FAILING_TEST, TEST_CALC, CalcRepo, applies_cleanly
 

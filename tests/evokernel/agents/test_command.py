@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.agents import (
+from evokernel.adapters.agents import (
     AgentBriefing,
     AgentContext,
     AgentError,
@@ -16,8 +16,8 @@ from evokernel.agents import (
     CommandAgentConfig,
     CommandAgentError,
 )
-from evokernel.agents.command import command_name, render_command
-from evokernel.models import AgentTask
+from evokernel.adapters.agents.command import command_name, render_command
+from evokernel.domain.models import AgentTask
 from tests.evokernel.agents.conftest import FAILING_TEST, CalcRepo, ScriptWriter, applies_cleanly
 from tests.processes import wait_until_gone
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from evokernel.agents import make_agent
-from evokernel.agents.command import command_name
+from evokernel.adapters.agents import make_agent
+from evokernel.adapters.agents.command import command_name
 from evokernel.errors import ConfigError
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.agents._diff import (
+from evokernel.adapters.agents._diff import (
     DiffRejectedError,
     check_paths,
     extract_diff,
@@ -16,7 +16,7 @@ from evokernel.agents._diff import (
     strip_level,
     worktree_diff,
 )
-from evokernel.models.feedback import ReasonCode
+from evokernel.domain.models.feedback import ReasonCode
 from tests.evokernel.agents.conftest import CalcRepo, applies_cleanly
 
 HUNK = "--- a/calc.py\n+++ b/calc.py\n@@ -1,2 +1,2 @@\n def add(a, b):\n-    return a - b\n+    return a + b\n"  # noqa: E501

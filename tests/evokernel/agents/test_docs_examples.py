@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.agents import AgentContext, AgentsConfig, CommandAgent, ScriptedRules
-from evokernel.models import AgentTask
+from evokernel.adapters.agents import AgentContext, AgentsConfig, CommandAgent, ScriptedRules
+from evokernel.domain.models import AgentTask
 from tests.evokernel.agents.conftest import CalcRepo, applies_cleanly
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "agents.md"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-import evokernel.agents as agents_package
-from evokernel.agents import (
+import evokernel.adapters.agents as agents_package
+from evokernel.adapters.agents import (
     Agent,
     AgentContext,
     AgentsConfig,
@@ -23,8 +23,8 @@ from evokernel.agents import (
     make_agent,
     parse_agent_spec,
 )
+from evokernel.domain.models import AgentTask
 from evokernel.errors import ConfigError
-from evokernel.models import AgentTask
 
 
 def test_scripted_scheme_loads_the_rules_file(tmp_path: Path) -> None:

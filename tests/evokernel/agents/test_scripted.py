@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.agents import (
+from evokernel.adapters.agents import (
     Agent,
     AgentContext,
     AgentError,
@@ -15,8 +15,8 @@ from evokernel.agents import (
     ScriptedRule,
     rules_handler,
 )
+from evokernel.domain.models import AgentTask, MutationProposal
 from evokernel.errors import ConfigError
-from evokernel.models import AgentTask, MutationProposal
 
 FIX = "--- a/calc.py\n+++ b/calc.py\n@@ -1,2 +1,2 @@\n def add(a, b):\n-    return a - b\n+    return a + b\n"  # noqa: E501
 WRONG = FIX.replace("a + b", "b + a + 0")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.kernel import EvoKernel, KernelSettings
-from evokernel.models import AgentTask
-from evokernel.samples import SampleRepo, build_shop
+from evokernel.application.kernel import EvoKernel, KernelSettings
+from evokernel.demo.repos import SampleRepo, build_shop
+from evokernel.domain.models import AgentTask
 from sandbox import DockerSandboxConfig, Sandbox, Validator, make_sandbox
 from store import EventLog
 

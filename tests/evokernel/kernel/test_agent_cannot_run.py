@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from evokernel.agents import CommandAgent
-from evokernel.kernel import KernelSettings
-from evokernel.samples import SampleRepo
+from evokernel.adapters.agents import CommandAgent
+from evokernel.application.kernel import KernelSettings
+from evokernel.demo.repos import SampleRepo
 from store import EventLog
 from tests.evokernel.kernel.conftest import kinds, shop_task
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from evokernel.kernel import EvoKernel
-from evokernel.models import AssetState, MutationProposal, Proposer
-from evokernel.models.feedback import NextAction, ReasonCode
-from evokernel.samples import SampleRepo
+from evokernel.application.kernel import EvoKernel
+from evokernel.demo.repos import SampleRepo
+from evokernel.domain.models import AssetState, MutationProposal, Proposer
+from evokernel.domain.models.feedback import NextAction, ReasonCode
 from store import EventLog
 from tests.evokernel.kernel.conftest import TEST_EDIT, kinds, shop_task
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from evokernel.kernel import EvoKernel, KernelSettings
-from evokernel.models import AgentTask, MutationProposal
-from evokernel.selection import ReplayConfig, SelectionConfig
+from evokernel.application.kernel import EvoKernel, KernelSettings
+from evokernel.domain.models import AgentTask, MutationProposal
+from evokernel.domain.selection import ReplayConfig, SelectionConfig
 from tests.conftest import GitRepoFactory, commit_files
 
 _OK = "def add(a, b):\n    return a + b\n\n\ndef mul(a, b):\n    return a * b\n"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from evokernel.kernel import CaptureResult, ReplayDecision, feedback_for_agent
-from evokernel.kernel.reasons import NEXT_ACTIONS, next_action_for
-from evokernel.models.feedback import NextAction, ReasonCode
+from evokernel.application.kernel import CaptureResult, ReplayDecision, feedback_for_agent
+from evokernel.application.kernel.reasons import NEXT_ACTIONS, next_action_for
+from evokernel.domain.models.feedback import NextAction, ReasonCode
 
 
 def test_every_reason_code_has_a_next_action() -> None:

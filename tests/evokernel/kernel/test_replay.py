@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from evokernel.confidence import confidence
-from evokernel.governor import GovernorConfig
-from evokernel.kernel import EvoKernel, KernelSettings
-from evokernel.models import AssetState, MutationProposal, Proposer
-from evokernel.models.feedback import NextAction, ReasonCode
-from evokernel.samples import SampleRepo, commit, git
+from evokernel.application.kernel import EvoKernel, KernelSettings
+from evokernel.demo.repos import SampleRepo, commit, git
+from evokernel.domain.confidence import confidence
+from evokernel.domain.governor import GovernorConfig
+from evokernel.domain.models import AssetState, MutationProposal, Proposer
+from evokernel.domain.models.feedback import NextAction, ReasonCode
 from store import EventLog
 from tests.evokernel.kernel.conftest import shop_task
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from evokernel.agents.base import AgentContext, AgentError
-from evokernel.agents.scripted import ScriptedAgent, ScriptedRule
-from evokernel.kernel import EvoKernel, KernelSettings, SolveOutcome
-from evokernel.models import AgentTask, MutationProposal, Proposer
-from evokernel.models.feedback import ReasonCode
-from evokernel.samples import SampleRepo
+from evokernel.adapters.agents.scripted import ScriptedAgent, ScriptedRule
+from evokernel.application.kernel import EvoKernel, KernelSettings, SolveOutcome
+from evokernel.application.kernel.agent import AgentContext, AgentError
+from evokernel.demo.repos import SampleRepo
+from evokernel.domain.models import AgentTask, MutationProposal, Proposer
+from evokernel.domain.models.feedback import ReasonCode
 from store import EventLog
 from tests.evokernel.kernel.conftest import TEST_EDIT, shop_task
 

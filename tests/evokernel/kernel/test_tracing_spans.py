@@ -10,10 +10,10 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from evokernel.agents.scripted import ScriptedAgent, ScriptedRule
-from evokernel.kernel import EvoKernel
-from evokernel.samples import SampleRepo
-from evokernel.tracing import Tracing
+from evokernel.adapters.agents.scripted import ScriptedAgent, ScriptedRule
+from evokernel.application.kernel import EvoKernel
+from evokernel.application.tracing import Tracing
+from evokernel.demo.repos import SampleRepo
 from sandbox import Validator
 from store import EventLog
 from tests.evokernel.kernel.conftest import shop_task

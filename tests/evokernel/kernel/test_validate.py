@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from evokernel.kernel import TestChange, ValidationResult, feedback_for_agent
-from evokernel.kernel.validate import per_test_verdicts
-from evokernel.models.feedback import NextAction, ReasonCode
+from evokernel.application.kernel import TestChange, ValidationResult, feedback_for_agent
+from evokernel.application.kernel.validate import per_test_verdicts
+from evokernel.domain.models.feedback import NextAction, ReasonCode
 from sandbox import TestOutcome
 
 P, F, E, S = TestOutcome.PASSED, TestOutcome.FAILED, TestOutcome.ERROR, TestOutcome.SKIPPED

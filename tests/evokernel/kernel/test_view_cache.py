@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evokernel.events import event_payload
-from evokernel.kernel import KernelContext
-from evokernel.projection import EvolutionRepository
+from evokernel.application.kernel import KernelContext
+from evokernel.application.projection import EvolutionRepository
+from evokernel.domain.events import event_payload
 from sandbox import LocalSandbox, Validator
 from store import EventLog
 from tests.evokernel.samples import mixed_stream

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from evokernel.kernel.locality import changed_functions, hunk_context_functions, reaches
-from evokernel.signals import extract_signals, failure_signature, frame_signals, gene_id_for
+from evokernel.application.kernel.locality import changed_functions, hunk_context_functions, reaches
+from evokernel.domain.signals import extract_signals, failure_signature, frame_signals, gene_id_for
 
 _SOURCE = (
     b"class Cart:\n    def total(self, items):\n        return items['x']\n\n\n"

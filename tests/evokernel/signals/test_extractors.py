@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evokernel.signals import (
+from evokernel.domain.signals import (
     Extractor,
     Signal,
     SignalSource,

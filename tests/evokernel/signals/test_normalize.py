@@ -7,8 +7,8 @@ import string
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evokernel.signals import extract_signals, normalize_text, strip_diff_noise
-from evokernel.signals.normalize import message_template, normalize_paths
+from evokernel.domain.signals import extract_signals, normalize_text, strip_diff_noise
+from evokernel.domain.signals.normalize import message_template, normalize_paths
 
 _NOISY = st.text(
     alphabet=st.sampled_from([*"/abcdefx0123456789-_.:~ \n\t'\"()[]=<>,\\CTms\x1b[;", "‘"]),

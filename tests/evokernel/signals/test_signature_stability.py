@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evokernel.signals import extract_signals, failure_signature, gene_id_for
+from evokernel.domain.signals import extract_signals, failure_signature, gene_id_for
 from tests.evokernel.signals.tool_runs import PROJECTS, SAMPLES, Run, ToolRuns, rustc_path
 
 
