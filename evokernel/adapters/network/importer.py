@@ -19,16 +19,16 @@ capsule, and a replay that validates here restores it to ``promoted`` through th
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 
-from filelock import FileLock, Timeout
 from pydantic import Field
 
 from evokernel.adapters.network.attestation import CapsuleAttestation
 from evokernel.adapters.network.bundle import Bundle
-from evokernel.adapters.network.errors import BundleReplayError, NetworkError
+from evokernel.adapters.network.errors import BundleReplayError
 from evokernel.adapters.network.integrity import recomputed_blast_radius
+from evokernel.adapters.network.lock import network_lock
+from evokernel.adapters.network.revocation import apply_pending_revocations
 from evokernel.adapters.network.trust import TrustSource, TrustStore
 from evokernel.adapters.network.verify import RawMessage, VerifiedBundle, verify_bundle
 from evokernel.application.economics.config import EconomicsConfig
@@ -41,13 +41,6 @@ from evokernel.domain.events import (
     RemoteAssetImported,
 )
 from evokernel.domain.models import AssetState, Capsule, Gene, Model
-from evokernel.domain.views import EvolutionView
-
-LOCK_NAME = "network.lock"
-"""Lock file in the store directory that serialises imports and revokes."""
-
-LOCK_TIMEOUT_S = 60.0
-"""How long an import waits for another import into the same store."""
 
 
 class ImportReport(Model):
@@ -131,30 +124,8 @@ def import_verified(
             source=TrustSource.TOFU,
             note=f"trusted on first use (bundle {manifest.message_id})",
         )
-    from evokernel.adapters.network.revocation import (
-        apply_pending_revocations,  # imports this module
-    )
-
     apply_pending_revocations(repository, trust)  # revokes that arrived before their capsule
     return report
-
-
-@contextmanager
-def network_lock(repository: EvolutionRepository) -> Iterator[EvolutionView]:
-    """Hold the store's network lock and yield its current view.
-
-    Imports and revokes check the view (seen message ids, known assets) and append under
-    this lock, so two of them can never both pass the replay check for one message.
-    """
-    lock = FileLock(str(repository.directory / LOCK_NAME), timeout=LOCK_TIMEOUT_S)
-    try:
-        lock.acquire()
-    except Timeout as exc:
-        raise NetworkError(f"{lock.lock_file}: another import holds the lock") from exc
-    try:
-        yield repository.view()
-    finally:
-        lock.release()
 
 
 def record_import(

@@ -23,7 +23,7 @@ from evokernel.adapters.network.errors import (
     NotPublisherError,
 )
 from evokernel.adapters.network.identity import NodeIdentity
-from evokernel.adapters.network.importer import network_lock
+from evokernel.adapters.network.lock import network_lock
 from evokernel.adapters.network.pending import remember, settle, waiting
 from evokernel.adapters.network.trust import TrustStore
 from evokernel.adapters.network.verify import (

@@ -12,7 +12,14 @@ from typing import Annotated, Any, Protocol, Union, get_args
 
 from pydantic import Field, TypeAdapter, ValidationError
 
-from evokernel.domain.events import assets, delivery, ledger, network, replay, run
+# Each module by its full name: ``from evokernel.domain.events import run`` would make this
+# module import its own package, whose root imports this module (an import circle).
+import evokernel.domain.events.assets as assets
+import evokernel.domain.events.delivery as delivery
+import evokernel.domain.events.ledger as ledger
+import evokernel.domain.events.network as network
+import evokernel.domain.events.replay as replay
+import evokernel.domain.events.run as run
 from evokernel.domain.events._base import EvolutionEvent
 from evokernel.errors import EventPayloadError, UnknownEventKindError, first_problem
 
