@@ -13,16 +13,16 @@ import subprocess
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+
+from evokernel.domain.models import Model
 
 _CHUNK = 65536
 _JOIN_TIMEOUT_S = 5.0
 
 
-@dataclass(frozen=True)
-class ProcessOutcome:
+class ProcessOutcome(Model):
     """What the program did. A timeout or a non-zero exit is data, not an exception."""
 
     exit_code: int | None

@@ -45,25 +45,12 @@ _DETAIL_CHARS = 4000
 _MIN_SECRET_CHARS = 4
 
 
-class CommandRun(Model):
-    """One run of the agent's command: what it was, how it ended, what it printed (capped)."""
+class CommandRun(ProcessOutcome):
+    """One run of the agent's command: what it was, how it ended, what it printed (capped,
+    with the secrets the agent was given redacted from the command line and the output)."""
 
     command: str
     """The command line after placeholders were filled in."""
-    exit_code: int | None
-    """Exit status (negative: killed by that signal); ``None`` when killed at the time limit."""
-    timed_out: bool
-    """True when the time limit was reached and the process group was killed."""
-    duration_s: float
-    """Wall-clock seconds."""
-    stdout: str
-    """Captured stdout, capped (head and tail), secrets the agent was given redacted."""
-    stderr: str
-    """Captured stderr, likewise."""
-    stdout_bytes: int
-    """Bytes written to stdout in total."""
-    stderr_bytes: int
-    """Bytes written to stderr in total."""
 
 
 class ProposalNote(Model):
@@ -253,16 +240,8 @@ class CommandAgent:
         return self._record(line, outcome)
 
     def _record(self, line: str, outcome: ProcessOutcome) -> CommandRun:
-        return CommandRun(
-            command=self._redact(line),
-            exit_code=outcome.exit_code,
-            timed_out=outcome.timed_out,
-            duration_s=outcome.duration_s,
-            stdout=self._redact(outcome.stdout),
-            stderr=self._redact(outcome.stderr),
-            stdout_bytes=outcome.stdout_bytes,
-            stderr_bytes=outcome.stderr_bytes,
-        )
+        redacted = {"stdout": self._redact(outcome.stdout), "stderr": self._redact(outcome.stderr)}
+        return CommandRun(command=self._redact(line), **(outcome.model_dump() | redacted))
 
     def _redact(self, text: str) -> str:
         for name, value in self._secrets.items():

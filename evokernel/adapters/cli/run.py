@@ -20,7 +20,7 @@ from evokernel.adapters.cli.state import cli_state
 from evokernel.adapters.devloop.errors import DirtyTreeError
 from evokernel.adapters.devloop.repository import dirty_paths
 from evokernel.application.config import EvoConfig
-from evokernel.application.kernel import CaptureReport, ReplayDecision, SolveResult
+from evokernel.application.kernel import CaptureReport, Landing, ReplayDecision, SolveResult
 from evokernel.application.landing import BranchLander
 from evokernel.application.runtime import open_runtime
 from evokernel.application.tasks import task_for_repo
@@ -57,6 +57,16 @@ def _task_and_lander(
         return task, None
     message = f"evokernel: {description or task.task_id}"
     return task, BranchLander(Path(task.repo_path), task.base_rev, branch, message)
+
+
+def _exit_unless(done: bool, landing: Landing | None) -> None:
+    """Exit 1 unless the task was done and, with ``--apply``, its change landed.
+
+    Raises:
+        typer.Exit: ``CHECK_FAILED``, the reason code and next action printed say why.
+    """
+    if not done or (landing is not None and not landing.landed):
+        raise typer.Exit(ExitCode.CHECK_FAILED)
 
 
 def _read_proposal_file(path: Path) -> bytes:
@@ -135,9 +145,7 @@ def run(
     with open_runtime(config, store_dir) as runtime:
         result = runtime.kernel.solve(agent_task, chosen, run_id=run_id, lander=lander)
     emit(result, json, _solve_view)
-    landing_failed = result.landing is not None and not result.landing.landed
-    if result.outcome.value not in {"captured", "replayed"} or landing_failed:
-        raise typer.Exit(ExitCode.CHECK_FAILED)
+    _exit_unless(result.outcome.value in {"captured", "replayed"}, result.landing)
 
 
 def _solve_view(result: SolveResult) -> RenderableType:
@@ -215,9 +223,7 @@ def replay(
             agent_task, run_id or kernel.new_run_id(), lander
         )
     emit(decision, json, _replay_view)
-    landing_failed = decision.landing is not None and not decision.landing.landed
-    if not decision.hit or landing_failed:
-        raise typer.Exit(ExitCode.CHECK_FAILED)
+    _exit_unless(decision.hit, decision.landing)
 
 
 def _replay_view(decision: ReplayDecision) -> RenderableType:

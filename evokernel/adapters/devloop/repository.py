@@ -12,8 +12,8 @@ import logging
 import shutil
 import subprocess
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
-from types import TracebackType
 
 from evokernel.adapters.devloop.errors import BranchNameError
 from evokernel.application.tasks import RepositoryError
@@ -124,7 +124,7 @@ def worktree_paths(repo: Path) -> set[str]:
     return {line[len("worktree ") :] for line in out.splitlines() if line.startswith("worktree ")}
 
 
-class RepositoryGuard:
+class RepositoryGuard(AbstractContextManager["RepositoryGuard"]):
     """Puts the repository back the way it was if the block it guards is cut short.
 
     On any exception (``KeyboardInterrupt`` included) it removes the temporary worktrees the
@@ -170,15 +170,8 @@ class RepositoryGuard:
         if parent.name.startswith(_OUR_WORKTREES):
             shutil.rmtree(parent, ignore_errors=True)
 
-    def __enter__(self) -> RepositoryGuard:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, _type: object, exc: BaseException | None, _tb: object) -> None:
+        """On an exception, put the repository back as it was (``restore``) and log it."""
         if exc is None:
             return
         cause = type(exc).__name__

@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from github import Auth, BadAttributeException, Github, GithubException
@@ -34,6 +34,8 @@ from evokernel.adapters.github.throttle import CreateThrottle
 from evokernel.domain.closing import Closing
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 WRITE_PERMISSIONS = frozenset({"admin", "maintain", "write"})
 
@@ -106,6 +108,19 @@ class GitHubClient(Closing):
         except (GithubException, BadAttributeException, requests.RequestException) as exc:
             raise translate(exc, self._secrets) from exc
 
+    def _unless_missing(self, call: Callable[[], T], missing: T | GitHubNotFoundError) -> T:
+        """``call()``, translated; on a 404 ``missing`` instead (returned, or raised if it is
+        an error), for the questions where "not there" is an answer."""
+        with self._calling():
+            try:
+                return call()
+            except GithubException as exc:
+                if exc.status != 404:
+                    raise
+                if isinstance(missing, GitHubNotFoundError):
+                    raise missing from exc
+                return missing
+
     def _repo(self, repo: str) -> Repository:
         return self._github.get_repo(repo)
 
@@ -137,13 +152,9 @@ class GitHubClient(Closing):
 
     def permission_of(self, repo: str, user: str) -> str:
         """``admin``, ``write``, ``read`` or ``none``; an unknown user has ``none``."""
-        with self._calling():
-            try:
-                return str(self._repo(repo).get_collaborator_permission(user))
-            except GithubException as exc:
-                if exc.status == 404:
-                    return "none"
-                raise
+        return self._unless_missing(
+            lambda: str(self._repo(repo).get_collaborator_permission(user)), "none"
+        )
 
     def has_write_access(self, repo: str, user: str) -> bool:
         """True when ``user`` may push to ``repo`` (the loop only takes issues they labelled)."""
@@ -228,14 +239,12 @@ class GitHubClient(Closing):
 
     def remove_label(self, repo: str, number: int, label: str) -> bool:
         """Remove a label; False when it was not there (so repeating it is harmless)."""
-        with self._calling():
-            try:
-                self._repo(repo).get_issue(number).remove_from_labels(label)
-            except GithubException as exc:
-                if exc.status == 404:
-                    return False
-                raise
+
+        def remove() -> bool:
+            self._repo(repo).get_issue(number).remove_from_labels(label)
             return True
+
+        return self._unless_missing(remove, False)
 
     # -- comments ----------------------------------------------------------------------------
 
@@ -280,15 +289,8 @@ class GitHubClient(Closing):
 
     def get_pull(self, repo: str, number: int) -> GitHubPull:
         """A pull request with its verdict fields (``merged``, ``merged_by``, ``state``)."""
-        with self._calling():
-            try:
-                return _pull(self._repo(repo).get_pull(number))
-            except GithubException as exc:
-                if exc.status == 404:
-                    raise GitHubNotFoundError(
-                        f"no pull request #{number} in {repo}", status=404
-                    ) from exc
-                raise
+        missing = GitHubNotFoundError(f"no pull request #{number} in {repo}", status=404)
+        return self._unless_missing(lambda: _pull(self._repo(repo).get_pull(number)), missing)
 
 
 def _text(value: Any) -> str:

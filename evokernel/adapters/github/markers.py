@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from evokernel.domain.models import Model
 
 _VALUE = r"[A-Za-z0-9._:/+@-]+"
 _PATTERN = re.compile(r"<!--\s*evokernel:([a-z][a-z0-9-]*)=(" + _VALUE + r")\s*-->")
@@ -31,10 +33,8 @@ class MarkerKey(StrEnum):
     """Which loop step wrote a comment (``pr-opened``, ``needs-human``, ...)."""
 
 
-class Marker(BaseModel):
+class Marker(Model):
     """One hidden marker: a key from ``MarkerKey`` and a value without spaces."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     key: MarkerKey
     """What the marker identifies."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from evokernel.domain.models import Model
 
 
 class IssueState(StrEnum):
@@ -16,10 +16,8 @@ class IssueState(StrEnum):
     ALL = "all"
 
 
-class GitHubIssue(BaseModel):
+class GitHubIssue(Model):
     """An issue as the loop needs it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     number: int
     """The issue number in its repository."""
@@ -41,10 +39,8 @@ class GitHubIssue(BaseModel):
     """When it was closed, if it is."""
 
 
-class GitHubPull(BaseModel):
+class GitHubPull(Model):
     """A pull request and its verdict fields."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     number: int
     """The pull request number (shared numbering with issues)."""
@@ -70,10 +66,8 @@ class GitHubPull(BaseModel):
     """Where a person reviews it."""
 
 
-class GitHubComment(BaseModel):
+class GitHubComment(Model):
     """A comment on an issue or pull request."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     id: int
     """GitHub's comment id."""

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from evokernel.domain.events import ApprovalDecision
-
-
-class _Report(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+from evokernel.domain.models import Model
 
 
 class DetectAction(StrEnum):
@@ -28,7 +25,7 @@ class DetectAction(StrEnum):
     """The sandbox could not validate the branch; this says nothing about the code."""
 
 
-class DetectReport(_Report):
+class DetectReport(Model):
     """The outcome of ``evokernel github detect``."""
 
     repo: str
@@ -74,7 +71,7 @@ class IssueAction(StrEnum):
     """A step failed; the next tick tries again."""
 
 
-class IssueReport(_Report):
+class IssueReport(Model):
     """One labelled issue in one tick."""
 
     number: int
@@ -112,7 +109,7 @@ class IssueReport(_Report):
     """One sentence for people."""
 
 
-class VerdictReport(_Report):
+class VerdictReport(Model):
     """A merged or closed evo pull request, fed back into the capsule's confidence."""
 
     issue_number: int
@@ -137,7 +134,7 @@ class VerdictReport(_Report):
     """Labels this tick changed (``label:<name>``, ``unlabel:<name>``)."""
 
 
-class TickReport(_Report):
+class TickReport(Model):
     """One pass of ``evokernel github run``: verdicts first, then the labelled issues."""
 
     repo: str
@@ -159,7 +156,7 @@ class TickReport(_Report):
         return all(issue.action is not IssueAction.FAILED for issue in self.issues)
 
 
-class IssueStatus(_Report):
+class IssueStatus(Model):
     """What the loop knows about one issue, from GitHub and the store."""
 
     number: int
@@ -192,7 +189,7 @@ class IssueStatus(_Report):
     """The capsule's confidence now."""
 
 
-class LoopStatus(_Report):
+class LoopStatus(Model):
     """The outcome of ``evokernel github status``."""
 
     repo: str

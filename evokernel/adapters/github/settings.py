@@ -10,8 +10,9 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
+from evokernel.domain.models import Model
 from evokernel.errors import ConfigError, problems
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -20,10 +21,8 @@ DEFAULT_COOLDOWN_S = 24 * 3600.0
 BRANCH_PREFIX = "evo/issue-"
 
 
-class GitHubLoopSettings(BaseModel):
+class GitHubLoopSettings(Model):
     """The repository a loop serves and how its work is named there."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
 
     repo: str = Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
     """``OWNER/NAME`` on GitHub."""

@@ -18,6 +18,7 @@ from typing import Any
 
 from evokernel.adapters.mcpserver.models import RunSummary
 from evokernel.adapters.mcpserver.search import WordIndex
+from evokernel.application.kernel import caught_up
 from evokernel.application.metrics import (
     HealthCheck,
     HealthReport,
@@ -125,12 +126,7 @@ class StoreReader:
     def index(self, view: EvolutionView) -> SignalIndex:
         """A signal index over ``view``'s genes (genes are only ever added: index new ones)."""
         with self._lock:
-            if len(self._index) > len(view.genes):  # the log was replaced: start again
-                self._index = SignalIndex()
-            if len(self._index) != len(view.genes):
-                for gene_id, gene in view.genes.items():
-                    if gene_id not in self._index:
-                        self._index.add(gene_id, gene.gene.signature)
+            self._index = caught_up(self._index, view)
             return self._index
 
     def words(self, view: EvolutionView) -> WordIndex:

@@ -34,7 +34,7 @@ from evokernel.adapters.mcpserver.models import (
     ValidateToolResult,
 )
 from evokernel.adapters.mcpserver.resources import capsule_diff, capsule_json, run_json
-from evokernel.adapters.mcpserver.tools import EvoTools, Progress
+from evokernel.adapters.mcpserver.tools import Change, EvoTools, Progress
 from evokernel.application.runs import AmbiguousIdError, RunNotFoundError
 from evokernel.errors import AssetNotFoundError, EvoKernelError
 from sandbox import SandboxError
@@ -126,6 +126,19 @@ async def _call(ctx: Context, work: Callable[[Progress], T], heartbeat_s: float)
     return result[0]
 
 
+async def _read(read: Callable[[EvoTools, str], str], tools: EvoTools, key: str) -> str:
+    """A resource's text, read on a worker thread.
+
+    Raises:
+        ResourceNotFoundError: no capsule or run with that id (or a run id prefix that is
+            ambiguous).
+    """
+    try:
+        return await anyio.to_thread.run_sync(read, tools, key)
+    except (AssetNotFoundError, RunNotFoundError, AmbiguousIdError) as exc:
+        raise ResourceNotFoundError(typed_message(exc)) from exc
+
+
 def build_server(tools: EvoTools, *, heartbeat_s: float = HEARTBEAT_S) -> MCPServer:
     """An ``MCPServer`` with EvoKernel's five tools and its resources over ``tools``.
 
@@ -173,9 +186,8 @@ def build_server(tools: EvoTools, *, heartbeat_s: float = HEARTBEAT_S) -> MCPSer
         the tests fixed or broken since your last `validate` here. Edits to existing tests are
         refused (`test_edits_refused`). Takes two sandbox runs (seconds to minutes).
         """
-        return await _call(
-            ctx, heartbeat_s=heartbeat_s, work=lambda p: tools.validate(repo, diff, task, rev, p)
-        )
+        change = Change(repo, diff, task, rev)
+        return await _call(ctx, heartbeat_s=heartbeat_s, work=lambda p: tools.validate(change, p))
 
     @server.tool(annotations=_WRITES)
     async def capture(
@@ -191,9 +203,8 @@ def build_server(tools: EvoTools, *, heartbeat_s: float = HEARTBEAT_S) -> MCPSer
         refused). On `accepted: true` the capsule id is returned; otherwise `feedback` says
         what to change. Say what the fix does in `task`. Takes two sandbox runs.
         """
-        return await _call(
-            ctx, heartbeat_s=heartbeat_s, work=lambda p: tools.capture(repo, diff, task, rev, p)
-        )
+        change = Change(repo, diff, task, rev)
+        return await _call(ctx, heartbeat_s=heartbeat_s, work=lambda p: tools.capture(change, p))
 
     @server.tool(annotations=_READS)
     async def search(ctx: Context, query: QueryArg, limit: LimitArg = 5) -> SearchResult:
@@ -218,10 +229,7 @@ def build_server(tools: EvoTools, *, heartbeat_s: float = HEARTBEAT_S) -> MCPSer
         mime_type="application/json",
     )
     async def capsule(capsule_id: str) -> str:
-        try:
-            return await anyio.to_thread.run_sync(capsule_json, tools, capsule_id)
-        except AssetNotFoundError as exc:
-            raise ResourceNotFoundError(typed_message(exc)) from exc
+        return await _read(capsule_json, tools, capsule_id)
 
     @server.resource(
         "evokernel://capsules/{capsule_id}/diff",
@@ -230,10 +238,7 @@ def build_server(tools: EvoTools, *, heartbeat_s: float = HEARTBEAT_S) -> MCPSer
         mime_type="text/x-diff",
     )
     async def capsule_patch(capsule_id: str) -> str:
-        try:
-            return await anyio.to_thread.run_sync(capsule_diff, tools, capsule_id)
-        except AssetNotFoundError as exc:
-            raise ResourceNotFoundError(typed_message(exc)) from exc
+        return await _read(capsule_diff, tools, capsule_id)
 
     @server.resource(
         "evokernel://runs/{run_id}",
@@ -243,10 +248,7 @@ def build_server(tools: EvoTools, *, heartbeat_s: float = HEARTBEAT_S) -> MCPSer
         mime_type="application/json",
     )
     async def run(run_id: str) -> str:
-        try:
-            return await anyio.to_thread.run_sync(run_json, tools, run_id)
-        except (RunNotFoundError, AmbiguousIdError) as exc:
-            raise ResourceNotFoundError(typed_message(exc)) from exc
+        return await _read(run_json, tools, run_id)
 
     return server
 

@@ -14,7 +14,9 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -57,13 +59,23 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _baseline(kernel: EvoKernel, task: AgentTask, progress: Progress, doing: str) -> str:
-    """A new run of ``kernel``: its baseline detected (recorded once per run), progress told."""
-    run_id = kernel.new_run_id()
-    progress(0, 2, f"run {run_id}: validating the base revision")
-    detection = kernel.detect(task, run_id)
-    progress(1, 2, f"baseline: {len(detection.failing_tests)} failing test(s); {doing}")
-    return run_id
+@dataclass(frozen=True)
+class Change:
+    """A change for ``validate`` or ``capture``: ``diff`` against ``rev`` in ``repo``.
+
+    Args:
+        repo: the repository (relative to the served root); the root when None.
+        diff: a unified diff; None judges the working tree's uncommitted changes.
+        task: what the change does (the task's words and the proposal's intent).
+        rev: the base revision.
+        agent: who proposed it.
+    """
+
+    repo: str | None
+    diff: str | None = None
+    task: str = ""
+    rev: str = "HEAD"
+    agent: str = "mcp"
 
 
 def _since(started: float) -> float:
@@ -123,8 +135,7 @@ class EvoTools:
         """Detect the failure at ``rev`` and try stored capsules on it; never calls an agent."""
         started = time.monotonic()
         agent_task = self._task(repo, task, rev)
-        with self.pool.kernel() as kernel:
-            run_id = _baseline(kernel, agent_task, progress, "replaying")
+        with self._run(agent_task, progress, "replaying") as (kernel, run_id):
             decision = kernel.replay_or_fallback_for_run(agent_task, run_id)
             feedback = kernel.feedback_for_agent(decision)
             capsule = kernel.view().capsules.get(decision.capsule_id or "")
@@ -146,24 +157,14 @@ class EvoTools:
             seconds=_since(started),
         )
 
-    def validate(
-        self,
-        repo: str | None,
-        diff: str | None = None,
-        task: str = "",
-        rev: str = "HEAD",
-        progress: Progress = _quiet,
-        agent: str = "mcp",
-    ) -> ValidateToolResult:
-        """Judge ``diff`` (or the working tree) against the baseline; capture nothing."""
+    def validate(self, change: Change, progress: Progress = _quiet) -> ValidateToolResult:
+        """Judge ``change`` against the baseline; capture nothing."""
         started = time.monotonic()
-        agent_task = self._task(repo, task, rev)
-        proposal = self._proposal(agent_task, diff, task, agent)
+        agent_task, proposal = self._judged(change)
         key = (agent_task.repo_path, agent_task.base_rev)
         with self._attempts_lock:
             before = self._attempts.get(key)
-        with self.pool.kernel() as kernel:
-            run_id = _baseline(kernel, agent_task, progress, "validating")
+        with self._run(agent_task, progress, "validating") as (kernel, run_id):
             result = kernel.validate_proposal(agent_task, proposal, run_id, before)
             feedback = kernel.feedback_for_agent(result)
         if result.receipt is not None and result.failure_class is not FailureClass.INFRA:
@@ -188,21 +189,11 @@ class EvoTools:
             seconds=_since(started),
         )
 
-    def capture(
-        self,
-        repo: str | None,
-        diff: str | None = None,
-        task: str = "",
-        rev: str = "HEAD",
-        progress: Progress = _quiet,
-        agent: str = "mcp",
-    ) -> CaptureToolResult:
-        """Validate ``diff`` (or the working tree) and record it as a capsule, or say why not."""
+    def capture(self, change: Change, progress: Progress = _quiet) -> CaptureToolResult:
+        """Validate ``change`` and record it as a capsule, or say why not."""
         started = time.monotonic()
-        agent_task = self._task(repo, task, rev)
-        proposal = self._proposal(agent_task, diff, task, agent)
-        with self.pool.kernel() as kernel:
-            run_id = _baseline(kernel, agent_task, progress, "capturing")
+        agent_task, proposal = self._judged(change)
+        with self._run(agent_task, progress, "capturing") as (kernel, run_id):
             result = kernel.capture_from_proposal(agent_task, proposal, run_id)
             feedback = kernel.feedback_for_agent(result)
         progress(2, 2, f"capture: {result.reason_code.value}")
@@ -299,22 +290,38 @@ class EvoTools:
             origin=TaskOrigin(kind=OriginKind.MCP),
         )
 
-    def _proposal(
-        self, task: AgentTask, diff: str | None, words: str, agent: str
-    ) -> MutationProposal:
-        """The proposal to judge; a diff that cannot be applied safely is refused here.
+    def _judged(self, change: Change) -> tuple[AgentTask, MutationProposal]:
+        """The task and the proposal to judge; a diff that cannot be applied safely is
+        refused here, before anything runs.
 
         Raises:
             EmptyChangeError: no diff and no changes in the working tree.
             PatchRefusedError: the diff is unreadable or touches paths it may not.
         """
-        repo = Path(task.repo_path)
+        task = self._task(change.repo, change.task, change.rev)
+        repo, diff = Path(task.repo_path), change.diff
         if diff is None:
             diff = working_tree_diff(repo, task.base_rev)
             if not diff.strip():
                 raise EmptyChangeError(repo, task.base_rev)
         check_diff(diff, repo, self._settings.patch)
-        return MutationProposal(diff=diff, intent=words, proposer=Proposer(agent=agent))
+        proposal = MutationProposal(
+            diff=diff, intent=change.task, proposer=Proposer(agent=change.agent)
+        )
+        return task, proposal
+
+    @contextmanager
+    def _run(
+        self, task: AgentTask, progress: Progress, doing: str
+    ) -> Iterator[tuple[EvoKernel, str]]:
+        """A kernel of the pool and a new run on it, its baseline detected (recorded once
+        per run) and progress told."""
+        with self.pool.kernel() as kernel:
+            run_id = kernel.new_run_id()
+            progress(0, 2, f"run {run_id}: validating the base revision")
+            detection = kernel.detect(task, run_id)
+            progress(1, 2, f"baseline: {len(detection.failing_tests)} failing test(s); {doing}")
+            yield kernel, run_id
 
     def _evidence(self, capsule: CapsuleView | None) -> CapsuleEvidence | None:
         if capsule is None:

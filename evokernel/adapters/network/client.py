@@ -7,7 +7,6 @@ answer other than 200, with the peer's ``{"error", "detail"}`` when it sent one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from types import TracebackType
 from typing import TypeVar
 
 import httpx
@@ -17,6 +16,7 @@ from evokernel.adapters.network.bundle import Bundle
 from evokernel.adapters.network.errors import PeerAddressError, PeerError
 from evokernel.adapters.network.importer import ImportReport
 from evokernel.adapters.network.revocation import Revocation, RevocationReport
+from evokernel.domain.closing import Closing
 
 _Report = TypeVar("_Report", ImportReport, RevocationReport)
 
@@ -43,7 +43,7 @@ def normalise_peer(peer: str) -> str:
     return str(url).rstrip("/")
 
 
-class PeerClient:
+class PeerClient(Closing):
     """Talks to one peer's node API with its bearer token.
 
     Args:
@@ -90,17 +90,6 @@ class PeerClient:
     def close(self) -> None:
         """Close the connection pool."""
         self._client.close()
-
-    def __enter__(self) -> PeerClient:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _request(self, method: str, path: str, **kwargs: object) -> httpx.Response:
         try:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from evokernel.application.kernel.context import KernelContext, KernelSettings, new_run_id
+from evokernel.application.kernel.context import (
+    KernelContext,
+    KernelSettings,
+    caught_up,
+    new_run_id,
+)
 from evokernel.application.kernel.facade import EvoKernel
 from evokernel.application.kernel.feedback import feedback_for_agent
 from evokernel.application.kernel.results import (
@@ -34,6 +39,7 @@ __all__ = [
     "TestChange",
     "TestVerdict",
     "ValidationResult",
+    "caught_up",
     "feedback_for_agent",
     "new_run_id",
 ]

@@ -23,6 +23,21 @@ from sandbox import PatchPolicy, Validator
 from store import EventLog, Record
 
 
+def caught_up(index: SignalIndex, view: EvolutionView) -> SignalIndex:
+    """``index`` with ``view``'s new genes added, or a new index when the log was replaced.
+
+    Genes are only ever added (a gene is its signature), so only new ones are indexed; an
+    index holding more genes than the view belongs to a log that is gone.
+    """
+    if len(index) > len(view.genes):
+        index = SignalIndex()
+    if len(index) != len(view.genes):
+        for gene_id, gene in view.genes.items():
+            if gene_id not in index:
+                index.add(gene_id, gene.gene.signature)
+    return index
+
+
 class KernelSettings(Model):
     """The policy knobs of the kernel flows, all with documented defaults."""
 
@@ -86,12 +101,7 @@ class KernelContext:
 
         Genes are only ever added (a gene is its signature), so only new ones are indexed.
         """
-        if len(self._index) > len(view.genes):  # the log was replaced: start again
-            self._index = SignalIndex()
-        if len(self._index) != len(view.genes):
-            for gene_id, gene in view.genes.items():
-                if gene_id not in self._index:
-                    self._index.add(gene_id, gene.gene.signature)
+        self._index = caught_up(self._index, view)
         return self._index
 
     def view(self) -> EvolutionView:
