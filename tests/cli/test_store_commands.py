@@ -10,16 +10,7 @@ import orjson
 from evokernel.application.projection import EvolutionRepository
 from store import EventLog
 from tests.cli.conftest import Invoke
-
-
-def tamper(store_dir: Path, line: int) -> None:
-    """Edit one payload in the middle of the log, keeping the line well-formed JSON."""
-    path = store_dir / "events.jsonl"
-    lines = path.read_bytes().splitlines(keepends=True)
-    record = orjson.loads(lines[line - 1])
-    record["payload"]["tampered"] = True
-    lines[line - 1] = orjson.dumps(record, option=orjson.OPT_SORT_KEYS) + b"\n"
-    path.write_bytes(b"".join(lines))
+from tests.tampering import tamper
 
 
 def files_of(directory: Path) -> dict[str, str]:

@@ -17,6 +17,7 @@ from evokernel.domain.events import event_payload
 from sandbox import DockerSandboxConfig, LocalSandboxConfig
 from store import EventLog
 from tests.evokernel.samples import mixed_stream
+from tests.tampering import tamper
 
 TOKEN = "correct-horse-battery-staple"
 UNREACHABLE = DockerSandboxConfig(base_url="unix:///nonexistent/evokernel-test/docker.sock")
@@ -82,12 +83,7 @@ def test_healthz_is_degraded_when_the_engine_is_unreachable(store_dir: Path) -> 
 
 
 def test_healthz_is_failing_with_503_when_the_store_tail_is_corrupt(store_dir: Path) -> None:
-    path = store_dir / "events.jsonl"
-    lines = path.read_bytes().splitlines(keepends=True)
-    record = orjson.loads(lines[-2])
-    record["payload"]["tampered"] = True
-    lines[-2] = orjson.dumps(record, option=orjson.OPT_SORT_KEYS) + b"\n"
-    path.write_bytes(b"".join(lines))
+    tamper(store_dir, -2)
 
     with TestClient(build_app(store_dir, LocalSandboxConfig())) as client:
         response = client.get("/healthz")
