@@ -6,17 +6,14 @@ from pathlib import Path
 
 from evokernel.adapters.mcpserver.reader import StoreReader
 from evokernel.application.metrics import HealthCheck
-from evokernel.domain.events import event_payload
 from evokernel.domain.views import EvolutionView
 from sandbox import LocalSandboxConfig
-from store import EventLog
-from tests.evokernel.samples import mixed_stream
+from tests.evokernel.samples import fill_store, mixed_stream
 from tests.tampering import tamper
 
 
 def append(store_dir: Path, count: int, seed: int) -> None:
-    with EventLog.open(store_dir, durability="batch") as log:
-        log.append_many(event_payload(event) for event in mixed_stream(count, seed=seed))
+    fill_store(store_dir, mixed_stream(count, seed=seed))
 
 
 def store_check(reader: StoreReader) -> HealthCheck:

@@ -13,10 +13,8 @@ from starlette.testclient import TestClient
 from evokernel.adapters.network import NodeIdentity, network_routes, open_node_api
 from evokernel.adapters.server import build_app
 from evokernel.application.metrics import SandboxLatency
-from evokernel.domain.events import event_payload
 from sandbox import DockerSandboxConfig, LocalSandboxConfig
-from store import EventLog
-from tests.evokernel.samples import mixed_stream
+from tests.evokernel.samples import fill_store, mixed_stream
 from tests.tampering import tamper
 
 TOKEN = "correct-horse-battery-staple"
@@ -25,9 +23,7 @@ UNREACHABLE = DockerSandboxConfig(base_url="unix:///nonexistent/evokernel-test/d
 
 @pytest.fixture
 def store_dir(tmp_path: Path) -> Path:
-    directory = tmp_path / "store"
-    with EventLog.open(directory, durability="batch") as log:
-        log.append_many(event_payload(event) for event in mixed_stream(80))
+    directory = fill_store(tmp_path / "store", mixed_stream(80))
     NodeIdentity.generate().save(directory / "node")
     return directory
 
@@ -51,8 +47,7 @@ def _lookups(text: str) -> float:
 
 def test_metrics_need_no_token_and_follow_new_records(client: TestClient, store_dir: Path) -> None:
     first = client.get("/metrics")
-    with EventLog.open(store_dir) as log:
-        log.append_many(event_payload(event) for event in mixed_stream(200)[80:])
+    fill_store(store_dir, mixed_stream(200)[80:])
     second = client.get("/metrics")
 
     assert first.status_code == 200
