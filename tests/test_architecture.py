@@ -222,7 +222,8 @@ def describe(graph: dict[str, dict[str, str]], group: list[str]) -> str:
 
 
 @pytest.mark.parametrize(
-    ("package", "depth"), [("store", None), ("sandbox", None), ("evokernel", 3), ("evokernel", None)]
+    ("package", "depth"),
+    [("store", None), ("sandbox", None), ("evokernel", 3), ("evokernel", None)],
 )
 def test_no_import_circle(package: str, depth: int | None) -> None:
     graph = import_graph(package, depth)
