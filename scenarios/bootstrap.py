@@ -18,7 +18,6 @@ Run it: ``evokernel scenario run bootstrap [--json]``.
 from __future__ import annotations
 
 import importlib.resources
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from evokernel import (
     task_for_repo,
 )
 from scenarios._report import ScenarioResult, ScenarioStep, scenario_main
-from scenarios.sample_repos import build_shop, shop_agent
+from scenarios.sample_repos import shop_workspace
 
 NAME = "bootstrap"
 COLUMNS = ["name", "outcome", "agent_calls", "capsule_id", "state"]
@@ -68,13 +67,11 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
     started = time.monotonic()
     steps: list[ScenarioStep] = []
     with (
-        tempfile.TemporaryDirectory(prefix="evokernel-bootstrap-", dir=workdir) as tmp,
+        shop_workspace(NAME, workdir) as (root, shop, agent),
         importlib.resources.as_file(importlib.resources.files("scenarios") / SEED_FILE) as path,
     ):
         seeds = load_seed_file(path)
-        shop = build_shop(Path(tmp) / "shop")
-        agent = shop_agent(shop)
-        with open_runtime(config, Path(tmp) / "store") as runtime:
+        with open_runtime(config, root / "store") as runtime:
             kernel = runtime.kernel
 
             def state(capsule_id: str | None) -> str | None:

@@ -15,7 +15,6 @@ Run it: ``evokernel scenario run capture-replay [--json]`` or ``make demo``.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from evokernel import (
     task_for_repo,
 )
 from scenarios._report import ScenarioResult, ScenarioStep, scenario_main
-from scenarios.sample_repos import build_shop, shop_agent
+from scenarios.sample_repos import shop_workspace
 
 NAME = "capture-replay"
 COLUMNS = ["name", "outcome", "agent_calls", "capsule_id", "run_id", "original_run_id", "seconds"]
@@ -78,11 +77,9 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
     """Run the three tasks and check each outcome; ``ok`` only when all three hold."""
     config = config or EvoConfig()
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="evokernel-capture-replay-", dir=workdir) as tmp:
-        shop = build_shop(Path(tmp) / "shop")
-        agent = shop_agent(shop)
+    with shop_workspace(NAME, workdir) as (root, shop, agent):
         steps: list[ScenarioStep] = []
-        with open_runtime(config, Path(tmp) / "store") as runtime:
+        with open_runtime(config, root / "store") as runtime:
             kernel = runtime.kernel
 
             def solve(rev: str, text: str) -> tuple[SolveResult, int]:

@@ -23,7 +23,6 @@ Run it: ``evokernel scenario run github-loop [--json]``.
 from __future__ import annotations
 
 import re
-import tempfile
 import time
 from collections import Counter
 from contextlib import AbstractContextManager
@@ -41,10 +40,10 @@ from evokernel import (
     open_github_loop,
     open_runtime,
 )
-from evokernel.demo.repos import SampleRepo, build_shop, git
+from evokernel.demo.repos import SampleRepo, git
 from scenarios._report import ScenarioResult, ScenarioStep, scenario_main
 from scenarios.github_server import LocalGitHub, Role
-from scenarios.sample_repos import SHOP_BUGS, shop_agent
+from scenarios.sample_repos import SHOP_BUGS, shop_workspace
 
 NAME = "github-loop"
 COLUMNS = ["name", "repo", "issue", "pull", "agent_calls", "confidence"]
@@ -134,10 +133,7 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
     config = config or EvoConfig()
     started = time.monotonic()
     steps: list[ScenarioStep] = []
-    with tempfile.TemporaryDirectory(prefix="evokernel-github-loop-", dir=workdir) as tmp:
-        root = Path(tmp)
-        shop = build_shop(root / "shop")
-        agent = shop_agent(shop, ["cart"])
+    with shop_workspace(NAME, workdir, ["cart"]) as (root, shop, agent):
         tokens = {BOT_TOKEN: "octo", ALICE_TOKEN: "alice"}
         with (
             LocalGitHub(root / "remotes", tokens=tokens) as server,

@@ -6,7 +6,10 @@ specific builders go here, next to the scenarios that use them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 
 from evokernel import (
     ScriptedAgent,
@@ -22,6 +25,7 @@ __all__ = [
     "fix_rule",
     "git",
     "shop_agent",
+    "shop_workspace",
     "unified_diff",
 ]
 
@@ -46,3 +50,18 @@ def shop_agent(shop: SampleRepo, bugs: Sequence[str] = ("cart", "slug")) -> Scri
     return ScriptedAgent.from_rules(
         [fix_rule(SHOP_BUGS[bug][0], shop.fixes[bug], SHOP_BUGS[bug][1]) for bug in bugs]
     )
+
+
+@contextmanager
+def shop_workspace(
+    name: str, workdir: Path | None, bugs: Sequence[str] = ("cart", "slug")
+) -> Iterator[tuple[Path, SampleRepo, ScriptedAgent]]:
+    """A scenario's scratch folder (removed on exit) with the shop built in ``root / "shop"``.
+
+    Yields:
+        The folder, the shop, and the scripted agent that knows the fixes of ``bugs``.
+    """
+    with tempfile.TemporaryDirectory(prefix=f"evokernel-{name}-", dir=workdir) as tmp:
+        root = Path(tmp)
+        shop = build_shop(root / "shop")
+        yield root, shop, shop_agent(shop, bugs)

@@ -18,7 +18,6 @@ Run it: ``evokernel scenario run supervised-devloop [--json]``.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from pathlib import Path
 
@@ -34,11 +33,10 @@ from evokernel import (
 from scenarios._report import ScenarioResult, ScenarioStep, scenario_main
 from scenarios.sample_repos import (
     SampleRepo,
-    build_shop,
     commit,
     fix_rule,
     git,
-    shop_agent,
+    shop_workspace,
     unified_diff,
 )
 
@@ -106,10 +104,7 @@ def run(config: EvoConfig | None = None, workdir: Path | None = None) -> Scenari
     config = base.model_copy(update={"policy": policy})
     started = time.monotonic()
     steps: list[ScenarioStep] = []
-    with tempfile.TemporaryDirectory(prefix="evokernel-devloop-", dir=workdir) as tmp:
-        root = Path(tmp)
-        shop = build_shop(root / "shop")
-        agent = shop_agent(shop, ["cart"])
+    with shop_workspace(NAME, workdir, ["cart"]) as (root, shop, agent):
         store = root / "store"
         head = git(shop.path, "rev-parse", "HEAD")
 

@@ -54,6 +54,14 @@ def _git(
     return done.stdout.decode("utf-8", "replace").strip()
 
 
+def _git_answer(repo: Path, *args: str) -> str | None:
+    """What a ``--quiet`` git query prints, or ``None`` when it has no answer (never raises)."""
+    done = subprocess.run(
+        ["git", *args], cwd=repo, capture_output=True, text=True, timeout=30, check=False
+    )
+    return done.stdout.strip() or None
+
+
 def check_branch(repo: Path, branch: str) -> None:
     """Refuse a branch that can never be landed on: a bad name, or the checked-out branch.
 
@@ -123,15 +131,7 @@ def evo_trailers(
 
 def current_branch(repo: Path) -> str | None:
     """The checked-out branch, or ``None`` on a detached HEAD."""
-    done = subprocess.run(
-        ["git", "symbolic-ref", "--quiet", "--short", "HEAD"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
-    return done.stdout.strip() or None
+    return _git_answer(repo, "symbolic-ref", "--quiet", "--short", "HEAD")
 
 
 def commit_on_branch(
@@ -179,12 +179,4 @@ def commit_on_branch(
 
 
 def _existing(repo: Path, branch: str) -> str | None:
-    done = subprocess.run(
-        ["git", "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
-    return done.stdout.strip() or None
+    return _git_answer(repo, "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}")

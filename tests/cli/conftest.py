@@ -9,10 +9,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from evokernel.adapters.cli.app import app
-from evokernel.domain.events import event_payload
-from store import EventLog
 from tests.cli.logging_state import logging_restored
-from tests.evokernel.samples import mixed_stream
+from tests.evokernel.samples import fill_store, mixed_stream
 
 Invoke = Callable[..., Result]
 
@@ -41,7 +39,4 @@ def invoke() -> Invoke:
 @pytest.fixture
 def store_dir(tmp_path: Path) -> Path:
     """A real store holding 300 events of every kind."""
-    directory = tmp_path / "store"
-    with EventLog.open(directory, durability="batch") as log:
-        log.append_many(event_payload(event) for event in mixed_stream(300))
-    return directory
+    return fill_store(tmp_path / "store", mixed_stream(300))

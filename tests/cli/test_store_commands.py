@@ -10,16 +10,7 @@ import orjson
 from evokernel.application.projection import EvolutionRepository
 from store import EventLog
 from tests.cli.conftest import Invoke
-
-
-def tamper(store_dir: Path, line: int) -> None:
-    """Edit one payload in the middle of the log, keeping the line well-formed JSON."""
-    path = store_dir / "events.jsonl"
-    lines = path.read_bytes().splitlines(keepends=True)
-    record = orjson.loads(lines[line - 1])
-    record["payload"]["tampered"] = True
-    lines[line - 1] = orjson.dumps(record, option=orjson.OPT_SORT_KEYS) + b"\n"
-    path.write_bytes(b"".join(lines))
+from tests.tampering import tamper
 
 
 def files_of(directory: Path) -> dict[str, str]:
@@ -118,15 +109,13 @@ def test_stale_snapshot_warning_is_logged_as_json_on_stderr(
 ) -> None:
     """--log-format json reaches library log records (here the snapshot's warning)."""
     from evokernel.application.projection import default_snapshot_path
-    from evokernel.domain.events import event_payload
-    from tests.evokernel.samples import mixed_stream
+    from tests.evokernel.samples import fill_store, mixed_stream
 
     with EvolutionRepository.open(store_dir) as repository:
         repository.view()  # closing a writer saves the snapshot
     snapshot = default_snapshot_path(store_dir).read_bytes()
     other = tmp_path / "other"
-    with EventLog.open(other, durability="batch") as log:
-        log.append_many(event_payload(e) for e in mixed_stream(300, seed=99))
+    fill_store(other, mixed_stream(300, seed=99))
     default_snapshot_path(other).write_bytes(snapshot)
 
     result = invoke("--log-format", "json", "store", "stats", "--store", str(other), "--json")

@@ -1,8 +1,10 @@
-"""Sample events of every kind, and a deterministic mixed stream, for projection tests."""
+"""Sample events of every kind, a deterministic mixed stream, and real stores holding them."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
+from pathlib import Path
 
 from evokernel.domain.events import (
     AgentCalled,
@@ -36,6 +38,7 @@ from evokernel.domain.events import (
     ToolCalled,
     ValidationCompleted,
     ValidationPurpose,
+    event_payload,
 )
 from evokernel.domain.governor import TransitionReason
 from evokernel.domain.models import (
@@ -49,6 +52,7 @@ from evokernel.domain.models import (
     patch_text,
 )
 from evokernel.domain.models.feedback import ReasonCode
+from store import EventLog
 
 TASK = AgentTask(task_id="task-1", repo_path="/repo", repo_identity="acme/shop", base_rev="a" * 40)
 
@@ -221,3 +225,10 @@ def mixed_stream(length: int, seed: int = 7) -> list[EvolutionEvent]:
         else:
             events.append(rng.choice(one_of_each()))
     return events[:length]
+
+
+def fill_store(directory: Path, events: Iterable[EvolutionEvent]) -> Path:
+    """Append ``events`` to the real store at ``directory`` (created if missing); return it."""
+    with EventLog.open(directory, durability="batch") as log:
+        log.append_many(event_payload(event) for event in events)
+    return directory

@@ -26,17 +26,16 @@ from evokernel.application.projection import (
     apply_record,
     default_snapshot_path,
 )
-from evokernel.domain.events import EvolutionEvent, event_payload
+from evokernel.domain.events import EvolutionEvent
 from evokernel.domain.views import EvolutionView
 from evokernel.errors import UnknownEventKindError
 from store import EventLog, Record, SnapshotFile, StoreClosedError, StoreReadOnlyError
-from tests.evokernel.samples import mixed_stream
+from tests.evokernel.samples import fill_store, mixed_stream
 
 
 def write_store(directory: Path, events: Sequence[EvolutionEvent]) -> None:
     """Append as another writer would, behind every repository's back."""
-    with EventLog.open(directory, durability="batch") as log:
-        log.append_many(event_payload(event) for event in events)
+    fill_store(directory, events)
 
 
 def cold(directory: Path) -> EvolutionView:

@@ -59,6 +59,17 @@ def run_async(work: Callable[[], Awaitable[T]], timeout: float = CALL_TIMEOUT_S 
     return anyio.run(bounded)
 
 
+def run_side_by_side(work: Callable[[int], Awaitable[None]], count: int = 2) -> None:
+    """Run ``work(0)`` ... ``work(count - 1)`` concurrently on one event loop (bounded)."""
+
+    async def all_of_them() -> None:
+        async with anyio.create_task_group() as group:
+            for slot in range(count):
+                group.start_soon(work, slot)
+
+    run_async(all_of_them)
+
+
 def store_records(store_dir: Path) -> list[tuple[str, dict[str, Any]]]:
     """Every record of the store as ``(kind, payload)``, after checking its chain."""
     with EventLog.open_readonly(store_dir) as log:

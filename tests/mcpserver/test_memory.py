@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import anyio
 import orjson
 import pytest
 from mcp import Client, MCPError
@@ -19,6 +18,7 @@ from tests.mcpserver.conftest import (
     CALL_TIMEOUT_S,
     fix_for,
     run_async,
+    run_side_by_side,
     store_records,
     wrong_fix_for,
 )
@@ -255,12 +255,7 @@ def test_two_clients_at_once_keep_the_store_consistent(
         async with _client(tools) as client:
             results[slot] = _data(await client.call_tool("validate", {"diff": diffs[slot]}))
 
-    async def both() -> None:
-        async with anyio.create_task_group() as group:
-            group.start_soon(one, 0)
-            group.start_soon(one, 1)
-
-    run_async(both)
+    run_side_by_side(one)
     assert [r["passed"] for r in results] == [False, True]
     assert results[0]["run_id"] != results[1]["run_id"]
     store_records(store_dir)  # the chain verifies

@@ -4,35 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
-
 from evokernel.adapters.mcpserver.reader import StoreReader
 from evokernel.application.metrics import HealthCheck
-from evokernel.domain.events import event_payload
 from evokernel.domain.views import EvolutionView
 from sandbox import LocalSandboxConfig
-from store import EventLog
-from tests.evokernel.samples import mixed_stream
+from tests.evokernel.samples import fill_store, mixed_stream
+from tests.tampering import tamper
 
 
 def append(store_dir: Path, count: int, seed: int) -> None:
-    with EventLog.open(store_dir, durability="batch") as log:
-        log.append_many(event_payload(event) for event in mixed_stream(count, seed=seed))
+    fill_store(store_dir, mixed_stream(count, seed=seed))
 
 
 def store_check(reader: StoreReader) -> HealthCheck:
     report = reader.health(LocalSandboxConfig())
     return next(check for check in report.checks if check.name == "store")
-
-
-def tamper(store_dir: Path, line: int) -> None:
-    """Edit one payload in place, keeping the line well-formed JSON (its hash now lies)."""
-    path = store_dir / "events.jsonl"
-    lines = path.read_bytes().splitlines(keepends=True)
-    record = orjson.loads(lines[line - 1])
-    record["payload"]["tampered"] = True
-    lines[line - 1] = orjson.dumps(record, option=orjson.OPT_SORT_KEYS) + b"\n"
-    path.write_bytes(b"".join(lines))
 
 
 def test_the_store_check_verifies_the_new_tail_from_an_earlier_head_and_finds_tampering(

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import get_default_environment
@@ -21,6 +20,7 @@ from tests.mcpserver.conftest import (
     cart_files,
     fix_for,
     run_async,
+    run_side_by_side,
     store_records,
     wrong_fix_for,
 )
@@ -147,12 +147,7 @@ def test_two_servers_sharing_a_store_capture_at_once_and_the_chain_holds(
             arguments = {"diff": fix_for(repo), "task": f"agent {slot}"}
             captured[slot] = _data(await client.call_tool("capture", arguments))
 
-    async def both() -> None:
-        async with anyio.create_task_group() as group:
-            group.start_soon(agent, 0)
-            group.start_soon(agent, 1)
-
-    run_async(both)
+    run_side_by_side(agent)
     assert [c["accepted"] for c in captured] == [True, True]
     records = store_records(store_dir)  # the hash chain verifies across both writers
     runs = [p["run_id"] for kind, p in records if kind == "task_received"]

@@ -8,10 +8,9 @@ import orjson
 import pytest
 
 from evokernel.application.metrics import HealthStatus, check_health, check_sandbox, check_store
-from evokernel.domain.events import event_payload
 from sandbox import DockerSandboxConfig, LocalSandboxConfig
 from store import EventLog
-from tests.evokernel.samples import mixed_stream
+from tests.evokernel.samples import fill_store, mixed_stream
 
 UNREACHABLE = DockerSandboxConfig(base_url="unix:///nonexistent/evokernel-test/docker.sock")
 """An engine address where nothing listens (the real engine is never stopped by tests)."""
@@ -19,10 +18,7 @@ UNREACHABLE = DockerSandboxConfig(base_url="unix:///nonexistent/evokernel-test/d
 
 @pytest.fixture
 def store_dir(tmp_path: Path) -> Path:
-    directory = tmp_path / "store"
-    with EventLog.open(directory, durability="batch") as log:
-        log.append_many(event_payload(event) for event in mixed_stream(120))
-    return directory
+    return fill_store(tmp_path / "store", mixed_stream(120))
 
 
 def _rewrite_line(directory: Path, index: int, change: dict[str, object]) -> None:

@@ -9,16 +9,14 @@ import pytest
 
 from evokernel.application.metrics import LiveView
 from evokernel.application.projection import EvolutionRepository
-from evokernel.domain.events import event_payload
 from store import EventLog, StoreNotFoundError
-from tests.evokernel.samples import mixed_stream
+from tests.evokernel.samples import fill_store, mixed_stream
 
 STREAM = mixed_stream(200, seed=11)
 
 
 def _append(directory: Path, start: int, stop: int) -> None:
-    with EventLog.open(directory, durability="batch") as log:
-        log.append_many(event_payload(event) for event in STREAM[start:stop])
+    fill_store(directory, STREAM[start:stop])
 
 
 def _cold(directory: Path) -> object:

@@ -20,10 +20,9 @@ from evokernel.domain.events import (
     CapsuleCommitted,
     EvolutionEvent,
     GeneSolidified,
-    event_payload,
 )
 from evokernel.domain.models import AssetState, Capsule, Gene, TransitionReason
-from store import EventLog
+from tests.evokernel.samples import fill_store
 
 E = TypeVar("E", bound=BaseException)
 
@@ -107,8 +106,7 @@ class Node:
         return default_node_dir(self.store_dir)
 
     def record(self, events: list[EvolutionEvent]) -> None:
-        with EventLog.open(self.store_dir, durability="batch") as log:
-            log.append_many(event_payload(e) for e in events)
+        fill_store(self.store_dir, events)
 
     def events_bytes(self) -> bytes:
         path = self.store_dir / "events.jsonl"

@@ -237,36 +237,32 @@ def bad_content_cases() -> list[tuple[str, Callable[[], tuple[list[Any], list[An
         genes, capsules = assets(5)
         return genes, [rediff(capsules[0], change_path(".git/hooks/pre-commit"))], []
 
+    def bundle_event(kind: str, **payload: Any) -> BundleEvent:
+        return BundleEvent(seq=3, ts="2024-01-01T00:00:00Z", kind=kind, payload=payload)
+
     def approval_event() -> tuple[list[Any], list[Any], list[Any]]:
         genes, capsules = assets(5)
-        event = BundleEvent(
-            seq=3,
-            ts="2024-01-01T00:00:00Z",
-            kind="approval_recorded",
-            payload={
-                "approver": "ana",
-                "decision": "approve",
-                "capsule_id": capsules[0].capsule_id,
-                "run_id": "r",
-                "source": "devloop",
-                "note": "",
-            },
+        capsule_id = capsules[0].capsule_id
+        event = bundle_event(
+            "approval_recorded",
+            approver="ana",
+            decision="approve",
+            capsule_id=capsule_id,
+            run_id="r",
+            source="devloop",
+            note="",
         )
         return genes, capsules, [event]
 
     def event_about_another_asset() -> tuple[list[Any], list[Any], list[Any]]:
         genes, capsules = assets(5)
-        event = BundleEvent(
-            seq=3,
-            ts="2024-01-01T00:00:00Z",
-            kind="capsule_reused",
-            payload={
-                "capsule_id": "capsule_x",
-                "gene_id": "g",
-                "run_id": "r",
-                "replay_run_id": "s",
-                "task_id": None,
-            },
+        event = bundle_event(
+            "capsule_reused",
+            capsule_id="capsule_x",
+            gene_id="g",
+            run_id="r",
+            replay_run_id="s",
+            task_id=None,
         )
         return genes, capsules, [event]
 

@@ -100,3 +100,15 @@ def docker_sandbox(_docker_backends: dict[str, DockerSandbox]) -> DockerSandbox:
 def docker_archive_sandbox(_docker_backends: dict[str, DockerSandbox]) -> DockerSandbox:
     """The shared Docker backend forced to upload workspaces with ``put_archive``."""
     return _shared_backend(_docker_backends, "archive")
+
+
+@pytest.fixture(params=["bind", "archive"])
+def docker_sandbox_each_transfer(
+    request: pytest.FixtureRequest,
+    docker_sandbox: DockerSandbox,
+    docker_archive_sandbox: DockerSandbox,
+) -> DockerSandbox:
+    """The shared Docker backend once per transfer mode: bind mounts, then ``put_archive``."""
+    chosen = docker_sandbox if request.param == "bind" else docker_archive_sandbox
+    assert chosen.transfer_mode == request.param
+    return chosen

@@ -15,15 +15,10 @@ pytestmark = pytest.mark.docker
 PYTEST = Stage(name="pytest", command=["python3", "-m", "pytest", "-q", "-p", "no:cacheprovider"])
 
 
-@pytest.fixture(params=["bind", "archive"])
-def sandbox(
-    request: pytest.FixtureRequest,
-    docker_sandbox: DockerSandbox,
-    docker_archive_sandbox: DockerSandbox,
-) -> DockerSandbox:
-    chosen = docker_sandbox if request.param == "bind" else docker_archive_sandbox
-    assert chosen.transfer_mode == request.param
-    return chosen
+@pytest.fixture
+def sandbox(docker_sandbox_each_transfer: DockerSandbox) -> DockerSandbox:
+    """Each test here runs in both transfer modes."""
+    return docker_sandbox_each_transfer
 
 
 def test_files_the_run_changed_in_the_container_are_reported(

@@ -13,15 +13,10 @@ from sandbox.docker import DockerSandbox
 pytestmark = pytest.mark.docker
 
 
-@pytest.fixture(params=["bind", "archive"])
-def sandbox(
-    request: pytest.FixtureRequest,
-    docker_sandbox: DockerSandbox,
-    docker_archive_sandbox: DockerSandbox,
-) -> DockerSandbox:
-    chosen = docker_sandbox if request.param == "bind" else docker_archive_sandbox
-    assert chosen.transfer_mode == request.param
-    return chosen
+@pytest.fixture
+def sandbox(docker_sandbox_each_transfer: DockerSandbox) -> DockerSandbox:
+    """Each test here runs in both transfer modes."""
+    return docker_sandbox_each_transfer
 
 
 @pytest.fixture

@@ -13,10 +13,9 @@ from starlette.testclient import TestClient
 from evokernel.adapters.network import NodeIdentity, network_routes, open_node_api
 from evokernel.adapters.server import build_app
 from evokernel.application.metrics import SandboxLatency
-from evokernel.domain.events import event_payload
 from sandbox import DockerSandboxConfig, LocalSandboxConfig
-from store import EventLog
-from tests.evokernel.samples import mixed_stream
+from tests.evokernel.samples import fill_store, mixed_stream
+from tests.tampering import tamper
 
 TOKEN = "correct-horse-battery-staple"
 UNREACHABLE = DockerSandboxConfig(base_url="unix:///nonexistent/evokernel-test/docker.sock")
@@ -24,9 +23,7 @@ UNREACHABLE = DockerSandboxConfig(base_url="unix:///nonexistent/evokernel-test/d
 
 @pytest.fixture
 def store_dir(tmp_path: Path) -> Path:
-    directory = tmp_path / "store"
-    with EventLog.open(directory, durability="batch") as log:
-        log.append_many(event_payload(event) for event in mixed_stream(80))
+    directory = fill_store(tmp_path / "store", mixed_stream(80))
     NodeIdentity.generate().save(directory / "node")
     return directory
 
@@ -50,8 +47,7 @@ def _lookups(text: str) -> float:
 
 def test_metrics_need_no_token_and_follow_new_records(client: TestClient, store_dir: Path) -> None:
     first = client.get("/metrics")
-    with EventLog.open(store_dir) as log:
-        log.append_many(event_payload(event) for event in mixed_stream(200)[80:])
+    fill_store(store_dir, mixed_stream(200)[80:])
     second = client.get("/metrics")
 
     assert first.status_code == 200
@@ -82,12 +78,7 @@ def test_healthz_is_degraded_when_the_engine_is_unreachable(store_dir: Path) -> 
 
 
 def test_healthz_is_failing_with_503_when_the_store_tail_is_corrupt(store_dir: Path) -> None:
-    path = store_dir / "events.jsonl"
-    lines = path.read_bytes().splitlines(keepends=True)
-    record = orjson.loads(lines[-2])
-    record["payload"]["tampered"] = True
-    lines[-2] = orjson.dumps(record, option=orjson.OPT_SORT_KEYS) + b"\n"
-    path.write_bytes(b"".join(lines))
+    tamper(store_dir, -2)
 
     with TestClient(build_app(store_dir, LocalSandboxConfig())) as client:
         response = client.get("/healthz")

@@ -18,6 +18,7 @@ from evokernel.domain.policy import PolicyLimit
 from sandbox import (
     DiffSyntaxError,
     Evaluation,
+    HarnessPolicy,
     ParsedPatch,
     PatchApplyError,
     PatchRefusedError,
@@ -110,15 +111,36 @@ def sandboxed_run(
         PatchRefusedError / PatchApplyError: the diff is refused or does not apply.
     """
     with ctx.tracing.span("evokernel.validate"):
-        return validate_patch_applied(
-            Path(task.repo_path),
-            task.base_rev,
-            diff,
-            task.plan,
-            ctx.validator,
-            ctx.settings.patch,
-            run_id=run_id,
-            workspace_root=ctx.workspace_root,
-            harness=task_harness(ctx.settings.guard, task),
-            parsed=parsed,
-        )
+        harness = task_harness(ctx.settings.guard, task)
+        return patched_tree_run(ctx, task, diff, run_id, harness=harness, parsed=parsed)
+
+
+def patched_tree_run(
+    ctx: KernelContext,
+    task: AgentTask,
+    diff: str,
+    run_id: str,
+    *,
+    harness: HarnessPolicy,
+    parsed: ParsedPatch | None = None,
+) -> PatchValidation:
+    """Run ``task``'s plan on its tree with ``diff`` applied, under the kernel's patch policy.
+
+    No span of its own: ``sandboxed_run`` names the judged run; the regression proof's two
+    runs stay inside their caller's span, as ``docs/observability.md`` draws them.
+
+    Raises:
+        PatchRefusedError / PatchApplyError: the diff is refused or does not apply.
+    """
+    return validate_patch_applied(
+        Path(task.repo_path),
+        task.base_rev,
+        diff,
+        task.plan,
+        ctx.validator,
+        ctx.settings.patch,
+        run_id=run_id,
+        workspace_root=ctx.workspace_root,
+        harness=harness,
+        parsed=parsed,
+    )

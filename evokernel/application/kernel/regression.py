@@ -13,8 +13,7 @@ A new module that brings no test at all is unproven too.
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from evokernel.application.kernel.checks import patched_tree_run
 from evokernel.application.kernel.context import KernelContext
 from evokernel.application.kernel.evidence import validation_completed
 from evokernel.application.kernel.results import Detection
@@ -22,7 +21,7 @@ from evokernel.domain.events import EvolutionEvent, ValidationPurpose
 from evokernel.domain.guards import harness_policy
 from evokernel.domain.models import AgentTask, Model
 from evokernel.domain.models.feedback import ReasonCode
-from sandbox import FailureClass, Receipt, evaluate, validate_patch
+from sandbox import FailureClass, Receipt, evaluate
 
 
 class RegressionProof(Model):
@@ -108,14 +107,5 @@ def _run(
     *,
     code_at_base: bool,
 ) -> Receipt:
-    return validate_patch(
-        Path(task.repo_path),
-        task.base_rev,
-        diff,
-        task.plan,
-        ctx.validator,
-        ctx.settings.patch,
-        run_id=run_id,
-        workspace_root=ctx.workspace_root,
-        harness=harness_policy(ctx.settings.guard, admitted, code_at_base=code_at_base),
-    )
+    harness = harness_policy(ctx.settings.guard, admitted, code_at_base=code_at_base)
+    return patched_tree_run(ctx, task, diff, run_id, harness=harness).receipt

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
+from typing import Any
 
 from evokernel.application.economics import reuse_entries, reuse_savings, saving_entry
 from evokernel.application.kernel.candidates import candidate_scores, rank
@@ -196,15 +197,7 @@ def replay(
             ),
             ReplayEconomicsRecorded(replay_run_id=replay_run_id, replay_seconds=round(seconds, 3)),
         ]
-        ctx.record(events)
-        return ReplayDecision(
-            hit=True,
-            reason_code=ReasonCode.LANDING_FAILED,
-            next_action=next_action_for(ReasonCode.LANDING_FAILED),
-            landing=landing,
-            seconds=round(seconds, 3),
-            **common,
-        )
+        return _validated(ctx, events, ReasonCode.LANDING_FAILED, landing, seconds, common)
     # Measured here: a peer's capture_seconds / capture_tokens are never counted.
     saved, tokens, _basis = reuse_savings(capsule_view, view, seconds)
     saving = saving_entry(
@@ -233,15 +226,28 @@ def replay(
         ),
         saving,
     ]
+    return _validated(
+        ctx, events, ReasonCode.REPLAY_HIT, landing, seconds, {**common, "seconds_saved": saved}
+    )
+
+
+def _validated(
+    ctx: KernelContext,
+    events: list[EvolutionEvent],
+    code: ReasonCode,
+    landing: Landing | None,
+    seconds: float,
+    fields: dict[str, Any],
+) -> ReplayDecision:
+    """Record the events of a replay that validated; the decision, delivered or not."""
     ctx.record(events)
     return ReplayDecision(
         hit=True,
-        reason_code=ReasonCode.REPLAY_HIT,
-        next_action=next_action_for(ReasonCode.REPLAY_HIT),
+        reason_code=code,
+        next_action=next_action_for(code),
         landing=landing,
         seconds=round(seconds, 3),
-        seconds_saved=saved,
-        **common,
+        **fields,
     )
 
 

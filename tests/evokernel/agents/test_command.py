@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from evokernel.adapters.agents import (
     CommandAgentError,
 )
 from evokernel.adapters.agents.command import command_name, render_command
-from evokernel.domain.models import AgentTask
+from evokernel.domain.models import AgentTask, MutationProposal
 from tests.evokernel.agents.conftest import FAILING_TEST, CalcRepo, ScriptWriter, applies_cleanly
 from tests.processes import wait_until_gone
 
@@ -39,6 +40,32 @@ def _config(**overrides: object) -> CommandAgentConfig:
     return CommandAgentConfig.model_validate({"timeout_s": 60.0, **overrides})
 
 
+Propose = Callable[[str], MutationProposal]
+Refuse = Callable[[str], CommandAgentError]
+
+
+@pytest.fixture
+def propose(agent_script: ScriptWriter, task: AgentTask, context: AgentContext) -> Propose:
+    """Run a Python source as the command agent on the calc task; return its proposal."""
+
+    def run(source: str) -> MutationProposal:
+        return CommandAgent(agent_script(source), config=_config()).propose(task, context)
+
+    return run
+
+
+@pytest.fixture
+def refuse(propose: Propose) -> Refuse:
+    """Run a Python source as the command agent; return the error it must end in."""
+
+    def run(source: str) -> CommandAgentError:
+        with pytest.raises(CommandAgentError) as caught:
+            propose(source)
+        return caught.value
+
+    return run
+
+
 def test_fixing_script_yields_its_diff_as_proposal(
     agent_script: ScriptWriter, task: AgentTask, context: AgentContext, calc_repo: CalcRepo
 ) -> None:
@@ -56,7 +83,7 @@ def test_fixing_script_yields_its_diff_as_proposal(
 
 
 def test_task_file_is_the_documented_briefing(
-    agent_script: ScriptWriter, task: AgentTask, context: AgentContext, tmp_path: Path
+    task: AgentTask, context: AgentContext, propose: Propose, tmp_path: Path
 ) -> None:
     copy = tmp_path / "briefing.json"
     script = f"""
@@ -64,7 +91,7 @@ import os, shutil
 shutil.copy(os.environ["EVOKERNEL_TASK_FILE"], {str(copy)!r})
 open("NOTES.md", "w").write("seen\\n")
 """
-    CommandAgent(agent_script(script), config=_config()).propose(task, context)
+    propose(script)
 
     briefing = AgentBriefing.model_validate_json(copy.read_bytes())
     assert briefing.task == task
@@ -75,7 +102,7 @@ open("NOTES.md", "w").write("seen\\n")
 
 
 def test_edit_of_an_existing_test_is_in_the_proposal(
-    agent_script: ScriptWriter, task: AgentTask, context: AgentContext
+    propose: Propose,
 ) -> None:
     """Rejecting it (tests_modified) is the kernel's job; the adapter must not hide it."""
     script = """
@@ -83,14 +110,14 @@ from pathlib import Path
 p = Path("tests/test_calc.py")
 p.write_text(p.read_text().replace("== 5", "== -1"))
 """
-    proposal = CommandAgent(agent_script(script), config=_config()).propose(task, context)
+    proposal = propose(script)
 
     assert proposal.touched_files == ["tests/test_calc.py"]
     assert "+    assert add(2, 3) == -1\n" in proposal.diff
 
 
 def test_new_untracked_file_is_included_and_caches_are_not(
-    agent_script: ScriptWriter, task: AgentTask, context: AgentContext, calc_repo: CalcRepo
+    propose: Propose, calc_repo: CalcRepo
 ) -> None:
     script = """
 from pathlib import Path
@@ -99,7 +126,7 @@ Path("helpers/fastmath.py").write_text("def add(a, b):\\n    return a + b\\n")
 Path("__pycache__").mkdir()
 Path("__pycache__/calc.cpython-311.pyc").write_bytes(b"\\0junk")
 """
-    proposal = CommandAgent(agent_script(script), config=_config()).propose(task, context)
+    proposal = propose(script)
 
     assert proposal.touched_files == ["helpers/fastmath.py"]
     assert "new file mode 100644" in proposal.diff
@@ -108,7 +135,7 @@ Path("__pycache__/calc.cpython-311.pyc").write_bytes(b"\\0junk")
 
 
 def test_changes_the_agent_committed_are_included(
-    agent_script: ScriptWriter, task: AgentTask, context: AgentContext
+    propose: Propose,
 ) -> None:
     """Some CLIs (aider) commit as they go; the diff is taken against the base, not HEAD."""
     script = """
@@ -118,13 +145,13 @@ Path("calc.py").write_text(Path("calc.py").read_text().replace("a - b", "a + b")
 subprocess.run(["git", "-c", "user.name=A", "-c", "user.email=a@example.invalid",
                 "commit", "-qam", "fix"], check=True)
 """
-    proposal = CommandAgent(agent_script(script), config=_config()).propose(task, context)
+    proposal = propose(script)
 
     assert "+    return a + b\n" in proposal.diff
 
 
 def test_proposal_file_supplies_intent_effect_and_tokens(
-    agent_script: ScriptWriter, task: AgentTask, context: AgentContext
+    propose: Propose,
 ) -> None:
     script = (
         FIX.replace("assert sys.argv[1]", "# ")
@@ -134,7 +161,7 @@ note = {"intent": "use + in add", "expected_effect": "test_add passes",
 Path(os.environ["EVOKERNEL_PROPOSAL_FILE"]).write_text(json.dumps(note))
 """
     )
-    proposal = CommandAgent(agent_script(script), config=_config()).propose(task, context)
+    proposal = propose(script)
 
     assert proposal.intent == "use + in add"
     assert proposal.expected_effect == "test_add passes"
@@ -143,7 +170,7 @@ Path(os.environ["EVOKERNEL_PROPOSAL_FILE"]).write_text(json.dumps(note))
 
 
 def test_malformed_proposal_file_is_agent_failed(
-    agent_script: ScriptWriter, task: AgentTask, context: AgentContext
+    refuse: Refuse,
 ) -> None:
     script = (
         FIX.replace("assert sys.argv[1]", "# ")
@@ -151,20 +178,18 @@ def test_malformed_proposal_file_is_agent_failed(
 Path(os.environ["EVOKERNEL_PROPOSAL_FILE"]).write_text('{"intnet": "typo"}')
 """
     )
-    with pytest.raises(CommandAgentError) as caught:
-        CommandAgent(agent_script(script), config=_config()).propose(task, context)
-    assert caught.value.reason == "agent_failed"
-    assert "intnet" in caught.value.detail
+    error = refuse(script)
+    assert error.reason == "agent_failed"
+    assert "intnet" in error.detail
 
 
 def test_script_that_writes_nothing_is_empty_diff(
-    agent_script: ScriptWriter, task: AgentTask, context: AgentContext
+    refuse: Refuse,
 ) -> None:
-    with pytest.raises(CommandAgentError) as caught:
-        CommandAgent(agent_script("print('thinking...')"), config=_config()).propose(task, context)
-    assert caught.value.reason == "empty_diff"
-    assert caught.value.run is not None and caught.value.run.exit_code == 0
-    assert "thinking..." in caught.value.run.stdout
+    error = refuse("print('thinking...')")
+    assert error.reason == "empty_diff"
+    assert error.run is not None and error.run.exit_code == 0
+    assert "thinking..." in error.run.stdout
 
 
 def test_non_zero_exit_is_agent_failed_with_stderr(
@@ -206,7 +231,7 @@ time.sleep(600)
 
 
 def test_leftover_background_process_is_killed_and_does_not_block(
-    agent_script: ScriptWriter, task: AgentTask, context: AgentContext, tmp_path: Path
+    propose: Propose, tmp_path: Path
 ) -> None:
     """A daemon holding stdout open would wedge a naive reader; the group is killed on exit."""
     pid_file = tmp_path / "daemon.pid"
@@ -216,7 +241,7 @@ child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
 open({str(pid_file)!r}, "w").write(str(child.pid))
 open("calc.py", "w").write("def add(a, b):\\n    return a + b\\n")
 """
-    proposal = CommandAgent(agent_script(script), config=_config()).propose(task, context)
+    proposal = propose(script)
 
     assert "+    return a + b\n" in proposal.diff
     assert wait_until_gone(int(pid_file.read_text())), "the grandchild outlived the agent"
@@ -273,12 +298,10 @@ open("calc.py", "a").write("# touched\\n")
 
 
 def test_symlink_pointing_out_is_refused(
-    agent_script: ScriptWriter, task: AgentTask, context: AgentContext
+    refuse: Refuse,
 ) -> None:
     script = "import os\nos.symlink('/etc/passwd', 'passwd')\n"
-    with pytest.raises(CommandAgentError) as caught:
-        CommandAgent(agent_script(script), config=_config()).propose(task, context)
-    assert caught.value.reason == "patch_refused"
+    assert refuse(script).reason == "patch_refused"
 
 
 def test_missing_worktree_is_agent_failed(task: AgentTask, tmp_path: Path) -> None:
