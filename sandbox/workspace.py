@@ -35,6 +35,7 @@ from sandbox.worktree_lock import (
     prune_stale,
     repository_lock,
 )
+from sandbox.worktree_remover import shared_remover
 
 _log = logging.getLogger(__name__)
 _MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
@@ -61,14 +62,24 @@ class Workspace:
         self._lock = lock  # held while the workspace lives (see ``worktree_lock``)
 
     def cleanup(self) -> None:
-        """Remove the worktree and its temporary directory, then prune. Idempotent."""
+        """Remove the worktree and its temporary directory. Idempotent.
+
+        With ``Workspaces(background=True)`` the removal is queued on the background remover
+        (``worktree_remover``) and this returns at once; the directory goes soon after.
+        """
         if self._closed:
             return
         self._closed = True
+        if self._owner.background:
+            shared_remover().submit(self._remove_now)
+        else:
+            self._remove_now()
+
+    def _remove_now(self) -> None:
         try:
             self._owner._remove(self)
         finally:
-            self._lock.release()
+            self._lock.release()  # only now may ``prune_stale`` judge it abandoned
 
     def __enter__(self) -> Workspace:
         return self
@@ -100,14 +111,19 @@ class Workspaces:
     Args:
         repo_path: the repository (its main checkout or any worktree of it).
         root: where worktree directories go; a fresh temporary directory each when ``None``.
+        background: remove closed worktrees on the background remover (``worktree_remover``)
+            rather than in ``cleanup``; ``drain_worktree_removals`` waits for them.
 
     Raises:
         WorkspaceError: ``repo_path`` is not a git repository.
     """
 
-    def __init__(self, repo_path: Path, root: Path | None = None) -> None:
+    def __init__(
+        self, repo_path: Path, root: Path | None = None, *, background: bool = False
+    ) -> None:
         self.repo_path = working_tree(repo_path)
         self._root = root
+        self.background = background
         self._lock = repository_lock(self.repo_path)
 
     def resolve(self, rev: str) -> str:

@@ -54,6 +54,7 @@ from sandbox import (
     applied_change,
     apply_patch,
     check_diff,
+    drain_worktree_removals,
     make_sandbox,
     parse_junit,
     reset_harness,
@@ -264,13 +265,20 @@ def _overhead(
             patch = prediction.model_patch or ""
             started = time.perf_counter()
             receipt = validate_patch(
-                Path(instance.repo), instance.base_commit, patch, plan, validator
+                Path(instance.repo),
+                instance.base_commit,
+                patch,
+                plan,
+                validator,
+                background_removal=True,  # as a batch validates (``evaluate_batch``)
             )
             wall = (time.perf_counter() - started) * 1000
             own = sum(stage.duration_s for stage in receipt.stages) * 1000
             test_ms.append(own)
             overhead.append(wall - own)
+            drain_worktree_removals()  # samples do not overlap
             _phases(sandbox, Path(instance.repo), instance.base_commit, patch, plan, phases)
+            drain_worktree_removals()
             if hasattr(sandbox, "wait_until_warm"):
                 sandbox.wait_until_warm(120)
     finally:
@@ -284,7 +292,7 @@ def _phases(
     """The pipeline's steps timed one by one (what ``validate_patch`` and ``Validator`` do)."""
     clock = time.perf_counter
     t0 = clock()
-    workspaces = Workspaces(repo)
+    workspaces = Workspaces(repo, background=True)
     with workspaces.create(base) as workspace:
         t1 = clock()
         check_diff(patch, workspace.path, PatchPolicy())
