@@ -257,16 +257,27 @@ def snapshot(worktree: Path) -> WorktreeSnapshot:
     """Record the content of every tracked and untracked (not ignored) file.
 
     Files whose stat data matches the index are taken from the index; the others are hashed
-    (symlinks by their target, never followed).
+    (symlinks by their target, never followed). One ``git ls-files`` lists all three kinds:
+    index entries (tag ``H``), modified or deleted ones (``C``, ``R``) and untracked ones (``?``).
     """
     files: dict[str, str | None] = {}
-    staged = check_git(worktree, "ls-files", "-s", "-z")
-    for record in staged.split("\0"):
-        if record:
-            meta, path = record.split("\t", 1)
+    rehash: list[str] = []
+    listing = check_git(
+        worktree, "ls-files", "-z", "-t", "-s", "-c", "-m", "-d", "-o", "--exclude-standard"
+    )
+    for record in listing.split("\0"):
+        if not record:
+            continue
+        tag, rest = record[0], record[2:]
+        if tag == "?":
+            rehash.append(rest)
+            continue
+        meta, path = rest.split("\t", 1)
+        if tag in ("C", "R", "K"):
+            rehash.append(path)
+        else:
             files[path] = meta.split()[1]
-    dirty = check_git(worktree, "diff-files", "--name-only", "-z")
-    for path in [p for p in dirty.split("\0") if p] + _untracked(worktree):
+    for path in rehash:
         files[path] = _blob_id(worktree / path)
     return WorktreeSnapshot(files=files)
 
@@ -282,14 +293,33 @@ def changed_by_run(before: WorktreeSnapshot, after: WorktreeSnapshot) -> list[st
 
 
 def _private_index(worktree: Path, scratch: Path) -> dict[str, str]:
-    index = Path(
-        check_git(worktree, "rev-parse", "--path-format=absolute", "--git-path", "index").strip()
-    )
+    index = _index_file(worktree)
     private = scratch / "index"
     if index.exists():
         # copy2 keeps the index mtime, which git's racy-entry check compares file times with.
         shutil.copy2(index, private)
     return {"GIT_INDEX_FILE": str(private)}
+
+
+def _index_file(worktree: Path) -> Path:
+    """The index of ``worktree`` (a main checkout or a linked worktree), read from its ``.git``
+    as git does (``gitdir:`` file or directory), asking git only for another layout."""
+    dot_git = worktree / ".git"
+    if "GIT_INDEX_FILE" in os.environ or "GIT_DIR" in os.environ:
+        pointer = ""  # the environment decides: git knows how
+    elif dot_git.is_dir():
+        return dot_git / "index"
+    else:
+        try:
+            pointer = dot_git.read_text(encoding="utf-8").strip()
+        except OSError:
+            pointer = ""
+    if pointer.startswith("gitdir: "):
+        gitdir = Path(pointer.removeprefix("gitdir: "))
+        return (gitdir if gitdir.is_absolute() else worktree / gitdir) / "index"
+    return Path(
+        check_git(worktree, "rev-parse", "--path-format=absolute", "--git-path", "index").strip()
+    )
 
 
 def _untracked(worktree: Path) -> list[str]:

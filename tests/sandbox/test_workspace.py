@@ -103,3 +103,35 @@ def test_changed_by_run_reports_only_files_that_existed_before(
     (repo / "patched_new.txt").write_text("rewritten too\n")
     (repo / "report.xml").write_text("<x/>")  # created by the run: not listed
     assert changed_by_run(before, snapshot(repo)) == ["a.txt", "c.txt", "patched_new.txt"]
+
+
+def test_snapshot_gives_the_worktree_content_of_every_kind_of_file(
+    git_repo: GitRepoFactory,
+) -> None:
+    """Clean, modified, deleted, untracked, ignored, symlinked and oddly named files, each as
+    ``git hash-object`` sees the worktree (one ``ls-files`` lists them all)."""
+    repo = git_repo(
+        {"clean.txt": "c\n", "mod.txt": "m\n", "gone.txt": "g\n", ".gitignore": "*.log\n"}
+    )
+    (repo / "mod.txt").write_text("m, changed\n")
+    (repo / "gone.txt").unlink()
+    (repo / "new dir").mkdir()
+    (repo / "new dir" / "a\tb.txt").write_text("tab\n")
+    (repo / "run.log").write_text("ignored\n")
+    (repo / "link").symlink_to("clean.txt")
+
+    def hashed(path: str) -> str:
+        return git(repo, "hash-object", "--", path).strip()
+
+    assert snapshot(repo).files == {
+        ".gitignore": hashed(".gitignore"),
+        "clean.txt": hashed("clean.txt"),
+        "mod.txt": hashed("mod.txt"),
+        "gone.txt": None,
+        "new dir/a\tb.txt": hashed("new dir/a\tb.txt"),
+        "link": subprocess.run(
+            ["git", "hash-object", "--stdin"], cwd=repo, input=b"clean.txt", capture_output=True
+        )
+        .stdout.decode()
+        .strip(),
+    }
