@@ -120,7 +120,8 @@ def validate_patch_applied(
         if diff is not None:
             # Checked against the worktree, whose symlinks are the ones the diff will meet.
             check_diff(diff, workspace.path, policy, parsed=parsed)
-            applied = apply_patch(workspace.path, diff, parsed=parsed)
+            # The worktree was made at base_rev just above; nothing has written to it.
+            applied = apply_patch(workspace.path, diff, parsed=parsed, known_clean=True)
             # The patch as it applied here (what is returned and landed), then the judged
             # tree: everything that decides how tests run comes back from the base revision.
             radius, applied_diff = applied_change(workspace.path)
