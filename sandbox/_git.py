@@ -7,6 +7,7 @@ locates a repository's directories.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 from collections.abc import Mapping
@@ -119,6 +120,36 @@ def check_git(
     if not result.ok:
         raise WorkspaceError(f"git {' '.join(args)} failed ({result.status}): {result.stderr}")
     return result.stdout
+
+
+_SHA = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
+
+
+def detached_head(worktree: Path) -> str:
+    """The commit a freshly added detached worktree is at, read from its ``HEAD`` file."""
+    try:
+        head = (git_dir(worktree) / "HEAD").read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        head = ""
+    if _SHA.fullmatch(head):
+        return head
+    return check_git(worktree, "rev-parse", "--verify", "HEAD^{commit}").strip()
+
+
+def git_dir(worktree: Path) -> Path:
+    """The git dir of ``worktree``, read from its ``.git`` as git does (a directory, or a
+    ``gitdir:`` file for a linked worktree); git is asked only for another layout."""
+    dot_git = worktree / ".git"
+    if dot_git.is_dir():
+        return dot_git
+    try:
+        pointer = dot_git.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        pointer = ""
+    if pointer.startswith("gitdir: "):
+        gitdir = Path(pointer.removeprefix("gitdir: "))
+        return gitdir if gitdir.is_absolute() else worktree / gitdir
+    return Path(check_git(worktree, "rev-parse", "--absolute-git-dir").strip())
 
 
 def _text(value: object) -> str:

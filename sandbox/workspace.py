@@ -25,7 +25,7 @@ from types import TracebackType
 from filelock import FileLock
 from pydantic import BaseModel, ConfigDict, Field
 
-from sandbox._git import NO_HOOKS, check_git, run_git, working_tree
+from sandbox._git import NO_HOOKS, check_git, detached_head, git_dir, run_git, working_tree
 from sandbox.errors import WorkspaceError, WorkspaceInputError
 from sandbox.models import BlastRadius
 from sandbox.worktree_lock import (
@@ -132,8 +132,7 @@ class Workspaces:
         Raises:
             WorkspaceError: ``rev`` names no commit (or looks like an option).
         """
-        if not rev or rev.startswith("-") or any(ch.isspace() for ch in rev):
-            raise WorkspaceInputError(f"bad revision: {rev!r}")
+        _check_revision(rev)
         result = run_git(self.repo_path, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
         if not result.ok or not result.stdout.strip():
             raise WorkspaceInputError(f"bad revision: {rev!r} names no commit in {self.repo_path}")
@@ -142,10 +141,13 @@ class Workspaces:
     def create(self, base_rev: str, name: str | None = None) -> Workspace:
         """Create a detached worktree at ``base_rev`` in a temporary directory.
 
+        ``worktree add`` resolves the revision itself (``rev^{commit}``) and the sha is read
+        from the new worktree's ``HEAD`` file: no separate ``rev-parse`` process.
+
         Raises:
             WorkspaceError: a bad revision or name, or git could not add the worktree.
         """
-        sha = self.resolve(base_rev)
+        _check_revision(base_rev)
         name = name or f"ws-{uuid.uuid4().hex[:12]}"
         if not _SAFE_NAME.fullmatch(name):
             raise WorkspaceError(f"bad workspace name: {name!r}")
@@ -159,11 +161,16 @@ class Workspaces:
                 prune_stale(self.repo_path)
                 result = run_git(
                     self.repo_path, *NO_HOOKS, "worktree", "add", "--detach", "--quiet",
-                    str(path), sha,
+                    str(path), f"{base_rev}^{{commit}}",
                 )  # fmt: skip
                 if not result.ok:
                     run_git(self.repo_path, "worktree", "prune")
+                    if "invalid reference" in result.stderr:
+                        raise WorkspaceInputError(
+                            f"bad revision: {base_rev!r} names no commit in {self.repo_path}"
+                        )
                     raise WorkspaceError(f"git worktree add failed: {result.stderr.strip()}")
+            sha = detached_head(path)
         except BaseException:
             shutil.rmtree(parent, ignore_errors=True)
             owner.release()
@@ -180,6 +187,11 @@ class Workspaces:
             prune = run_git(self.repo_path, "worktree", "prune")
         if not prune.ok:
             raise WorkspaceError(f"git worktree prune failed: {prune.stderr.strip()}")
+
+
+def _check_revision(rev: str) -> None:
+    if not rev or rev.startswith("-") or any(ch.isspace() for ch in rev):
+        raise WorkspaceInputError(f"bad revision: {rev!r}")
 
 
 def blast_radius(worktree: Path) -> BlastRadius:
@@ -302,24 +314,14 @@ def _private_index(worktree: Path, scratch: Path) -> dict[str, str]:
 
 
 def _index_file(worktree: Path) -> Path:
-    """The index of ``worktree`` (a main checkout or a linked worktree), read from its ``.git``
-    as git does (``gitdir:`` file or directory), asking git only for another layout."""
-    dot_git = worktree / ".git"
-    if "GIT_INDEX_FILE" in os.environ or "GIT_DIR" in os.environ:
-        pointer = ""  # the environment decides: git knows how
-    elif dot_git.is_dir():
-        return dot_git / "index"
-    else:
-        try:
-            pointer = dot_git.read_text(encoding="utf-8").strip()
-        except OSError:
-            pointer = ""
-    if pointer.startswith("gitdir: "):
-        gitdir = Path(pointer.removeprefix("gitdir: "))
-        return (gitdir if gitdir.is_absolute() else worktree / gitdir) / "index"
-    return Path(
-        check_git(worktree, "rev-parse", "--path-format=absolute", "--git-path", "index").strip()
-    )
+    """The index of ``worktree`` (a main checkout or a linked worktree)."""
+    if "GIT_INDEX_FILE" in os.environ or "GIT_DIR" in os.environ:  # git knows how
+        return Path(
+            check_git(
+                worktree, "rev-parse", "--path-format=absolute", "--git-path", "index"
+            ).strip()
+        )
+    return git_dir(worktree) / "index"
 
 
 def _untracked(worktree: Path) -> list[str]:

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import WorkspaceError, Workspaces, blast_radius, changed_by_run, snapshot
+from sandbox import (
+    WorkspaceError,
+    WorkspaceInputError,
+    Workspaces,
+    blast_radius,
+    changed_by_run,
+    snapshot,
+)
 from tests.conftest import GitRepoFactory, commit_files
 
 
@@ -57,10 +64,32 @@ def test_cleanup_removes_read_only_leftovers(git_repo: GitRepoFactory) -> None:
 
 @pytest.mark.parametrize("rev", ["no-such-branch", "--output=/tmp/x", "", "HEAD~5", "a b"])
 def test_bad_revision_is_refused(git_repo: GitRepoFactory, rev: str) -> None:
+    """Bad input (exit code 2 at the CLI), not a git failure; nothing is left."""
     repo = git_repo({"a.txt": "a\n"})
-    with pytest.raises(WorkspaceError):
+    with pytest.raises(WorkspaceInputError, match="bad revision"):
         Workspaces(repo).create(rev)
     assert worktree_count(repo) == 1
+
+
+def test_a_revision_naming_a_tree_or_blob_is_refused(git_repo: GitRepoFactory) -> None:
+    repo = git_repo({"a.txt": "a\n"})
+    for rev in (git(repo, "rev-parse", "HEAD^{tree}").strip(), "HEAD:a.txt"):
+        with pytest.raises(WorkspaceInputError, match="names no commit"):
+            Workspaces(repo).create(rev)
+    assert worktree_count(repo) == 1
+
+
+def test_the_workspace_knows_the_full_sha_of_any_name_of_its_commit(
+    git_repo: GitRepoFactory,
+) -> None:
+    repo = git_repo({"a.txt": "a\n"})
+    first = git(repo, "rev-parse", "HEAD").strip()
+    second = commit_files(repo, {"a.txt": "b\n"}, "two")
+    git(repo, "tag", "-a", "-m", "annotated", "v1", first)
+    for rev, sha in [("HEAD", second), (second[:8], second), ("v1", first), ("HEAD~1", first)]:
+        with Workspaces(repo).create(rev) as ws:
+            assert ws.base_rev == sha
+            assert git(ws.path, "rev-parse", "HEAD").strip() == sha
 
 
 def test_not_a_repository_is_refused(tmp_path: Path) -> None:
