@@ -207,10 +207,20 @@ def blast_radius(worktree: Path) -> BlastRadius:
 
 def applied_change(worktree: Path) -> tuple[BlastRadius, str]:
     """``blast_radius`` and ``worktree_diff`` of one moment, with one private index (the
-    untracked files listed and marked once, not once per question)."""
+    untracked files listed and marked once) and one ``git diff`` giving both."""
     with _intent_to_add_index(worktree) as env:
-        numstat = check_git(worktree, "diff", "--numstat", "--no-renames", "-z", "HEAD", env=env)
-        diff = check_git(worktree, "-c", "core.quotepath=true", *_DIFF_ARGS, env=env)
+        # One git diff: the numstat records (NUL-terminated), an empty record, then the patch.
+        both = check_git(
+            worktree,
+            "-c",
+            "core.quotepath=true",
+            *_DIFF_ARGS[:-1],
+            "--numstat",
+            "-z",
+            "HEAD",
+            env=env,
+        )
+    numstat, _, diff = both.partition("\0\0")
     return _radius(numstat), diff
 
 
