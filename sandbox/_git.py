@@ -89,24 +89,39 @@ def working_tree(repo_path: Path) -> Path:
     return repository_dirs(repo_path)[0]
 
 
+_KNOWN_DIRS: dict[Path, tuple[Path, Path]] = {}
+"""``repository_dirs`` answers already read: a validation builds ``Workspaces`` (and its lock)
+for the same repository every time, and GitPython's ``Repo`` costs a few ms to open."""
+_KNOWN_DIRS_MAX = 256
+
+
 def repository_dirs(repo_path: Path) -> tuple[Path, Path]:
     """``(working tree, common git dir)`` of the repository at ``repo_path``, read from its
-    files (no git process).
+    files (no git process); remembered while both directories still exist.
 
     Raises:
         WorkspaceInputError: ``repo_path`` is not a git repository.
     """
+    key = Path(repo_path).absolute()
+    known = _KNOWN_DIRS.get(key)
+    if known is not None and known[0].is_dir() and (known[1] / "HEAD").is_file():
+        return known
     import git
     import git.exc
 
     try:
         repo = git.Repo(repo_path, search_parent_directories=False)
     except (git.exc.InvalidGitRepositoryError, git.exc.NoSuchPathError) as exc:
+        _KNOWN_DIRS.pop(key, None)
         raise WorkspaceInputError(f"not a git repository: {repo_path}") from exc
     try:
-        return Path(repo.working_tree_dir or repo_path), Path(repo.common_dir).resolve()
+        found = Path(repo.working_tree_dir or repo_path), Path(repo.common_dir).resolve()
     finally:
         repo.close()
+    if len(_KNOWN_DIRS) >= _KNOWN_DIRS_MAX:
+        _KNOWN_DIRS.clear()
+    _KNOWN_DIRS[key] = found
+    return found
 
 
 def check_git(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -95,6 +96,15 @@ def test_the_workspace_knows_the_full_sha_of_any_name_of_its_commit(
 def test_not_a_repository_is_refused(tmp_path: Path) -> None:
     with pytest.raises(WorkspaceError):
         Workspaces(tmp_path)
+
+
+def test_a_repository_deleted_since_it_was_seen_is_refused(git_repo: GitRepoFactory) -> None:
+    """Its directories are remembered only while they exist."""
+    repo = git_repo({"a.txt": "a\n"})
+    assert Workspaces(repo).repo_path == repo
+    shutil.rmtree(repo / ".git")
+    with pytest.raises(WorkspaceInputError, match="not a git repository"):
+        Workspaces(repo)
 
 
 def test_blast_radius_counts_untracked_files_without_touching_the_index(
