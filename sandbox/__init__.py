@@ -100,6 +100,7 @@ from sandbox.workspace import (
     snapshot,
     worktree_diff,
 )
+from sandbox.worktree_remover import WorktreeRemover, drain_worktree_removals
 
 if TYPE_CHECKING:  # the Docker backend's names load on first use: they import the SDK
     from sandbox.docker import (
@@ -188,6 +189,7 @@ __all__ = [
     "WorkspaceError",
     "WorkspaceInputError",
     "Workspaces",
+    "WorktreeRemover",
     "WorktreeSnapshot",
     "applied_change",
     "apply_patch",
@@ -198,6 +200,7 @@ __all__ = [
     "compile_glob",
     "diff_paths",
     "docker_client_factory",
+    "drain_worktree_removals",
     "ensure_configured_image",
     "ensure_env_image",
     "ensure_image",

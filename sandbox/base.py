@@ -41,6 +41,9 @@ class SandboxSession(_ClosedOnExit):
     workdir: str = "/workspace"
     """The workspace's path as commands in the session see it (absolute). Backends that do
     not remap paths (the local one) set it to the host directory."""
+    image_id: str | None = None
+    """The id of the image the session's commands ran in, when the backend knows it (read
+    when its container was started, off the validation's path); ``None`` otherwise."""
 
     @abstractmethod
     def exec(self, request: ExecRequest) -> ExecResult:

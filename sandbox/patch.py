@@ -106,6 +106,7 @@ def apply_patch(
     *,
     timeout_s: float = 120.0,
     parsed: ParsedPatch | None = None,
+    known_clean: bool = False,
 ) -> ApplyResult:
     """Apply ``diff`` to a clean worktree through the ladder.
 
@@ -115,6 +116,8 @@ def apply_patch(
             as text whose non-UTF-8 bytes are surrogate escapes; every byte is kept.
         timeout_s: deadline for each git command.
         parsed: ``parse_patch(diff)`` when the caller already has it (parsed once per apply).
+        known_clean: the caller has just created ``worktree`` at its HEAD and changed nothing,
+            so the check for local changes (a git process) is skipped.
 
     Returns:
         The rung that applied, every attempt, and moved files. Changes are left unstaged in
@@ -124,7 +127,7 @@ def apply_patch(
         PatchApplyError: no rung applied; ``attempts`` lists what each rung said.
         WorkspaceError: the worktree has local changes or git could not run.
     """
-    dirty = check_git(worktree, "status", "--porcelain", "--untracked-files=no")
+    dirty = "" if known_clean else check_git(worktree, "status", "--porcelain", "-uno")
     if dirty.strip():
         raise WorkspaceError(f"worktree {worktree} has local changes; apply needs a clean one")
     raw = patch_bytes(diff)

@@ -46,6 +46,7 @@ def validate_patch(
     run_id: str | None = None,
     workspace_root: Path | None = None,
     harness: HarnessPolicy | None = None,
+    background_removal: bool = False,
 ) -> Receipt:
     """Validate ``diff`` applied to ``repo`` at ``base_rev`` (or the bare revision if ``None``).
 
@@ -61,6 +62,8 @@ def validate_patch(
         harness: what the patch may not change for the judged run (test files, test
             configuration...: reset to ``base_rev`` after applying); ``HarnessPolicy()``
             when ``None``. The blast radius still counts every change the patch makes.
+        background_removal: remove the worktree on the background remover after the receipt
+            exists (``Workspaces(background=True)``): a batch does not wait for it.
 
     Returns:
         The receipt, with ``apply_step``, ``blast_radius`` and ``files_changed_by_run`` set.
@@ -80,6 +83,7 @@ def validate_patch(
         run_id=run_id,
         workspace_root=workspace_root,
         harness=harness,
+        background_removal=background_removal,
     ).receipt
 
 
@@ -95,6 +99,7 @@ def validate_patch_applied(
     workspace_root: Path | None = None,
     harness: HarnessPolicy | None = None,
     parsed: ParsedPatch | None = None,
+    background_removal: bool = False,
 ) -> PatchValidation:
     """``validate_patch``, also returning how the diff applied and the diff as applied.
 
@@ -109,13 +114,14 @@ def validate_patch_applied(
         WorkspaceError: the repository or revision is bad, or git failed.
     """
     policy = policy or PatchPolicy()
-    workspaces = Workspaces(repo, root=workspace_root)
+    workspaces = Workspaces(repo, root=workspace_root, background=background_removal)
     with workspaces.create(base_rev) as workspace:
         applied = radius = applied_diff = None
         if diff is not None:
             # Checked against the worktree, whose symlinks are the ones the diff will meet.
             check_diff(diff, workspace.path, policy, parsed=parsed)
-            applied = apply_patch(workspace.path, diff, parsed=parsed)
+            # The worktree was made at base_rev just above; nothing has written to it.
+            applied = apply_patch(workspace.path, diff, parsed=parsed, known_clean=True)
             # The patch as it applied here (what is returned and landed), then the judged
             # tree: everything that decides how tests run comes back from the base revision.
             radius, applied_diff = applied_change(workspace.path)
@@ -142,8 +148,16 @@ def validate_baseline(
     *,
     run_id: str | None = None,
     workspace_root: Path | None = None,
+    background_removal: bool = False,
 ) -> Receipt:
     """Validate ``repo`` at ``base_rev`` as it is: the baseline a patch is compared with."""
     return validate_patch(
-        repo, base_rev, None, plan, validator, run_id=run_id, workspace_root=workspace_root
+        repo,
+        base_rev,
+        None,
+        plan,
+        validator,
+        run_id=run_id,
+        workspace_root=workspace_root,
+        background_removal=background_removal,
     )

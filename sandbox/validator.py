@@ -105,6 +105,7 @@ class Validator:
         )
         results: list[StageResult] = []
         changed: list[str] = []
+        image_id: str | None = None
         try:
             session = self.sandbox.open(spec)
         except SandboxError as exc:
@@ -118,6 +119,7 @@ class Validator:
                     if judge_stage(result).verdict is not Verdict.PASS:
                         break
                 changed = _changed_in_session(session, watch or {})
+                image_id = session.image_id
             finally:
                 _close_quietly(session)
             judgement = judge_run(results)
@@ -139,7 +141,7 @@ class Validator:
             files_changed_by_run=changed,
             backend=self.sandbox.name,
             isolated=self.sandbox.isolates,
-            image_id=self._image_id(),
+            image_id=image_id or self._image_id(),
             duration_s=round(time.monotonic() - start, 6),
             started_at=started_at,
         )

@@ -25,7 +25,7 @@ from types import TracebackType
 from filelock import FileLock
 from pydantic import BaseModel, ConfigDict, Field
 
-from sandbox._git import NO_HOOKS, check_git, run_git, working_tree
+from sandbox._git import NO_HOOKS, check_git, detached_head, git_dir, run_git, working_tree
 from sandbox.errors import WorkspaceError, WorkspaceInputError
 from sandbox.models import BlastRadius
 from sandbox.worktree_lock import (
@@ -35,6 +35,7 @@ from sandbox.worktree_lock import (
     prune_stale,
     repository_lock,
 )
+from sandbox.worktree_remover import shared_remover
 
 _log = logging.getLogger(__name__)
 _MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
@@ -61,14 +62,24 @@ class Workspace:
         self._lock = lock  # held while the workspace lives (see ``worktree_lock``)
 
     def cleanup(self) -> None:
-        """Remove the worktree and its temporary directory, then prune. Idempotent."""
+        """Remove the worktree and its temporary directory. Idempotent.
+
+        With ``Workspaces(background=True)`` the removal is queued on the background remover
+        (``worktree_remover``) and this returns at once; the directory goes soon after.
+        """
         if self._closed:
             return
         self._closed = True
+        if self._owner.background:
+            shared_remover().submit(self._remove_now)
+        else:
+            self._remove_now()
+
+    def _remove_now(self) -> None:
         try:
             self._owner._remove(self)
         finally:
-            self._lock.release()
+            self._lock.release()  # only now may ``prune_stale`` judge it abandoned
 
     def __enter__(self) -> Workspace:
         return self
@@ -100,14 +111,19 @@ class Workspaces:
     Args:
         repo_path: the repository (its main checkout or any worktree of it).
         root: where worktree directories go; a fresh temporary directory each when ``None``.
+        background: remove closed worktrees on the background remover (``worktree_remover``)
+            rather than in ``cleanup``; ``drain_worktree_removals`` waits for them.
 
     Raises:
         WorkspaceError: ``repo_path`` is not a git repository.
     """
 
-    def __init__(self, repo_path: Path, root: Path | None = None) -> None:
+    def __init__(
+        self, repo_path: Path, root: Path | None = None, *, background: bool = False
+    ) -> None:
         self.repo_path = working_tree(repo_path)
         self._root = root
+        self.background = background
         self._lock = repository_lock(self.repo_path)
 
     def resolve(self, rev: str) -> str:
@@ -116,8 +132,7 @@ class Workspaces:
         Raises:
             WorkspaceError: ``rev`` names no commit (or looks like an option).
         """
-        if not rev or rev.startswith("-") or any(ch.isspace() for ch in rev):
-            raise WorkspaceInputError(f"bad revision: {rev!r}")
+        _check_revision(rev)
         result = run_git(self.repo_path, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
         if not result.ok or not result.stdout.strip():
             raise WorkspaceInputError(f"bad revision: {rev!r} names no commit in {self.repo_path}")
@@ -126,10 +141,13 @@ class Workspaces:
     def create(self, base_rev: str, name: str | None = None) -> Workspace:
         """Create a detached worktree at ``base_rev`` in a temporary directory.
 
+        ``worktree add`` resolves the revision itself (``rev^{commit}``) and the sha is read
+        from the new worktree's ``HEAD`` file: no separate ``rev-parse`` process.
+
         Raises:
             WorkspaceError: a bad revision or name, or git could not add the worktree.
         """
-        sha = self.resolve(base_rev)
+        _check_revision(base_rev)
         name = name or f"ws-{uuid.uuid4().hex[:12]}"
         if not _SAFE_NAME.fullmatch(name):
             raise WorkspaceError(f"bad workspace name: {name!r}")
@@ -143,11 +161,16 @@ class Workspaces:
                 prune_stale(self.repo_path)
                 result = run_git(
                     self.repo_path, *NO_HOOKS, "worktree", "add", "--detach", "--quiet",
-                    str(path), sha,
+                    str(path), f"{base_rev}^{{commit}}",
                 )  # fmt: skip
                 if not result.ok:
                     run_git(self.repo_path, "worktree", "prune")
+                    if "invalid reference" in result.stderr:
+                        raise WorkspaceInputError(
+                            f"bad revision: {base_rev!r} names no commit in {self.repo_path}"
+                        )
                     raise WorkspaceError(f"git worktree add failed: {result.stderr.strip()}")
+            sha = detached_head(path)
         except BaseException:
             shutil.rmtree(parent, ignore_errors=True)
             owner.release()
@@ -166,6 +189,11 @@ class Workspaces:
             raise WorkspaceError(f"git worktree prune failed: {prune.stderr.strip()}")
 
 
+def _check_revision(rev: str) -> None:
+    if not rev or rev.startswith("-") or any(ch.isspace() for ch in rev):
+        raise WorkspaceInputError(f"bad revision: {rev!r}")
+
+
 def blast_radius(worktree: Path) -> BlastRadius:
     """Files and lines changed in ``worktree`` against its HEAD, untracked files included.
 
@@ -179,10 +207,20 @@ def blast_radius(worktree: Path) -> BlastRadius:
 
 def applied_change(worktree: Path) -> tuple[BlastRadius, str]:
     """``blast_radius`` and ``worktree_diff`` of one moment, with one private index (the
-    untracked files listed and marked once, not once per question)."""
+    untracked files listed and marked once) and one ``git diff`` giving both."""
     with _intent_to_add_index(worktree) as env:
-        numstat = check_git(worktree, "diff", "--numstat", "--no-renames", "-z", "HEAD", env=env)
-        diff = check_git(worktree, "-c", "core.quotepath=true", *_DIFF_ARGS, env=env)
+        # One git diff: the numstat records (NUL-terminated), an empty record, then the patch.
+        both = check_git(
+            worktree,
+            "-c",
+            "core.quotepath=true",
+            *_DIFF_ARGS[:-1],
+            "--numstat",
+            "-z",
+            "HEAD",
+            env=env,
+        )
+    numstat, _, diff = both.partition("\0\0")
     return _radius(numstat), diff
 
 
@@ -241,16 +279,27 @@ def snapshot(worktree: Path) -> WorktreeSnapshot:
     """Record the content of every tracked and untracked (not ignored) file.
 
     Files whose stat data matches the index are taken from the index; the others are hashed
-    (symlinks by their target, never followed).
+    (symlinks by their target, never followed). One ``git ls-files`` lists all three kinds:
+    index entries (tag ``H``), modified or deleted ones (``C``, ``R``) and untracked ones (``?``).
     """
     files: dict[str, str | None] = {}
-    staged = check_git(worktree, "ls-files", "-s", "-z")
-    for record in staged.split("\0"):
-        if record:
-            meta, path = record.split("\t", 1)
+    rehash: list[str] = []
+    listing = check_git(
+        worktree, "ls-files", "-z", "-t", "-s", "-c", "-m", "-d", "-o", "--exclude-standard"
+    )
+    for record in listing.split("\0"):
+        if not record:
+            continue
+        tag, rest = record[0], record[2:]
+        if tag == "?":
+            rehash.append(rest)
+            continue
+        meta, path = rest.split("\t", 1)
+        if tag in ("C", "R", "K"):
+            rehash.append(path)
+        else:
             files[path] = meta.split()[1]
-    dirty = check_git(worktree, "diff-files", "--name-only", "-z")
-    for path in [p for p in dirty.split("\0") if p] + _untracked(worktree):
+    for path in rehash:
         files[path] = _blob_id(worktree / path)
     return WorktreeSnapshot(files=files)
 
@@ -266,14 +315,23 @@ def changed_by_run(before: WorktreeSnapshot, after: WorktreeSnapshot) -> list[st
 
 
 def _private_index(worktree: Path, scratch: Path) -> dict[str, str]:
-    index = Path(
-        check_git(worktree, "rev-parse", "--path-format=absolute", "--git-path", "index").strip()
-    )
+    index = _index_file(worktree)
     private = scratch / "index"
     if index.exists():
         # copy2 keeps the index mtime, which git's racy-entry check compares file times with.
         shutil.copy2(index, private)
     return {"GIT_INDEX_FILE": str(private)}
+
+
+def _index_file(worktree: Path) -> Path:
+    """The index of ``worktree`` (a main checkout or a linked worktree)."""
+    if "GIT_INDEX_FILE" in os.environ or "GIT_DIR" in os.environ:  # git knows how
+        return Path(
+            check_git(
+                worktree, "rev-parse", "--path-format=absolute", "--git-path", "index"
+            ).strip()
+        )
+    return git_dir(worktree) / "index"
 
 
 def _untracked(worktree: Path) -> list[str]:

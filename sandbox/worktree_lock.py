@@ -76,7 +76,8 @@ def locked(lock: FileLock) -> Iterator[None]:
 
 def hold_owner_lock(parent: Path) -> FileLock:
     """Take the lock that says "a live process owns the worktree in ``parent``"."""
-    lock = FileLock(str(parent / OWNER_LOCK_NAME), timeout=0)
+    # Not thread-local: a background removal releases it from another thread.
+    lock = FileLock(str(parent / OWNER_LOCK_NAME), timeout=0, thread_local=False)
     lock.acquire()
     return lock
 

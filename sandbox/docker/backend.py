@@ -267,9 +267,13 @@ class DockerSandbox(Sandbox):
             key, user=self._user_for(key), labels=labels, workspace=mount, idle=idle
         )
         try:
+            # Created from the id read here, so the receipt's ``image_id`` is the image the
+            # commands ran in, without asking the engine again on the validation's path.
+            info = self.engine.inspect_image(key.image)
+            image_id = None if info is None else str(info["Id"])
             host_config = self.engine.host_config(**host)
             container_id = self.engine.create_container(
-                image=key.image, host_config=host_config, **create
+                image=image_id or key.image, host_config=host_config, **create
             )
             try:
                 self.engine.start(container_id)
@@ -279,7 +283,7 @@ class DockerSandbox(Sandbox):
         except BaseException:
             self._transfer.discard(slot)
             raise
-        return WarmContainer(id=container_id, key=key, slot=slot, idle=idle)
+        return WarmContainer(id=container_id, key=key, slot=slot, idle=idle, image_id=image_id)
 
     def _user_for(self, key: PoolKey) -> ContainerUser:
         """Root for a setup container, else the configured sandbox user."""

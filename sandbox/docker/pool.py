@@ -42,6 +42,8 @@ class WarmContainer:
     idle: IdleProcess = IdleProcess.PYTHON
     """What its pid 1 runs."""
     primed: PrimedExec | None = None
+    image_id: str | None = None
+    """The id of the image it was created from (``None``: the engine did not say)."""
     """A waiter ready to become the first command (see ``primer``); taken by the first exec."""
 
 

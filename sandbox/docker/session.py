@@ -73,6 +73,7 @@ class DockerSession(SandboxSession):
         """The container's id."""
         self.image = warm.key.image
         """The image the container was started from."""
+        self.image_id = warm.image_id
         self.workdir = spec.workdir
         """The workspace's path inside the container."""
         self.closed = False

@@ -99,6 +99,17 @@ def test_a_container_serves_one_session_and_is_removed_with_it(
             closed.exec(ExecRequest(argv=["true"]))
 
 
+def test_a_session_knows_the_image_its_container_was_created_from(
+    docker_sandbox: DockerSandbox, workspace: Path, docker_engine: object
+) -> None:
+    """Read when the container started, so a receipt need not ask the engine again."""
+    with docker_sandbox.open(SessionSpec(workspace=workspace)) as session:
+        expected = docker_sandbox.image_id()
+        assert expected is not None and expected.startswith("sha256:")
+        assert session.image_id == expected
+        assert inspect_container(docker_engine, session.container_id)["Image"] == expected
+
+
 def test_the_pool_refills_in_the_background(docker_sandbox: DockerSandbox, workspace: Path) -> None:
     assert docker_sandbox.wait_until_warm(timeout_s=120), "the pool never warmed"
     key = docker_sandbox.default_key

@@ -141,3 +141,12 @@ def test_apply_refuses_a_worktree_with_local_changes(git_repo: GitRepoFactory) -
         (ws.path / "a.txt").write_text("changed\n")
         with pytest.raises(WorkspaceError):
             apply_patch(ws.path, "--- a/a.txt\n+++ b/a.txt\n@@ -1 +1 @@\n-a\n+b\n")
+
+
+def test_a_worktree_with_local_changes_is_refused_and_kept(history: dict) -> None:
+    """The ladder rolls back with ``reset --hard``: it never starts on someone's edits."""
+    with Workspaces(history["repo"]).create(history["v1"]) as ws:
+        (ws.path / "f.txt").write_text("my own edit\n")
+        with pytest.raises(WorkspaceError, match="local changes"):
+            apply_patch(ws.path, history["diff"])
+        assert (ws.path / "f.txt").read_text() == "my own edit\n"

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from sandbox import WorkspaceError, Workspaces, blast_radius, changed_by_run, snapshot
+from sandbox import (
+    WorkspaceError,
+    WorkspaceInputError,
+    Workspaces,
+    blast_radius,
+    changed_by_run,
+    snapshot,
+)
 from tests.conftest import GitRepoFactory, commit_files
 
 
@@ -57,15 +65,46 @@ def test_cleanup_removes_read_only_leftovers(git_repo: GitRepoFactory) -> None:
 
 @pytest.mark.parametrize("rev", ["no-such-branch", "--output=/tmp/x", "", "HEAD~5", "a b"])
 def test_bad_revision_is_refused(git_repo: GitRepoFactory, rev: str) -> None:
+    """Bad input (exit code 2 at the CLI), not a git failure; nothing is left."""
     repo = git_repo({"a.txt": "a\n"})
-    with pytest.raises(WorkspaceError):
+    with pytest.raises(WorkspaceInputError, match="bad revision"):
         Workspaces(repo).create(rev)
     assert worktree_count(repo) == 1
+
+
+def test_a_revision_naming_a_tree_or_blob_is_refused(git_repo: GitRepoFactory) -> None:
+    repo = git_repo({"a.txt": "a\n"})
+    for rev in (git(repo, "rev-parse", "HEAD^{tree}").strip(), "HEAD:a.txt"):
+        with pytest.raises(WorkspaceInputError, match="names no commit"):
+            Workspaces(repo).create(rev)
+    assert worktree_count(repo) == 1
+
+
+def test_the_workspace_knows_the_full_sha_of_any_name_of_its_commit(
+    git_repo: GitRepoFactory,
+) -> None:
+    repo = git_repo({"a.txt": "a\n"})
+    first = git(repo, "rev-parse", "HEAD").strip()
+    second = commit_files(repo, {"a.txt": "b\n"}, "two")
+    git(repo, "tag", "-a", "-m", "annotated", "v1", first)
+    for rev, sha in [("HEAD", second), (second[:8], second), ("v1", first), ("HEAD~1", first)]:
+        with Workspaces(repo).create(rev) as ws:
+            assert ws.base_rev == sha
+            assert git(ws.path, "rev-parse", "HEAD").strip() == sha
 
 
 def test_not_a_repository_is_refused(tmp_path: Path) -> None:
     with pytest.raises(WorkspaceError):
         Workspaces(tmp_path)
+
+
+def test_a_repository_deleted_since_it_was_seen_is_refused(git_repo: GitRepoFactory) -> None:
+    """Its directories are remembered only while they exist."""
+    repo = git_repo({"a.txt": "a\n"})
+    assert Workspaces(repo).repo_path == repo
+    shutil.rmtree(repo / ".git")
+    with pytest.raises(WorkspaceInputError, match="not a git repository"):
+        Workspaces(repo)
 
 
 def test_blast_radius_counts_untracked_files_without_touching_the_index(
@@ -103,3 +142,35 @@ def test_changed_by_run_reports_only_files_that_existed_before(
     (repo / "patched_new.txt").write_text("rewritten too\n")
     (repo / "report.xml").write_text("<x/>")  # created by the run: not listed
     assert changed_by_run(before, snapshot(repo)) == ["a.txt", "c.txt", "patched_new.txt"]
+
+
+def test_snapshot_gives_the_worktree_content_of_every_kind_of_file(
+    git_repo: GitRepoFactory,
+) -> None:
+    """Clean, modified, deleted, untracked, ignored, symlinked and oddly named files, each as
+    ``git hash-object`` sees the worktree (one ``ls-files`` lists them all)."""
+    repo = git_repo(
+        {"clean.txt": "c\n", "mod.txt": "m\n", "gone.txt": "g\n", ".gitignore": "*.log\n"}
+    )
+    (repo / "mod.txt").write_text("m, changed\n")
+    (repo / "gone.txt").unlink()
+    (repo / "new dir").mkdir()
+    (repo / "new dir" / "a\tb.txt").write_text("tab\n")
+    (repo / "run.log").write_text("ignored\n")
+    (repo / "link").symlink_to("clean.txt")
+
+    def hashed(path: str) -> str:
+        return git(repo, "hash-object", "--", path).strip()
+
+    assert snapshot(repo).files == {
+        ".gitignore": hashed(".gitignore"),
+        "clean.txt": hashed("clean.txt"),
+        "mod.txt": hashed("mod.txt"),
+        "gone.txt": None,
+        "new dir/a\tb.txt": hashed("new dir/a\tb.txt"),
+        "link": subprocess.run(
+            ["git", "hash-object", "--stdin"], cwd=repo, input=b"clean.txt", capture_output=True
+        )
+        .stdout.decode()
+        .strip(),
+    }

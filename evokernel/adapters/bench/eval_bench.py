@@ -37,6 +37,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
+from evokernel.adapters.bench.eval_cpu import CpuMeter
 from evokernel.adapters.bench.eval_limit import limit_wall as _limit_wall
 from evokernel.application.config import EvoConfig
 from evokernel.application.eval import EvalRequest, cpu_share, evaluate_batch
@@ -54,6 +55,7 @@ from sandbox import (
     applied_change,
     apply_patch,
     check_diff,
+    drain_worktree_removals,
     make_sandbox,
     parse_junit,
     reset_harness,
@@ -97,6 +99,14 @@ class EvalBenchResult(BaseModel):
     limit_ratio_rounds: list[float] = Field(description="limit_ratio within each round.")
     ray_wall_ratio_rounds: list[float] = Field(description="ray_wall_ratio within each round.")
     overhead_ms_p25_p75: list[float] = Field(description="Spread of the per-validation overhead.")
+    engine_cpu_ms_per_validation: dict[str, float] = Field(
+        description="Docker engine CPU ms per prediction (dockerd, containerd, shims, runc; a "
+        "lower bound), median over rounds: local executor, limit, Ray."
+    )
+    runner_cpu_ms_per_validation: dict[str, float] = Field(
+        description="This process's CPU ms per prediction (its threads and git), median over "
+        "rounds: local executor, limit, Ray."
+    )
     load_avg: list[float] = Field(description="1-minute load average before and after.")
     judgements: dict[str, str] = Field(
         description="Each target: met / not met, with how many rounds agreed."
@@ -124,6 +134,7 @@ def run_eval_bench(
     count = len(predictions.read_bytes().splitlines())
     cpus = cpu_share(workers)
     walls: dict[str, list[float]] = {"local": [], "limit": [], "ray": []}
+    cpu: dict[str, list[tuple[float, float]]] = {"local": [], "limit": [], "ray": []}
     kinds = ["local", "limit", "ray"] if ray else ["local", "limit"]
     dispatch = [float("nan")]
     with _ray_session(workers) if ray else nullcontext():
@@ -133,11 +144,15 @@ def run_eval_bench(
             for kind in order:
                 progress(f"round {number + 1}/{rounds}: {kind} ({count} predictions)")
                 root = workdir / f"r{number}-{kind}"
-                if kind == "limit":
-                    wall = _limit_wall(docker, instances, predictions, root, workers, cpus)
-                else:
-                    wall = _eval_wall(config, docker, instances, predictions, root, workers, kind)
+                with CpuMeter() as meter:
+                    if kind == "limit":
+                        wall = _limit_wall(docker, instances, predictions, root, workers, cpus)
+                    else:
+                        wall = _eval_wall(
+                            config, docker, instances, predictions, root, workers, kind
+                        )
                 walls[kind].append(wall)
+                cpu[kind].append((meter.engine_s, meter.runner_s))
         if ray:
             progress(f"ray dispatch: {samples} tasks one at a time")
             dispatch = _ray_dispatch(config, docker, instances, predictions, workdir, samples)
@@ -172,6 +187,8 @@ def run_eval_bench(
         limit_ratio_rounds=[round(r, 3) for r in limit_ratios],
         ray_wall_ratio_rounds=[round(r, 3) for r in ray_ratios],
         overhead_ms_p25_p75=[round(quartiles[0], 1), round(quartiles[2], 1)],
+        engine_cpu_ms_per_validation={k: _per_validation(v, 0, count) for k, v in cpu.items() if v},
+        runner_cpu_ms_per_validation={k: _per_validation(v, 1, count) for k, v in cpu.items() if v},
         load_avg=[round(load_before, 2), round(os.getloadavg()[0], 2)],
         judgements=judgements,
     )
@@ -184,6 +201,10 @@ def _judge(
     verdict = meets(statistics.median(values))
     agree = sum(1 for value in values if meets(value) == verdict)
     return f"{'met' if verdict else 'not met'} ({target}; {agree}/{len(values)} {unit} agree)"
+
+
+def _per_validation(rounds: list[tuple[float, float]], part: int, count: int) -> float:
+    return round(statistics.median(r[part] for r in rounds) / count * 1000, 1)
 
 
 def _bench_batch(root: Path, copies: int) -> tuple[Path, Path]:
@@ -264,13 +285,20 @@ def _overhead(
             patch = prediction.model_patch or ""
             started = time.perf_counter()
             receipt = validate_patch(
-                Path(instance.repo), instance.base_commit, patch, plan, validator
+                Path(instance.repo),
+                instance.base_commit,
+                patch,
+                plan,
+                validator,
+                background_removal=True,  # as a batch validates (``evaluate_batch``)
             )
             wall = (time.perf_counter() - started) * 1000
             own = sum(stage.duration_s for stage in receipt.stages) * 1000
             test_ms.append(own)
             overhead.append(wall - own)
+            drain_worktree_removals()  # samples do not overlap
             _phases(sandbox, Path(instance.repo), instance.base_commit, patch, plan, phases)
+            drain_worktree_removals()
             if hasattr(sandbox, "wait_until_warm"):
                 sandbox.wait_until_warm(120)
     finally:
@@ -284,11 +312,11 @@ def _phases(
     """The pipeline's steps timed one by one (what ``validate_patch`` and ``Validator`` do)."""
     clock = time.perf_counter
     t0 = clock()
-    workspaces = Workspaces(repo)
+    workspaces = Workspaces(repo, background=True)
     with workspaces.create(base) as workspace:
         t1 = clock()
         check_diff(patch, workspace.path, PatchPolicy())
-        apply_patch(workspace.path, patch)
+        apply_patch(workspace.path, patch, known_clean=True)
         applied_change(workspace.path)
         t2 = clock()
         reset_harness(workspace.path, HarnessPolicy())
@@ -307,7 +335,7 @@ def _phases(
         t5 = clock()
         session.file_ids(list(watch))
         session.disk_usage()
-        sandbox.image_id()
+        _ = session.image_id or sandbox.image_id()  # as the validator reads it
         t5b = clock()
         session.close()
     t6 = clock()

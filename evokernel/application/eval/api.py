@@ -24,7 +24,14 @@ from evokernel.application.eval.repos import RepoCache
 from evokernel.application.kernel import EvoKernel
 from evokernel.application.runtime import exclude_from_git, kernel_settings, open_repository
 from evokernel.domain.models import Model
-from sandbox import DockerSandboxConfig, Limits, LocalSandboxConfig, Validator, make_sandbox
+from sandbox import (
+    DockerSandboxConfig,
+    Limits,
+    LocalSandboxConfig,
+    Validator,
+    drain_worktree_removals,
+    make_sandbox,
+)
 
 
 class EvalRequest(Model):
@@ -90,6 +97,7 @@ def evaluate_batch(
             stack.callback(ray_executor.close)
         sandbox = make_sandbox(sandbox_config)
         stack.callback(sandbox.close)
+        stack.callback(drain_worktree_removals)  # no worktree outlives the batch
         chosen = ray_executor or LocalExecutor(Validator(sandbox), repos, workers)
         if ray_executor is None:
             stack.callback(chosen.close)

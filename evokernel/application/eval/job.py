@@ -175,7 +175,12 @@ def run_job(
 
             def compute() -> Receipt:
                 return validate_baseline(
-                    repo_path, job.base_commit, job.plan, validator, run_id=job.run_id
+                    repo_path,
+                    job.base_commit,
+                    job.plan,
+                    validator,
+                    run_id=job.run_id,
+                    background_removal=True,
                 )
 
             baseline = baselines(_baseline_key(job), compute) if baselines else compute()
@@ -189,6 +194,7 @@ def run_job(
                 validator,
                 job.patch_policy,
                 run_id=job.run_id,
+                background_removal=True,  # drained when the batch ends (``evaluate_batch``)
             )
         except PatchRefusedError as exc:
             return outcome(InstanceStatus.UNRESOLVED, ReasonCode.PATCH_REFUSED, str(exc))

@@ -28,6 +28,7 @@ from sandbox import (
     SandboxError,
     Validator,
     VerdictReason,
+    drain_worktree_removals,
     make_sandbox,
 )
 
@@ -99,6 +100,7 @@ class NodeValidator:
         """Remove the node's containers (pool, spent ones); the final ``stats``."""
         found = self.stats()
         self._sandbox.close()
+        drain_worktree_removals()  # the node's worktrees go before the batch ends
         return found
 
 
