@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -11,6 +12,16 @@ from pathlib import Path
 import pytest
 
 _SECRET_NAME = re.compile(r"TOKEN|KEY|SECRET|PASSWORD|CREDENTIAL", re.IGNORECASE)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Children must hear Ctrl-C as a terminal's would. A background job of a non-interactive
+    shell (``make test &``, CI runners, nohup) starts with SIGINT ignored, every child inherits
+    that, and a Python child then never installs its KeyboardInterrupt handler: the Ctrl-C tests
+    would send SIGINT into nothing. A caught signal is reset to default across exec, so catching
+    it here gives every child the default again."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)

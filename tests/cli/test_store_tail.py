@@ -100,5 +100,9 @@ def test_follow_prints_new_matching_records_until_ctrl_c(tmp_path: Path) -> None
         assert (followed["seq"], followed["kind"]) == (24, "capsule_reused")
     finally:
         process.send_signal(signal.SIGINT)
-        _, err = process.communicate(timeout=120)
+        try:
+            _, err = process.communicate(timeout=120)
+        finally:
+            if process.poll() is None:
+                process.kill()  # never leave a follower behind, whatever failed
     assert process.returncode == 0, err
