@@ -13,14 +13,11 @@ interpreter exit; a runner killed with containers still queued leaves them to th
 
 from __future__ import annotations
 
-import logging
-import queue
-import threading
 from collections.abc import Callable
+from functools import partial
 
 from sandbox.docker.pool import WarmContainer
-
-_log = logging.getLogger(__name__)
+from sandbox.removals import BackgroundRemovals
 
 QUEUE_CAPACITY = 16
 """Spent containers waiting for removal at most; beyond it the caller removes synchronously."""
@@ -38,57 +35,33 @@ class ContainerRemover:
         self, remove: Callable[[WarmContainer], None], *, capacity: int = QUEUE_CAPACITY
     ) -> None:
         self._remove = remove
-        self._queue: queue.Queue[WarmContainer | None] = queue.Queue(maxsize=capacity)
-        self._lock = threading.Lock()
-        self._closed = False
-        self.queued_total = 0
-        """Containers handed to the background thread since start."""
-        self.inline_total = 0
-        """Containers removed by the caller (queue full, or after close)."""
-        self._thread = threading.Thread(target=self._run, name="evokernel-remover", daemon=True)
-        self._thread.start()
+        self._removals = BackgroundRemovals(
+            capacity=capacity, name="evokernel-remover", what="a container"
+        )
 
     def submit(self, container: WarmContainer) -> None:
         """Remove ``container`` soon; at once, in this thread, if the queue is full or closed."""
-        with self._lock:
-            queued = not self._closed
-            if queued:
-                try:
-                    self._queue.put_nowait(container)
-                    self.queued_total += 1
-                except queue.Full:
-                    queued = False
-            if not queued:
-                self.inline_total += 1
-        if not queued:
-            self._remove(container)
+        self._removals.submit(partial(self._remove, container))
+
+    @property
+    def queued_total(self) -> int:
+        """Containers handed to the background thread since start."""
+        return self._removals.queued_total
+
+    @property
+    def inline_total(self) -> int:
+        """Containers removed by the caller (queue full, or after close)."""
+        return self._removals.inline_total
 
     @property
     def pending(self) -> int:
         """Containers queued and not yet removed."""
-        return self._queue.unfinished_tasks
+        return self._removals.pending
 
     def drain(self) -> None:
         """Block until every container submitted so far is removed."""
-        self._queue.join()
+        self._removals.drain()
 
     def close(self) -> None:
         """Remove what is queued, then stop the thread. Idempotent; later submits are inline."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-        self._queue.put(None)  # after every queued container (FIFO); blocks only while full
-        self._thread.join()
-
-    def _run(self) -> None:
-        while True:
-            container = self._queue.get()
-            try:
-                if container is None:
-                    return
-                self._remove(container)
-            except Exception:  # the thread must outlive one bad removal
-                _log.exception("could not remove container %s", getattr(container, "id", "?"))
-            finally:
-                self._queue.task_done()
+        self._removals.close()
